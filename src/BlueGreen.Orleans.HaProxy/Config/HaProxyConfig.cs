@@ -1,0 +1,30 @@
+namespace BlueGreen.Orleans.HaProxy.Config;
+
+/// <summary>The desired configuration of one HAProxy: what <see cref="HaProxyConfigRenderer"/> turns into haproxy.cfg.</summary>
+public sealed record HaProxyConfig
+{
+    /// <summary>The proxy's id, written in a comment at the top of the file.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Where the HTTP frontend listens.</summary>
+    public required ListenAddress Frontend { get; init; }
+
+    /// <summary>The Runtime API: <c>tcp://host:port</c> or <c>unix:///path</c>; rendered at <c>level admin</c>.</summary>
+    public required string RuntimeApi { get; init; }
+
+    /// <summary>The map file the frontend routes by (Host header → backend).</summary>
+    public required string MapFile { get; init; }
+
+    /// <summary>Where the stats page listens, if anywhere.</summary>
+    public ListenAddress? StatsPage { get; init; }
+
+    public IReadOnlyList<ServiceBackends> Services { get; init; } = [];
+
+    public int MaxConnections { get; init; } = 4096;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ServerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using BlueGreen.Orleans.HaProxy.Runtime;
+
+namespace BlueGreen.Orleans.HaProxy.Config;
+
+/// <summary>Renders haproxy.cfg from a <see cref="HaProxyConfig"/>: the recipe's map-routed frontend, done for many services.</summary>
+public static class HaProxyConfigRenderer
+{
+    /// <summary>Renders the config; throws <see cref="ArgumentException"/> listing every problem when it is invalid.</summary>
+    public static string Render(HaProxyConfig config)
+    {
+        var errors = HaProxyConfigValidator.Validate(config);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid HAProxy config:" + Environment.NewLine + string.Join(Environment.NewLine, errors), nameof(config));
+        }
+
+        var cfg = new StringBuilder();
+        cfg.Append(CultureInfo.InvariantCulture, $"# Rendered by BlueGreen.Orleans for proxy {config.Name}.\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"# Routes live in {config.MapFile}; they change through the Runtime API, mirrored to that file.\n\n");
+
+        cfg.Append("global\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    maxconn {config.MaxConnections}\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    stats socket {StatsSocket(config.RuntimeApi)}\n");
+        // The orchestrator keeps one CLI connection open for hours; the default 10 s idle timeout would cut it.
+        cfg.Append("    stats timeout 1h\n\n");
+
+        cfg.Append("defaults\n");
+        cfg.Append("    mode http\n");
+        cfg.Append("    option redispatch\n");
+        // A few retries only: 'retries 1000' with 'retry-on all-retryable-errors' makes a retry storm on a stopped colour.
+        cfg.Append("    retries 3\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    timeout connect {Ms(config.ConnectTimeout)}\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    timeout client {Ms(config.ClientTimeout)}\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    timeout server {Ms(config.ServerTimeout)}\n");
+        cfg.Append("    timeout http-keep-alive 10s\n\n");
+
+        cfg.Append("frontend http\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    bind {config.Frontend}\n");
+        cfg.Append("    # Host header without port, lower-cased, looked up in the map; unknown hosts go to no_route.\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[req.hdr(host),field(1,:),lower,map({config.MapFile},{BackendNames.NoRoute})]\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    default_backend {BackendNames.NoRoute}\n\n");
+
+        if (config.StatsPage is { } stats)
+        {
+            cfg.Append("listen stats\n");
+            cfg.Append(CultureInfo.InvariantCulture, $"    bind {stats}\n");
+            cfg.Append("    stats enable\n");
+            cfg.Append("    stats uri /\n");
+            cfg.Append("    stats refresh 5s\n\n");
+        }
+
+        foreach (var service in config.Services)
+        {
+            foreach (var colour in Enum.GetValues<Colour>())
+            {
+                RenderBackend(cfg, service, colour);
+            }
+        }
+
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.NoRoute}\n");
+        cfg.Append("    http-request return status 404 content-type text/plain string \"no route for this host\"\n");
+        return cfg.ToString();
+    }
+
+    private static void RenderBackend(StringBuilder cfg, ServiceBackends service, Colour colour)
+    {
+        var check = service.Check;
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.For(service.Name, colour)}\n");
+        cfg.Append("    balance roundrobin\n");
+        cfg.Append("    option httpchk\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    http-check send meth GET uri {check.Path}\n");
+        cfg.Append("    http-check expect status 200\n");
+        cfg.Append(CultureInfo.InvariantCulture,
+            $"    default-server check inter {Ms(check.Interval)} fastinter {Ms(check.FastInterval)} downinter {Ms(check.DownInterval)} rise {check.Rise} fall {check.Fall}\n");
+        foreach (var server in service.ServersOf(colour))
+        {
+            cfg.Append(CultureInfo.InvariantCulture, $"    server {server.Name} {new ListenAddress(server.Address, server.Port)}\n");
+        }
+
+        cfg.Append('\n');
+    }
+
+    private static string StatsSocket(string runtimeApi)
+    {
+        var endpoint = RuntimeEndpoint.Parse(runtimeApi);
+        if (endpoint.IsUnix)
+        {
+            // expose-fd listeners lets a reload hand the listening sockets over (seamless reload with -x).
+            return $"{endpoint.SocketPath} mode 600 level admin expose-fd listeners";
+        }
+
+        var ip = IPAddress.Parse(endpoint.Host!);
+        var family = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4";
+        return $"{family}@{endpoint.Host}:{endpoint.Port} level admin";
+    }
+
+    private static string Ms(TimeSpan value) => $"{(long)Math.Ceiling(value.TotalMilliseconds)}ms";
+}

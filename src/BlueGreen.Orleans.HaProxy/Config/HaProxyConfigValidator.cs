@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using BlueGreen.Orleans.HaProxy.Runtime;
+
+namespace BlueGreen.Orleans.HaProxy.Config;
+
+/// <summary>Checks a <see cref="HaProxyConfig"/> and returns every problem found (empty when valid).</summary>
+public static partial class HaProxyConfigValidator
+{
+    /// <summary>Service names: lower-case, start with a letter or digit, at most 63 characters.</summary>
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ServiceName();
+
+    [GeneratedRegex("^/[A-Za-z0-9._/-]{0,200}$", RegexOptions.CultureInvariant)]
+    private static partial Regex CheckPath();
+
+    public static bool IsValidServiceName(string? name) => name is not null && ServiceName().IsMatch(name);
+
+    public static IReadOnlyList<string> Validate(HaProxyConfig config)
+    {
+        var errors = new List<string>();
+        if (!RuntimeArguments.IsValidName(config.Name))
+        {
+            errors.Add($"Name '{config.Name}' must be 1-128 characters of A-Z a-z 0-9 . _ : / -.");
+        }
+
+        CheckListen(errors, "Frontend", config.Frontend);
+        if (config.StatsPage is { } stats)
+        {
+            CheckListen(errors, "StatsPage", stats);
+        }
+
+        if (!RuntimeEndpoint.TryParse(config.RuntimeApi, out var endpoint, out var endpointError))
+        {
+            errors.Add($"RuntimeApi: {endpointError}");
+        }
+        else if (!endpoint.IsUnix && !IPAddress.TryParse(endpoint.Host, out _))
+        {
+            errors.Add($"RuntimeApi '{config.RuntimeApi}': HAProxy binds an IP address, not a host name.");
+        }
+        else if (endpoint.IsUnix && !RuntimeArguments.IsValidMap(endpoint.SocketPath))
+        {
+            errors.Add($"RuntimeApi '{config.RuntimeApi}': the socket path has characters outside A-Z a-z 0-9 . _ / -.");
+        }
+
+        if (!RuntimeArguments.IsValidMap(config.MapFile) || config.MapFile.StartsWith('#'))
+        {
+            errors.Add($"MapFile '{config.MapFile}' must be an absolute path of A-Z a-z 0-9 . _ / -.");
+        }
+
+        if (config.MaxConnections is < 1 or > 1_000_000)
+        {
+            errors.Add($"MaxConnections {config.MaxConnections} must be between 1 and 1000000.");
+        }
+
+        CheckDuration(errors, "ConnectTimeout", config.ConnectTimeout);
+        CheckDuration(errors, "ClientTimeout", config.ClientTimeout);
+        CheckDuration(errors, "ServerTimeout", config.ServerTimeout);
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in config.Services)
+        {
+            var where = $"Services[{service.Name}]";
+            if (!IsValidServiceName(service.Name))
+            {
+                errors.Add($"{where}: the name must be 1-63 characters of a-z 0-9 -, starting with a letter or digit.");
+            }
+            else if (!seen.Add(service.Name))
+            {
+                errors.Add($"{where}: the service is listed twice.");
+            }
+
+            foreach (var colour in Enum.GetValues<Colour>())
+            {
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var server in service.ServersOf(colour))
+                {
+                    var at = $"{where}.{colour}[{server.Name}]";
+                    if (!RuntimeArguments.IsValidName(server.Name) || server.Name.Contains('/', StringComparison.Ordinal))
+                    {
+                        errors.Add($"{at}: the server name must be 1-128 characters of A-Z a-z 0-9 . _ : -.");
+                    }
+                    else if (!names.Add(server.Name))
+                    {
+                        errors.Add($"{at}: the server name is used twice in this backend.");
+                    }
+
+                    CheckListen(errors, at, new ListenAddress(server.Address, server.Port));
+                }
+            }
+
+            var check = service.Check;
+            if (!CheckPath().IsMatch(check.Path))
+            {
+                errors.Add($"{where}.Check.Path '{check.Path}' must start with / and hold only A-Z a-z 0-9 . _ / -.");
+            }
+
+            CheckDuration(errors, $"{where}.Check.Interval", check.Interval);
+            CheckDuration(errors, $"{where}.Check.FastInterval", check.FastInterval);
+            CheckDuration(errors, $"{where}.Check.DownInterval", check.DownInterval);
+            if (check.Rise is < 1 or > 100)
+            {
+                errors.Add($"{where}.Check.Rise {check.Rise} must be between 1 and 100.");
+            }
+
+            if (check.Fall is < 1 or > 100)
+            {
+                errors.Add($"{where}.Check.Fall {check.Fall} must be between 1 and 100.");
+            }
+        }
+
+        return errors;
+    }
+
+    private static void CheckListen(List<string> errors, string where, ListenAddress listen)
+    {
+        if (!IPAddress.TryParse(listen.Address, out _))
+        {
+            errors.Add($"{where}: '{listen.Address}' is not an IP address.");
+        }
+
+        if (listen.Port is < 1 or > 65535)
+        {
+            errors.Add($"{where}: port {listen.Port} must be between 1 and 65535.");
+        }
+    }
+
+    private static void CheckDuration(List<string> errors, string where, TimeSpan value)
+    {
+        if (value < TimeSpan.FromMilliseconds(1) || value > TimeSpan.FromHours(24))
+        {
+            errors.Add($"{where} {value} must be between 1 ms and 24 h.");
+        }
+    }
+}

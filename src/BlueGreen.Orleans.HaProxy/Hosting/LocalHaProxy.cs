@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Text;
+using BlueGreen.Orleans.HaProxy.Runtime;
+
+namespace BlueGreen.Orleans.HaProxy.Hosting;
+
+/// <summary>
+/// An <c>haproxy</c> process on this host in master-worker mode (<c>-W -db</c>): started from a config file, reloaded
+/// with SIGUSR2 to the master (a new worker takes over, the old one drains), stopped by PID. Used by the demo, the
+/// benchmarks and the tests; production proxies are usually run by systemd and only reached through their API.
+/// </summary>
+public sealed class LocalHaProxy : IAsyncDisposable
+{
+    private const int SigUsr2 = 12;
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private LocalHaProxy(Process process, string configPath, RuntimeEndpoint runtimeApi)
+    {
+        _process = process;
+        ConfigPath = configPath;
+        RuntimeApi = runtimeApi;
+    }
+
+    public string ConfigPath { get; }
+
+    public RuntimeEndpoint RuntimeApi { get; }
+
+    /// <summary>The master process id: the one to signal and to stop.</summary>
+    public int MasterPid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>What haproxy printed so far (bounded), for error messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The master process, for callers that track the processes they start.</summary>
+    public Process Process => _process;
+
+    /// <summary>Runs <c>haproxy -c -f</c>; throws with HAProxy's own words when the config is invalid.</summary>
+    public static async Task CheckConfigAsync(string configPath, string haproxy = "haproxy", CancellationToken cancellationToken = default)
+    {
+        var start = new ProcessStartInfo(haproxy, ["-c", "-f", configPath]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {haproxy}.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"haproxy -c -f {configPath} failed ({process.ExitCode}):\n{await stdout}{await stderr}");
+        }
+    }
+
+    /// <summary>Starts haproxy and waits until its Runtime API answers <c>show info</c>.</summary>
+    public static async Task<LocalHaProxy> StartAsync(
+        string configPath, RuntimeEndpoint runtimeApi, string haproxy = "haproxy", TimeSpan? startTimeout = null, CancellationToken cancellationToken = default)
+    {
+        var start = new ProcessStartInfo(haproxy, ["-W", "-db", "-f", configPath])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(configPath)),
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {haproxy}.");
+        var proxy = new LocalHaProxy(process, configPath, runtimeApi);
+        process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var timeout = startTimeout ?? TimeSpan.FromSeconds(10);
+            await proxy.WaitForWorkerAsync(previousPid: null, timeout, cancellationToken);
+            // The master reports "Loading success." once it has taken the worker in; signals sent before are not safe.
+            var deadline = DateTime.UtcNow + timeout;
+            while (!proxy.Output.Contains("Loading success.", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+
+            return proxy;
+        }
+        catch
+        {
+            await proxy.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The pid of the worker that answers the Runtime API now.</summary>
+    public async Task<int> GetWorkerPidAsync(CancellationToken cancellationToken = default)
+    {
+        await using var client = new HaProxyRuntimeClient(RuntimeApi);
+        return (await client.ShowInfoAsync(cancellationToken)).Pid;
+    }
+
+    /// <summary>Reloads like <c>systemctl reload haproxy</c>: SIGUSR2 to the master, then waits for the new worker.</summary>
+    public async Task<int> ReloadAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var before = await GetWorkerPidAsync(cancellationToken);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            if (NativeMethods.Kill(MasterPid, SigUsr2) != 0)
+            {
+                throw new InvalidOperationException($"kill -USR2 {MasterPid} failed.");
+            }
+
+            // Seen on 2.6.12 under load: a master now and then handles SIGUSR2 without reloading. Signalling again is
+            // harmless (at worst one more reload), so resend when no new worker shows up within a few seconds.
+            var wait = TimeSpan.FromSeconds(3) < deadline - DateTime.UtcNow ? TimeSpan.FromSeconds(3) : deadline - DateTime.UtcNow;
+            try
+            {
+                return await WaitForWorkerAsync(before, wait, cancellationToken);
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+            }
+        }
+    }
+
+    /// <summary>Stops the master and its workers by PID (SIGKILL) and waits for them to exit.</summary>
+    public async Task StopAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+
+    private async Task<int> WaitForWorkerAsync(int? previousPid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"haproxy exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                await using var client = new HaProxyRuntimeClient(RuntimeApi, new HaProxyRuntimeOptions { ConnectTimeout = TimeSpan.FromMilliseconds(500) });
+                var info = await client.ShowInfoAsync(cancellationToken);
+                if (!info.Stopping && info.Pid != previousPid)
+                {
+                    return info.Pid;
+                }
+            }
+            catch (Exception e) when (e is HaProxyConnectionException or HaProxyTimeoutException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(25), cancellationToken);
+        }
+
+        throw new TimeoutException($"haproxy ({ConfigPath}) had no new worker on {RuntimeApi} within {timeout.TotalSeconds:0.#} s: {last?.Message}\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            if (_output.Length < 64 * 1024)
+            {
+                _output.Append(line).Append('\n');
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text;
+using BlueGreen.Orleans.HaProxy.Runtime;
+
+namespace BlueGreen.Orleans.HaProxy.Maps;
+
+/// <summary>
+/// Reads and atomically writes an HAProxy map file (one <c>key value</c> per line). HAProxy loads it at every start
+/// and reload, so it must always hold the routes the runtime holds: a write goes to a temp file in the same folder,
+/// is flushed to disk, then renamed over the old file, so a reader sees the old file or the new one, never half.
+/// </summary>
+public static class MapFile
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
+
+    /// <summary>The entries of the file in order; an absent file is an empty map.</summary>
+    public static async Task<IReadOnlyList<MapEntry>> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        var entries = new List<MapEntry>();
+        foreach (var raw in await File.ReadAllLinesAsync(path, cancellationToken))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var split = line.IndexOfAny([' ', '\t']);
+            entries.Add(split < 0
+                ? new MapEntry(line, string.Empty)
+                : new MapEntry(line[..split], line[(split + 1)..].Trim()));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Writes the whole map atomically. Every key and value passes the runtime allow-list first.</summary>
+    public static async Task WriteAsync(string path, IEnumerable<MapEntry> entries, CancellationToken cancellationToken = default)
+    {
+        var text = new StringBuilder("# Written by BlueGreen.Orleans; runtime changes are mirrored here so that reloads keep them.\n");
+        foreach (var entry in entries)
+        {
+            text.Append(RuntimeArguments.Name(entry.Key, "key")).Append(' ').Append(RuntimeArguments.Name(entry.Value, "value")).Append('\n');
+        }
+
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+                // fsync before the rename: after a power loss the new name never points at empty data.
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Sets one key (replacing its value or appending it) with a read-modify-write under a per-file lock.</summary>
+    public static Task SetEntryAsync(string path, string key, string value, CancellationToken cancellationToken = default) =>
+        UpdateAsync(path, entries => Upsert(entries, key, value), cancellationToken);
+
+    /// <summary>Removes every line of one key.</summary>
+    public static Task RemoveEntryAsync(string path, string key, CancellationToken cancellationToken = default) =>
+        UpdateAsync(path, entries => entries.RemoveAll(e => e.Key == key), cancellationToken);
+
+    /// <summary>Sets a key in place (keeping the order of the file) and drops any duplicate lines of it.</summary>
+    internal static void Upsert(List<MapEntry> entries, string key, string value)
+    {
+        var index = entries.FindIndex(e => e.Key == key);
+        entries.RemoveAll(e => e.Key == key);
+        entries.Insert(index >= 0 ? index : entries.Count, new MapEntry(key, value));
+    }
+
+    /// <summary>Runs a read-modify-write of the file under its lock and returns the entries as they were before.</summary>
+    internal static async Task<IReadOnlyList<MapEntry>> UpdateAsync(string path, Action<List<MapEntry>> change, CancellationToken cancellationToken)
+    {
+        var gate = Locks.GetOrAdd(Path.GetFullPath(path), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var before = await ReadAsync(path, cancellationToken);
+            var entries = before.ToList();
+            change(entries);
+            await WriteAsync(path, entries, cancellationToken);
+            return before;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+}

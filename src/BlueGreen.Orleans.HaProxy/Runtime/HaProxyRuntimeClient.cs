@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BlueGreen.Orleans.HaProxy.Runtime;
+
+/// <summary>
+/// A client for one HAProxy's Runtime API over one persistent <c>prompt</c>-mode connection. Commands are sent one
+/// batch at a time; every argument passes <see cref="RuntimeArguments"/> before any I/O. The connection is opened on
+/// first use and re-opened after it breaks, after HAProxy closed it, or when it turns out to be attached to a
+/// stopping worker after a reload.
+/// </summary>
+public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HaProxyRuntimeOptions _options;
+    private readonly ILogger _logger;
+    private RuntimeConnection? _connection;
+    private bool _disposed;
+
+    public HaProxyRuntimeClient(RuntimeEndpoint endpoint, HaProxyRuntimeOptions? options = null, ILogger<HaProxyRuntimeClient>? logger = null)
+    {
+        Endpoint = endpoint;
+        _options = options ?? new HaProxyRuntimeOptions();
+        _logger = logger ?? NullLogger<HaProxyRuntimeClient>.Instance;
+    }
+
+    public RuntimeEndpoint Endpoint { get; }
+
+    /// <summary>How many connections this client has opened (1 while nothing went wrong).</summary>
+    public int ConnectionsOpened { get; private set; }
+
+    /// <summary>The worker seen by the last verified batch, or null before the first one.</summary>
+    public HaProxyInfo? LastInfo { get; private set; }
+
+    /// <summary><c>show info</c> of the live worker (never of a stopping one).</summary>
+    public async Task<HaProxyInfo> ShowInfoAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await ExecuteAsync("show info", idempotent: true, verify: false, cancellationToken);
+        var info = HaProxyInfo.Parse(ReplyErrors.ThrowIfError("show info", reply));
+        if (!info.Stopping)
+        {
+            LastInfo = info;
+            return info;
+        }
+
+        // The plain command answered from a stopping worker: a verified batch moves to the live one.
+        await ExecuteBatchAsync([], idempotent: true, cancellationToken);
+        return LastInfo!;
+    }
+
+    public async Task<IReadOnlyList<StatRow>> ShowStatAsync(CancellationToken cancellationToken = default)
+    {
+        const string command = "show stat";
+        return StatRow.ParseCsv(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    public async Task<IReadOnlyList<ServerState>> ShowServersStateAsync(string? backend = null, CancellationToken cancellationToken = default)
+    {
+        var command = backend is null ? "show servers state" : $"show servers state {RuntimeArguments.Name(backend, nameof(backend))}";
+        return ServerState.Parse(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    public async Task<IReadOnlyList<ServerConnections>> ShowServersConnAsync(string backend, CancellationToken cancellationToken = default)
+    {
+        var command = $"show servers conn {RuntimeArguments.Name(backend, nameof(backend))}";
+        return ServerConnections.Parse(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    /// <summary>The maps this HAProxy has loaded (<c>show map</c>).</summary>
+    public async Task<IReadOnlyList<MapDescriptor>> ShowMapsAsync(CancellationToken cancellationToken = default)
+    {
+        const string command = "show map";
+        return MapDescriptor.Parse(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    /// <summary>Every entry of one map (<c>show map &lt;map&gt;</c>).</summary>
+    public async Task<IReadOnlyList<MapEntry>> ShowMapAsync(string map, CancellationToken cancellationToken = default)
+    {
+        var command = $"show map {RuntimeArguments.Map(map, nameof(map))}";
+        return MapEntry.ParseShowMap(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    /// <summary>The value HAProxy finds for <paramref name="key"/> (<c>get map</c>), or null.</summary>
+    public async Task<string?> GetMapAsync(string map, string key, CancellationToken cancellationToken = default)
+    {
+        var command = $"get map {RuntimeArguments.Map(map, nameof(map))} {RuntimeArguments.Name(key, nameof(key))}";
+        return MapEntry.ParseGetMapValue(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    /// <summary><c>set map</c>: changes an existing key; <see cref="HaProxyEntryNotFoundException"/> when it is absent.</summary>
+    public Task SetMapAsync(string map, string key, string value, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync(MapCommand("set map", map, key, value), idempotent: true, cancellationToken);
+
+    /// <summary><c>add map</c>: adds an entry (HAProxy allows duplicates, so this is not idempotent).</summary>
+    public Task AddMapAsync(string map, string key, string value, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync(MapCommand("add map", map, key, value), idempotent: false, cancellationToken);
+
+    /// <summary><c>del map</c>: removes every entry of the key; <see cref="HaProxyEntryNotFoundException"/> when absent.</summary>
+    public Task DeleteMapAsync(string map, string key, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync($"del map {RuntimeArguments.Map(map, nameof(map))} {RuntimeArguments.Name(key, nameof(key))}", idempotent: false, cancellationToken);
+
+    /// <summary>Sets a key whether or not it exists yet: <c>set map</c>, then <c>add map</c> on "entry not found".</summary>
+    public async Task UpsertMapAsync(string map, string key, string value, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await SetMapAsync(map, key, value, cancellationToken);
+        }
+        catch (HaProxyEntryNotFoundException)
+        {
+            await AddMapAsync(map, key, value, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the whole map atomically: <c>prepare map</c>, <c>add map @ver</c> per entry, <c>commit map @ver</c>.
+    /// Traffic sees either the old map or the new one, never a mix.
+    /// </summary>
+    public async Task ReplaceMapAsync(string map, IEnumerable<KeyValuePair<string, string>> entries, CancellationToken cancellationToken = default)
+    {
+        RuntimeArguments.Map(map, nameof(map));
+        var adds = entries.Select(e => $"{RuntimeArguments.Name(e.Key, "key")} {RuntimeArguments.Name(e.Value, "value")}").ToList();
+
+        var prepare = $"prepare map {map}";
+        var prepared = ReplyErrors.ThrowIfError(prepare, await ExecuteAsync(prepare, idempotent: true, cancellationToken));
+        const string created = "New version created: ";
+        if (!prepared.StartsWith(created, StringComparison.Ordinal)
+            || !int.TryParse(prepared.AsSpan(created.Length).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            throw new HaProxyCommandException(prepare, prepared);
+        }
+
+        // Version-scoped adds and the commit go in one batch, so a reconnect in between cannot split them.
+        var batch = adds.Select(a => $"add map @{version} {map} {a}").Append($"commit map @{version} {map}").ToList();
+        var replies = await ExecuteBatchAsync(batch, idempotent: false, cancellationToken);
+        for (var i = 0; i < replies.Length; i++)
+        {
+            ReplyErrors.ExpectEmpty(batch[i], replies[i]);
+        }
+    }
+
+    public Task SetServerStateAsync(string backend, string server, ServerAdminState state, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync($"set server {ServerRef(backend, server)} state {state.ToString().ToLowerInvariant()}", idempotent: true, cancellationToken);
+
+    public Task SetServerWeightAsync(string backend, string server, int weight, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(weight, 256);
+        return ExpectEmptyAsync($"set server {ServerRef(backend, server)} weight {weight.ToString(CultureInfo.InvariantCulture)}", idempotent: true, cancellationToken);
+    }
+
+    /// <summary><c>add server b/s addr:port [check]</c>. The new server starts in MAINT: enable it afterwards.</summary>
+    public async Task AddServerAsync(string backend, string server, string address, int port, bool check, CancellationToken cancellationToken = default)
+    {
+        var command = $"add server {ServerRef(backend, server)} {RuntimeArguments.Address(address, nameof(address))}:{RuntimeArguments.Port(port, nameof(port))}{(check ? " check" : string.Empty)}";
+        ReplyErrors.ExpectPrefix(command, await ExecuteAsync(command, idempotent: false, cancellationToken), "New server registered.");
+    }
+
+    public Task EnableServerAsync(string backend, string server, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync($"enable server {ServerRef(backend, server)}", idempotent: true, cancellationToken);
+
+    public Task DisableServerAsync(string backend, string server, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync($"disable server {ServerRef(backend, server)}", idempotent: true, cancellationToken);
+
+    public Task EnableHealthAsync(string backend, string server, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync($"enable health {ServerRef(backend, server)}", idempotent: true, cancellationToken);
+
+    /// <summary><c>del server</c>: the server must be in MAINT and have no connection left.</summary>
+    public async Task DeleteServerAsync(string backend, string server, CancellationToken cancellationToken = default)
+    {
+        var command = $"del server {ServerRef(backend, server)}";
+        ReplyErrors.ExpectPrefix(command, await ExecuteAsync(command, idempotent: false, cancellationToken), "Server deleted.");
+    }
+
+    /// <summary>Sends a command made of already-validated parts and returns HAProxy's raw reply.</summary>
+    internal Task<string> ExecuteAsync(string command, bool idempotent, CancellationToken cancellationToken) =>
+        ExecuteAsync(command, idempotent, _options.VerifyLiveWorker, cancellationToken);
+
+    private async Task<string> ExecuteAsync(string command, bool idempotent, bool verify, CancellationToken cancellationToken)
+    {
+        var replies = await RunAsync([command], idempotent, verify, cancellationToken);
+        return replies[0];
+    }
+
+    private Task<string[]> ExecuteBatchAsync(IReadOnlyList<string> commands, bool idempotent, CancellationToken cancellationToken) =>
+        RunAsync(commands, idempotent, verify: true, cancellationToken);
+
+    private async Task ExpectEmptyAsync(string command, bool idempotent, CancellationToken cancellationToken) =>
+        ReplyErrors.ExpectEmpty(command, await ExecuteAsync(command, idempotent, cancellationToken));
+
+    private async Task<string[]> RunAsync(IReadOnlyList<string> commands, bool idempotent, bool verify, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var connection = await EnsureConnectedAsync(cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.CommandTimeout);
+                string[] replies;
+                try
+                {
+                    // "show info" rides in the same write: it tells which worker ran the batch.
+                    replies = await connection.ExecuteAsync(verify ? [.. commands, "show info"] : commands, timeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Drop();
+                    throw new HaProxyTimeoutException(Endpoint.ToString(), Describe(commands), _options.CommandTimeout);
+                }
+                catch (OperationCanceledException)
+                {
+                    Drop();
+                    throw;
+                }
+                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                {
+                    Drop();
+                    if (!idempotent || attempt >= _options.MaxReconnects)
+                    {
+                        throw new HaProxyConnectionException(Endpoint.ToString(), $"connection lost during '{Describe(commands)}'.", e);
+                    }
+
+                    Log.ConnectionLostRetrying(_logger, Endpoint.ToString(), e.Message);
+                    continue;
+                }
+
+                if (!verify)
+                {
+                    return replies;
+                }
+
+                var info = HaProxyInfo.Parse(replies[^1]);
+                if (!info.Stopping)
+                {
+                    if (LastInfo is { } last && last.Pid != info.Pid)
+                    {
+                        Log.WorkerChanged(_logger, Endpoint.ToString(), last.Pid, info.Pid);
+                    }
+
+                    LastInfo = info;
+                    return replies[..^1];
+                }
+
+                // Attached to a worker that a reload is retiring: what ran there changes nothing for live traffic.
+                Log.StoppingWorker(_logger, Endpoint.ToString(), info.Pid);
+                Drop();
+                if (attempt >= _options.MaxReconnects)
+                {
+                    throw new HaProxyConnectionException(Endpoint.ToString(), $"still attached to a stopping worker after {attempt + 1} reconnects.");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<RuntimeConnection> EnsureConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { IsClosedByPeer: false } open)
+        {
+            return open;
+        }
+
+        Drop();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            _connection = await RuntimeConnection.OpenAsync(Endpoint, timeout.Token);
+            ConnectionsOpened++;
+            Log.Connected(_logger, Endpoint.ToString(), ConnectionsOpened);
+            return _connection;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HaProxyConnectionException(Endpoint.ToString(), $"no connection within {_options.ConnectTimeout.TotalMilliseconds:0} ms.");
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            throw new HaProxyConnectionException(Endpoint.ToString(), e.Message, e);
+        }
+    }
+
+    private void Drop()
+    {
+        _connection?.Dispose();
+        _connection = null;
+    }
+
+    private static string MapCommand(string verb, string map, string key, string value) =>
+        $"{verb} {RuntimeArguments.Map(map, nameof(map))} {RuntimeArguments.Name(key, nameof(key))} {RuntimeArguments.Name(value, nameof(value))}";
+
+    private static string ServerRef(string backend, string server) =>
+        $"{RuntimeArguments.Name(backend, nameof(backend))}/{RuntimeArguments.Name(server, nameof(server))}";
+
+    private static string Describe(IReadOnlyList<string> commands) =>
+        commands.Count switch { 0 => "show info", 1 => commands[0], _ => $"{commands[0]} (+{commands.Count - 1} more)" };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync();
+        try
+        {
+            _disposed = true;
+            Drop();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

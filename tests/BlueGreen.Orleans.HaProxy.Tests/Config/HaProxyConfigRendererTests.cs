@@ -1,0 +1,106 @@
+using BlueGreen.Orleans.HaProxy.Config;
+using BlueGreen.Orleans.HaProxy.Hosting;
+using BlueGreen.Orleans.Testing;
+
+namespace BlueGreen.Orleans.HaProxy.Tests.Config;
+
+public sealed class HaProxyConfigRendererTests : IDisposable
+{
+    private readonly TempFolder _folder = new("render");
+
+    public void Dispose() => _folder.Dispose();
+
+    private HaProxyConfig Sample(string runtimeApi = "tcp://127.0.0.1:9000") => new()
+    {
+        Name = "edge-1",
+        Frontend = new ListenAddress("127.0.0.1", 8080),
+        RuntimeApi = runtimeApi,
+        StatsPage = new ListenAddress("127.0.0.1", 8404),
+        MapFile = _folder.File("hosts.map"),
+        Services =
+        [
+            new ServiceBackends
+            {
+                Name = "web",
+                Blue = [new BackendServer("b1", "127.0.0.1", 3000), new BackendServer("b2", "127.0.0.1", 3001)],
+                Green = [new BackendServer("g1", "127.0.0.1", 4000)],
+            },
+            new ServiceBackends { Name = "billing", Check = new HealthCheck { Path = "/ready", Interval = TimeSpan.FromSeconds(2), Rise = 3, Fall = 3 } },
+        ],
+    };
+
+    [Theory]
+    [InlineData("tcp://127.0.0.1:9000")]
+    [InlineData("unix:///tmp/bg-render-admin.sock")]
+    public async Task Render_Sample_PassesHaProxyCheck(string runtimeApi)
+    {
+        var config = Sample(runtimeApi);
+        await File.WriteAllTextAsync(config.MapFile, "web.local web_blue\n");
+        var path = _folder.File("haproxy.cfg");
+        await File.WriteAllTextAsync(path, HaProxyConfigRenderer.Render(config));
+
+        await LocalHaProxy.CheckConfigAsync(path);
+    }
+
+    [Fact]
+    public async Task CheckConfig_BrokenConfig_ThrowsWithHaProxyOutput()
+    {
+        var path = _folder.File("broken.cfg");
+        await File.WriteAllTextAsync(path, HaProxyConfigRenderer.Render(Sample()) + "backend x\n    nonsense-directive 1\n");
+        await File.WriteAllTextAsync(Sample().MapFile, string.Empty);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => LocalHaProxy.CheckConfigAsync(path));
+
+        Assert.Contains("nonsense-directive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Sample_MapRoutedFrontendAndOneBackendPerColour()
+    {
+        var cfg = HaProxyConfigRenderer.Render(Sample());
+
+        Assert.Contains($"use_backend %[req.hdr(host),field(1,:),lower,map({_folder.File("hosts.map")},no_route)]", cfg, StringComparison.Ordinal);
+        Assert.Contains("stats socket ipv4@127.0.0.1:9000 level admin", cfg, StringComparison.Ordinal);
+        foreach (var backend in new[] { "web_blue", "web_green", "billing_blue", "billing_green", "no_route" })
+        {
+            Assert.Contains($"backend {backend}\n", cfg, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("    server b2 127.0.0.1:3001\n", cfg, StringComparison.Ordinal);
+        Assert.Contains("default-server check inter 1000ms fastinter 100ms downinter 200ms rise 2 fall 2", cfg, StringComparison.Ordinal);
+        Assert.Contains("http-check send meth GET uri /ready", cfg, StringComparison.Ordinal);
+        Assert.Contains("inter 2000ms fastinter 100ms downinter 200ms rise 3 fall 3", cfg, StringComparison.Ordinal);
+        Assert.DoesNotContain("retries 1000", cfg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_Sample_NoErrors() => Assert.Empty(HaProxyConfigValidator.Validate(Sample()));
+
+    [Fact]
+    public void Render_InvalidConfig_ThrowsListingEveryError()
+    {
+        var config = Sample() with
+        {
+            Name = "edge 1",
+            Frontend = new ListenAddress("localhost", 0),
+            RuntimeApi = "tcp://127.0.0.1",
+            MapFile = "hosts.map",
+            Services =
+            [
+                new ServiceBackends { Name = "Web;x", Blue = [new BackendServer("b1", "127.0.0.1", 1), new BackendServer("b1", "127.0.0.1", 2)] },
+                new ServiceBackends { Name = "api", Green = [new BackendServer("g/1", "127.0.0.1;", 70000)], Check = new HealthCheck { Path = "/x y", Rise = 0, Interval = TimeSpan.Zero } },
+                new ServiceBackends { Name = "api" },
+            ],
+        };
+
+        var errors = HaProxyConfigValidator.Validate(config);
+        var thrown = Assert.Throws<ArgumentException>(() => HaProxyConfigRenderer.Render(config));
+
+        Assert.Equal(14, errors.Count);
+        Assert.All(errors, e => Assert.Contains(e, thrown.Message, StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Services[Web;x]", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("listed twice", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("used twice", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Rise 0", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,37 @@
+using System.Net;
+using System.Text.Json;
+
+namespace BlueGreen.Orleans.Testing;
+
+/// <summary>Sends HTTP requests through an HAProxy frontend with a chosen Host header, as a user's client would.</summary>
+public sealed class FrontendClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http;
+
+    public FrontendClient(Uri frontend, TimeSpan? timeout = null)
+    {
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+        {
+            BaseAddress = frontend,
+            Timeout = timeout ?? TimeSpan.FromSeconds(10),
+        };
+    }
+
+    /// <summary>GETs <paramref name="path"/> for <paramref name="host"/>; the echo reply when the status is 200.</summary>
+    public async Task<FrontendReply> GetAsync(string host, string path = "/", CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = host;
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var echo = response.StatusCode == HttpStatusCode.OK ? JsonSerializer.Deserialize<EchoReply>(body, Json) : null;
+        return new FrontendReply(response.StatusCode, echo, body);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public sealed record FrontendReply(HttpStatusCode Status, EchoReply? Echo, string Body);
+
+public sealed record EchoReply(string Colour, string Version, string InstanceId, string Method, string Path);
