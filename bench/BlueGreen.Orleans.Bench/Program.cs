@@ -1,0 +1,6 @@
+using System.CommandLine;
+using BlueGreen.Orleans.Bench;
+
+var root = new RootCommand("BlueGreen.Orleans benchmarks: every figure is measured against real haproxy processes on 127.0.0.x.");
+root.Subcommands.Add(SetMapBenchmark.Command());
+return await root.Parse(args).InvokeAsync();

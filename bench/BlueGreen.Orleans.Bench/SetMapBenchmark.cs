@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using BlueGreen.Orleans.HaProxy.Config;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Testing;
+
+namespace BlueGreen.Orleans.Bench;
+
+/// <summary>
+/// Latency of one <c>set map</c> through (a) the client's persistent prompt-mode connection, (b) a new TCP connection
+/// per command, (c) the recipe's <c>echo "set map …" | socat</c> per command: all against the same haproxy, in one run.
+/// </summary>
+internal static class SetMapBenchmark
+{
+    private const string Host = "web.local";
+
+    public static Command Command()
+    {
+        var count = new Option<int>("--count") { Description = "Commands per method (at least 1000).", DefaultValueFactory = _ => 2000 };
+        var output = new Option<FileInfo?>("--output") { Description = "Also write the markdown table to this file." };
+        var command = new Command("setmap", "set map latency: persistent connection vs new connection vs echo | socat.") { count, output };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(count), parse.GetValue(output), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int count, FileInfo? output, CancellationToken cancellationToken)
+    {
+        if (count < 1000)
+        {
+            await Console.Error.WriteLineAsync("--count must be at least 1000.");
+            return 2;
+        }
+
+        var service = new ServiceBackends { Name = "web" };
+        var backends = new[] { BackendNames.For("web", Colour.Blue), BackendNames.For("web", Colour.Green) };
+        await using var proxy = await HaProxyInstance.StartAsync([service], new Dictionary<string, string> { [Host] = backends[0] }, cancellationToken: cancellationToken);
+        var endpoint = proxy.RuntimeApi;
+        var map = proxy.MapFile;
+        string Value(int i) => backends[i % 2];
+
+        Console.WriteLine($"haproxy {(await GetVersionAsync(proxy, cancellationToken))} on {endpoint}; {count} commands per method, 100 warm-up each.");
+
+        await using var verified = proxy.CreateClient();
+        var persistentVerified = await MeasureAsync(count, i => verified.SetMapAsync(map, Host, Value(i), cancellationToken));
+        await using var raw = proxy.CreateClient(new HaProxyRuntimeOptions { VerifyLiveWorker = false });
+        var persistentRaw = await MeasureAsync(count, i => raw.SetMapAsync(map, Host, Value(i), cancellationToken));
+        var perConnection = await MeasureAsync(count, i => NewConnectionSetMapAsync(endpoint, $"set map {map} {Host} {Value(i)}", cancellationToken));
+        var socat = await MeasureAsync(count, i => SocatSetMapAsync(endpoint, $"set map {map} {Host} {Value(i)}", cancellationToken));
+
+        // The last command set green (count is even → last index odd): prove the commands did land.
+        var final = await verified.GetMapAsync(map, Host, cancellationToken);
+
+        var table = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"`set map` latency, {count} commands per method, one haproxy {(await GetVersionAsync(proxy, cancellationToken))} ({Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}).")
+            .AppendLine()
+            .AppendLine("| method | median ms | p90 ms | p99 ms | mean ms | max ms | median vs socat |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, stats) in new[]
+        {
+            ("(a) persistent prompt connection, live-worker check (default)", persistentVerified),
+            ("(a') persistent prompt connection, no worker check", persistentRaw),
+            ("(b) new TCP connection per command", perConnection),
+            ("(c) `echo … \\| socat` per command (the recipe)", socat),
+        })
+        {
+            table.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {stats.Median:0.000} | {stats.P90:0.000} | {stats.P99:0.000} | {stats.Mean:0.000} | {stats.Max:0.000} | {socat.Median / stats.Median:0.0}× |");
+        }
+
+        table.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Reproduce: `dotnet run -c Release --project bench/BlueGreen.Orleans.Bench -- setmap --count {count}`");
+        Console.WriteLine();
+        Console.WriteLine(table);
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output.FullName, table.ToString(), cancellationToken);
+        }
+
+        if (final != Value(count - 1))
+        {
+            await Console.Error.WriteLineAsync($"The map holds '{final}', not '{Value(count - 1)}': commands were lost.");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private static async Task<string> GetVersionAsync(HaProxyInstance proxy, CancellationToken cancellationToken)
+    {
+        await using var client = proxy.CreateClient();
+        return (await client.ShowInfoAsync(cancellationToken)).Version;
+    }
+
+    private static async Task<LatencyStats> MeasureAsync(int count, Func<int, Task> once)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            await once(i);
+        }
+
+        var samples = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await once(i);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        return LatencyStats.Of(samples);
+    }
+
+    /// <summary>Non-interactive mode: HAProxy answers one command and closes the connection.</summary>
+    private static async Task NewConnectionSetMapAsync(RuntimeEndpoint endpoint, string command, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(endpoint.Host!, endpoint.Port, cancellationToken);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), SocketFlags.None, cancellationToken);
+        var buffer = new byte[256];
+        var reply = new StringBuilder();
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)) > 0)
+        {
+            reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        if (reply.ToString().Trim().Length > 0)
+        {
+            throw new InvalidOperationException($"set map failed: {reply}");
+        }
+    }
+
+    /// <summary>The recipe: <c>echo "set map …" | socat stdio tcp4-connect:host:port</c>, one shell per command.</summary>
+    private static async Task SocatSetMapAsync(RuntimeEndpoint endpoint, string command, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("/bin/sh", ["-c", $"echo \"{command}\" | socat stdio tcp4-connect:{endpoint.Host}:{endpoint.Port}"])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start socat.");
+        var reply = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0 || reply.Trim().Length > 0)
+        {
+            throw new InvalidOperationException($"socat exited {process.ExitCode}: {reply}");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's test command (README "Quick start" and .ci/run both call it).
+# Builds with warnings as errors, runs every test project against real haproxy / dockerd / redis processes,
+# and ends with one line "N passed, N failed, N skipped" computed from the TRX results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+results="TestResults"
+rm -rf "$results"
+dotnet build BlueGreen.Orleans.sln -c Release -warnaserror -nologo -v quiet
+
+status=0
+dotnet test BlueGreen.Orleans.sln -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
+  --blame-hang-timeout 5m || status=$?
+
+passed=0 failed=0 skipped=0 files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  total=$(get total) executed=$(get executed) p=$(get passed) f=$(get failed) e=$(get error) t=$(get timeout) a=$(get aborted)
+  passed=$((passed + p))
+  failed=$((failed + f + e + t + a))
+  skipped=$((skipped + total - executed))
+done
+
+if [ "$files" -eq 0 ]; then
+  echo "No test results were written." >&2
+  failed=$((failed + 1))
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
