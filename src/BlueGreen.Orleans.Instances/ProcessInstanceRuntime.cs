@@ -1,0 +1,413 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BlueGreen.Orleans.Instances;
+
+/// <summary>
+/// Instances as local processes. The state folder, not this object, is the source of truth: <c>&lt;name&gt;.pid</c>
+/// holds pid + start time, <c>&lt;name&gt;.log</c> the output. Processes get their own session and write straight to
+/// the log file, so they hold nothing of the orchestrator (no pipe, no terminal) and outlive it, even a SIGKILL.
+/// </summary>
+public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposable
+{
+    private const string Shell = "/bin/sh";
+
+    // $1 is the log file, the rest the command. `exec` keeps the pid, so the pid we record is the program's own;
+    // stdin from /dev/null and output appended to the log detach it from every descriptor the orchestrator owns.
+    private const string LaunchScript = "log=$1; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1";
+
+    // setsid(1) execs in place (a fresh child of .NET is no process-group leader, so it need not fork). The new session
+    // keeps terminal hangups and Ctrl+C of the orchestrator away, and makes the instance a process group we can signal whole.
+    private static readonly string? SetSid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long SIGKILL may take (a process in uninterruptible I/O) before giving up with an error.</summary>
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+
+    private readonly ProcessRuntimeOptions _options;
+    private readonly string _directory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    // Processes this object started, kept so .NET reaps them and their exit code can be read.
+    private readonly ConcurrentDictionary<string, (Process Process, ulong StartTime)> _children = new(StringComparer.Ordinal);
+
+    public ProcessInstanceRuntime(ProcessRuntimeOptions options, ILogger<ProcessInstanceRuntime>? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        InstanceValidation.Required(options.StateDirectory);
+        InstanceValidation.Timeout(options.StopTimeout);
+        if (!OperatingSystem.IsLinux())
+        {
+            // Identity checks read /proc/<pid>/stat.
+            throw new PlatformNotSupportedException("The process runtime needs Linux (/proc).");
+        }
+
+        _options = options;
+        _directory = Path.GetFullPath(options.StateDirectory);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    public string Kind => "process";
+
+    public async Task<InstanceState> StartAsync(InstanceSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        InstanceValidation.Name(spec.Name);
+        InstanceValidation.Required(spec.Command);
+        InstanceValidation.EnvironmentVariables(spec.Environment);
+        var name = spec.Name;
+        var command = spec.Command!;
+        if (!CanExecute(command, spec.Environment))
+        {
+            // Checked here because past exec the only trace of a typo would be a line in the log and exit code 127.
+            throw new InstanceRuntimeException(name, $"Command '{command}' of process instance '{name}' was not found or is not executable.");
+        }
+
+        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            Directory.CreateDirectory(_directory);
+            await StopCoreAsync(name, _options.StopTimeout, cancellationToken);
+
+            var logPath = LogPath(name);
+            var commandLine = string.Join(' ', spec.Arguments.Prepend(command));
+            var startedAt = _time.GetUtcNow();
+            await File.AppendAllTextAsync(logPath, $"--- {startedAt.UtcDateTime:O} start: {commandLine}\n", cancellationToken);
+
+            var process = Launch(name, logPath, spec);
+            try
+            {
+                await WaitForExecAsync(process, cancellationToken);
+                ProcessRecord record;
+                if (ProcStat.Read(process.Id) is { } stat)
+                {
+                    record = new ProcessRecord(process.Id, stat.StartTime, startedAt);
+                }
+                else
+                {
+                    // Exited and reaped already: record what is known so Inspect reports it stopped, with its code.
+                    await process.WaitForExitAsync(cancellationToken);
+                    record = new ProcessRecord(process.Id, StartTime: 0, startedAt, process.ExitCode);
+                }
+
+                await record.WriteAsync(PidPath(name), cancellationToken);
+                if (_children.TryRemove(name, out var previous))
+                {
+                    previous.Process.Dispose();
+                }
+
+                _children[name] = (process, record.StartTime);
+                Log.Started(_logger, name, process.Id, commandLine, logPath);
+                var running = Identify(record) is not null;
+                return new InstanceState(name, running, Id(record), record.StartedAt, running ? null : ExitCodeOf(name, record));
+            }
+            catch
+            {
+                // Not recorded, so nobody could find it again: it must not outlive this failure.
+                KillUnrecorded(process);
+                throw;
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task StopAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        InstanceValidation.Name(name);
+        InstanceValidation.Timeout(timeout);
+        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await StopCoreAsync(name, timeout, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
+    {
+        InstanceValidation.Name(name);
+        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await StopCoreAsync(name, _options.StopTimeout, cancellationToken);
+            // File.Delete is silent for a missing file but throws for a missing folder (nothing ever started here).
+            var existed = File.Exists(PidPath(name));
+            foreach (var path in new[] { PidPath(name), LogPath(name) }.Where(File.Exists))
+            {
+                File.Delete(path);
+            }
+            if (_children.TryRemove(name, out var child))
+            {
+                child.Process.Dispose();
+            }
+
+            if (existed)
+            {
+                Log.Removed(_logger, name);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<InstanceState?> InspectAsync(string name, CancellationToken cancellationToken = default)
+    {
+        InstanceValidation.Name(name);
+        var record = await ProcessRecord.ReadAsync(name, PidPath(name), cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var running = Identify(record) is not null;
+        return new InstanceState(name, running, Id(record), record.StartedAt, running ? null : ExitCodeOf(name, record));
+    }
+
+    /// <summary>Releases handles only: the processes keep running, as they would if the orchestrator had crashed.</summary>
+    public void Dispose()
+    {
+        foreach (var child in _children.Values)
+        {
+            child.Process.Dispose();
+        }
+
+        _children.Clear();
+        foreach (var gate in _gates.Values)
+        {
+            gate.Dispose();
+        }
+    }
+
+    internal string PidPath(string name) => Path.Combine(_directory, name + ".pid");
+
+    internal string LogPath(string name) => Path.Combine(_directory, name + ".log");
+
+    private static string Id(ProcessRecord record) => record.Pid.ToString(CultureInfo.InvariantCulture);
+
+    private static Process Launch(string name, string logPath, InstanceSpec spec)
+    {
+        var start = new ProcessStartInfo(SetSid ?? Shell) { UseShellExecute = false };
+        if (SetSid is not null)
+        {
+            start.ArgumentList.Add(Shell);
+        }
+
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(LaunchScript);
+        start.ArgumentList.Add("bluegreen-launch");
+        start.ArgumentList.Add(logPath);
+        start.ArgumentList.Add(spec.Command!);
+        foreach (var argument in spec.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in spec.Environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        try
+        {
+            return Process.Start(start) ?? throw new InstanceRuntimeException(name, $"Could not start process instance '{name}'.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InstanceRuntimeException(name, $"Could not start process instance '{name}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// setsid, then sh, exec into the program within milliseconds; until then the pid still runs the launcher with the
+    /// orchestrator's stdio. Waiting makes the returned state describe the program itself.
+    /// </summary>
+    private async Task WaitForExecAsync(Process process, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        while (!process.HasExited && IsLaunching(process.Id) && _time.GetElapsedTime(started) < KillGrace)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(2), _time, cancellationToken);
+        }
+    }
+
+    private static bool IsLaunching(int pid)
+    {
+        try
+        {
+            // Empty while an exec is under way; the launch script while setsid or sh still runs.
+            var commandLine = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
+            return commandLine.Length == 0 || commandLine.Split('\0').Contains(LaunchScript, StringComparer.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private async Task StopCoreAsync(string name, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var pidPath = PidPath(name);
+        var record = await ProcessRecord.ReadAsync(name, pidPath, cancellationToken);
+        if (record is null || Identify(record) is not { } stat)
+        {
+            if (record is not null)
+            {
+                await RecordExitAsync(name, pidPath, record, cancellationToken);
+            }
+
+            Log.NotRunning(_logger, name, "stop");
+            return;
+        }
+
+        // Started by this runtime it leads its own process group: signal the group, so helpers it forked stop too.
+        var group = stat.ProcessGroup == record.Pid;
+        Log.Stopping(_logger, name, record.Pid, group, (long)timeout.TotalMilliseconds);
+        Signal(name, record.Pid, group, NativeMethods.SigTerm);
+        if (!await WaitGoneAsync(record, group, timeout, cancellationToken))
+        {
+            Log.Killing(_logger, name, record.Pid, (long)timeout.TotalMilliseconds);
+            Signal(name, record.Pid, group, NativeMethods.SigKill);
+            if (!await WaitGoneAsync(record, group: false, KillGrace, cancellationToken))
+            {
+                throw new InstanceRuntimeException(
+                    name, $"Process {record.Pid} of instance '{name}' still exists {KillGrace.TotalSeconds:0} s after SIGKILL (uninterruptible I/O?).");
+            }
+        }
+
+        var exitCode = await RecordExitAsync(name, pidPath, record, cancellationToken);
+        Log.Stopped(_logger, name, record.Pid, exitCode);
+    }
+
+    /// <summary>
+    /// The process's stat when the recorded pid is still the recorded process and alive; null when it exited or the pid
+    /// now belongs to someone else (same pid, other start time).
+    /// </summary>
+    private static ProcStat? Identify(ProcessRecord record) =>
+        record.StartTime != 0 && ProcStat.Read(record.Pid) is { } stat && stat.StartTime == record.StartTime && stat.IsAlive
+            ? stat
+            : null;
+
+    private async Task<bool> WaitGoneAsync(ProcessRecord record, bool group, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            if (Identify(record) is null && (!group || !GroupExists(record.Pid)))
+            {
+                return true;
+            }
+
+            if (_time.GetElapsedTime(started) >= timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(PollInterval, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>Reaps our own child (else a zombie until we exit) and keeps its exit code in the pid file.</summary>
+    private async Task<long?> RecordExitAsync(string name, string pidPath, ProcessRecord record, CancellationToken cancellationToken)
+    {
+        var exitCode = ExitCodeOf(name, record);
+        if (exitCode is null && _children.TryGetValue(name, out var child) && child.StartTime == record.StartTime)
+        {
+            try
+            {
+                await child.Process.WaitForExitAsync(cancellationToken).WaitAsync(KillGrace, _time, cancellationToken);
+                exitCode = child.Process.ExitCode;
+            }
+            catch (TimeoutException)
+            {
+                // Not reaped yet; the code is simply unknown.
+            }
+        }
+
+        if (exitCode is not null && record.ExitCode != exitCode)
+        {
+            await (record with { ExitCode = exitCode }).WriteAsync(pidPath, cancellationToken);
+        }
+
+        return exitCode;
+    }
+
+    private long? ExitCodeOf(string name, ProcessRecord record)
+    {
+        if (record.ExitCode is not null)
+        {
+            return record.ExitCode;
+        }
+
+        return _children.TryGetValue(name, out var child) && child.StartTime == record.StartTime && child.Process.HasExited
+            ? child.Process.ExitCode
+            : null;
+    }
+
+    private static void Signal(string name, int pid, bool group, int signal)
+    {
+        var target = group ? -pid : pid;
+        // ESRCH: it exited since we looked; anything else (EPERM) means we cannot stop it at all.
+        if (NativeMethods.Kill(target, signal) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != NativeMethods.NoSuchProcess)
+        {
+            throw new InstanceRuntimeException(name, $"kill({target}, {signal}) for instance '{name}' failed with errno {errno}.");
+        }
+    }
+
+    /// <summary>kill(-pgid, 0): is any process of the group left (helpers the instance forked)?</summary>
+    private static bool GroupExists(int processGroup) =>
+        NativeMethods.Kill(-processGroup, 0) == 0 || Marshal.GetLastPInvokeError() != NativeMethods.NoSuchProcess;
+
+    private static void KillUnrecorded(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(KillGrace);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+        finally
+        {
+            process.Dispose();
+        }
+    }
+
+    private static bool CanExecute(string command, IReadOnlyDictionary<string, string> environment)
+    {
+        if (command.Contains('/', StringComparison.Ordinal))
+        {
+            return IsExecutableFile(Path.GetFullPath(command));
+        }
+
+        // The launcher's exec searches the PATH the instance will have: the spec's, else the orchestrator's.
+        var path = environment.TryGetValue("PATH", out var own) ? own : Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
+        return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Any(folder => IsExecutableFile(Path.Combine(folder, command)));
+    }
+
+    private static bool IsExecutableFile(string path) =>
+        !OperatingSystem.IsWindows()
+        && File.Exists(path)
+        && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+}

@@ -1,0 +1,38 @@
+namespace BlueGreen.Orleans.Instances.Tests;
+
+public sealed class ProcessRecordTests
+{
+    [Fact]
+    public void Format_Always_StartsWithBarePid()
+    {
+        var record = new ProcessRecord(321, 99, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+        Assert.StartsWith("321\n", record.Format(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Formatted_RoundTrips()
+    {
+        var record = new ProcessRecord(321, 99, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), ExitCode: 143);
+
+        Assert.Equal(record, ProcessRecord.Parse(record.Format()));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("abc\nstarttime=1\nstarted=2026-01-01T00:00:00Z\n")]
+    [InlineData("12\nstarted=2026-01-01T00:00:00Z\n")]
+    public void Parse_Incomplete_ReturnsNull(string text) => Assert.Null(ProcessRecord.Parse(text));
+
+    [Fact]
+    public async Task ReadAsync_UnreadableFile_ThrowsNamingFile()
+    {
+        using var folder = new BlueGreen.Orleans.Testing.TempFolder();
+        var path = folder.File("web.pid");
+        await File.WriteAllTextAsync(path, "not a pid file");
+
+        var error = await Assert.ThrowsAsync<InstanceRuntimeException>(() => ProcessRecord.ReadAsync("web", path, CancellationToken.None));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace BlueGreen.Orleans.Instances.Tests.Support;
+
+/// <summary>What /proc says about processes: the tests check the real machine, not the runtime's opinion of it.</summary>
+internal static class ProcessTable
+{
+    public static bool IsAlive(int pid) => ProcStat.Read(pid) is { IsAlive: true };
+
+    public static bool IsAlive(int pid, ulong startTime) => ProcStat.Read(pid) is { IsAlive: true } stat && stat.StartTime == startTime;
+
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Replace('\0', ' ').TrimEnd();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>Where file descriptor <paramref name="fd"/> of <paramref name="pid"/> points.</summary>
+    public static string? Descriptor(int pid, int fd) =>
+        new FileInfo($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd/{fd.ToString(CultureInfo.InvariantCulture)}").LinkTarget;
+
+    public static IReadOnlyList<int> Pids() =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Select(name => int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0)];
+
+    /// <summary>Live processes whose command line contains <paramref name="fragment"/>.</summary>
+    public static IReadOnlyList<int> WithCommandLine(string fragment) =>
+        [.. Pids().Where(pid => pid != Environment.ProcessId && IsAlive(pid) && CommandLine(pid).Contains(fragment, StringComparison.Ordinal))];
+
+    /// <summary>Live members of process group <paramref name="group"/>.</summary>
+    public static IReadOnlyList<int> GroupMembers(int group) =>
+        [.. Pids().Where(pid => ProcStat.Read(pid) is { IsAlive: true } stat && stat.ProcessGroup == group)];
+
+    /// <summary>Waits until <paramref name="pid"/> is gone or a zombie.</summary>
+    public static async Task<bool> WaitGoneAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (IsAlive(pid))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
+    }
+}
