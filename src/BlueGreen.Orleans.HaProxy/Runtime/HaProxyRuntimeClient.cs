@@ -144,6 +144,13 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     public Task SetServerStateAsync(string backend, string server, ServerAdminState state, CancellationToken cancellationToken = default) =>
         ExpectEmptyAsync($"set server {ServerRef(backend, server)} state {state.ToString().ToLowerInvariant()}", idempotent: true, cancellationToken);
 
+    /// <summary>
+    /// <c>set server b/s health down</c>: forces the check state; with checks enabled only a check run from now on
+    /// can bring the server back UP, which proves a new instance healthy rather than trusting a stale UP.
+    /// </summary>
+    public Task SetServerHealthAsync(string backend, string server, ServerHealthState health, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync($"set server {ServerRef(backend, server)} health {health.ToString().ToLowerInvariant()}", idempotent: true, cancellationToken);
+
     public Task SetServerWeightAsync(string backend, string server, int weight, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(weight);

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+
+namespace BlueGreen.Orleans.Deployments;
+
+/// <summary>One deployment, persisted after every step: enough to resume it after a crash and to show it.</summary>
+[GenerateSerializer, Immutable, Alias("bluegreen.DeploymentRecord")]
+public sealed record DeploymentRecord
+{
+    [Id(0)] public required long Id { get; init; }
+
+    [Id(1)] public required string Service { get; init; }
+
+    [Id(2)] public required DeploymentKind Kind { get; init; }
+
+    /// <summary>The colour live when the deployment started.</summary>
+    [Id(3)] public required Colour From { get; init; }
+
+    [Id(4)] public required Colour Target { get; init; }
+
+    [Id(5)] public required string Version { get; init; }
+
+    /// <summary>False when the target already runs this version (a warm rollback): no provisioning.</summary>
+    [Id(6)] public bool ProvisionTarget { get; init; } = true;
+
+    [Id(7)] public required ResolvedOptions Options { get; init; }
+
+    [Id(8)] public DeploymentStep Step { get; init; }
+
+    [Id(9)] public DeploymentOutcome Outcome { get; init; }
+
+    [Id(10)] public string? Error { get; init; }
+
+    [Id(11)] public DateTimeOffset CreatedAt { get; init; }
+
+    [Id(12)] public DateTimeOffset StepStartedAt { get; init; }
+
+    /// <summary>Absolute deadline of the current step (health or drain), so a resumed step keeps its deadline.</summary>
+    [Id(13)] public DateTimeOffset? StepDeadline { get; init; }
+
+    [Id(14)] public DateTimeOffset? FinishedAt { get; init; }
+
+    [Id(15)] public ImmutableList<ProxyProgress> Proxies { get; init; } = [];
+
+    [Id(16)] public ImmutableList<DeploymentEvent> Events { get; init; } = [];
+
+    /// <summary>Last proxy switched − first proxy switched.</summary>
+    [Id(17)] public TimeSpan? SwitchSkew { get; init; }
+
+    /// <summary>From the first switch command sent to the last proxy confirmed.</summary>
+    [Id(18)] public TimeSpan? SwitchDuration { get; init; }
+
+    [Id(19)] public bool AbortRequested { get; init; }
+
+    /// <summary>What the deployment ends as once the revert or retire in progress is done.</summary>
+    [Id(20)] public DeploymentOutcome PendingOutcome { get; init; } = DeploymentOutcome.Succeeded;
+
+    /// <summary>5xx and response counters of the target backend per proxy when the verify window opened.</summary>
+    [Id(21)] public ImmutableDictionary<string, long> VerifyBaseline5xx { get; init; } = ImmutableDictionary<string, long>.Empty;
+
+    [Id(22)] public ImmutableDictionary<string, long> VerifyBaselineResponses { get; init; } = ImmutableDictionary<string, long>.Empty;
+
+    /// <summary>The colour the Retire step stops: the old one after a success, the target after a rollback.</summary>
+    [Id(23)] public Colour RetireColour { get; init; }
+
+    /// <summary>True once the Retire step stopped <see cref="RetireColour"/>.</summary>
+    [Id(24)] public bool Retired { get; init; }
+
+    public bool IsFinished => Outcome != DeploymentOutcome.Running;
+
+    public override string ToString() => $"deployment {Id} ({Kind} of {Service} to {Target.Name()} {Version}, {Step}, {Outcome})";
+}

@@ -1,0 +1,15 @@
+namespace BlueGreen.Orleans.Deployments;
+
+/// <summary>The steps of the deployment state machine, in order; <see cref="Revert"/> undoes a switch.</summary>
+[GenerateSerializer, Alias("bluegreen.DeploymentStep")]
+public enum DeploymentStep
+{
+    Provision = 0,
+    AwaitHealthy = 1,
+    Switch = 2,
+    Verify = 3,
+    Drain = 4,
+    Retire = 5,
+    Revert = 6,
+    Done = 7,
+}

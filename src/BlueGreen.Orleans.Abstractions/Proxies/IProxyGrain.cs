@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+
+namespace BlueGreen.Orleans.Proxies;
+
+/// <summary>
+/// One HAProxy instance (key: proxy id). Its turns serialize every command to that HAProxy over one persistent
+/// Runtime API connection; a timer notices restarts, reloads and drift and re-applies the desired routes.
+/// </summary>
+[Alias("bluegreen.IProxyGrain")]
+public interface IProxyGrain : IGrainWithStringKey
+{
+    [Alias("Register")]
+    Task RegisterAsync(ProxyRegistration registration);
+
+    /// <summary>Forgets the proxy. HAProxy itself keeps running with the routes it has.</summary>
+    [Alias("Remove")]
+    Task RemoveAsync();
+
+    [Alias("GetStatus")]
+    Task<ProxyStatus> GetStatusAsync();
+
+    /// <summary>Points a route key at a backend in the map file and at runtime; returns when HAProxy applied it.</summary>
+    [Alias("SetRoute")]
+    Task<DateTimeOffset> SetRouteAsync(string key, string backend);
+
+    [Alias("RemoveRoute")]
+    Task RemoveRouteAsync(string key);
+
+    /// <summary>Forces every server of the backend DOWN so that only a check run from now on can bring it UP.</summary>
+    [Alias("ForceRecheck")]
+    Task ForceRecheckAsync(string backend);
+
+    /// <summary>Every server of the backend: status, check, sessions and connections in use, 5xx counters.</summary>
+    [Alias("GetBackend")]
+    Task<BackendReport> GetBackendAsync(string backend);
+
+    /// <summary>Every backend's report in one <c>show stat</c>.</summary>
+    [Alias("GetBackends")]
+    Task<ImmutableList<BackendReport>> GetBackendsAsync();
+}

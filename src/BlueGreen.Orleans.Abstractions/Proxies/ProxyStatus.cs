@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+
+namespace BlueGreen.Orleans.Proxies;
+
+/// <summary>What a proxy grain knows of its HAProxy: registration, desired routes and what it last saw.</summary>
+[GenerateSerializer, Immutable, Alias("bluegreen.ProxyStatus")]
+public sealed record ProxyStatus
+{
+    [Id(0)] public required string Id { get; init; }
+
+    [Id(1)] public ProxyRegistration? Registration { get; init; }
+
+    [Id(2)] public ImmutableDictionary<string, string> Routes { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    [Id(3)] public bool Reachable { get; init; }
+
+    [Id(4)] public int? Pid { get; init; }
+
+    [Id(5)] public long? UptimeSeconds { get; init; }
+
+    [Id(6)] public DateTimeOffset? LastSeenAt { get; init; }
+
+    [Id(7)] public string? LastError { get; init; }
+
+    /// <summary>How many times the desired routes were re-applied after a restart, reload or drift.</summary>
+    [Id(8)] public int Reconciliations { get; init; }
+}

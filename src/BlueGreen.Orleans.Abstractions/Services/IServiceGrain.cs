@@ -1,0 +1,47 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Deployments;
+
+namespace BlueGreen.Orleans.Services;
+
+/// <summary>
+/// One service (key: service name). Every mutating command for the service goes through it, so two deployments of
+/// one service never interleave: a command that conflicts with the running deployment fails with
+/// <see cref="BlueGreenException"/> (<see cref="ErrorCode.FailedPrecondition"/>) naming it.
+/// </summary>
+[Alias("bluegreen.IServiceGrain")]
+public interface IServiceGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or updates the spec and points the route at the live colour on every proxy.</summary>
+    [Alias("Apply")]
+    Task<ServiceInfo> ApplyAsync(ServiceSpec spec);
+
+    [Alias("Get")]
+    Task<ServiceInfo?> GetAsync();
+
+    /// <summary>Deletes the service (refused while a deployment runs). Routes and instances are left as they are.</summary>
+    [Alias("Delete")]
+    Task DeleteAsync();
+
+    /// <summary>Starts a release of <paramref name="version"/> on the colour that is not live.</summary>
+    [Alias("Release")]
+    Task<DeploymentRecord> ReleaseAsync(string version, DeploymentOptions options);
+
+    /// <summary>The recipe's "done": redeploys the other colour with the live version, switches to it, retires the old.</summary>
+    [Alias("Promote")]
+    Task<DeploymentRecord> PromoteAsync(DeploymentOptions options);
+
+    /// <summary>Switches back to the other colour with its previous version (instant when it was kept warm).</summary>
+    [Alias("Rollback")]
+    Task<DeploymentRecord> RollbackAsync(DeploymentOptions options);
+
+    /// <summary>Stops the running deployment and returns the fleet to the colour that was live before it.</summary>
+    [Alias("Abort")]
+    Task<DeploymentRecord> AbortAsync();
+
+    [Alias("GetDeployment")]
+    Task<DeploymentRecord?> GetDeploymentAsync(long id);
+
+    /// <summary>The history, newest first (bounded), including the running deployment.</summary>
+    [Alias("ListDeployments")]
+    Task<ImmutableList<DeploymentRecord>> ListDeploymentsAsync();
+}

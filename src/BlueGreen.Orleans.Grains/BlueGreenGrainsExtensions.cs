@@ -1,0 +1,36 @@
+using BlueGreen.Orleans.Grains.Catalog;
+using BlueGreen.Orleans.Grains.Instances;
+using BlueGreen.Orleans.Grains.Proxies;
+using BlueGreen.Orleans.Grains.Services;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Storage;
+
+namespace BlueGreen.Orleans.Grains;
+
+public static class BlueGreenGrainsExtensions
+{
+    /// <summary>
+    /// Registers what the grains need: options, the instance runtimes, the time source and the startup task that
+    /// wakes proxies and resumes unfinished deployments. Grain storage named <see cref="BlueGreenStorage.Name"/> and
+    /// reminders are the host's to configure.
+    /// </summary>
+    public static ISiloBuilder AddBlueGreenGrains(
+        this ISiloBuilder silo,
+        Action<ProxyMonitorOptions>? proxies = null,
+        Action<DeploymentLoopOptions>? deployments = null,
+        Action<InstanceRuntimeOptions>? instances = null)
+    {
+        var services = silo.Services;
+        services.AddOptions<ProxyMonitorOptions>().Configure(o => proxies?.Invoke(o));
+        services.AddOptions<DeploymentLoopOptions>().Configure(o => deployments?.Invoke(o));
+        services.AddOptions<InstanceRuntimeOptions>().Configure(o => instances?.Invoke(o));
+        services.TryAddSingleton(TimeProvider.System);
+        // Grain state is written with Orleans' own version-tolerant binary serializer: the state types are
+        // [GenerateSerializer] contracts (immutable records, enum-keyed dictionaries) that the default JSON one mangles.
+        services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+        services.TryAddSingleton<IInstanceRuntimeProvider, InstanceRuntimeProvider>();
+        silo.AddStartupTask<ResumeStartupTask>();
+        return silo;
+    }
+}

@@ -1,0 +1,29 @@
+using BlueGreen.Orleans.Catalog;
+using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Services;
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreen.Orleans.Grains.Catalog;
+
+/// <summary>
+/// At silo start, wakes every registered proxy (so its monitor runs) and every service with an unfinished
+/// deployment (so it resumes). Reminders do the same within a minute; this makes it immediate.
+/// </summary>
+internal sealed partial class ResumeStartupTask(IGrainFactory grains, ILogger<ResumeStartupTask> logger) : IStartupTask
+{
+    public async Task Execute(CancellationToken cancellationToken)
+    {
+        var catalog = grains.GetGrain<ICatalogGrain>(0);
+        var proxies = await catalog.ListProxiesAsync();
+        await Task.WhenAll(proxies.Select(p => grains.GetGrain<IProxyGrain>(p).GetStatusAsync()));
+        var active = await catalog.ListActiveAsync();
+        await Task.WhenAll(active.Select(s => grains.GetGrain<IServiceGrain>(s).GetAsync()));
+        Log.Resumed(logger, proxies.Count, active.Count);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Woke {Proxies} proxies and {Services} services with unfinished deployments")]
+        public static partial void Resumed(ILogger logger, int proxies, int services);
+    }
+}

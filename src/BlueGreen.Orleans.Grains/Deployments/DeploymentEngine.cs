@@ -1,0 +1,312 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Grains.Deployments;
+
+/// <summary>
+/// The deployment state machine. <see cref="AdvanceAsync"/> does the work of the current step once: it either moves
+/// to the next step (the caller persists and calls again at once) or, while waiting for health, a verify window or a
+/// drain, returns the record with fresh per-proxy progress (the caller waits a poll interval). Every step is
+/// idempotent, so a deployment resumed after a crash simply runs its persisted step again.
+/// </summary>
+public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimeProvider time)
+{
+    private const int MaxEvents = 500;
+
+    public async Task<DeploymentRecord> AdvanceAsync(DeploymentRecord d, CancellationToken cancellationToken = default)
+    {
+        if (d.IsFinished)
+        {
+            return d;
+        }
+
+        if (d.AbortRequested && d.PendingOutcome == DeploymentOutcome.Succeeded)
+        {
+            switch (d.Step)
+            {
+                case DeploymentStep.Provision or DeploymentStep.AwaitHealthy:
+                    return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" }, DeploymentStep.Retire, d.Target, "abort: retiring the target, the live colour is untouched");
+                case DeploymentStep.Verify or DeploymentStep.Drain:
+                    return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted after the switch" }, DeploymentStep.Revert, d.Target, $"abort: switching back to {d.From.Name()}");
+            }
+        }
+
+        return d.Step switch
+        {
+            DeploymentStep.Provision => await ProvisionAsync(d, cancellationToken),
+            DeploymentStep.AwaitHealthy => await AwaitHealthyAsync(d, cancellationToken),
+            DeploymentStep.Switch => await SwitchAsync(d, cancellationToken),
+            DeploymentStep.Verify => await VerifyAsync(d, cancellationToken),
+            DeploymentStep.Drain => await DrainAsync(d, cancellationToken),
+            DeploymentStep.Revert => await RevertAsync(d, cancellationToken),
+            DeploymentStep.Retire => await RetireAsync(d, cancellationToken),
+            _ => Finish(d, d.PendingOutcome),
+        };
+    }
+
+    /// <summary>A new deployment, at its first step.</summary>
+    public DeploymentRecord Create(long id, string service, DeploymentKind kind, Colour from, Colour target, string version, bool provisionTarget, ResolvedOptions options)
+    {
+        var now = time.GetUtcNow();
+        var record = new DeploymentRecord
+        {
+            Id = id,
+            Service = service,
+            Kind = kind,
+            From = from,
+            Target = target,
+            Version = version,
+            ProvisionTarget = provisionTarget,
+            Options = options,
+            CreatedAt = now,
+            StepStartedAt = now,
+            Step = DeploymentStep.Provision,
+            RetireColour = target,
+            Proxies = environment.Proxies.Select(p => new ProxyProgress { ProxyId = p }).ToImmutableList(),
+        };
+        return Event(record, null, $"{kind} of {version} to {target.Name()} (live: {from.Name()}) on {environment.Proxies.Count} proxies");
+    }
+
+    private async Task<DeploymentRecord> ProvisionAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        if (d.ProvisionTarget)
+        {
+            try
+            {
+                await environment.ProvisionAsync(d.Target, d.Version, cancellationToken);
+                d = Event(d, null, $"{d.Target.Name()} instances started with {d.Version}");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Begin(d with { PendingOutcome = DeploymentOutcome.Failed, Error = $"provisioning {d.Target.Name()} failed: {e.Message}" },
+                    DeploymentStep.Retire, d.Target, "provisioning failed: retiring the target");
+            }
+        }
+
+        // A server can show a stale UP for seconds after its instance died: force DOWN, so only a check that runs
+        // from now on can bring it UP.
+        foreach (var failed in (await environment.ForceRecheckAsync(d.Target, cancellationToken)).Where(r => !r.Succeeded))
+        {
+            d = Event(d, failed.ProxyId, $"could not force a fresh check: {failed.Error}");
+        }
+
+        return Begin(d, DeploymentStep.AwaitHealthy, d.Target, $"waiting until {d.Target.Backend(d.Service)} is UP on every proxy", d.Options.HealthTimeout);
+    }
+
+    private async Task<DeploymentRecord> AwaitHealthyAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
+        d = Progress(d, reports, r => p => p with { Health = Summary(r), Healthy = r.AllUp });
+        if (reports.Count == environment.Proxies.Count && reports.All(r => r.AllUp))
+        {
+            return Begin(d, DeploymentStep.Switch, d.Target, $"{d.Target.Backend(d.Service)} is UP on every proxy");
+        }
+
+        if (time.GetUtcNow() >= d.StepDeadline)
+        {
+            var notUp = string.Join(", ", reports.Where(r => !r.AllUp).Select(r => $"{r.ProxyId} ({Summary(r)})"));
+            return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{d.Target.Name()} not healthy within {Seconds(d.Options.HealthTimeout)} on: {notUp}" },
+                DeploymentStep.Retire, d.Target, "health deadline passed: rolling back, the live colour keeps serving");
+        }
+
+        return d;
+    }
+
+    private async Task<DeploymentRecord> SwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        var results = await environment.SwitchAsync(d.Target, null, cancellationToken);
+        d = Progress(d, results, r => p => p with { SwitchedAt = r.CompletedAt, Error = r.Error });
+        foreach (var r in results)
+        {
+            d = Event(d, r.ProxyId, r.Succeeded ? $"switched to {d.Target.Backend(d.Service)}" : $"switch failed: {r.Error}");
+        }
+
+        var failed = results.Where(r => !r.Succeeded).ToList();
+        if (failed.Count == 0 && results.Count == environment.Proxies.Count)
+        {
+            var times = results.Select(r => r.CompletedAt!.Value).ToList();
+            d = d with { SwitchSkew = times.Max() - times.Min(), SwitchDuration = times.Max() - started };
+            if (d.Options.VerifyWindow > TimeSpan.Zero)
+            {
+                var baseline = await environment.ReadBackendAsync(d.Target, cancellationToken);
+                d = d with
+                {
+                    VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Http5xx)),
+                    VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Responses)),
+                };
+                return Begin(d, DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); verifying the 5xx rate", d.Options.VerifyWindow);
+            }
+
+            return Begin(d, DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); draining {d.From.Name()}", d.Options.DrainTimeout);
+        }
+
+        // All or nothing: put back the proxies that did switch.
+        var error = $"switch failed on {string.Join(", ", failed.Select(f => f.ProxyId))}";
+        var switched = results.Where(r => r.Succeeded).Select(r => r.ProxyId).ToList();
+        var reverted = switched.Count == 0 ? [] : await environment.SwitchAsync(d.From, switched, cancellationToken);
+        foreach (var r in reverted)
+        {
+            d = Event(d, r.ProxyId, r.Succeeded ? $"reverted to {d.From.Backend(d.Service)}" : $"REVERT FAILED: {r.Error}");
+        }
+
+        return AfterRevert(d with { PendingOutcome = DeploymentOutcome.Failed, Error = error }, reverted);
+    }
+
+    private async Task<DeploymentRecord> VerifyAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
+        var errors = reports.Sum(r => r.Servers.Sum(s => s.Http5xx) - d.VerifyBaseline5xx.GetValueOrDefault(r.ProxyId));
+        var responses = reports.Sum(r => r.Servers.Sum(s => s.Responses) - d.VerifyBaselineResponses.GetValueOrDefault(r.ProxyId));
+        if (responses > 0 && (double)errors / responses > d.Options.MaxErrorRatio)
+        {
+            return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{errors} of {responses} responses were 5xx (limit {d.Options.MaxErrorRatio:P1})" },
+                DeploymentStep.Revert, d.Target, $"5xx rate over the limit: switching back to {d.From.Name()}");
+        }
+
+        return time.GetUtcNow() >= d.StepDeadline
+            ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {errors} 5xx in {responses} responses; draining {d.From.Name()}", d.Options.DrainTimeout)
+            : d;
+    }
+
+    private async Task<DeploymentRecord> DrainAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        // Read only now, after the switch: sessions counted before it would include traffic still arriving.
+        var reports = await environment.ReadBackendAsync(d.From, cancellationToken);
+
+        // The old colour is still running: if the new one died on a proxy, going back beats retiring the only
+        // working colour.
+        var target = await environment.ReadBackendAsync(d.Target, cancellationToken);
+        if (target.FirstOrDefault(r => r.Reachable && r.Servers.Count > 0 && r.Servers.All(s => !s.IsUp)) is { } dead)
+        {
+            return Begin(d with { PendingOutcome = DeploymentOutcome.Failed, Error = $"{d.Target.Name()} went down on {dead.ProxyId} during the drain ({Summary(dead)})" },
+                DeploymentStep.Revert, d.Target, $"{d.Target.Name()} is down while {d.From.Name()} still runs: switching back");
+        }
+
+        d = Progress(d, reports, r => p => p with { SessionsLeft = r.Reachable ? r.Sessions : null });
+        var left = reports.Where(r => r.Reachable).Sum(r => r.Sessions);
+        if (reports.Count == environment.Proxies.Count && reports.All(r => r.Reachable) && left == 0)
+        {
+            return BeginRetireOld(d, $"{d.From.Name()} drained on every proxy");
+        }
+
+        if (time.GetUtcNow() >= d.StepDeadline)
+        {
+            var unreachable = reports.Count(r => !r.Reachable);
+            return BeginRetireOld(d, $"drain deadline passed with {left} sessions left{(unreachable > 0 ? $" and {unreachable} proxies unreachable" : string.Empty)}");
+        }
+
+        return d;
+    }
+
+    private DeploymentRecord BeginRetireOld(DeploymentRecord d, string message) =>
+        d.Options.KeepWarm > TimeSpan.Zero
+            ? Finish(Event(d, null, $"{message}; {d.From.Name()} kept warm for {Seconds(d.Options.KeepWarm)}"), DeploymentOutcome.Succeeded)
+            : Begin(d, DeploymentStep.Retire, d.From, $"{message}; retiring {d.From.Name()}");
+
+    private async Task<DeploymentRecord> RevertAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        var results = await environment.SwitchAsync(d.From, null, cancellationToken);
+        foreach (var r in results)
+        {
+            d = Event(d, r.ProxyId, r.Succeeded ? $"reverted to {d.From.Backend(d.Service)}" : $"REVERT FAILED: {r.Error}");
+        }
+
+        return AfterRevert(d, results);
+    }
+
+    /// <summary>Retires the target once every proxy is back; otherwise keeps it running, since a proxy still routes to it.</summary>
+    private DeploymentRecord AfterRevert(DeploymentRecord d, IReadOnlyList<SwitchResult> reverted)
+    {
+        var stuck = reverted.Where(r => !r.Succeeded).Select(r => r.ProxyId).ToList();
+        if (stuck.Count == 0)
+        {
+            return Begin(d, DeploymentStep.Retire, d.Target, $"fleet on {d.From.Name()}; retiring {d.Target.Name()}");
+        }
+
+        var error = $"{d.Error}; could not switch back {string.Join(", ", stuck)}: {d.Target.Name()} kept running";
+        return Finish(Event(d with { Error = error }, null, error), DeploymentOutcome.Failed);
+    }
+
+    private async Task<DeploymentRecord> RetireAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await environment.RetireAsync(d.RetireColour, cancellationToken);
+            d = Event(d with { Retired = true }, null, $"{d.RetireColour.Name()} instances stopped");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            d = Event(d with { Error = $"{(d.Error is null ? string.Empty : d.Error + "; ")}retiring {d.RetireColour.Name()} failed: {e.Message}" }, null, $"retire failed: {e.Message}");
+        }
+
+        return Finish(d, d.PendingOutcome);
+    }
+
+    private DeploymentRecord Begin(DeploymentRecord d, DeploymentStep step, Colour colour, string message, TimeSpan? deadline = null)
+    {
+        var now = time.GetUtcNow();
+        var next = d with
+        {
+            Step = step,
+            StepStartedAt = now,
+            StepDeadline = deadline is { } span ? now + span : null,
+            RetireColour = step == DeploymentStep.Retire ? colour : d.RetireColour,
+        };
+        return Event(next, null, message);
+    }
+
+    private DeploymentRecord Finish(DeploymentRecord d, DeploymentOutcome outcome)
+    {
+        var now = time.GetUtcNow();
+        var done = d with { Step = DeploymentStep.Done, Outcome = outcome, FinishedAt = now, StepStartedAt = now, StepDeadline = null };
+        return Event(done, null, $"{outcome} in {Seconds(now - d.CreatedAt)}{(d.Error is null ? string.Empty : ": " + d.Error)}");
+    }
+
+    private DeploymentRecord Event(DeploymentRecord d, string? proxy, string message)
+    {
+        var sequence = d.Events.Count == 0 ? 1 : d.Events[^1].Sequence + 1;
+        var events = d.Events.Add(new DeploymentEvent(sequence, time.GetUtcNow(), d.Step, proxy, message));
+        return d with { Events = events.Count > MaxEvents ? events.RemoveRange(0, events.Count - MaxEvents) : events };
+    }
+
+    private static DeploymentRecord Progress<T>(DeploymentRecord d, IEnumerable<T> items, Func<T, Func<ProxyProgress, ProxyProgress>> update)
+        where T : notnull
+    {
+        var proxies = d.Proxies;
+        foreach (var item in items)
+        {
+            var id = item switch { BackendReport b => b.ProxyId, SwitchResult s => s.ProxyId, _ => throw new ArgumentException("unknown item", nameof(items)) };
+            var index = proxies.FindIndex(p => p.ProxyId == id);
+            if (index >= 0)
+            {
+                proxies = proxies.SetItem(index, update(item)(proxies[index]));
+            }
+        }
+
+        return d with { Proxies = proxies };
+    }
+
+    private static string Summary(BackendReport r)
+    {
+        if (!r.Reachable)
+        {
+            return $"unreachable: {r.Error}";
+        }
+
+        if (r.Servers.Count == 0)
+        {
+            return "no servers";
+        }
+
+        var up = r.Servers.Count(s => s.IsUp);
+        var down = r.Servers.Where(s => !s.IsUp).Select(s => $"{s.Server} {s.Status}{(s.CheckStatus.Length > 0 ? $" ({s.CheckStatus})" : string.Empty)}");
+        return up == r.Servers.Count ? $"UP {up}/{r.Servers.Count}" : $"UP {up}/{r.Servers.Count}: {string.Join(", ", down)}";
+    }
+
+    private static string Seconds(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###} s");
+
+    private static string Ms(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{span.TotalMilliseconds:0.###} ms");
+}

@@ -1,0 +1,72 @@
+using BlueGreen.Orleans.Grains.Instances;
+using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Services;
+
+namespace BlueGreen.Orleans.Grains.Deployments;
+
+/// <summary>
+/// The real environment of a deployment: the service's proxy grains, called in parallel (never one after the other),
+/// and the instance runtime of each colour.
+/// </summary>
+internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec) : IDeploymentEnvironment
+{
+    public IReadOnlyList<string> Proxies => spec.Proxies;
+
+    public async Task ProvisionAsync(Colour colour, string version, CancellationToken cancellationToken)
+    {
+        var colourSpec = spec.For(colour);
+        var runtime = runtimes.Resolve(colourSpec);
+        await Task.WhenAll(InstanceSpecs.For(spec.Name, colour, colourSpec, version).Select(i => runtime.StartAsync(i, cancellationToken)));
+    }
+
+    public async Task RetireAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        var colourSpec = spec.For(colour);
+        var runtime = runtimes.Resolve(colourSpec);
+        await Task.WhenAll(colourSpec.Instances.Select(async slot =>
+        {
+            var name = InstanceSpecs.InstanceName(spec.Name, colour, slot);
+            await runtime.StopAsync(name, spec.StopTimeout, cancellationToken);
+            await runtime.RemoveAsync(name, cancellationToken);
+        }));
+    }
+
+    public Task<IReadOnlyList<SwitchResult>> ForceRecheckAsync(Colour colour, CancellationToken cancellationToken) =>
+        OnEachAsync(null, async proxy =>
+        {
+            await proxy.ForceRecheckAsync(colour.Backend(spec.Name));
+            return DateTimeOffset.UtcNow;
+        });
+
+    public async Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        var backend = colour.Backend(spec.Name);
+        return await Task.WhenAll(spec.Proxies.Select(async id =>
+        {
+            try
+            {
+                return await grains.GetGrain<IProxyGrain>(id).GetBackendAsync(backend);
+            }
+            catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
+            {
+                return new BackendReport { ProxyId = id, Backend = backend, Reachable = false, Error = e.Message, ReadAt = DateTimeOffset.UtcNow };
+            }
+        }));
+    }
+
+    public Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken) =>
+        OnEachAsync(proxies, proxy => proxy.SetRouteAsync(spec.RouteKey, colour.Backend(spec.Name)));
+
+    private async Task<IReadOnlyList<SwitchResult>> OnEachAsync(IReadOnlyCollection<string>? only, Func<IProxyGrain, Task<DateTimeOffset>> action) =>
+        await Task.WhenAll((only ?? spec.Proxies).Select(async id =>
+        {
+            try
+            {
+                return new SwitchResult(id, await action(grains.GetGrain<IProxyGrain>(id)), null);
+            }
+            catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
+            {
+                return new SwitchResult(id, null, e.Message);
+            }
+        }));
+}

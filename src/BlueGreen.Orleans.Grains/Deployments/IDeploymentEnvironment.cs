@@ -1,0 +1,27 @@
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Grains.Deployments;
+
+/// <summary>
+/// What the deployment state machine acts on: the service's instances and its proxies. The grain implements it over
+/// proxy grains and instance runtimes; unit tests use a fake.
+/// </summary>
+public interface IDeploymentEnvironment
+{
+    IReadOnlyList<string> Proxies { get; }
+
+    /// <summary>Creates or recreates every instance of the colour with the version.</summary>
+    Task ProvisionAsync(Colour colour, string version, CancellationToken cancellationToken);
+
+    /// <summary>Stops and removes every instance of the colour.</summary>
+    Task RetireAsync(Colour colour, CancellationToken cancellationToken);
+
+    /// <summary>Forces the colour's servers DOWN on every proxy; returns the proxies that could not be reached.</summary>
+    Task<IReadOnlyList<SwitchResult>> ForceRecheckAsync(Colour colour, CancellationToken cancellationToken);
+
+    /// <summary>The colour's backend on every proxy, read in parallel.</summary>
+    Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken);
+
+    /// <summary>Routes the service to the colour on the given proxies (all when null), in parallel.</summary>
+    Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken);
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+internal sealed partial class ProxyGrain
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Proxy {ProxyId} unreachable: {Reason}")]
+        public static partial void Unreachable(ILogger logger, string proxyId, string reason);
+
+        [LoggerMessage(2, LogLevel.Information, "Proxy {ProxyId}: worker changed from {OldPid} to {NewPid} (reload or restart)")]
+        public static partial void WorkerChanged(ILogger logger, string proxyId, int oldPid, int newPid);
+
+        [LoggerMessage(3, LogLevel.Information, "Proxy {ProxyId}: re-applied {Count} drifted routes")]
+        public static partial void Reconciled(ILogger logger, string proxyId, int count);
+    }
+}

@@ -1,0 +1,326 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Catalog;
+using BlueGreen.Orleans.HaProxy.Maps;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Proxies;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+/// <summary>
+/// Owns one HAProxy. Grain turns serialize every command on its one persistent Runtime API connection. A timer
+/// probes <c>show info</c> and compares the runtime map with the desired routes, re-applying them after a restart,
+/// a reload or any drift; a reminder brings the grain back after its silo is lost.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The client is disposed in OnDeactivateAsync: a grain lives as long as its activation.")]
+internal sealed partial class ProxyGrain(
+    [PersistentState("proxy", BlueGreenStorage.Name)] IPersistentState<ProxyState> state,
+    TimeProvider time,
+    IOptions<ProxyMonitorOptions> options,
+    ILoggerFactory loggers) : Grain, IProxyGrain, IRemindable
+{
+    private const string KeepAliveReminder = "proxy-keepalive";
+    private readonly ILogger _logger = loggers.CreateLogger<ProxyGrain>();
+    private HaProxyRuntimeClient? _client;
+    private RouteMap? _routes;
+    private IGrainTimer? _timer;
+    private HaProxyInfo? _lastInfo;
+    private bool _reachable;
+    private string? _lastError;
+    private DateTimeOffset? _lastSeenAt;
+    private int _reconciliations;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Registration is { } registration)
+        {
+            Connect(registration);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+    }
+
+    public async Task RegisterAsync(ProxyRegistration registration)
+    {
+        var errors = ProxyRegistrationValidator.Validate(Id, registration);
+        if (errors.Count > 0)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, string.Join(" ", errors));
+        }
+
+        if (state.State.Registration is { } existing && existing.RuntimeApi != registration.RuntimeApi)
+        {
+            // Pointing an id at another HAProxy would silently move its routes: remove the proxy first.
+            throw new BlueGreenException(ErrorCode.AlreadyExists, $"proxy '{Id}' is already registered at {existing.RuntimeApi}; remove it first.");
+        }
+
+        state.State = state.State with { Registration = registration };
+        await state.WriteStateAsync();
+        Connect(registration);
+        await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<ICatalogGrain>(0).SetProxyAsync(Id, true);
+        await ProbeAsync(CancellationToken.None);
+    }
+
+    public async Task RemoveAsync()
+    {
+        if (state.State.Registration is null)
+        {
+            throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
+        }
+
+        await state.ClearStateAsync();
+        state.State = new ProxyState();
+        _timer?.Dispose();
+        _timer = null;
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+            _client = null;
+        }
+
+        if (await this.GetReminder(KeepAliveReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        await GrainFactory.GetGrain<ICatalogGrain>(0).SetProxyAsync(Id, false);
+        DeactivateOnIdle();
+    }
+
+    public Task<ProxyStatus> GetStatusAsync() => Task.FromResult(new ProxyStatus
+    {
+        Id = Id,
+        Registration = state.State.Registration,
+        Routes = state.State.Routes,
+        Reachable = _reachable,
+        Pid = _lastInfo?.Pid,
+        UptimeSeconds = _lastInfo?.UptimeSeconds,
+        LastSeenAt = _lastSeenAt,
+        LastError = _lastError,
+        Reconciliations = _reconciliations,
+    });
+
+    public async Task<DateTimeOffset> SetRouteAsync(string key, string backend)
+    {
+        var routes = Routes();
+        try
+        {
+            await routes.SetRouteAsync(key, backend);
+        }
+        catch (InvalidRuntimeArgumentException e)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and
+            // the monitor will hold it there, consistent with the fleet the service grain reverts.
+            Unreachable(e);
+            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': {e.Message}");
+        }
+
+        var done = time.GetUtcNow();
+        state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
+        await state.WriteStateAsync();
+        return done;
+    }
+
+    public async Task RemoveRouteAsync(string key)
+    {
+        try
+        {
+            await Routes().RemoveRouteAsync(key);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            Unreachable(e);
+            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': {e.Message}");
+        }
+
+        state.State = state.State with { Routes = state.State.Routes.Remove(key) };
+        await state.WriteStateAsync();
+    }
+
+    public async Task ForceRecheckAsync(string backend)
+    {
+        var client = Client();
+        try
+        {
+            var servers = (await client.ShowStatAsync()).Where(r => r.ProxyName == backend && r.Type == StatRowType.Server).Select(r => r.ServiceName).ToList();
+            foreach (var server in servers)
+            {
+                await client.SetServerHealthAsync(backend, server, ServerHealthState.Down);
+            }
+        }
+        catch (InvalidRuntimeArgumentException e)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            Unreachable(e);
+            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': {e.Message}");
+        }
+    }
+
+    public async Task<BackendReport> GetBackendAsync(string backend)
+    {
+        var all = await ReadBackendsAsync(backend);
+        return all.SingleOrDefault(r => r.Backend == backend)
+            ?? (all.Count == 1 && !all[0].Reachable ? all[0] with { Backend = backend } : new BackendReport { ProxyId = Id, Backend = backend, Reachable = true, ReadAt = time.GetUtcNow() });
+    }
+
+    public Task<ImmutableList<BackendReport>> GetBackendsAsync() => ReadBackendsAsync(null);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Registration is null && await this.GetReminder(reminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task<ImmutableList<BackendReport>> ReadBackendsAsync(string? only)
+    {
+        var client = Client();
+        var now = time.GetUtcNow();
+        try
+        {
+            var rows = (await client.ShowStatAsync()).Where(r => r.Type == StatRowType.Server && (only is null || r.ProxyName == only)).ToList();
+            var reports = ImmutableList.CreateBuilder<BackendReport>();
+            foreach (var group in rows.GroupBy(r => r.ProxyName))
+            {
+                // used_cur also counts connections HAProxy still holds to a server, which scur alone can miss.
+                var inUse = (await client.ShowServersConnAsync(group.Key)).ToDictionary(c => c.Server, c => c.UsedCurrent);
+                reports.Add(new BackendReport
+                {
+                    ProxyId = Id,
+                    Backend = group.Key,
+                    Reachable = true,
+                    ReadAt = now,
+                    Servers = group.Select(r => new ServerHealth(
+                        r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, inUse.GetValueOrDefault(r.ServiceName),
+                        r.Http5xxResponses, (r.GetInt64("hrsp_1xx") ?? 0) + (r.GetInt64("hrsp_2xx") ?? 0) + (r.GetInt64("hrsp_3xx") ?? 0)
+                            + (r.GetInt64("hrsp_4xx") ?? 0) + r.Http5xxResponses + (r.GetInt64("hrsp_other") ?? 0))).ToImmutableList(),
+                });
+            }
+
+            Seen(client.LastInfo);
+            return reports.ToImmutable();
+        }
+        catch (InvalidRuntimeArgumentException e)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            Unreachable(e);
+            return [new BackendReport { ProxyId = Id, Backend = only ?? string.Empty, Reachable = false, Error = e.Message, ReadAt = now }];
+        }
+    }
+
+    private void Connect(ProxyRegistration registration)
+    {
+        _client?.DisposeAsync().AsTask().Ignore();
+        var monitor = options.Value;
+        _client = new HaProxyRuntimeClient(
+            RuntimeEndpoint.Parse(registration.RuntimeApi),
+            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout },
+            loggers.CreateLogger<HaProxyRuntimeClient>());
+        _routes = new RouteMap(_client, registration.MapFile, registration.MapFileWritePath);
+        _timer ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(monitor.Interval, monitor.Interval) { KeepAlive = true });
+    }
+
+    /// <summary>One monitor tick: who answers, and do its routes match the desired ones?</summary>
+    private async Task MonitorAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Registration is null || _client is null)
+        {
+            return;
+        }
+
+        await ProbeAsync(cancellationToken);
+    }
+
+    private async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var info = await Client().ShowInfoAsync(cancellationToken);
+            if (_lastInfo is { } before && before.Pid != info.Pid)
+            {
+                Log.WorkerChanged(_logger, Id, before.Pid, info.Pid);
+            }
+
+            Seen(info);
+            await ReconcileAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            Unreachable(e);
+        }
+    }
+
+    /// <summary>Re-applies every desired route the runtime map lacks or holds differently (restart, reload, drift).</summary>
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Routes.IsEmpty)
+        {
+            return;
+        }
+
+        var routes = Routes();
+        var actual = await routes.ReadRuntimeAsync(cancellationToken);
+        var drifted = state.State.Routes.Where(r => !actual.TryGetValue(r.Key, out var v) || v != r.Value).ToList();
+        foreach (var (key, backend) in drifted)
+        {
+            await routes.SetRouteAsync(key, backend, cancellationToken);
+        }
+
+        if (drifted.Count > 0)
+        {
+            _reconciliations++;
+            Log.Reconciled(_logger, Id, drifted.Count);
+        }
+    }
+
+    private void Seen(HaProxyInfo? info)
+    {
+        _reachable = true;
+        _lastError = null;
+        _lastSeenAt = time.GetUtcNow();
+        _lastInfo = info ?? _lastInfo;
+    }
+
+    private void Unreachable(Exception e)
+    {
+        if (_reachable || _lastError is null)
+        {
+            Log.Unreachable(_logger, Id, e.Message);
+        }
+
+        _reachable = false;
+        _lastError = e.Message;
+    }
+
+    private HaProxyRuntimeClient Client() =>
+        _client ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
+
+    private RouteMap Routes() =>
+        _routes ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
+
+    private static bool IsProxyFailure(Exception e) =>
+        e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or IOException or FormatException;
+}

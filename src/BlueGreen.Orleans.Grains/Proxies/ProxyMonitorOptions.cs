@@ -1,0 +1,12 @@
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+public sealed class ProxyMonitorOptions
+{
+    /// <summary>How often a proxy grain probes its HAProxy and re-applies drifted routes.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Command timeout of the Runtime API client.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,44 @@
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+/// <summary>Checks a proxy id and registration before anything is stored or sent.</summary>
+public static class ProxyRegistrationValidator
+{
+    public static IReadOnlyList<string> Validate(string id, ProxyRegistration registration)
+    {
+        var errors = new List<string>();
+        if (!RuntimeArguments.IsValidName(id) || id.Contains('/', StringComparison.Ordinal))
+        {
+            errors.Add($"id: '{Truncate(id)}' must be 1-128 characters of A-Z a-z 0-9 . _ : -.");
+        }
+
+        if (!RuntimeEndpoint.TryParse(registration.RuntimeApi, out _, out var endpointError))
+        {
+            errors.Add($"runtime_api: {endpointError}");
+        }
+
+        if (!RuntimeArguments.IsValidMap(registration.MapFile) || registration.MapFile.StartsWith('#'))
+        {
+            errors.Add($"map_file: '{Truncate(registration.MapFile)}' must be an absolute path of A-Z a-z 0-9 . _ / -.");
+        }
+
+        if (registration.MapFileWritePath is { } write && (!RuntimeArguments.IsValidMap(write) || write.StartsWith('#')))
+        {
+            errors.Add($"map_file_write_path: '{Truncate(write)}' must be an absolute path of A-Z a-z 0-9 . _ / -.");
+        }
+
+        foreach (var (key, value) in registration.Labels)
+        {
+            if (!RuntimeArguments.IsValidName(key) || value.Length > 256 || value.Any(char.IsControl))
+            {
+                errors.Add($"labels: '{Truncate(key)}' must be a name of A-Z a-z 0-9 . _ : / - with a value of at most 256 printable characters.");
+            }
+        }
+
+        return errors;
+    }
+
+    private static string Truncate(string? value) => value is null ? "(null)" : value.Length <= 64 ? value : value[..64] + "…";
+}

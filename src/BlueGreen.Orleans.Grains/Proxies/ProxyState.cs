@@ -1,0 +1,13 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+/// <summary>What a proxy grain persists: where its HAProxy is and the routes it must hold.</summary>
+[GenerateSerializer, Alias("bluegreen.ProxyState")]
+public sealed record ProxyState
+{
+    [Id(0)] public ProxyRegistration? Registration { get; init; }
+
+    [Id(1)] public ImmutableDictionary<string, string> Routes { get; init; } = ImmutableDictionary<string, string>.Empty;
+}

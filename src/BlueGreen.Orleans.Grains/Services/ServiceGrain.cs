@@ -1,0 +1,420 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Catalog;
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Grains.Deployments;
+using BlueGreen.Orleans.Grains.Instances;
+using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Services;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BlueGreen.Orleans.Grains.Services;
+
+/// <summary>
+/// One service. Its turns serialize every command for the service; one deployment at a time runs in a loop on the
+/// grain's own scheduler, persisting after every step. After a crash the loop resumes on activation (the startup
+/// task, a reminder or any call activates the grain).
+/// </summary>
+internal sealed partial class ServiceGrain(
+    [PersistentState("service", BlueGreenStorage.Name)] IPersistentState<ServiceState> state,
+    IInstanceRuntimeProvider runtimes,
+    TimeProvider time,
+    IOptions<DeploymentLoopOptions> options,
+    IEnumerable<IDeploymentObserver> observers,
+    ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
+{
+    private const string Reminder = "service-deployment";
+    private Task? _loop;
+    private DeploymentStep? _observedStep;
+    private IGrainTimer? _warmTimer;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Active is not null)
+        {
+            Log.Resuming(logger, Name, state.State.Active.ToString());
+            EnsureLoop();
+        }
+
+        ScheduleWarmRetirement();
+        return Task.CompletedTask;
+    }
+
+    public async Task<ServiceInfo> ApplyAsync(ServiceSpec spec)
+    {
+        var errors = ServiceSpecValidator.Validate(spec).ToList();
+        if (spec.Name != Name)
+        {
+            errors.Add($"name: '{spec.Name}' does not match the service '{Name}'.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, string.Join(" ", errors));
+        }
+
+        RefuseWhileActive();
+        var statuses = await Task.WhenAll(spec.Proxies.Select(p => GrainFactory.GetGrain<IProxyGrain>(p).GetStatusAsync()));
+        if (statuses.Where(s => s.Registration is null).Select(s => s.Id).ToList() is { Count: > 0 } unknown)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, $"proxies: not registered: {string.Join(", ", unknown)}.");
+        }
+
+        var previous = state.State.Spec;
+        state.State = state.State with { Spec = spec };
+        if (previous is null && spec.LiveVersion is { } adopted)
+        {
+            // Adopt what already runs: blue is live with that version.
+            state.State = state.State with { Versions = state.State.Versions.SetItem(Colour.Blue, adopted), Running = state.State.Running.Add(Colour.Blue) };
+        }
+
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ICatalogGrain>(0).SetServiceAsync(Name, true);
+
+        if (previous is not null && previous.RouteKey != spec.RouteKey)
+        {
+            await Task.WhenAll(previous.Proxies.Select(p => IgnoreFailureAsync(GrainFactory.GetGrain<IProxyGrain>(p).RemoveRouteAsync(previous.RouteKey))));
+        }
+
+        // Every proxy routes the key to the live colour; a proxy added to the spec gets the route now.
+        var backend = state.State.LiveColour.Backend(Name);
+        var failed = new List<string>();
+        await Task.WhenAll(spec.Proxies.Select(async p =>
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IProxyGrain>(p).SetRouteAsync(spec.RouteKey, backend);
+            }
+            catch (BlueGreenException e)
+            {
+                lock (failed)
+                {
+                    failed.Add($"{p}: {e.Message}");
+                }
+            }
+        }));
+        if (failed.Count > 0)
+        {
+            throw new BlueGreenException(ErrorCode.Unavailable, $"spec saved, but the route could not be set on: {string.Join("; ", failed)}");
+        }
+
+        return Info();
+    }
+
+    public Task<ServiceInfo?> GetAsync() => Task.FromResult(state.State.Spec is null ? null : Info());
+
+    public async Task DeleteAsync()
+    {
+        RequireSpec();
+        RefuseWhileActive();
+        await state.ClearStateAsync();
+        state.State = new ServiceState();
+        await GrainFactory.GetGrain<ICatalogGrain>(0).SetServiceAsync(Name, false);
+        DeactivateOnIdle();
+    }
+
+    public Task<DeploymentRecord> ReleaseAsync(string version, DeploymentOptions options)
+    {
+        RequireSpec();
+        if (!ServiceSpecValidator.IsValidVersion(version))
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, "version: must be 1-128 characters of A-Z a-z 0-9 . _ + -, starting with a letter or digit.");
+        }
+
+        RefuseWhileActive();
+        return StartAsync(DeploymentKind.Release, state.State.LiveColour.Other(), version, provision: true, options);
+    }
+
+    public Task<DeploymentRecord> PromoteAsync(DeploymentOptions options)
+    {
+        RequireSpec();
+        RefuseWhileActive();
+        var live = state.State.LiveColour;
+        if (live == Colour.Blue)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' is already live on blue: promote moves a release from green back to blue.");
+        }
+
+        if (!state.State.Versions.TryGetValue(live, out var version))
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' has no released version on {live.Name()} to promote.");
+        }
+
+        return StartAsync(DeploymentKind.Promote, Colour.Blue, version, provision: true, options);
+    }
+
+    public Task<DeploymentRecord> RollbackAsync(DeploymentOptions options)
+    {
+        RequireSpec();
+        RefuseWhileActive();
+        var target = state.State.LiveColour.Other();
+        if (!state.State.Versions.TryGetValue(target, out var version))
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' has no previous version on {target.Name()} to roll back to.");
+        }
+
+        // A colour kept warm still runs its version: switching back is then only a health check and a switch.
+        return StartAsync(DeploymentKind.Rollback, target, version, provision: !state.State.Running.Contains(target), options);
+    }
+
+    public async Task<DeploymentRecord> AbortAsync()
+    {
+        RequireSpec();
+        if (state.State.Active is not { } active)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' has no deployment in progress.");
+        }
+
+        var aborted = active with { AbortRequested = true };
+        state.State = state.State with { Active = aborted };
+        await state.WriteStateAsync();
+        EnsureLoop();
+        return aborted;
+    }
+
+    public Task<DeploymentRecord?> GetDeploymentAsync(long id) =>
+        Task.FromResult(state.State.Active?.Id == id ? state.State.Active : state.State.History.FirstOrDefault(d => d.Id == id));
+
+    public Task<ImmutableList<DeploymentRecord>> ListDeploymentsAsync() =>
+        Task.FromResult(state.State.Active is { } active ? state.State.History.Insert(0, active) : state.State.History);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Active is not null)
+        {
+            EnsureLoop();
+        }
+        else if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        ScheduleWarmRetirement();
+    }
+
+    private async Task<DeploymentRecord> StartAsync(DeploymentKind kind, Colour target, string version, bool provision, DeploymentOptions overrides)
+    {
+        var spec = state.State.Spec!;
+        var resolved = Resolve(spec, overrides);
+        var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec), time);
+        var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
+        state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
+        Log.Started(logger, Name, record.ToString());
+        EnsureLoop();
+        return record;
+    }
+
+    private static ResolvedOptions Resolve(ServiceSpec spec, DeploymentOptions o)
+    {
+        var errors = new List<string>();
+        var resolved = new ResolvedOptions(
+            o.HealthTimeout ?? spec.HealthTimeout,
+            o.DrainTimeout ?? spec.DrainTimeout,
+            o.KeepWarm ?? spec.KeepWarm,
+            o.VerifyWindow ?? spec.VerifyWindow,
+            spec.MaxErrorRatio,
+            spec.StopTimeout);
+        ServiceSpecValidator.Duration(errors, "health_timeout", resolved.HealthTimeout, allowZero: false);
+        ServiceSpecValidator.Duration(errors, "drain_timeout", resolved.DrainTimeout, allowZero: true);
+        ServiceSpecValidator.Duration(errors, "keep_warm", resolved.KeepWarm, allowZero: true);
+        ServiceSpecValidator.Duration(errors, "verify_window", resolved.VerifyWindow, allowZero: true);
+        return errors.Count > 0 ? throw new BlueGreenException(ErrorCode.InvalidArgument, string.Join(" ", errors)) : resolved;
+    }
+
+    private void EnsureLoop()
+    {
+        if (_loop is null || _loop.IsCompleted)
+        {
+            _loop = RunLoopAsync();
+        }
+    }
+
+    /// <summary>Advances the active deployment until it ends. Runs on the grain's scheduler, between its turns.</summary>
+    private async Task RunLoopAsync()
+    {
+        await Task.Yield();
+        while (state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
+        {
+            var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec), time);
+            DeploymentRecord next;
+            try
+            {
+                if (current.Step != _observedStep)
+                {
+                    _observedStep = current.Step;
+                    foreach (var observer in observers)
+                    {
+                        await observer.OnStepStartingAsync(current);
+                    }
+                }
+
+                next = await engine.AdvanceAsync(current);
+            }
+            catch (Exception e)
+            {
+                Log.StepFailed(logger, Name, current.ToString(), e);
+                await Task.Delay(options.Value.PollInterval * 10, time);
+                continue;
+            }
+
+            // Abort may have been requested while the step awaited I/O.
+            if (state.State.Active?.AbortRequested == true && !next.AbortRequested)
+            {
+                next = next with { AbortRequested = true };
+            }
+
+            var moved = next.Step != current.Step || next.IsFinished;
+            state.State = state.State with { Active = next };
+            if (moved || next.Events.Count != current.Events.Count || next.AbortRequested != current.AbortRequested)
+            {
+                await state.WriteStateAsync();
+            }
+
+            if (next.IsFinished)
+            {
+                _observedStep = null;
+                foreach (var observer in observers)
+                {
+                    await observer.OnFinishedAsync(next);
+                }
+
+                await CompleteAsync(next);
+                return;
+            }
+
+            if (!moved)
+            {
+                await Task.Delay(options.Value.PollInterval, time);
+            }
+        }
+    }
+
+    private async Task CompleteAsync(DeploymentRecord d)
+    {
+        var s = state.State;
+        var running = s.Running;
+        var warm = s.WarmUntil;
+        if (d.ProvisionTarget || d.Outcome == DeploymentOutcome.Succeeded)
+        {
+            running = running.Add(d.Target);
+        }
+
+        if (d.Retired)
+        {
+            running = running.Remove(d.RetireColour);
+        }
+
+        var live = s.LiveColour;
+        var versions = s.Versions;
+        if (d.Outcome == DeploymentOutcome.Succeeded)
+        {
+            live = d.Target;
+            versions = versions.SetItem(d.Target, d.Version);
+            if (!d.Retired && running.Contains(d.From) && d.From != d.Target)
+            {
+                warm = warm.SetItem(d.From, time.GetUtcNow() + d.Options.KeepWarm);
+            }
+        }
+
+        var history = s.History.Insert(0, d);
+        state.State = s with
+        {
+            Active = null,
+            LiveColour = live,
+            Versions = versions,
+            Running = running,
+            WarmUntil = warm,
+            History = history.Count > options.Value.HistoryLimit ? history.RemoveRange(options.Value.HistoryLimit, history.Count - options.Value.HistoryLimit) : history,
+        };
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, false);
+        Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
+        if (warm.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        ScheduleWarmRetirement();
+    }
+
+    /// <summary>Retires colours kept warm once their time is up (never the live colour, never during a deployment).</summary>
+    private void ScheduleWarmRetirement()
+    {
+        _warmTimer?.Dispose();
+        _warmTimer = null;
+        if (state.State.WarmUntil.IsEmpty)
+        {
+            return;
+        }
+
+        var due = state.State.WarmUntil.Values.Min() - time.GetUtcNow();
+        _warmTimer = this.RegisterGrainTimer(RetireWarmAsync, new GrainTimerCreationOptions(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task RetireWarmAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Active is not null || state.State.Spec is not { } spec)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (colour, _) in state.State.WarmUntil.Where(w => w.Value <= now).ToList())
+        {
+            if (colour != state.State.LiveColour)
+            {
+                await new FleetEnvironment(GrainFactory, runtimes, spec).RetireAsync(colour, cancellationToken);
+                state.State = state.State with { Running = state.State.Running.Remove(colour) };
+                Log.WarmRetired(logger, Name, colour.Name());
+            }
+
+            state.State = state.State with { WarmUntil = state.State.WarmUntil.Remove(colour) };
+            await state.WriteStateAsync(cancellationToken);
+        }
+
+        ScheduleWarmRetirement();
+    }
+
+    private ServiceInfo Info() => new()
+    {
+        Spec = state.State.Spec!,
+        LiveColour = state.State.LiveColour,
+        Versions = state.State.Versions,
+        Running = state.State.Running,
+        WarmUntil = state.State.WarmUntil,
+        ActiveDeployment = state.State.Active,
+        LastDeployment = state.State.History.FirstOrDefault(),
+    };
+
+    private void RequireSpec()
+    {
+        if (state.State.Spec is null)
+        {
+            throw new BlueGreenException(ErrorCode.NotFound, $"service '{Name}' does not exist.");
+        }
+    }
+
+    private void RefuseWhileActive()
+    {
+        if (state.State.Active is { } active)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}': deployment {active.Id} ({active.Kind} to {active.Target.Name()} {active.Version}, step {active.Step}) is in progress.");
+        }
+    }
+
+    private static async Task IgnoreFailureAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (BlueGreenException)
+        {
+        }
+    }
+}

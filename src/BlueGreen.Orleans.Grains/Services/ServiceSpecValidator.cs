@@ -1,0 +1,144 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Services;
+
+namespace BlueGreen.Orleans.Grains.Services;
+
+/// <summary>Checks a service spec and returns every problem, each naming its field.</summary>
+public static partial class ServiceSpecValidator
+{
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ServiceName();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ServerName();
+
+    /// <summary>Docker image references: registry/name:tag or @digest, with {version} allowed.</summary>
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._/:@{}-]{0,254}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Image();
+
+    /// <summary>Versions end up in image tags, arguments and environment: keep them plain.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionPattern();
+
+    public static bool IsValidServiceName(string? name) => name is not null && ServiceName().IsMatch(name);
+
+    public static bool IsValidVersion(string? version) => version is not null && VersionPattern().IsMatch(version);
+
+    public static IReadOnlyList<string> Validate(ServiceSpec spec)
+    {
+        var errors = new List<string>();
+        if (!IsValidServiceName(spec.Name))
+        {
+            errors.Add("name: must be 1-63 characters of a-z 0-9 -, starting with a letter or digit.");
+        }
+
+        if (!RuntimeArguments.IsValidName(spec.RouteKey))
+        {
+            errors.Add("route_key: must be 1-128 characters of A-Z a-z 0-9 . _ : / -.");
+        }
+
+        if (spec.Proxies.Count == 0)
+        {
+            errors.Add("proxies: at least one proxy is required.");
+        }
+
+        if (spec.Proxies.Distinct(StringComparer.Ordinal).Count() != spec.Proxies.Count)
+        {
+            errors.Add("proxies: a proxy is listed twice.");
+        }
+
+        foreach (var proxy in spec.Proxies.Where(p => !RuntimeArguments.IsValidName(p)))
+        {
+            errors.Add($"proxies: '{Truncate(proxy)}' is not a valid proxy id.");
+        }
+
+        ValidateColour(errors, "blue", spec.Blue);
+        ValidateColour(errors, "green", spec.Green);
+        Duration(errors, "health_timeout", spec.HealthTimeout, allowZero: false);
+        Duration(errors, "drain_timeout", spec.DrainTimeout, allowZero: true);
+        Duration(errors, "keep_warm", spec.KeepWarm, allowZero: true);
+        Duration(errors, "verify_window", spec.VerifyWindow, allowZero: true);
+        Duration(errors, "stop_timeout", spec.StopTimeout, allowZero: false);
+        if (spec.LiveVersion is not null && !IsValidVersion(spec.LiveVersion))
+        {
+            errors.Add("live_version: must be 1-128 characters of A-Z a-z 0-9 . _ + -, starting with a letter or digit.");
+        }
+
+        if (double.IsNaN(spec.MaxErrorRatio) || spec.MaxErrorRatio is < 0 or > 1)
+        {
+            errors.Add("max_error_ratio: must be between 0 and 1.");
+        }
+
+        return errors;
+    }
+
+    public static void Duration(List<string> errors, string field, TimeSpan value, bool allowZero)
+    {
+        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero) || value > MaxTimeout)
+        {
+            errors.Add($"{field}: {value} must be {(allowZero ? "between 0" : "more than 0 and at most")} {(allowZero ? "and " : string.Empty)}24 h.");
+        }
+    }
+
+    private static void ValidateColour(List<string> errors, string colour, ColourSpec spec)
+    {
+        switch (spec.Runtime)
+        {
+            case "docker" when spec.Image is null || !Image().IsMatch(spec.Image):
+                errors.Add($"{colour}.image: a docker colour needs an image such as registry/name:{{version}}.");
+                break;
+            case "process" when string.IsNullOrWhiteSpace(spec.Command) || spec.Command.Any(char.IsControl):
+                errors.Add($"{colour}.command: a process colour needs a command.");
+                break;
+            case "docker" or "process" or "external":
+                break;
+            default:
+                errors.Add($"{colour}.runtime: '{Truncate(spec.Runtime)}' must be process, docker or external.");
+                break;
+        }
+
+        if (spec.Instances.Count == 0)
+        {
+            errors.Add($"{colour}.instances: at least one instance is required.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var slot in spec.Instances)
+        {
+            if (!ServerName().IsMatch(slot.Server))
+            {
+                errors.Add($"{colour}.instances: server '{Truncate(slot.Server)}' must be 1-63 characters of A-Z a-z 0-9 . _ -.");
+            }
+            else if (!names.Add(slot.Server))
+            {
+                errors.Add($"{colour}.instances: server '{slot.Server}' is listed twice.");
+            }
+
+            if (!IPAddress.TryParse(slot.Address, out _))
+            {
+                errors.Add($"{colour}.instances: '{Truncate(slot.Address)}' is not an IP address.");
+            }
+
+            if (slot.Port is < 1 or > 65535)
+            {
+                errors.Add($"{colour}.instances: port {slot.Port} must be between 1 and 65535.");
+            }
+        }
+
+        if (spec.Arguments.Any(a => a.Any(char.IsControl)) || spec.Environment.Any(e => e.Key.Length == 0 || e.Key.Contains('=', StringComparison.Ordinal) || (e.Key + e.Value).Any(char.IsControl)))
+        {
+            errors.Add($"{colour}: arguments and environment must not hold control characters; environment names must not hold '='.");
+        }
+
+        if (spec.DockerEndpoint is { } endpoint && !RuntimeEndpoint.TryParse(endpoint, out _, out _))
+        {
+            errors.Add($"{colour}.docker_endpoint: use unix:///path or tcp://host:port.");
+        }
+    }
+
+    private static string Truncate(string? value) => value is null ? "(null)" : value.Length <= 64 ? value : value[..64] + "…";
+}

@@ -1,0 +1,315 @@
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Grains.Deployments;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BlueGreen.Orleans.Grains.Tests.Deployments;
+
+public sealed class DeploymentEngineTests
+{
+    private static readonly ResolvedOptions Options = new(
+        HealthTimeout: TimeSpan.FromSeconds(10), DrainTimeout: TimeSpan.FromSeconds(5), KeepWarm: TimeSpan.Zero,
+        VerifyWindow: TimeSpan.Zero, MaxErrorRatio: 0.01, StopTimeout: TimeSpan.FromSeconds(5));
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeDeploymentEnvironment _env;
+    private readonly DeploymentEngine _engine;
+
+    public DeploymentEngineTests()
+    {
+        _env = new FakeDeploymentEnvironment(_time, "p1", "p2", "p3");
+        foreach (var p in _env.Proxies)
+        {
+            _env.Routes[p] = Colour.Blue;
+        }
+
+        _engine = new DeploymentEngine(_env, _time);
+    }
+
+    private DeploymentRecord Release(ResolvedOptions? options = null) =>
+        _engine.Create(1, "web", DeploymentKind.Release, Colour.Blue, Colour.Green, "2", provisionTarget: true, options ?? Options);
+
+    /// <summary>Advances until the deployment ends, moving time by one poll interval whenever a step waits.</summary>
+    private async Task<DeploymentRecord> RunAsync(DeploymentRecord d, int maxRounds = 1000)
+    {
+        for (var i = 0; i < maxRounds && !d.IsFinished; i++)
+        {
+            var next = await _engine.AdvanceAsync(d);
+            if (next.Step == d.Step && !next.IsFinished)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+
+            d = next;
+        }
+
+        return d;
+    }
+
+    [Fact]
+    public async Task Release_HealthyFleet_SwitchesDrainsRetiresOld()
+    {
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "retire blue"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Green, c));
+        Assert.Equal(Colour.Blue, d.RetireColour);
+        Assert.True(d.Retired);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), d.SwitchSkew);
+        Assert.All(d.Proxies, p => Assert.NotNull(p.SwitchedAt));
+        Assert.Null(d.Error);
+    }
+
+    [Fact]
+    public async Task AwaitHealthy_OneProxyNotUpYet_WaitsThenSwitchesWhenUp()
+    {
+        var upAt = _time.GetUtcNow() + TimeSpan.FromSeconds(2);
+        _env.Up = (p, _) => p != "p3" || _time.GetUtcNow() >= upAt;
+
+        var d = Release();
+        d = await _engine.AdvanceAsync(d);
+        d = await _engine.AdvanceAsync(d);
+
+        Assert.Equal(DeploymentStep.AwaitHealthy, d.Step);
+        Assert.False(d.Proxies.Single(p => p.ProxyId == "p3").Healthy);
+        Assert.True(d.Proxies.Single(p => p.ProxyId == "p1").Healthy);
+        Assert.DoesNotContain(_env.Calls, c => c.StartsWith("switch", StringComparison.Ordinal));
+
+        d = await RunAsync(d);
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.True(d.Events.Single(e => e.Message.StartsWith("web_green is UP on every proxy", StringComparison.Ordinal)).At >= upAt);
+    }
+
+    [Fact]
+    public async Task AwaitHealthy_DeadlinePasses_RollsBackWithoutSwitching()
+    {
+        _env.Up = (p, c) => c != Colour.Green || p != "p2";
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Contains("p2", d.Error, StringComparison.Ordinal);
+        Assert.Equal(["provision green 2", "recheck green", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+        Assert.True(d.FinishedAt - d.CreatedAt >= Options.HealthTimeout);
+    }
+
+    [Fact]
+    public async Task AwaitHealthy_UnreachableProxy_IsNotHealthy()
+    {
+        _env.Unreachable.Add("p1");
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Contains("unreachable", d.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(_env.Calls, c => c.StartsWith("switch", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Switch_OneProxyFails_RevertsTheOthersAndFails()
+    {
+        _env.SwitchFails.Add("p2");
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.NotEqual(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Contains("p2", d.Error, StringComparison.Ordinal);
+        Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p3", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Switch_RevertFailsToo_FailsAndKeepsTargetRunning()
+    {
+        _env.SwitchFails.Add("p3");
+        _env.RevertFails.Add("p1");
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("could not switch back p1", d.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("retire green", _env.Calls);
+        Assert.False(d.Retired);
+    }
+
+    [Fact]
+    public async Task Drain_SessionsLeft_WaitsUntilZero()
+    {
+        var zeroAt = _time.GetUtcNow() + TimeSpan.FromSeconds(1);
+        _env.Sessions = (p, c) => c == Colour.Blue && _time.GetUtcNow() < zeroAt ? 3 : 0;
+
+        var d = Release();
+        for (var i = 0; i < 4; i++)
+        {
+            d = await _engine.AdvanceAsync(d);
+        }
+
+        Assert.Equal(DeploymentStep.Drain, d.Step);
+        Assert.All(d.Proxies, p => Assert.Equal(3, p.SessionsLeft));
+        Assert.DoesNotContain("retire blue", _env.Calls);
+
+        d = await RunAsync(d);
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Contains("drained on every proxy", string.Join("\n", d.Events.Select(e => e.Message)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Drain_DeadlinePasses_RetiresAnywayAndSaysSo()
+    {
+        _env.Sessions = (_, c) => c == Colour.Blue ? 1 : 0;
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Contains(d.Events, e => e.Message.Contains("drain deadline passed with 3 sessions left", StringComparison.Ordinal));
+        Assert.Contains("retire blue", _env.Calls);
+    }
+
+    [Fact]
+    public async Task Drain_TargetGoesDownOnAProxy_SwitchesBackInsteadOfRetiringTheOnlyWorkingColour()
+    {
+        var diesAt = _time.GetUtcNow() + TimeSpan.FromSeconds(1);
+        _env.Sessions = (_, c) => c == Colour.Blue ? 2 : 0;
+        _env.Up = (p, c) => c == Colour.Blue || p != "p2" || _time.GetUtcNow() < diesAt;
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("went down on p2", d.Error, StringComparison.Ordinal);
+        Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p2,p3", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Verify_ErrorRateOverLimit_SwitchesBackAndRollsBack()
+    {
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3) };
+        var start = _time.GetUtcNow();
+        _env.Counters = _ => _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? (50, 100) : (0, 0);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Contains("5xx", d.Error, StringComparison.Ordinal);
+        Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p2,p3", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Verify_ErrorRateUnderLimit_ProceedsToDrain()
+    {
+        _env.Counters = _ => (0, 1000);
+
+        var d = await RunAsync(Release(Options with { VerifyWindow = TimeSpan.FromSeconds(1) }));
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Contains(d.Events, e => e.Message.StartsWith("verified", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KeepWarm_Success_DoesNotRetireOldColour()
+    {
+        var d = await RunAsync(Release(Options with { KeepWarm = TimeSpan.FromMinutes(5) }));
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.False(d.Retired);
+        Assert.DoesNotContain(_env.Calls, c => c.StartsWith("retire", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Abort_BeforeSwitch_RetiresTargetLiveUntouched()
+    {
+        _env.Up = (_, c) => c != Colour.Green;
+        var d = await _engine.AdvanceAsync(Release());
+        d = await _engine.AdvanceAsync(d);
+
+        d = await RunAsync(d with { AbortRequested = true });
+
+        Assert.Equal(DeploymentOutcome.Aborted, d.Outcome);
+        Assert.Equal(["provision green 2", "recheck green", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Abort_DuringDrain_SwitchesBackAndRetiresTarget()
+    {
+        _env.Sessions = (_, c) => c == Colour.Blue ? 5 : 0;
+        var d = Release();
+        while (d.Step != DeploymentStep.Drain)
+        {
+            d = await _engine.AdvanceAsync(d);
+        }
+
+        d = await RunAsync(d with { AbortRequested = true });
+
+        Assert.Equal(DeploymentOutcome.Aborted, d.Outcome);
+        Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p2,p3", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Provision_Throws_FailsAndRetiresTarget()
+    {
+        _env.ProvisionError = new InvalidOperationException("image not found");
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("image not found", d.Error, StringComparison.Ordinal);
+        Assert.Equal(["provision green 2", "retire green"], _env.Calls);
+    }
+
+    [Fact]
+    public async Task WarmRollback_NoProvision_StillRechecksHealth()
+    {
+        var d = _engine.Create(2, "web", DeploymentKind.Rollback, Colour.Blue, Colour.Green, "1", provisionTarget: false, Options);
+
+        d = await RunAsync(d);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Equal(["recheck green", "switch green p1,p2,p3", "retire blue"], _env.Calls);
+    }
+
+    [Fact]
+    public async Task Resume_AtSwitchStep_SwitchIsRedoneIdempotently()
+    {
+        var d = Release();
+        d = await _engine.AdvanceAsync(d);
+        d = await _engine.AdvanceAsync(d);
+        Assert.Equal(DeploymentStep.Switch, d.Step);
+        // A crash after p1 switched but before the step was recorded: the persisted record still says Switch.
+        _env.Routes["p1"] = Colour.Green;
+
+        var resumed = await RunAsync(d);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, resumed.Outcome);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Green, c));
+    }
+
+    [Fact]
+    public async Task Deadlines_AreAbsolute_AndSurviveAResume()
+    {
+        _env.Up = (_, c) => c != Colour.Green;
+        var d = await _engine.AdvanceAsync(Release());
+        var deadline = d.StepDeadline;
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        var resumed = await _engine.AdvanceAsync(d);
+
+        Assert.Equal(_time.GetUtcNow() - TimeSpan.FromSeconds(9) + Options.HealthTimeout, deadline);
+        Assert.Equal(DeploymentStep.AwaitHealthy, resumed.Step);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(DeploymentStep.Retire, (await _engine.AdvanceAsync(resumed)).Step);
+    }
+
+    [Fact]
+    public async Task Events_AreNumberedInOrder()
+    {
+        var d = await RunAsync(Release());
+
+        Assert.Equal(Enumerable.Range(1, d.Events.Count), d.Events.Select(e => e.Sequence));
+        Assert.True(d.Events.Zip(d.Events.Skip(1)).All(p => p.First.At <= p.Second.At));
+    }
+}

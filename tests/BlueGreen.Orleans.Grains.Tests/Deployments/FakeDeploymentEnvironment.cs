@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Grains.Deployments;
+using BlueGreen.Orleans.Proxies;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BlueGreen.Orleans.Grains.Tests.Deployments;
+
+/// <summary>A scripted fleet for the pure state-machine rules: what is UP, which proxy fails, how many sessions remain.</summary>
+internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params string[] proxies) : IDeploymentEnvironment
+{
+    public IReadOnlyList<string> Proxies { get; } = proxies;
+
+    public List<string> Calls { get; } = [];
+
+    /// <summary>Per proxy: are the colour's servers UP? Default: yes.</summary>
+    public Func<string, Colour, bool> Up { get; set; } = (_, _) => true;
+
+    public HashSet<string> Unreachable { get; } = [];
+
+    public HashSet<string> SwitchFails { get; } = [];
+
+    /// <summary>Proxies that refuse to go back to blue.</summary>
+    public HashSet<string> RevertFails { get; } = [];
+
+    public Func<string, Colour, long> Sessions { get; set; } = (_, _) => 0;
+
+    public Func<string, (long Errors, long Responses)> Counters { get; set; } = _ => (0, 0);
+
+    public Exception? ProvisionError { get; set; }
+
+    /// <summary>Where each proxy routes right now.</summary>
+    public Dictionary<string, Colour> Routes { get; } = [];
+
+    public Task ProvisionAsync(Colour colour, string version, CancellationToken cancellationToken)
+    {
+        Calls.Add($"provision {colour.Name()} {version}");
+        return ProvisionError is null ? Task.CompletedTask : Task.FromException(ProvisionError);
+    }
+
+    public Task RetireAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        Calls.Add($"retire {colour.Name()}");
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SwitchResult>> ForceRecheckAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        Calls.Add($"recheck {colour.Name()}");
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p => Unreachable.Contains(p)
+            ? new SwitchResult(p, null, "unreachable")
+            : new SwitchResult(p, time.GetUtcNow(), null)).ToList());
+    }
+
+    public Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<BackendReport>>(Proxies.Select(p => Unreachable.Contains(p)
+            ? new BackendReport { ProxyId = p, Backend = colour.Backend("web"), Reachable = false, Error = "unreachable" }
+            : new BackendReport
+            {
+                ProxyId = p,
+                Backend = colour.Backend("web"),
+                Reachable = true,
+                Servers = [new ServerHealth("s1", Up(p, colour) ? "UP" : "DOWN", "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)],
+            }).ToList());
+
+    public Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken)
+    {
+        var targets = (proxies ?? Proxies).ToImmutableList();
+        Calls.Add($"switch {colour.Name()} {string.Join(",", targets)}");
+        var results = new List<SwitchResult>();
+        foreach (var p in targets)
+        {
+            // The fleet starts on blue: a switch goes to green, a revert back to blue.
+            var fails = colour == Colour.Green ? SwitchFails.Contains(p) : RevertFails.Contains(p);
+            if (fails)
+            {
+                results.Add(new SwitchResult(p, null, $"{p} is down"));
+                continue;
+            }
+
+            Routes[p] = colour;
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            results.Add(new SwitchResult(p, time.GetUtcNow(), null));
+        }
+
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(results);
+    }
+}

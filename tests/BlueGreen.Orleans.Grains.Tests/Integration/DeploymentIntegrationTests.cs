@@ -1,0 +1,186 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.HaProxy.Maps;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Services;
+using BlueGreen.Orleans.Testing;
+
+namespace BlueGreen.Orleans.Grains.Tests.Integration;
+
+/// <summary>The grains driving 3 real haproxy processes and real echo instances through the process runtime.</summary>
+public sealed class DeploymentIntegrationTests
+{
+    [Fact]
+    public async Task ReleasePromoteRollback_EveryProxyFollows_OldColourRetired()
+    {
+        await using var fleet = await Fleet.StartAsync();
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var released = await fleet.WaitFinishedAsync(release.Id);
+        Assert.Equal(DeploymentOutcome.Succeeded, released.Outcome);
+        Assert.Equal(["green 2", "green 2", "green 2"], await fleet.ServedAsync());
+        Assert.NotNull(released.SwitchSkew);
+        Assert.All(released.Proxies, p => Assert.NotNull(p.SwitchedAt));
+        Assert.False((await fleet.InspectAsync(Colour.Blue))?.Running ?? false);
+
+        var promote = await fleet.ServiceGrain.PromoteAsync(DeploymentOptions.Default);
+        Assert.Equal(DeploymentOutcome.Succeeded, (await fleet.WaitFinishedAsync(promote.Id)).Outcome);
+        Assert.Equal(["blue 2", "blue 2", "blue 2"], await fleet.ServedAsync());
+        Assert.False((await fleet.InspectAsync(Colour.Green))?.Running ?? false);
+
+        var rollback = await fleet.ServiceGrain.RollbackAsync(DeploymentOptions.Default);
+        Assert.Equal(DeploymentOutcome.Succeeded, (await fleet.WaitFinishedAsync(rollback.Id)).Outcome);
+        Assert.Equal(["green 2", "green 2", "green 2"], await fleet.ServedAsync());
+
+        var info = await fleet.ServiceGrain.GetAsync();
+        Assert.Equal(Colour.Green, info!.LiveColour);
+        var history = await fleet.ServiceGrain.ListDeploymentsAsync();
+        Assert.Equal([DeploymentKind.Rollback, DeploymentKind.Promote, DeploymentKind.Release], history.Select(d => d.Kind));
+        foreach (var proxy in fleet.Proxies)
+        {
+            Assert.Equal([new MapEntry(Fleet.Host, "web_green")], await MapFile.ReadAsync(proxy.MapFile));
+        }
+    }
+
+    [Fact]
+    public async Task Release_KeepWarm_RollbackIsInstantAndReusesRunningBlue()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 2, customize: s => s with { KeepWarm = TimeSpan.FromMinutes(5) });
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        Assert.Equal(DeploymentOutcome.Succeeded, (await fleet.WaitFinishedAsync(release.Id)).Outcome);
+        var bluePid = (await fleet.InspectAsync(Colour.Blue))!.Id;
+        Assert.True((await fleet.InspectAsync(Colour.Blue))!.Running);
+
+        var rollback = await fleet.ServiceGrain.RollbackAsync(DeploymentOptions.Default);
+        var rolledBack = await fleet.WaitFinishedAsync(rollback.Id);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, rolledBack.Outcome);
+        Assert.False(rolledBack.ProvisionTarget);
+        Assert.Equal(bluePid, (await fleet.InspectAsync(Colour.Blue))!.Id);
+        Assert.Equal(["blue 1", "blue 1"], await fleet.ServedAsync());
+    }
+
+    [Fact]
+    public async Task Release_GreenNeverHealthy_AutomaticRollbackBlueKeepsServing()
+    {
+        await using var fleet = await Fleet.StartAsync(customize: s => s with
+        {
+            Green = s.Green with { Arguments = s.Green.Arguments.AddRange(["--healthy", "false"]) },
+            HealthTimeout = TimeSpan.FromSeconds(3),
+        });
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var servedDuring = await fleet.ServedAsync();
+        var done = await fleet.WaitFinishedAsync(release.Id);
+
+        Assert.Equal(DeploymentOutcome.RolledBack, done.Outcome);
+        Assert.Contains("not healthy", done.Error, StringComparison.Ordinal);
+        Assert.Equal(["blue 1", "blue 1", "blue 1"], servedDuring);
+        Assert.Equal(["blue 1", "blue 1", "blue 1"], await fleet.ServedAsync());
+        Assert.Null(done.SwitchSkew);
+        Assert.False((await fleet.InspectAsync(Colour.Green))?.Running ?? false);
+        Assert.Equal(Colour.Blue, (await fleet.ServiceGrain.GetAsync())!.LiveColour);
+    }
+
+    [Fact]
+    public async Task Release_ProxyKilledAtTheSwitch_RevertedAndReportedFailed()
+    {
+        await using var fleet = await Fleet.StartAsync();
+        fleet.Hooks.Before(DeploymentStep.Switch, _ => fleet.Proxies[1].StopAsync());
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var done = await fleet.WaitFinishedAsync(release.Id);
+
+        Assert.Equal(DeploymentOutcome.Failed, done.Outcome);
+        Assert.Contains(Fleet.ProxyId(1), done.Error, StringComparison.Ordinal);
+        Assert.Contains(done.Events, e => e.ProxyId == Fleet.ProxyId(0) && e.Message.StartsWith("reverted", StringComparison.Ordinal));
+        foreach (var i in new[] { 0, 2 })
+        {
+            using var http = new FrontendClient(fleet.Proxies[i].FrontendUrl);
+            Assert.Equal("blue", (await http.GetAsync(Fleet.Host)).Echo?.Colour);
+            Assert.Equal([new MapEntry(Fleet.Host, "web_blue")], await MapFile.ReadAsync(fleet.Proxies[i].MapFile));
+        }
+
+        Assert.Equal(Colour.Blue, (await fleet.ServiceGrain.GetAsync())!.LiveColour);
+
+        // The killed proxy comes back on blue, like the rest of the fleet.
+        await fleet.Proxies[1].RestartAsync();
+        using var back = new FrontendClient(fleet.Proxies[1].FrontendUrl);
+        Assert.Equal("blue", (await Eventually.UntilAsync(() => back.GetAsync(Fleet.Host), r => r.Echo is not null, TimeSpan.FromSeconds(5), "proxy 1 back")).Echo?.Colour);
+    }
+
+    [Fact]
+    public async Task Release_WhileOneRuns_RefusedNamingTheRunningDeployment()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+
+        var first = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var refused = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.ReleaseAsync("3", DeploymentOptions.Default));
+        var rollbackRefused = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.RollbackAsync(DeploymentOptions.Default));
+
+        Assert.Equal(ErrorCode.FailedPrecondition, refused.Code);
+        Assert.Contains($"deployment {first.Id}", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.FailedPrecondition, rollbackRefused.Code);
+        Assert.Equal(DeploymentOutcome.Succeeded, (await fleet.WaitFinishedAsync(first.Id)).Outcome);
+        Assert.Single(await fleet.ServiceGrain.ListDeploymentsAsync());
+    }
+
+    [Fact]
+    public async Task Abort_WhileAwaitingHealth_AbortedAndBlueUntouched()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 2, customize: s => s with
+        {
+            Green = s.Green with { Arguments = s.Green.Arguments.AddRange(["--healthy", "false"]) },
+        });
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        await Eventually.UntilAsync(() => fleet.ServiceGrain.GetDeploymentAsync(release.Id), d => d!.Step == DeploymentStep.AwaitHealthy, TimeSpan.FromSeconds(10), "awaiting health");
+        await fleet.ServiceGrain.AbortAsync();
+        var done = await fleet.WaitFinishedAsync(release.Id);
+
+        Assert.Equal(DeploymentOutcome.Aborted, done.Outcome);
+        Assert.Equal(["blue 1", "blue 1"], await fleet.ServedAsync());
+        Assert.False((await fleet.InspectAsync(Colour.Green))?.Running ?? false);
+    }
+
+    [Fact]
+    public async Task HaProxyRestartedWithStaleMap_ProxyGrainReappliesRoutes()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 2);
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        Assert.Equal(DeploymentOutcome.Succeeded, (await fleet.WaitFinishedAsync(release.Id)).Outcome);
+        var proxy = fleet.Proxies[0];
+
+        await proxy.StopAsync();
+        // A stale file (say, restored from an old image): a restart alone would route to blue.
+        await MapFile.WriteAsync(proxy.MapFile, [new MapEntry(Fleet.Host, "web_blue")]);
+        await proxy.RestartAsync();
+
+        await fleet.WaitUntilServingAsync("green", "2", TimeSpan.FromSeconds(3));
+        await using var client = proxy.CreateClient();
+        Assert.Equal("web_green", await client.GetMapAsync(proxy.MapFile, Fleet.Host));
+        var status = await fleet.ProxyGrain(0).GetStatusAsync();
+        Assert.True(status.Reachable);
+        Assert.True(status.Reconciliations >= 1);
+    }
+
+    [Fact]
+    public async Task Apply_HostileOrUnknownInput_RefusedAndProxiesUntouched()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+        await using var client = fleet.Proxies[0].CreateClient();
+        var before = await client.ShowMapAsync(fleet.Proxies[0].MapFile);
+
+        var hostileKey = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.ApplyAsync(fleet.Spec with { RouteKey = "x; shutdown sessions server web_blue/s1" }));
+        var unknownProxy = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.ApplyAsync(fleet.Spec with { Proxies = ["nope"] }));
+        var badVersion = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.ReleaseAsync("2\nshow info", DeploymentOptions.Default));
+        var badDeadline = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.ReleaseAsync("2", new DeploymentOptions { HealthTimeout = TimeSpan.FromSeconds(-1) }));
+
+        Assert.All([hostileKey, unknownProxy, badVersion, badDeadline], e => Assert.Equal(ErrorCode.InvalidArgument, e.Code));
+        Assert.Contains("route_key", hostileKey.Message, StringComparison.Ordinal);
+        Assert.Contains("nope", unknownProxy.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await client.ShowMapAsync(fleet.Proxies[0].MapFile));
+        Assert.Empty(await fleet.ServiceGrain.ListDeploymentsAsync());
+    }
+}

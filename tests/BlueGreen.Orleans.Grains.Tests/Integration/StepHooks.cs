@@ -1,0 +1,26 @@
+using System.Collections.Concurrent;
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Grains.Deployments;
+
+namespace BlueGreen.Orleans.Grains.Tests.Integration;
+
+/// <summary>Lets a test act at an exact step of a real deployment (e.g. kill a proxy just before the switch).</summary>
+internal sealed class StepHooks : IDeploymentObserver
+{
+    private readonly ConcurrentDictionary<DeploymentStep, Func<DeploymentRecord, Task>> _before = new();
+
+    public ConcurrentQueue<(DeploymentStep Step, long Id)> Seen { get; } = new();
+
+    public void Before(DeploymentStep step, Func<DeploymentRecord, Task> action) => _before[step] = action;
+
+    public async Task OnStepStartingAsync(DeploymentRecord deployment)
+    {
+        Seen.Enqueue((deployment.Step, deployment.Id));
+        if (_before.TryRemove(deployment.Step, out var action))
+        {
+            await action(deployment);
+        }
+    }
+
+    public Task OnFinishedAsync(DeploymentRecord deployment) => Task.CompletedTask;
+}
