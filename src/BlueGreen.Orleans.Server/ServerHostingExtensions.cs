@@ -1,0 +1,97 @@
+using System.Net;
+using BlueGreen.Orleans.Gateway;
+using BlueGreen.Orleans.Grains;
+using BlueGreen.Orleans.Persistence;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace BlueGreen.Orleans.Server;
+
+public static class ServerHostingExtensions
+{
+    /// <summary>Configures this process from the <c>BlueGreen</c> section: silo, gateway or both; embedded or cluster.</summary>
+    public static ServerRole AddBlueGreenServer(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
+        }
+
+        if (options.Role == ServerRole.Gateway)
+        {
+            builder.UseOrleansClient(client => ConfigureClient(client, options));
+        }
+        else
+        {
+            builder.UseOrleans(silo => ConfigureSilo(silo, options));
+        }
+
+        if (options.Role == ServerRole.Silo)
+        {
+            var gateway = builder.Configuration.GetSection(GrpcGatewayOptions.Section).Get<GrpcGatewayOptions>() ?? new GrpcGatewayOptions();
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(gateway.ListenAddress), gateway.HttpPort));
+        }
+        else
+        {
+            builder.AddBlueGreenGateway();
+        }
+
+        return options.Role;
+    }
+
+    public static WebApplication MapBlueGreenServer(this WebApplication app, ServerRole role)
+    {
+        if (role == ServerRole.Silo)
+        {
+            app.MapGet("/healthz", () => "ok");
+        }
+        else
+        {
+            app.MapBlueGreenGateway();
+        }
+
+        return app;
+    }
+
+    private static void ConfigureSilo(ISiloBuilder silo, ServerOptions options)
+    {
+        var data = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(data);
+        silo.Configure<ClusterOptions>(c =>
+        {
+            c.ServiceId = options.ServiceId;
+            c.ClusterId = options.ClusterId;
+        });
+        silo.AddBlueGreenGrains(
+            proxies: p => p.Interval = options.ProxyMonitorInterval,
+            deployments: d => d.PollInterval = options.DeploymentPollInterval,
+            instances: i => i.ProcessStateDirectory = Path.Combine(data, "instances"));
+
+        if (options.Mode == ServerMode.Embedded)
+        {
+            // Durable on one machine: a stopped or killed process loses nothing (README: storage).
+            var database = Path.Combine(data, "bluegreen.db");
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, null, options.ServiceId, options.ClusterId);
+            silo.AddSqliteGrainStorage(BlueGreenStorage.Name, s => s.DatabasePath = database);
+            silo.UseSqliteReminderService(s => s.DatabasePath = database);
+            return;
+        }
+
+        var redis = ConfigurationOptions.Parse(options.Redis!);
+        silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+        silo.UseRedisClustering(r => r.ConfigurationOptions = redis);
+        silo.AddRedisGrainStorage(BlueGreenStorage.Name, r => r.ConfigurationOptions = redis);
+        silo.UseRedisReminderService(r => r.ConfigurationOptions = redis);
+    }
+
+    private static void ConfigureClient(IClientBuilder client, ServerOptions options)
+    {
+        client.Configure<ClusterOptions>(c =>
+        {
+            c.ServiceId = options.ServiceId;
+            c.ClusterId = options.ClusterId;
+        });
+        client.UseRedisClustering(r => r.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis!));
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+
+namespace BlueGreen.Orleans.Server;
+
+/// <summary>The <c>BlueGreen</c> configuration section (appsettings.json, <c>BlueGreen__Mode=Cluster</c>, <c>--BlueGreen:Mode Cluster</c>).</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "BlueGreen";
+
+    public ServerMode Mode { get; set; } = ServerMode.Embedded;
+
+    public ServerRole Role { get; set; } = ServerRole.All;
+
+    public string ServiceId { get; set; } = "bluegreen";
+
+    public string ClusterId { get; set; } = "local";
+
+    /// <summary>Embedded: where the SQLite database and the process runtime's pid files live.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Cluster: the Redis connection string (e.g. <c>127.0.0.1:6379</c>).</summary>
+    public string? Redis { get; set; }
+
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients reach this silo at.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    public TimeSpan ProxyMonitorInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan DeploymentPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Mode == ServerMode.Cluster && string.IsNullOrWhiteSpace(Redis))
+        {
+            errors.Add("BlueGreen:Redis is required in Cluster mode.");
+        }
+
+        if (Mode == ServerMode.Embedded && Role != ServerRole.All)
+        {
+            errors.Add("BlueGreen:Role must be All in Embedded mode (one process holds the silo and the gateway).");
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            errors.Add("BlueGreen:DataDirectory must not be empty.");
+        }
+
+        if (SiloPort is < 1 or > 65535 || GatewayPort is < 1 or > 65535 || SiloPort == GatewayPort)
+        {
+            errors.Add("BlueGreen:SiloPort and BlueGreen:GatewayPort must be two different ports between 1 and 65535.");
+        }
+
+        if (!IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            errors.Add($"BlueGreen:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.");
+        }
+
+        if (ProxyMonitorInterval < TimeSpan.FromMilliseconds(50) || DeploymentPollInterval < TimeSpan.FromMilliseconds(10))
+        {
+            errors.Add("BlueGreen:ProxyMonitorInterval must be at least 50 ms and BlueGreen:DeploymentPollInterval at least 10 ms.");
+        }
+
+        if (string.IsNullOrWhiteSpace(ServiceId) || string.IsNullOrWhiteSpace(ClusterId))
+        {
+            errors.Add("BlueGreen:ServiceId and BlueGreen:ClusterId must not be empty.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using BlueGreen.Orleans.Testing;
+
+namespace BlueGreen.Orleans.Server.Tests;
+
+/// <summary>A real redis-server on 127.0.0.1 and a free port, without persistence, stopped by PID.</summary>
+internal sealed class RedisServer : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private RedisServer(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var port = Loopback.FreePort();
+        var start = new ProcessStartInfo("redis-server")
+        {
+            ArgumentList = { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-server.");
+        TrackedProcesses.Track(process);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", port);
+                return new RedisServer(process, port);
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        await TrackedProcesses.StopAsync(process);
+        throw new TimeoutException($"redis-server did not listen on {port} within 10 s.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await TrackedProcesses.StopAsync(_process);
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using BlueGreen.Orleans.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace BlueGreen.Orleans.Server.Tests;
+
+/// <summary>A real bluegreen-server process, killed with SIGKILL by PID when the test wants a crash, and on dispose.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+    private IHost? _client;
+
+    public ServerProcess(string dataDirectory, string? redis = null, string clusterId = "test", string role = "All")
+    {
+        Role = role;
+        DataDirectory = dataDirectory;
+        Redis = redis;
+        ClusterId = clusterId;
+        SiloPort = Loopback.FreePort();
+        GatewayPort = Loopback.FreePort();
+        GrpcPort = Loopback.FreePort();
+        HttpPort = Loopback.FreePort();
+    }
+
+    public const string AdminToken = "admin-token-0123456789abcdef";
+
+    public const string ReadToken = "read-token-0123456789abcdef";
+
+    /// <summary>The gRPC gateway's port (HTTP/2 cleartext).</summary>
+    public int GrpcPort { get; }
+
+    public int HttpPort { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>All (silo + gateway), Silo, or Gateway (an Orleans client serving gRPC).</summary>
+    public string Role { get; }
+
+    public string? Redis { get; }
+
+    public string ClusterId { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public IClusterClient Client => _client?.Services.GetRequiredService<IClusterClient>() ?? throw new InvalidOperationException("Not started.");
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string DllPath
+    {
+        get
+        {
+            var here = new DirectoryInfo(AppContext.BaseDirectory);
+            var configuration = here.Parent!.Name;
+            var root = here;
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "BlueGreen.Orleans.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return Path.Combine(root!.FullName, "src", "BlueGreen.Orleans.Server", "bin", configuration, "net10.0", "bluegreen-server.dll");
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                DllPath,
+                "--BlueGreen:Mode", Redis is null ? "Embedded" : "Cluster",
+                "--BlueGreen:Role", Role,
+                "--BlueGreen:DataDirectory", DataDirectory,
+                "--BlueGreen:ClusterId", ClusterId,
+                "--BlueGreen:SiloPort", SiloPort.ToString(CultureInfo.InvariantCulture),
+                "--BlueGreen:GatewayPort", GatewayPort.ToString(CultureInfo.InvariantCulture),
+                "--BlueGreen:ProxyMonitorInterval", "00:00:00.250",
+                "--BlueGreen:DeploymentPollInterval", "00:00:00.050",
+                "--Gateway:GrpcPort", GrpcPort.ToString(CultureInfo.InvariantCulture),
+                "--Gateway:HttpPort", HttpPort.ToString(CultureInfo.InvariantCulture),
+                "--Gateway:AdminTokens:0", AdminToken,
+                "--Gateway:ReadTokens:0", ReadToken,
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = DataDirectory,
+        };
+        if (Redis is not null)
+        {
+            start.ArgumentList.Add("--BlueGreen:Redis");
+            start.ArgumentList.Add(Redis);
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bluegreen-server.");
+        TrackedProcesses.Track(_process);
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        if (Role == "Gateway")
+        {
+            // No silo here: the process is ready once its gRPC port listens.
+            await WaitForPortAsync(GrpcPort);
+            return;
+        }
+
+        await WaitForPortAsync(GatewayPort);
+        _client = await ConnectAsync();
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no final writes. What was persisted is all there is.</summary>
+    public async Task KillAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.StopAsync(TimeSpan.FromSeconds(1)).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            _client.Dispose();
+            _client = null;
+        }
+
+        if (_process is not null)
+        {
+            // Only the server's own PID, like an OOM kill: the instances it started keep running, as they would.
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: false);
+            }
+
+            await _process.WaitForExitAsync();
+            TrackedProcesses.Untrack(_process);
+            _process.Dispose();
+            _process = null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(KillAsync());
+
+    private async Task WaitForPortAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"bluegreen-server exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using var socket = new TcpClient();
+                await socket.ConnectAsync("127.0.0.1", port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new TimeoutException($"bluegreen-server port {port} not listening within 60 s:\n{Output}");
+    }
+
+    private async Task<IHost> ConnectAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(c =>
+            {
+                c.ServiceId = "bluegreen";
+                c.ClusterId = ClusterId;
+            });
+            if (Redis is null)
+            {
+                client.UseLocalhostClustering(GatewayPort, "bluegreen", ClusterId);
+            }
+            else
+            {
+                client.UseRedisClustering(r => r.ConfigurationOptions = ConfigurationOptions.Parse(Redis));
+            }
+        });
+        var host = builder.Build();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await host.StartAsync(timeout.Token);
+        return host;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            if (_output.Length < 256 * 1024)
+            {
+                _output.Append(line).Append('\n');
+            }
+        }
+    }
+}
