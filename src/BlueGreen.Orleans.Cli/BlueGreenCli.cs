@@ -1,0 +1,58 @@
+using System.CommandLine;
+using BlueGreen.Orleans.Cli.Commands;
+using Spectre.Console;
+
+namespace BlueGreen.Orleans.Cli;
+
+/// <summary>The <c>bluegreen</c> command tree; one file per command under Commands/.</summary>
+public static class BlueGreenCli
+{
+    public static RootCommand Build(IAnsiConsole console)
+    {
+        var globals = new GlobalOptions();
+        var runner = new CommandRunner(console, globals);
+        var root = new RootCommand("bluegreen: zero-downtime blue/green deployments behind HAProxy fleets.");
+        globals.AddTo(root);
+
+        var proxy = new Command("proxy", "Register, list and inspect HAProxy instances.");
+        proxy.Subcommands.Add(ProxyAddCommand.Create(runner));
+        proxy.Subcommands.Add(ProxyRemoveCommand.Create(runner));
+        proxy.Subcommands.Add(ProxyListCommand.Create(runner));
+        proxy.Subcommands.Add(ProxyShowCommand.Create(runner));
+        root.Subcommands.Add(proxy);
+
+        var service = new Command("service", "Apply, list, inspect and delete services.");
+        service.Subcommands.Add(ServiceApplyCommand.Create(runner));
+        service.Subcommands.Add(ServiceListCommand.Create(runner));
+        service.Subcommands.Add(ServiceShowCommand.Create(runner));
+        service.Subcommands.Add(ServiceRemoveCommand.Create(runner));
+        root.Subcommands.Add(service);
+
+        root.Subcommands.Add(ReleaseCommand.Create(runner));
+        root.Subcommands.Add(PromoteCommand.Create(runner));
+        root.Subcommands.Add(RollbackCommand.Create(runner));
+        root.Subcommands.Add(AbortCommand.Create(runner));
+        root.Subcommands.Add(HistoryCommand.Create(runner));
+        root.Subcommands.Add(WatchCommand.Create(runner));
+        return root;
+    }
+
+    /// <summary>Parses and runs; a command line that does not parse ends with <see cref="ExitCodes.Usage"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    {
+        var parse = Build(console).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+            }
+
+            console.MarkupLine("Run [bold]bluegreen --help[/] for usage.");
+            return ExitCodes.Usage;
+        }
+
+        var writer = console.Profile.Out.Writer;
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = writer, Error = writer }, cancellationToken);
+    }
+}

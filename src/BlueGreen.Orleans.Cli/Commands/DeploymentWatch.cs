@@ -1,0 +1,79 @@
+using BlueGreen.Orleans.Cli.Output;
+using Grpc.Core;
+using Spectre.Console;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Cli.Commands;
+
+/// <summary>Follows a deployment through WatchDeployment until it ends; the exit code says how it ended.</summary>
+internal static class DeploymentWatch
+{
+    public static int Started(CliContext context, V1.Deployment started)
+    {
+        Render.Write(context, started, () => new Markup($"deployment [bold]{started.Id}[/] started\n"));
+        return ExitCodes.Ok;
+    }
+
+    public static async Task<int> FollowAsync(CliContext context, string service, long id, CancellationToken cancellationToken)
+    {
+        var request = new V1.GetDeploymentRequest { Service = service, Id = id };
+        using var call = context.Deployments.WatchDeployment(request, new CallOptions(context.Headers, cancellationToken: cancellationToken));
+        var events = new List<V1.DeploymentEvent>();
+        V1.Deployment? last = null;
+        if (context.Output == OutputFormat.Json)
+        {
+            await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                events.AddRange(update.Events);
+                last = update.Deployment;
+            }
+        }
+        else if (!context.Console.Profile.Capabilities.Interactive)
+        {
+            // Logs and pipes: one line per event instead of redrawing a live view.
+            await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                foreach (var e in update.Events)
+                {
+                    context.Console.Write(Render.Event(e));
+                    context.Console.WriteLine();
+                }
+
+                events.AddRange(update.Events);
+                last = update.Deployment;
+            }
+
+            if (last is not null)
+            {
+                context.Console.Write(Render.Deployment(last, []));
+            }
+        }
+        else
+        {
+            await context.Console.Live(new Markup($"deployment {id}: waiting for the first update…")).StartAsync(async live =>
+            {
+                await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+                {
+                    events.AddRange(update.Events);
+                    last = update.Deployment;
+                    live.UpdateTarget(Render.Deployment(last, events));
+                    live.Refresh();
+                }
+            });
+        }
+
+        if (last is null)
+        {
+            throw new CliException($"deployment {id}: the server sent no update.", ExitCodes.Unreachable);
+        }
+
+        last.Events.AddRange(events);
+        Render.Write(context, last, () => new Markup(Render.Summary(last) + "\n"));
+        return last.Outcome switch
+        {
+            V1.DeploymentOutcome.Succeeded => ExitCodes.Ok,
+            V1.DeploymentOutcome.RolledBack => ExitCodes.RolledBack,
+            _ => ExitCodes.Failed,
+        };
+    }
+}

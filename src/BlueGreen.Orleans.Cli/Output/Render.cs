@@ -1,0 +1,149 @@
+using System.Globalization;
+using Google.Protobuf;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Cli.Output;
+
+/// <summary>How messages look: Spectre tables for people, proto JSON for scripts.</summary>
+internal static class Render
+{
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    public static void Write(CliContext context, IMessage message, Func<IRenderable> table)
+    {
+        if (context.Output == OutputFormat.Json)
+        {
+            context.Console.Profile.Out.Writer.WriteLine(Json.Format(message));
+        }
+        else
+        {
+            context.Console.Write(table());
+        }
+    }
+
+    public static IRenderable Proxies(IEnumerable<V1.Proxy> proxies)
+    {
+        var table = new Table().AddColumns("proxy", "runtime api", "reachable", "pid", "routes", "last error");
+        foreach (var p in proxies)
+        {
+            table.AddRow(
+                Markup.Escape(p.Id),
+                Markup.Escape(p.RuntimeApi),
+                p.Reachable ? "[green]yes[/]" : "[red]no[/]",
+                p.Pid.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(string.Join(", ", p.Routes.Select(r => $"{r.Key} → {r.Value}"))),
+                Markup.Escape(p.LastError));
+        }
+
+        return table;
+    }
+
+    public static IRenderable Proxy(V1.Proxy p)
+    {
+        var table = new Table().AddColumns("backend", "server", "status", "check", "sessions");
+        foreach (var b in p.Backends)
+        {
+            foreach (var s in b.Servers)
+            {
+                table.AddRow(Markup.Escape(b.Name), Markup.Escape(s.Name), Status(s.Status), Markup.Escape(s.CheckStatus), s.Sessions.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        return new Rows(Proxies([p]), table);
+    }
+
+    public static IRenderable Services(IEnumerable<V1.Service> services)
+    {
+        var table = new Table().AddColumns("service", "route key", "live", "versions", "proxies", "deployment");
+        foreach (var s in services)
+        {
+            table.AddRow(
+                Markup.Escape(s.Spec.Name),
+                Markup.Escape(s.Spec.RouteKey),
+                Colour(s.LiveColour),
+                Markup.Escape(string.Join(", ", s.Versions.Select(v => $"{v.Key} {v.Value}"))),
+                Markup.Escape(string.Join(", ", s.Spec.Proxies)),
+                s.ActiveDeployment is { } a ? $"#{a.Id} {Step(a.Step)}" : s.LastDeployment is { } l ? $"#{l.Id} {Outcome(l.Outcome)}" : "-");
+        }
+
+        return table;
+    }
+
+    public static IRenderable History(IEnumerable<V1.Deployment> deployments)
+    {
+        var table = new Table().AddColumns("id", "kind", "version", "from → to", "outcome", "started", "took", "switch skew", "error");
+        foreach (var d in deployments)
+        {
+            table.AddRow(
+                d.Id.ToString(CultureInfo.InvariantCulture),
+                Kind(d.Kind),
+                Markup.Escape(d.Version),
+                $"{Colour(d.From)} → {Colour(d.Target)}",
+                Outcome(d.Outcome),
+                d.CreatedAt.ToDateTimeOffset().ToString("MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                d.FinishedAt is null ? "-" : Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset()),
+                d.SwitchSkew is null ? "-" : Milliseconds(d.SwitchSkew.ToTimeSpan()),
+                Markup.Escape(d.Error));
+        }
+
+        return table;
+    }
+
+    /// <summary>The live view of one deployment: its step and one row per proxy.</summary>
+    public static IRenderable Deployment(V1.Deployment d, IReadOnlyList<V1.DeploymentEvent> recent)
+    {
+        var header = new Markup(
+            $"[bold]#{d.Id}[/] {Kind(d.Kind)} of [bold]{Markup.Escape(d.Service)}[/] {Markup.Escape(d.Version)} " +
+            $"{Colour(d.From)} → {Colour(d.Target)}   step: [bold]{Step(d.Step)}[/]   {Outcome(d.Outcome)}");
+        var proxies = new Table().AddColumns("proxy", "health", "switched at", "sessions left", "error");
+        foreach (var p in d.Proxies)
+        {
+            proxies.AddRow(
+                Markup.Escape(p.ProxyId),
+                p.Healthy ? $"[green]{Markup.Escape(p.Health)}[/]" : Markup.Escape(p.Health),
+                p.SwitchedAt is null ? "-" : p.SwitchedAt.ToDateTimeOffset().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture),
+                p.SessionsLeft < 0 ? "-" : p.SessionsLeft.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(p.Error));
+        }
+
+        return new Rows(new IRenderable[] { header, proxies }.Concat(recent.TakeLast(8).Select(Event)));
+    }
+
+    public static IRenderable Event(V1.DeploymentEvent e) => new Markup(
+        $"[grey]{e.At.ToDateTimeOffset():HH:mm:ss.fff}[/] {Step(e.Step),-12} {(e.ProxyId.Length > 0 ? $"[blue]{Markup.Escape(e.ProxyId)}[/] " : string.Empty)}{Markup.Escape(e.Message)}");
+
+    public static string Summary(V1.Deployment d) =>
+        $"deployment #{d.Id} {Kind(d.Kind)} {Markup.Escape(d.Version)}: {Outcome(d.Outcome)}" +
+        (d.FinishedAt is null ? string.Empty : $" in {Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset())}") +
+        (d.SwitchSkew is null ? string.Empty : $", fleet switch {Milliseconds(d.SwitchDuration?.ToTimeSpan() ?? TimeSpan.Zero)} (skew {Milliseconds(d.SwitchSkew.ToTimeSpan())})") +
+        (d.Error.Length == 0 ? string.Empty : $" — {Markup.Escape(d.Error)}");
+
+    private static string Status(string status) => status == "UP" ? "[green]UP[/]" : $"[yellow]{Markup.Escape(status)}[/]";
+
+    private static string Colour(V1.Colour colour) => colour switch
+    {
+        V1.Colour.Blue => "[blue]blue[/]",
+        V1.Colour.Green => "[green]green[/]",
+        _ => "-",
+    };
+
+    private static string Kind(V1.DeploymentKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static string Step(V1.DeploymentStep step) => step.ToString();
+
+    private static string Outcome(V1.DeploymentOutcome outcome) => outcome switch
+    {
+        V1.DeploymentOutcome.Succeeded => "[green]succeeded[/]",
+        V1.DeploymentOutcome.Running => "[yellow]running[/]",
+        V1.DeploymentOutcome.RolledBack => "[red]rolled back[/]",
+        V1.DeploymentOutcome.Failed => "[red]failed[/]",
+        V1.DeploymentOutcome.Aborted => "[red]aborted[/]",
+        _ => "-",
+    };
+
+    private static string Seconds(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.00} s");
+
+    private static string Milliseconds(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{span.TotalMilliseconds:0.0} ms");
+}

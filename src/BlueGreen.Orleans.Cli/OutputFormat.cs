@@ -1,0 +1,7 @@
+namespace BlueGreen.Orleans.Cli;
+
+public enum OutputFormat
+{
+    Table,
+    Json,
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using BlueGreen.Orleans.Gateway.Security;
+using BlueGreen.Orleans.Gateway.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace BlueGreen.Orleans.Gateway;
+
+public static class GatewayHostingExtensions
+{
+    /// <summary>
+    /// The gRPC gateway: its own HTTP/2 port for gRPC (cleartext HTTP/2 needs a port of its own: one endpoint for
+    /// HTTP/1 and HTTP/2 without TLS fails with HTTP_1_1_REQUIRED), a second HTTP/1 port for the rest, bearer-token
+    /// auth, server reflection and the standard health service. Needs an <see cref="IClusterClient"/> (a co-hosted
+    /// silo or an Orleans client).
+    /// </summary>
+    public static WebApplicationBuilder AddBlueGreenGateway(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(GrpcGatewayOptions.Section);
+        var options = new GrpcGatewayOptions();
+        section.Bind(options);
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
+        }
+
+        builder.Services.AddOptions<GrpcGatewayOptions>().Bind(section);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AuthInterceptor>();
+        builder.Services.AddSingleton<ErrorInterceptor>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<AuthInterceptor>();
+            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.MaxReceiveMessageSize = 1024 * 1024;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        // Answer health requests from a fresh check, not from a cache that starts as UNKNOWN.
+        builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = IPAddress.Parse(options.ListenAddress);
+            kestrel.Listen(address, options.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (options.CertificatePath is { } certificate)
+                {
+                    listen.UseHttps(certificate, options.CertificatePassword);
+                }
+            });
+            kestrel.Listen(address, options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapBlueGreenGateway(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<ProxiesService>();
+        app.MapGrpcService<ServicesService>();
+        app.MapGrpcService<DeploymentsService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        app.MapGet("/healthz", () => "ok");
+        return app;
+    }
+}

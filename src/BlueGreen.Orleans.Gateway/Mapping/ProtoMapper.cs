@@ -1,0 +1,212 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Gateway.Validation;
+using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Services;
+using Google.Protobuf.WellKnownTypes;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Gateway.Mapping;
+
+/// <summary>Proto messages to grain contracts and back, in small static methods.</summary>
+internal static class ProtoMapper
+{
+    public static V1.Colour ToProto(Colour colour) => colour == Colour.Blue ? V1.Colour.Blue : V1.Colour.Green;
+
+    public static V1.Proxy ToProto(ProxyStatus status, IEnumerable<BackendReport> backends)
+    {
+        var proxy = new V1.Proxy
+        {
+            Id = status.Id,
+            RuntimeApi = status.Registration?.RuntimeApi ?? string.Empty,
+            MapFile = status.Registration?.MapFile ?? string.Empty,
+            Reachable = status.Reachable,
+            Pid = status.Pid ?? 0,
+            UptimeSeconds = status.UptimeSeconds ?? 0,
+            LastSeen = status.LastSeenAt is { } seen ? Timestamp.FromDateTimeOffset(seen) : null,
+            LastError = status.LastError ?? string.Empty,
+            Reconciliations = status.Reconciliations,
+        };
+        proxy.Labels.Add(status.Registration?.Labels ?? ImmutableDictionary<string, string>.Empty);
+        proxy.Routes.Add(status.Routes);
+        foreach (var backend in backends.Where(b => b.Reachable))
+        {
+            var pb = new V1.Backend { Name = backend.Backend };
+            pb.Servers.AddRange(backend.Servers.Select(s => new V1.Server { Name = s.Server, Status = s.Status, CheckStatus = s.CheckStatus, Sessions = s.Sessions }));
+            proxy.Backends.Add(pb);
+        }
+
+        return proxy;
+    }
+
+    public static ProxyRegistration ToContract(V1.RegisterProxyRequest request) => new()
+    {
+        RuntimeApi = request.RuntimeApi,
+        MapFile = request.MapFile,
+        MapFileWritePath = request.MapFileWritePath.Length == 0 ? null : request.MapFileWritePath,
+        Labels = request.Labels.ToImmutableDictionary(),
+    };
+
+    public static ServiceSpec ToContract(V1.ServiceSpec? spec)
+    {
+        if (spec is null)
+        {
+            throw Fields.Invalid("spec", "is required");
+        }
+
+        var defaults = new ServiceSpec { Name = spec.Name, RouteKey = spec.RouteKey };
+        return defaults with
+        {
+            Name = Fields.Service(spec.Name, "spec.name"),
+            Proxies = spec.Proxies.ToImmutableList(),
+            Blue = ToContract(spec.Blue, "spec.blue"),
+            Green = ToContract(spec.Green, "spec.green"),
+            HealthTimeout = Fields.Duration(spec.HealthTimeout, "spec.health_timeout", allowZero: false) ?? defaults.HealthTimeout,
+            DrainTimeout = Fields.Duration(spec.DrainTimeout, "spec.drain_timeout") ?? defaults.DrainTimeout,
+            KeepWarm = Fields.Duration(spec.KeepWarm, "spec.keep_warm") ?? defaults.KeepWarm,
+            VerifyWindow = Fields.Duration(spec.VerifyWindow, "spec.verify_window") ?? defaults.VerifyWindow,
+            StopTimeout = Fields.Duration(spec.StopTimeout, "spec.stop_timeout", allowZero: false) ?? defaults.StopTimeout,
+            MaxErrorRatio = spec.MaxErrorRatio == 0 ? defaults.MaxErrorRatio : spec.MaxErrorRatio,
+            LiveVersion = spec.LiveVersion.Length == 0 ? null : Fields.VersionTag(spec.LiveVersion, "spec.live_version"),
+        };
+    }
+
+    private static ColourSpec ToContract(V1.ColourSpec? colour, string field)
+    {
+        if (colour is null)
+        {
+            throw Fields.Invalid(field, "is required");
+        }
+
+        return new ColourSpec
+        {
+            Runtime = colour.Runtime.Length == 0 ? "process" : colour.Runtime,
+            Image = colour.Image.Length == 0 ? null : colour.Image,
+            Command = colour.Command.Length == 0 ? null : colour.Command,
+            Arguments = colour.Arguments.ToImmutableList(),
+            Environment = colour.Environment.ToImmutableDictionary(),
+            Instances = colour.Instances.Select(i => new InstanceSlot(i.Server, i.Address, i.Port)).ToImmutableList(),
+            DockerEndpoint = colour.DockerEndpoint.Length == 0 ? null : colour.DockerEndpoint,
+        };
+    }
+
+    public static V1.ServiceSpec ToProto(ServiceSpec spec)
+    {
+        var pb = new V1.ServiceSpec
+        {
+            Name = spec.Name,
+            RouteKey = spec.RouteKey,
+            Blue = ToProto(spec.Blue),
+            Green = ToProto(spec.Green),
+            HealthTimeout = Duration.FromTimeSpan(spec.HealthTimeout),
+            DrainTimeout = Duration.FromTimeSpan(spec.DrainTimeout),
+            KeepWarm = Duration.FromTimeSpan(spec.KeepWarm),
+            VerifyWindow = Duration.FromTimeSpan(spec.VerifyWindow),
+            StopTimeout = Duration.FromTimeSpan(spec.StopTimeout),
+            MaxErrorRatio = spec.MaxErrorRatio,
+            LiveVersion = spec.LiveVersion ?? string.Empty,
+        };
+        pb.Proxies.AddRange(spec.Proxies);
+        return pb;
+    }
+
+    private static V1.ColourSpec ToProto(ColourSpec colour)
+    {
+        var pb = new V1.ColourSpec
+        {
+            Runtime = colour.Runtime,
+            Image = colour.Image ?? string.Empty,
+            Command = colour.Command ?? string.Empty,
+            DockerEndpoint = colour.DockerEndpoint ?? string.Empty,
+        };
+        pb.Arguments.AddRange(colour.Arguments);
+        pb.Environment.Add(colour.Environment);
+        pb.Instances.AddRange(colour.Instances.Select(i => new V1.InstanceSlot { Server = i.Server, Address = i.Address, Port = i.Port }));
+        return pb;
+    }
+
+    public static V1.Service ToProto(ServiceInfo info)
+    {
+        var pb = new V1.Service
+        {
+            Spec = ToProto(info.Spec),
+            LiveColour = ToProto(info.LiveColour),
+            ActiveDeployment = info.ActiveDeployment is { } active ? ToProto(active) : null,
+            LastDeployment = info.LastDeployment is { } last ? ToProto(last) : null,
+        };
+        pb.Versions.Add(info.Versions.ToDictionary(v => v.Key.Name(), v => v.Value));
+        pb.Running.AddRange(info.Running.Select(ToProto));
+        return pb;
+    }
+
+    public static DeploymentOptions ToContract(V1.DeploymentOptions? options) => options is null
+        ? DeploymentOptions.Default
+        : new DeploymentOptions
+        {
+            HealthTimeout = Fields.Duration(options.HealthTimeout, "options.health_timeout", allowZero: false),
+            DrainTimeout = Fields.Duration(options.DrainTimeout, "options.drain_timeout"),
+            KeepWarm = Fields.Duration(options.KeepWarm, "options.keep_warm"),
+            VerifyWindow = Fields.Duration(options.VerifyWindow, "options.verify_window"),
+        };
+
+    public static V1.Deployment ToProto(DeploymentRecord d)
+    {
+        var pb = new V1.Deployment
+        {
+            Id = d.Id,
+            Service = d.Service,
+            Kind = d.Kind switch { DeploymentKind.Release => V1.DeploymentKind.Release, DeploymentKind.Promote => V1.DeploymentKind.Promote, _ => V1.DeploymentKind.Rollback },
+            From = ToProto(d.From),
+            Target = ToProto(d.Target),
+            Version = d.Version,
+            Step = ToProto(d.Step),
+            Outcome = d.Outcome switch
+            {
+                DeploymentOutcome.Running => V1.DeploymentOutcome.Running,
+                DeploymentOutcome.Succeeded => V1.DeploymentOutcome.Succeeded,
+                DeploymentOutcome.RolledBack => V1.DeploymentOutcome.RolledBack,
+                DeploymentOutcome.Failed => V1.DeploymentOutcome.Failed,
+                _ => V1.DeploymentOutcome.Aborted,
+            },
+            Error = d.Error ?? string.Empty,
+            CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
+            FinishedAt = d.FinishedAt is { } finished ? Timestamp.FromDateTimeOffset(finished) : null,
+            StepDeadline = d.StepDeadline is { } deadline ? Timestamp.FromDateTimeOffset(deadline) : null,
+            SwitchSkew = d.SwitchSkew is { } skew ? Duration.FromTimeSpan(skew) : null,
+            SwitchDuration = d.SwitchDuration is { } took ? Duration.FromTimeSpan(took) : null,
+            AbortRequested = d.AbortRequested,
+        };
+        pb.Proxies.AddRange(d.Proxies.Select(p => new V1.ProxyProgress
+        {
+            ProxyId = p.ProxyId,
+            Health = p.Health,
+            Healthy = p.Healthy,
+            SwitchedAt = p.SwitchedAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+            Error = p.Error ?? string.Empty,
+            SessionsLeft = p.SessionsLeft ?? -1,
+        }));
+        pb.Events.AddRange(d.Events.Select(ToProto));
+        return pb;
+    }
+
+    public static V1.DeploymentEvent ToProto(DeploymentEvent e) => new()
+    {
+        Sequence = e.Sequence,
+        At = Timestamp.FromDateTimeOffset(e.At),
+        Step = ToProto(e.Step),
+        ProxyId = e.ProxyId ?? string.Empty,
+        Message = e.Message,
+    };
+
+    private static V1.DeploymentStep ToProto(DeploymentStep step) => step switch
+    {
+        DeploymentStep.Provision => V1.DeploymentStep.Provision,
+        DeploymentStep.AwaitHealthy => V1.DeploymentStep.AwaitHealthy,
+        DeploymentStep.Switch => V1.DeploymentStep.Switch,
+        DeploymentStep.Verify => V1.DeploymentStep.Verify,
+        DeploymentStep.Drain => V1.DeploymentStep.Drain,
+        DeploymentStep.Retire => V1.DeploymentStep.Retire,
+        DeploymentStep.Revert => V1.DeploymentStep.Revert,
+        _ => V1.DeploymentStep.Done,
+    };
+}

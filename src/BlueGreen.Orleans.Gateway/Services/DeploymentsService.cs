@@ -1,0 +1,79 @@
+using BlueGreen.Orleans.Gateway.Mapping;
+using BlueGreen.Orleans.Gateway.Validation;
+using BlueGreen.Orleans.Services;
+using Grpc.Core;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Gateway.Services;
+
+internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider time) : V1.Deployments.DeploymentsBase
+{
+    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(100);
+
+    public override async Task<V1.Deployment> Release(V1.ReleaseRequest request, ServerCallContext context)
+    {
+        var service = Fields.Service(request.Service);
+        var version = Fields.VersionTag(request.Version);
+        return ProtoMapper.ToProto(await Grain(service).ReleaseAsync(version, ProtoMapper.ToContract(request.Options)));
+    }
+
+    public override async Task<V1.Deployment> Promote(V1.DeploymentCommand request, ServerCallContext context) =>
+        ProtoMapper.ToProto(await Grain(Fields.Service(request.Service)).PromoteAsync(ProtoMapper.ToContract(request.Options)));
+
+    public override async Task<V1.Deployment> Rollback(V1.DeploymentCommand request, ServerCallContext context) =>
+        ProtoMapper.ToProto(await Grain(Fields.Service(request.Service)).RollbackAsync(ProtoMapper.ToContract(request.Options)));
+
+    public override async Task<V1.Deployment> Abort(V1.AbortRequest request, ServerCallContext context) =>
+        ProtoMapper.ToProto(await Grain(Fields.Service(request.Service)).AbortAsync());
+
+    public override async Task<V1.Deployment> GetDeployment(V1.GetDeploymentRequest request, ServerCallContext context)
+    {
+        var service = Fields.Service(request.Service);
+        var id = Fields.Id(request.Id);
+        var record = await Grain(service).GetDeploymentAsync(id);
+        return record is null ? throw NotFound(service, id) : ProtoMapper.ToProto(record);
+    }
+
+    public override async Task<V1.ListDeploymentsResponse> ListDeployments(V1.ListDeploymentsRequest request, ServerCallContext context)
+    {
+        var service = Fields.Service(request.Service);
+        var grain = Grain(service);
+        if (await grain.GetAsync() is null)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"service '{service}' does not exist."));
+        }
+
+        var response = new V1.ListDeploymentsResponse();
+        response.Deployments.AddRange((await grain.ListDeploymentsAsync()).Select(ProtoMapper.ToProto));
+        return response;
+    }
+
+    /// <summary>Streams every event of the deployment from its first one, then ends when the deployment ends.</summary>
+    public override async Task WatchDeployment(V1.GetDeploymentRequest request, IServerStreamWriter<V1.DeploymentUpdate> responseStream, ServerCallContext context)
+    {
+        var service = Fields.Service(request.Service);
+        var id = Fields.Id(request.Id);
+        var grain = Grain(service);
+        var sent = 0;
+        while (!context.CancellationToken.IsCancellationRequested)
+        {
+            var record = await grain.GetDeploymentAsync(id) ?? throw NotFound(service, id);
+            var update = new V1.DeploymentUpdate { Deployment = ProtoMapper.ToProto(record) };
+            update.Events.AddRange(record.Events.Where(e => e.Sequence > sent).Select(ProtoMapper.ToProto));
+            update.Deployment.Events.Clear();
+            await responseStream.WriteAsync(update, context.CancellationToken);
+            sent = record.Events.Count == 0 ? sent : record.Events[^1].Sequence;
+            if (record.IsFinished)
+            {
+                return;
+            }
+
+            await Task.Delay(WatchInterval, time, context.CancellationToken);
+        }
+    }
+
+    private IServiceGrain Grain(string service) => cluster.GetGrain<IServiceGrain>(service);
+
+    private static RpcException NotFound(string service, long id) =>
+        new(new Status(StatusCode.NotFound, $"service '{service}' has no deployment {id}."));
+}

@@ -1,0 +1,65 @@
+using BlueGreen.Orleans.Catalog;
+using BlueGreen.Orleans.Gateway.Mapping;
+using BlueGreen.Orleans.Gateway.Validation;
+using BlueGreen.Orleans.Proxies;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Gateway.Services;
+
+internal sealed class ProxiesService(IClusterClient cluster) : V1.Proxies.ProxiesBase
+{
+    public override async Task<V1.Proxy> RegisterProxy(V1.RegisterProxyRequest request, ServerCallContext context)
+    {
+        var id = Fields.Proxy(request.Id);
+        Bounded(request.RuntimeApi, "runtime_api");
+        Bounded(request.MapFile, "map_file");
+        Bounded(request.MapFileWritePath, "map_file_write_path", required: false);
+        var grain = cluster.GetGrain<IProxyGrain>(id);
+        await grain.RegisterAsync(ProtoMapper.ToContract(request));
+        return await ReadAsync(grain);
+    }
+
+    public override async Task<Empty> RemoveProxy(V1.RemoveProxyRequest request, ServerCallContext context)
+    {
+        await cluster.GetGrain<IProxyGrain>(Fields.Proxy(request.Id)).RemoveAsync();
+        return new Empty();
+    }
+
+    public override async Task<V1.ListProxiesResponse> ListProxies(V1.ListProxiesRequest request, ServerCallContext context)
+    {
+        var ids = await cluster.GetGrain<ICatalogGrain>(0).ListProxiesAsync();
+        var response = new V1.ListProxiesResponse();
+        response.Proxies.AddRange(await Task.WhenAll(ids.Select(id => ReadAsync(cluster.GetGrain<IProxyGrain>(id)))));
+        return response;
+    }
+
+    public override async Task<V1.Proxy> GetProxy(V1.GetProxyRequest request, ServerCallContext context)
+    {
+        var id = Fields.Proxy(request.Id);
+        var grain = cluster.GetGrain<IProxyGrain>(id);
+        var proxy = await ReadAsync(grain);
+        return proxy.RuntimeApi.Length == 0 ? throw new RpcException(new Status(StatusCode.NotFound, $"proxy '{id}' is not registered.")) : proxy;
+    }
+
+    private static async Task<V1.Proxy> ReadAsync(IProxyGrain grain)
+    {
+        var status = await grain.GetStatusAsync();
+        var backends = status.Registration is null ? [] : await grain.GetBackendsAsync();
+        return ProtoMapper.ToProto(status, backends);
+    }
+
+    private static void Bounded(string value, string field, bool required = true)
+    {
+        if (required && value.Length == 0)
+        {
+            throw Fields.Invalid(field, "is required");
+        }
+
+        if (value.Length > 1024)
+        {
+            throw Fields.Invalid(field, "must be at most 1024 characters");
+        }
+    }
+}

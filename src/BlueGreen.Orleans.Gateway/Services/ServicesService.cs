@@ -1,0 +1,40 @@
+using BlueGreen.Orleans.Catalog;
+using BlueGreen.Orleans.Gateway.Mapping;
+using BlueGreen.Orleans.Gateway.Validation;
+using BlueGreen.Orleans.Services;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Gateway.Services;
+
+internal sealed class ServicesService(IClusterClient cluster) : V1.Services.ServicesBase
+{
+    public override async Task<V1.Service> ApplyService(V1.ApplyServiceRequest request, ServerCallContext context)
+    {
+        var spec = ProtoMapper.ToContract(request.Spec);
+        return ProtoMapper.ToProto(await cluster.GetGrain<IServiceGrain>(spec.Name).ApplyAsync(spec));
+    }
+
+    public override async Task<V1.Service> GetService(V1.GetServiceRequest request, ServerCallContext context)
+    {
+        var name = Fields.Service(request.Name, "name");
+        var info = await cluster.GetGrain<IServiceGrain>(name).GetAsync();
+        return info is null ? throw new RpcException(new Status(StatusCode.NotFound, $"service '{name}' does not exist.")) : ProtoMapper.ToProto(info);
+    }
+
+    public override async Task<V1.ListServicesResponse> ListServices(V1.ListServicesRequest request, ServerCallContext context)
+    {
+        var names = await cluster.GetGrain<ICatalogGrain>(0).ListServicesAsync();
+        var infos = await Task.WhenAll(names.Select(n => cluster.GetGrain<IServiceGrain>(n).GetAsync()));
+        var response = new V1.ListServicesResponse();
+        response.Services.AddRange(infos.OfType<ServiceInfo>().Select(ProtoMapper.ToProto));
+        return response;
+    }
+
+    public override async Task<Empty> DeleteService(V1.DeleteServiceRequest request, ServerCallContext context)
+    {
+        await cluster.GetGrain<IServiceGrain>(Fields.Service(request.Name, "name")).DeleteAsync();
+        return new Empty();
+    }
+}
