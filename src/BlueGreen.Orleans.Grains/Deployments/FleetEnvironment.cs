@@ -8,7 +8,7 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// The real environment of a deployment: the service's proxy grains, called in parallel (never one after the other),
 /// and the instance runtime of each colour.
 /// </summary>
-internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec) : IDeploymentEnvironment
+internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time) : IDeploymentEnvironment
 {
     public IReadOnlyList<string> Proxies => spec.Proxies;
 
@@ -35,7 +35,7 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         OnEachAsync(null, async proxy =>
         {
             await proxy.ForceRecheckAsync(colour.Backend(spec.Name));
-            return DateTimeOffset.UtcNow;
+            return time.GetUtcNow();
         });
 
     public async Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken)
@@ -49,7 +49,7 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
             }
             catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
             {
-                return new BackendReport { ProxyId = id, Backend = backend, Reachable = false, Error = e.Message, ReadAt = DateTimeOffset.UtcNow };
+                return new BackendReport { ProxyId = id, Backend = backend, Reachable = false, Error = e.Message, ReadAt = time.GetUtcNow() };
             }
         }));
     }

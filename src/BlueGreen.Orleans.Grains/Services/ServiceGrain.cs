@@ -198,7 +198,7 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
-        var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec), time);
+        var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         await state.WriteStateAsync();
@@ -240,7 +240,7 @@ internal sealed partial class ServiceGrain(
         await Task.Yield();
         while (state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
         {
-            var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec), time);
+            var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
             DeploymentRecord next;
             try
             {
@@ -368,7 +368,7 @@ internal sealed partial class ServiceGrain(
         {
             if (colour != state.State.LiveColour)
             {
-                await new FleetEnvironment(GrainFactory, runtimes, spec).RetireAsync(colour, cancellationToken);
+                await new FleetEnvironment(GrainFactory, runtimes, spec, time).RetireAsync(colour, cancellationToken);
                 state.State = state.State with { Running = state.State.Running.Remove(colour) };
                 Log.WarmRetired(logger, Name, colour.Name());
             }
