@@ -43,7 +43,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 Name = name,
                 Blue = [new BackendServer("s1", "127.0.0.1", blue)],
                 Green = [new BackendServer("s1", "127.0.0.1", green)],
-                Check = new HealthCheck { Interval = TimeSpan.FromMilliseconds(200), FastInterval = TimeSpan.FromMilliseconds(100), DownInterval = TimeSpan.FromMilliseconds(100), Rise = 2, Fall = 1 },
+                Check = TestChecks.Fast,
             });
         }
 

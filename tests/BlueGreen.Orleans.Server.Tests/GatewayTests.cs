@@ -24,7 +24,7 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
         await EnsureProxyAsync();
         await fixture.StartBlueAsync(name);
         var colour = new V1.ColourSpec { Runtime = "process", Command = "dotnet" };
-        colour.Arguments.AddRange([EchoInstance.DllPath, "--address", "{address}", "--port", "{port}", "--colour", "{colour}", "--version", "{version}"]);
+        colour.Arguments.AddRange(EchoInstance.TemplateArguments);
         var spec = new V1.ServiceSpec
         {
             Name = name,

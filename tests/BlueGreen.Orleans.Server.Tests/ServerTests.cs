@@ -158,13 +158,13 @@ public sealed class ServerTests
             Name = "web",
             Blue = [new BackendServer("s1", "127.0.0.1", bluePort)],
             Green = [new BackendServer("s1", "127.0.0.1", greenPort)],
-            Check = new HealthCheck { Interval = TimeSpan.FromMilliseconds(200), FastInterval = TimeSpan.FromMilliseconds(100), DownInterval = TimeSpan.FromMilliseconds(100), Rise = 2, Fall = 1 },
+            Check = TestChecks.Fast,
         };
         var colour = new ColourSpec
         {
             Runtime = "process",
             Command = "dotnet",
-            Arguments = [EchoInstance.DllPath, "--address", "{address}", "--port", "{port}", "--colour", "{colour}", "--version", "{version}"],
+            Arguments = [.. EchoInstance.TemplateArguments],
         };
         var spec = new ServiceSpec
         {

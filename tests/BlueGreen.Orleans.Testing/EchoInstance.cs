@@ -50,6 +50,12 @@ public sealed class EchoInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The command line of an echo instance as a service spec writes it: the orchestrator fills in the placeholders.
+    /// </summary>
+    public static IReadOnlyList<string> TemplateArguments =>
+        [DllPath, "--address", "{address}", "--port", "{port}", "--colour", "{colour}", "--version", "{version}"];
+
     /// <summary>Starts an echo server and waits until it accepts connections (and, when healthy, answers /healthz).</summary>
     public static async Task<EchoInstance> StartAsync(
         string colour,

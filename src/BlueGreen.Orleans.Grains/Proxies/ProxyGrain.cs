@@ -177,9 +177,10 @@ internal sealed partial class ProxyGrain(
 
     public async Task<BackendReport> GetBackendAsync(string backend)
     {
+        // An unreachable proxy yields one report for the backend asked; a backend without servers yields none.
         var all = await ReadBackendsAsync(backend);
         return all.SingleOrDefault(r => r.Backend == backend)
-            ?? (all.Count == 1 && !all[0].Reachable ? all[0] with { Backend = backend } : new BackendReport { ProxyId = Id, Backend = backend, Reachable = true, ReadAt = time.GetUtcNow() });
+            ?? new BackendReport { ProxyId = Id, Backend = backend, Reachable = true, ReadAt = time.GetUtcNow() };
     }
 
     public Task<ImmutableList<BackendReport>> GetBackendsAsync() => ReadBackendsAsync(null);

@@ -64,7 +64,7 @@ internal sealed class Fleet : IAsyncDisposable
                 Name = Service,
                 Blue = [new BackendServer("s1", "127.0.0.1", bluePort)],
                 Green = [new BackendServer("s1", "127.0.0.1", greenPort)],
-                Check = new HealthCheck { Interval = TimeSpan.FromMilliseconds(200), FastInterval = TimeSpan.FromMilliseconds(100), DownInterval = TimeSpan.FromMilliseconds(100), Rise = 2, Fall = 1 },
+                Check = TestChecks.Fast,
             };
             proxies.AddRange(await Task.WhenAll(Enumerable.Range(0, proxyCount).Select(_ =>
                 HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = BackendNames.For(Service, HaColour.Blue) }))));
@@ -73,7 +73,7 @@ internal sealed class Fleet : IAsyncDisposable
             {
                 Runtime = "process",
                 Command = "dotnet",
-                Arguments = [EchoInstance.DllPath, "--address", "{address}", "--port", "{port}", "--colour", "{colour}", "--version", "{version}"],
+                Arguments = [.. EchoInstance.TemplateArguments],
             };
             var spec = new ServiceSpec
             {

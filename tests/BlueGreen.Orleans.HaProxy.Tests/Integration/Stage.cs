@@ -60,7 +60,7 @@ internal sealed class Stage : IAsyncDisposable
                 Name = Service,
                 Blue = [blue.AsServer("s1")],
                 Green = [green.AsServer("s1")],
-                Check = new HealthCheck { Interval = TimeSpan.FromMilliseconds(200), FastInterval = TimeSpan.FromMilliseconds(100), DownInterval = TimeSpan.FromMilliseconds(100), Rise = 1, Fall = 1 },
+                Check = TestChecks.Fast with { Rise = 1 },
             };
             var proxy = await HaProxyInstance.StartAsync([service], new Dictionary<string, string> { [Host] = BlueBackend }, unixSocket);
             var stage = new Stage(blue, green, proxy);
