@@ -6,7 +6,7 @@ namespace BlueGreen.Orleans.Cli;
 /// <summary>Durations on the command line and in spec files: <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c> or <c>hh:mm:ss</c>.</summary>
 internal static partial class Durations
 {
-    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<unit>ms|s|m|h)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<unit>ms|s|m|h)\z", RegexOptions.CultureInvariant)]
     private static partial Regex Short();
 
     public static TimeSpan Parse(string text, string option)

@@ -31,6 +31,8 @@ public sealed class ParsingTests
     [InlineData("proxy", "add", "edge 1", "--runtime-api", "tcp://127.0.0.1:1", "--map-file", "/m")]
     [InlineData("proxy", "add", "edge-1", "--runtime-api", "tcp://127.0.0.1:1", "--map-file", "/m", "--label", "novalue")]
     [InlineData("history", "-bad")]
+    [InlineData("release", "web\n", "--version", "2")]
+    [InlineData("release", "web", "--version", "2\n")]
     [InlineData("proxy", "ls", "--server", "ftp://127.0.0.1:1")]
     public async Task Run_HostileOrInvalidValue_RefusedLocallyBeforeAnyCall(params string[] args)
     {

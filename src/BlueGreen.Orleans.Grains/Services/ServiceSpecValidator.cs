@@ -10,18 +10,18 @@ public static partial class ServiceSpecValidator
 {
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ServiceName();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ServerName();
 
     /// <summary>Docker image references: registry/name:tag or @digest, with {version} allowed.</summary>
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9._/:@{}-]{0,254}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._/:@{}-]{0,254}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Image();
 
     /// <summary>Versions end up in image tags, arguments and environment: keep them plain.</summary>
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();
 
     public static bool IsValidServiceName(string? name) => name is not null && ServiceName().IsMatch(name);

@@ -8,10 +8,10 @@ namespace BlueGreen.Orleans.HaProxy.Config;
 public static partial class HaProxyConfigValidator
 {
     /// <summary>Service names: lower-case, start with a letter or digit, at most 63 characters.</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ServiceName();
 
-    [GeneratedRegex("^/[A-Za-z0-9._/-]{0,200}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^/[A-Za-z0-9._/-]{0,200}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex CheckPath();
 
     public static bool IsValidServiceName(string? name) => name is not null && ServiceName().IsMatch(name);

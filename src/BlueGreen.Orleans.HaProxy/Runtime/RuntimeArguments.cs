@@ -6,22 +6,23 @@ namespace BlueGreen.Orleans.HaProxy.Runtime;
 /// <summary>
 /// The allow-lists every argument passes before a byte reaches HAProxy's Runtime API. On that API <c>;</c> separates
 /// commands, a newline ends one, <c>\</c> escapes and quotes mean nothing, so anything outside these lists is refused.
+/// Every pattern ends with <c>\z</c>, not <c>$</c>: in .NET <c>$</c> also matches before a final newline.
 /// </summary>
 public static partial class RuntimeArguments
 {
     public const int MaxNameLength = 128;
     public const int MaxPathLength = 1024;
 
-    /// <summary>Backend, server, map key and map value names: <c>^[A-Za-z0-9._:/-]{1,128}$</c>.</summary>
-    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,128}$", RegexOptions.CultureInvariant)]
+    /// <summary>Backend, server, map key and map value names: <c>^[A-Za-z0-9._:/-]{1,128}\z</c>.</summary>
+    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     /// <summary>A map reference: an absolute file path as written in the config, or <c>#id</c>.</summary>
-    [GeneratedRegex("^(/[A-Za-z0-9._/-]{1,1023}|#[0-9]{1,9})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(/[A-Za-z0-9._/-]{1,1023}|#[0-9]{1,9})\\z", RegexOptions.CultureInvariant)]
     private static partial Regex MapPattern();
 
     /// <summary>A server address: an IPv4 address, a bracketed IPv6 address or a host name.</summary>
-    [GeneratedRegex(@"^([0-9]{1,3}(\.[0-9]{1,3}){3}|\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]{1,3}(\.[0-9]{1,3}){3}|\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)\z", RegexOptions.CultureInvariant)]
     private static partial Regex AddressPattern();
 
     public static string Name(string? value, string parameter)

@@ -34,6 +34,8 @@ public sealed class ServiceSpecValidatorTests
         { "name", Valid with { Name = new string('a', 64) } },
         { "route_key", Valid with { RouteKey = "web.local\nshutdown sessions" } },
         { "route_key", Valid with { RouteKey = "x; del map" } },
+        { "route_key", Valid with { RouteKey = "web.local\n" } },
+        { "name", Valid with { Name = "web\n" } },
         { "proxies", Valid with { Proxies = [] } },
         { "proxies", Valid with { Proxies = ["edge-1", "edge-1"] } },
         { "proxies", Valid with { Proxies = ["edge 1"] } },
@@ -71,6 +73,7 @@ public sealed class ServiceSpecValidatorTests
     [InlineData("1;2", false)]
     [InlineData("1 2", false)]
     [InlineData("1\\2", false)]
+    [InlineData("2\n", false)]
     public void IsValidVersion_Samples(string version, bool valid) =>
         Assert.Equal(valid, ServiceSpecValidator.IsValidVersion(version));
 

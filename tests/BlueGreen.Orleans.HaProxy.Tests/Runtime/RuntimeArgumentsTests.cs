@@ -9,6 +9,9 @@ public sealed class RuntimeArgumentsTests
         { "X; shutdown sessions server blue/blue", "';'" },
         { "web.local\nshutdown sessions server web_blue/s1", "line break" },
         { "web.local\r", "line break" },
+        // .NET's $ also matches before a final newline: the patterns must end with \z.
+        { "web.local\n", "line break" },
+        { "web_green\n", "line break" },
         { "a\\b", "'\\'" },
         { "two words", "whitespace" },
         { "tab\there", "whitespace" },
@@ -54,6 +57,8 @@ public sealed class RuntimeArgumentsTests
         Assert.Equal(value, RuntimeArguments.Map(value, "map"));
 
     [Theory]
+    [InlineData("/etc/haproxy/hosts.map\n")]
+    [InlineData("#2\n")]
     [InlineData("hosts.map")]
     [InlineData("/etc/haproxy/hosts.map; shutdown frontend http")]
     [InlineData("/etc/hosts map")]
