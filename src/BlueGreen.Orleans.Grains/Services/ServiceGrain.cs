@@ -79,23 +79,8 @@ internal sealed partial class ServiceGrain(
         }
 
         // Every proxy routes the key to the live colour; a proxy added to the spec gets the route now.
-        var backend = state.State.LiveColour.Backend(Name);
-        var failed = new List<string>();
-        await Task.WhenAll(spec.Proxies.Select(async p =>
-        {
-            try
-            {
-                await GrainFactory.GetGrain<IProxyGrain>(p).SetRouteAsync(spec.RouteKey, backend);
-            }
-            catch (BlueGreenException e)
-            {
-                lock (failed)
-                {
-                    failed.Add($"{p}: {e.Message}");
-                }
-            }
-        }));
-        if (failed.Count > 0)
+        var results = await new FleetEnvironment(GrainFactory, runtimes, spec, time).SwitchAsync(state.State.LiveColour, null, CancellationToken.None);
+        if (results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList() is { Count: > 0 } failed)
         {
             throw new BlueGreenException(ErrorCode.Unavailable, $"spec saved, but the route could not be set on: {string.Join("; ", failed)}");
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Services;
 
@@ -9,9 +10,6 @@ namespace BlueGreen.Orleans.Grains.Services;
 public static partial class ServiceSpecValidator
 {
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex ServiceName();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ServerName();
@@ -24,7 +22,8 @@ public static partial class ServiceSpecValidator
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();
 
-    public static bool IsValidServiceName(string? name) => name is not null && ServiceName().IsMatch(name);
+    /// <summary>The service name becomes backend names, so the HAProxy config's own rule decides.</summary>
+    public static bool IsValidServiceName(string? name) => HaProxyConfigValidator.IsValidServiceName(name);
 
     public static bool IsValidVersion(string? version) => version is not null && VersionPattern().IsMatch(version);
 
