@@ -149,7 +149,8 @@ internal static class ProtoMapper
             VerifyWindow = Fields.Duration(options.VerifyWindow, "options.verify_window"),
         };
 
-    public static V1.Deployment ToProto(DeploymentRecord d)
+    /// <summary>A deployment; <paramref name="withEvents"/> false leaves the event log out (Watch sends it in parts).</summary>
+    public static V1.Deployment ToProto(DeploymentRecord d, bool withEvents = true)
     {
         var pb = new V1.Deployment
         {
@@ -185,7 +186,11 @@ internal static class ProtoMapper
             Error = p.Error ?? string.Empty,
             SessionsLeft = p.SessionsLeft ?? -1,
         }));
-        pb.Events.AddRange(d.Events.Select(ToProto));
+        if (withEvents)
+        {
+            pb.Events.AddRange(d.Events.Select(ToProto));
+        }
+
         return pb;
     }
 

@@ -44,7 +44,7 @@ internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider ti
         }
 
         var response = new V1.ListDeploymentsResponse();
-        response.Deployments.AddRange((await grain.ListDeploymentsAsync()).Select(ProtoMapper.ToProto));
+        response.Deployments.AddRange((await grain.ListDeploymentsAsync()).Select(d => ProtoMapper.ToProto(d)));
         return response;
     }
 
@@ -58,9 +58,8 @@ internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider ti
         while (!context.CancellationToken.IsCancellationRequested)
         {
             var record = await grain.GetDeploymentAsync(id) ?? throw NotFound(service, id);
-            var update = new V1.DeploymentUpdate { Deployment = ProtoMapper.ToProto(record) };
+            var update = new V1.DeploymentUpdate { Deployment = ProtoMapper.ToProto(record, withEvents: false) };
             update.Events.AddRange(record.Events.Where(e => e.Sequence > sent).Select(ProtoMapper.ToProto));
-            update.Deployment.Events.Clear();
             await responseStream.WriteAsync(update, context.CancellationToken);
             sent = record.Events.Count == 0 ? sent : record.Events[^1].Sequence;
             if (record.IsFinished)
