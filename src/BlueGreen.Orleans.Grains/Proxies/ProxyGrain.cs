@@ -158,7 +158,7 @@ internal sealed partial class ProxyGrain(
         var client = Client();
         try
         {
-            var servers = (await client.ShowStatAsync()).Where(r => r.ProxyName == backend && r.Type == StatRowType.Server).Select(r => r.ServiceName).ToList();
+            var servers = (await ServerStatsOrNoneAsync(client, backend)).Select(r => r.ServiceName).ToList();
             foreach (var server in servers)
             {
                 await client.SetServerHealthAsync(backend, server, ServerHealthState.Down);
@@ -199,7 +199,9 @@ internal sealed partial class ProxyGrain(
         var now = time.GetUtcNow();
         try
         {
-            var rows = (await client.ShowStatAsync()).Where(r => r.Type == StatRowType.Server && (only is null || r.ProxyName == only)).ToList();
+            var rows = only is null
+                ? (await client.ShowStatAsync()).Where(r => r.Type == StatRowType.Server).ToList()
+                : await ServerStatsOrNoneAsync(client, only);
             var reports = ImmutableList.CreateBuilder<BackendReport>();
             foreach (var group in rows.GroupBy(r => r.ProxyName))
             {
@@ -213,8 +215,7 @@ internal sealed partial class ProxyGrain(
                     ReadAt = now,
                     Servers = group.Select(r => new ServerHealth(
                         r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, inUse.GetValueOrDefault(r.ServiceName),
-                        r.Http5xxResponses, (r.GetInt64("hrsp_1xx") ?? 0) + (r.GetInt64("hrsp_2xx") ?? 0) + (r.GetInt64("hrsp_3xx") ?? 0)
-                            + (r.GetInt64("hrsp_4xx") ?? 0) + r.Http5xxResponses + (r.GetInt64("hrsp_other") ?? 0))).ToImmutableList(),
+                        r.Http5xxResponses, r.HttpResponses)).ToImmutableList(),
                 });
             }
 
@@ -229,6 +230,19 @@ internal sealed partial class ProxyGrain(
         {
             Unreachable(e);
             return [new BackendReport { ProxyId = Id, Backend = only ?? string.Empty, Reachable = false, Error = e.Message, ReadAt = now }];
+        }
+    }
+
+    /// <summary>A backend this HAProxy's config lacks has no servers: not a reason to call the proxy unreachable.</summary>
+    private static async Task<IReadOnlyList<StatRow>> ServerStatsOrNoneAsync(HaProxyRuntimeClient client, string backend)
+    {
+        try
+        {
+            return await client.ShowServerStatsAsync(backend);
+        }
+        catch (HaProxyUnknownBackendException)
+        {
+            return [];
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class HaProxyEntryNotFoundException(string command, string reply) 
 /// <summary><c>Unknown map identifier…</c>: no map is loaded from that file or id.</summary>
 public sealed class HaProxyUnknownMapException(string command, string reply) : HaProxyCommandException(command, reply);
 
-/// <summary><c>No such backend.</c> / <c>Can't find backend.</c></summary>
+/// <summary><c>No such backend.</c> / <c>Can't find backend.</c> / <c>No such proxy.</c></summary>
 public sealed class HaProxyUnknownBackendException(string command, string reply) : HaProxyCommandException(command, reply);
 
 /// <summary><c>No such server.</c></summary>

@@ -56,6 +56,16 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         return StatRow.ParseCsv(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
     }
 
+    /// <summary>
+    /// The server rows of one backend only (<c>show stat &lt;backend&gt; 4 -1</c>): what health and drain polling
+    /// read many times a second, without dumping every proxy of a large config.
+    /// </summary>
+    public async Task<IReadOnlyList<StatRow>> ShowServerStatsAsync(string backend, CancellationToken cancellationToken = default)
+    {
+        var command = $"show stat {RuntimeArguments.Name(backend, nameof(backend))} 4 -1";
+        return StatRow.ParseCsv(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
     public async Task<IReadOnlyList<ServerState>> ShowServersStateAsync(string? backend = null, CancellationToken cancellationToken = default)
     {
         var command = backend is null ? "show servers state" : $"show servers state {RuntimeArguments.Name(backend, nameof(backend))}";

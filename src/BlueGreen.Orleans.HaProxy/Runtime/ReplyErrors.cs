@@ -17,7 +17,7 @@ internal static class ReplyErrors
             return new HaProxyUnknownMapException(command, reply);
         }
 
-        if (Starts(text, "No such backend.") || Starts(text, "Can't find backend."))
+        if (Starts(text, "No such backend.") || Starts(text, "Can't find backend.") || Starts(text, "No such proxy."))
         {
             return new HaProxyUnknownBackendException(command, reply);
         }

@@ -45,6 +45,10 @@ public sealed class StatRow
     /// <summary><c>hrsp_5xx</c>: responses with a 5xx code.</summary>
     public long Http5xxResponses => GetInt64("hrsp_5xx") ?? 0;
 
+    /// <summary>HTTP responses of every class (<c>hrsp_1xx</c> … <c>hrsp_5xx</c>, <c>hrsp_other</c>).</summary>
+    public long HttpResponses =>
+        (GetInt64("hrsp_1xx") ?? 0) + (GetInt64("hrsp_2xx") ?? 0) + (GetInt64("hrsp_3xx") ?? 0) + (GetInt64("hrsp_4xx") ?? 0) + Http5xxResponses + (GetInt64("hrsp_other") ?? 0);
+
     /// <summary><c>stot</c>: sessions in total.</summary>
     public long TotalSessions => GetInt64("stot") ?? 0;
 

@@ -78,6 +78,23 @@ public sealed class RuntimeClientIntegrationTests
     }
 
     [Fact]
+    public async Task ShowServerStats_OneBackend_OnlyItsServersAndTheSameCountersAsShowStat()
+    {
+        await using var stage = await Stage.StartAsync();
+        await stage.Http.GetAsync(Stage.Host);
+
+        var rows = await stage.Client.ShowServerStatsAsync(Stage.BlueBackend);
+
+        var row = Assert.Single(rows);
+        Assert.Equal((Stage.BlueBackend, "s1", StatRowType.Server), (row.ProxyName, row.ServiceName, row.Type));
+        Assert.True(row.IsUp);
+        Assert.True(row.HttpResponses >= 1);
+        var full = await stage.ServerAsync(Stage.BlueBackend);
+        Assert.Equal(full.HttpResponses, row.HttpResponses);
+        await Assert.ThrowsAsync<HaProxyUnknownBackendException>(() => stage.Client.ShowServerStatsAsync("nope"));
+    }
+
+    [Fact]
     public async Task RouteMap_SetRoute_SurvivesHaProxyRestart()
     {
         await using var stage = await Stage.StartAsync();
