@@ -2,13 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using BlueGreen.Orleans.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
-namespace BlueGreen.Orleans.Server.Tests;
+namespace BlueGreen.Orleans.Testing;
 
 /// <summary>A real bluegreen-server process, killed with SIGKILL by PID when the test wants a crash, and on dispose.</summary>
 public sealed class ServerProcess : IAsyncDisposable
@@ -17,8 +16,9 @@ public sealed class ServerProcess : IAsyncDisposable
     private Process? _process;
     private IHost? _client;
 
-    public ServerProcess(string dataDirectory, string? redis = null, string clusterId = "test", string role = "All")
+    public ServerProcess(string dataDirectory, string? redis = null, string clusterId = "test", string role = "All", IEnumerable<string>? extraArguments = null)
     {
+        ExtraArguments = [.. extraArguments ?? []];
         Role = role;
         DataDirectory = dataDirectory;
         Redis = redis;
@@ -48,6 +48,12 @@ public sealed class ServerProcess : IAsyncDisposable
     public string ClusterId { get; }
 
     public int SiloPort { get; }
+
+    /// <summary>More command-line configuration, e.g. <c>--BlueGreen:ProxyMonitorInterval 00:00:01</c>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; }
+
+    /// <summary>The PID of the running server process (to kill it from outside, as a crash would).</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
     public int GatewayPort { get; }
 
@@ -108,6 +114,11 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             start.ArgumentList.Add("--BlueGreen:Redis");
             start.ArgumentList.Add(Redis);
+        }
+
+        foreach (var argument in ExtraArguments)
+        {
+            start.ArgumentList.Add(argument);
         }
 
         Directory.CreateDirectory(DataDirectory);

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using BlueGreen.Orleans.Testing;
 
-namespace BlueGreen.Orleans.Server.Tests;
+namespace BlueGreen.Orleans.Testing;
 
 /// <summary>A real redis-server on 127.0.0.1 and a free port, without persistence, stopped by PID.</summary>
-internal sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : IAsyncDisposable
 {
     private readonly Process _process;
 
