@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -194,6 +195,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private async Task<IHost> ConnectAsync()
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(c =>
