@@ -39,6 +39,16 @@ public sealed class DeployExampleTests
         RuntimeApi = $"tcp://127.0.0.1:{10000 - n}",
         StatsPage = new ListenAddress("127.0.0.1", 8403 + n),
         MapFile = $"/var/lib/bluegreen/maps/edge-{n}.map",
+        // Server s0: the Docker runtime names a container <service>-<colour>-<server>, here web-blue-s0 and web-green-s0.
+        Services =
+        [
+            new ServiceBackends
+            {
+                Name = "web",
+                Blue = [new BackendServer("s0", "127.0.0.1", 3000)],
+                Green = [new BackendServer("s0", "127.0.0.1", 4000)],
+            },
+        ],
     };
 
     public static TheoryData<string> Examples => ["haproxy.cfg", "edge-1.cfg", "edge-2.cfg"];
