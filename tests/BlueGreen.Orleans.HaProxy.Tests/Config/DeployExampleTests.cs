@@ -4,7 +4,10 @@ using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.HaProxy.Tests.Config;
 
-/// <summary>deploy/haproxy/haproxy.cfg is the renderer's output for this model, and haproxy accepts it.</summary>
+/// <summary>
+/// deploy/haproxy/haproxy.cfg and the docker compose cluster's edge-1.cfg / edge-2.cfg are the renderer's output for
+/// these models, and haproxy accepts them.
+/// </summary>
 public sealed class DeployExampleTests
 {
     private static readonly HaProxyConfig Example = new()
@@ -25,6 +28,39 @@ public sealed class DeployExampleTests
         ],
     };
 
+    /// <summary>
+    /// The compose cluster's two proxies (docker-compose.yml): host networking, each its own ports on 127.0.0.1, the map
+    /// file in the volume the silos write to. Renders must stay in step with the compose file and deploy/compose/proxies.sh.
+    /// </summary>
+    private static HaProxyConfig ComposeEdge(int n) => Example with
+    {
+        Name = $"edge-{n}",
+        Frontend = new ListenAddress("127.0.0.1", 8079 + n),
+        RuntimeApi = $"tcp://127.0.0.1:{10000 - n}",
+        StatsPage = new ListenAddress("127.0.0.1", 8403 + n),
+        MapFile = $"/var/lib/bluegreen/maps/edge-{n}.map",
+        // Server s0: the Docker runtime names a container <service>-<colour>-<server>, here web-blue-s0 and web-green-s0.
+        Services =
+        [
+            new ServiceBackends
+            {
+                Name = "web",
+                Blue = [new BackendServer("s0", "127.0.0.1", 3000)],
+                Green = [new BackendServer("s0", "127.0.0.1", 4000)],
+            },
+        ],
+    };
+
+    public static TheoryData<string> Examples => ["haproxy.cfg", "edge-1.cfg", "edge-2.cfg"];
+
+    private static HaProxyConfig Model(string file) => file switch
+    {
+        "haproxy.cfg" => Example,
+        "edge-1.cfg" => ComposeEdge(1),
+        "edge-2.cfg" => ComposeEdge(2),
+        _ => throw new ArgumentOutOfRangeException(nameof(file), file, null),
+    };
+
     private static string RepositoryFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -38,29 +74,32 @@ public sealed class DeployExampleTests
         throw new InvalidOperationException("Repository root not found.");
     }
 
-    [Fact]
-    public async Task ExampleConfig_MatchesRenderer()
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public async Task ExampleConfig_MatchesRenderer(string file)
     {
-        var path = RepositoryFile("deploy/haproxy/haproxy.cfg");
+        var path = RepositoryFile($"deploy/haproxy/{file}");
         if (Environment.GetEnvironmentVariable("BLUEGREEN_UPDATE_EXAMPLES") == "1")
         {
             // Regenerate after a deliberate renderer change: BLUEGREEN_UPDATE_EXAMPLES=1 dotnet test --filter DeployExample
-            await File.WriteAllTextAsync(path, HaProxyConfigRenderer.Render(Example));
+            await File.WriteAllTextAsync(path, HaProxyConfigRenderer.Render(Model(file)));
         }
 
         var committed = await File.ReadAllTextAsync(path);
 
-        Assert.Equal(HaProxyConfigRenderer.Render(Example), committed);
+        Assert.Equal(HaProxyConfigRenderer.Render(Model(file)), committed);
     }
 
-    [Fact]
-    public async Task ExampleConfig_PassesHaProxyCheck()
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public async Task ExampleConfig_PassesHaProxyCheck(string file)
     {
         using var folder = new TempFolder("example");
         var map = folder.File("hosts.map");
+        // The compose cluster seeds each proxy's map from this file (docker-compose.yml, service maps-init).
         File.Copy(RepositoryFile("deploy/haproxy/hosts.map"), map);
         var cfg = folder.File("haproxy.cfg");
-        await File.WriteAllTextAsync(cfg, HaProxyConfigRenderer.Render(Example with { MapFile = map }));
+        await File.WriteAllTextAsync(cfg, HaProxyConfigRenderer.Render(Model(file) with { MapFile = map }));
 
         await LocalHaProxy.CheckConfigAsync(cfg);
     }
