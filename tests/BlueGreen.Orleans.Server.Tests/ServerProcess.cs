@@ -14,11 +14,14 @@ namespace BlueGreen.Orleans.Server.Tests;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyList<string> _arguments;
     private Process? _process;
     private IHost? _client;
 
-    public ServerProcess(string dataDirectory, string? redis = null, string clusterId = "test", string role = "All")
+    /// <param name="arguments">More settings, e.g. <c>["--BlueGreen:Dashboard:Enabled", "true"]</c>.</param>
+    public ServerProcess(string dataDirectory, string? redis = null, string clusterId = "test", string role = "All", IReadOnlyList<string>? arguments = null)
     {
+        _arguments = arguments ?? [];
         Role = role;
         DataDirectory = dataDirectory;
         Redis = redis;
@@ -108,6 +111,11 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             start.ArgumentList.Add("--BlueGreen:Redis");
             start.ArgumentList.Add(Redis);
+        }
+
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
         }
 
         Directory.CreateDirectory(DataDirectory);
