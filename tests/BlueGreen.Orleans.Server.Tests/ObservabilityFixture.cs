@@ -10,8 +10,9 @@ using BlueGreen.Orleans.Testing;
 namespace BlueGreen.Orleans.Server.Tests;
 
 /// <summary>
-/// A real server with the dashboard on, one haproxy, blue v1 running, and one finished release of <c>web</c> to
-/// green 2 (with a verify window, so every forward step runs): what the observability tests scrape.
+/// A real server with the dashboard on and OTLP export to a stand-in collector, one haproxy, blue v1 running, and one
+/// finished release of <c>web</c> to green 2 (with a verify window, so every forward step runs): what the
+/// observability tests scrape.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.DisposeAsync, which releases them.")]
 public sealed class ObservabilityFixture : IAsyncLifetime
@@ -21,6 +22,8 @@ public sealed class ObservabilityFixture : IAsyncLifetime
 
     private readonly TempFolder _folder = new("observability");
     private ProcessInstanceRuntime? _runtime;
+
+    public OtlpSink Collector { get; } = new();
 
     public ServerProcess Server { get; private set; } = null!;
 
@@ -51,7 +54,12 @@ public sealed class ObservabilityFixture : IAsyncLifetime
             Port = bluePort,
         });
 
-        Server = new ServerProcess(data, arguments: ["--BlueGreen:Dashboard:Enabled", "true"]);
+        Server = new ServerProcess(data, arguments:
+        [
+            "--BlueGreen:Dashboard:Enabled", "true",
+            "--BlueGreen:Telemetry:OtlpEndpoint", Collector.Endpoint.ToString(),
+            "--BlueGreen:Telemetry:OtlpProtocol", "HttpProtobuf",
+        ]);
         await Server.StartAsync();
         await Server.Client.GetGrain<IProxyGrain>(ProxyId).RegisterAsync(new ProxyRegistration { RuntimeApi = Proxy.RuntimeApi.ToString(), MapFile = Proxy.MapFile });
         var colour = new ColourSpec { Runtime = "process", Command = "dotnet", Arguments = [.. EchoInstance.TemplateArguments] };
@@ -87,6 +95,7 @@ public sealed class ObservabilityFixture : IAsyncLifetime
         await _runtime!.RemoveAsync($"{Service}-blue-s1");
         await _runtime.RemoveAsync($"{Service}-green-s1");
         await Proxy.DisposeAsync();
+        Collector.Dispose();
         _folder.Dispose();
     }
 }

@@ -1,10 +1,12 @@
+using System.Diagnostics;
 using System.Net;
+using System.Text;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Server.Tests;
 
-/// <summary>The real server's <c>/metrics</c> after a real release, and the Orleans Dashboard on and off.</summary>
+/// <summary>The real server's <c>/metrics</c> and OTLP traces after a real release, and the Orleans Dashboard on and off.</summary>
 public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFixture<ObservabilityFixture>
 {
     private static readonly string[] ForwardSteps = ["provision", "await_healthy", "switch", "verify", "drain", "retire"];
@@ -65,6 +67,25 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Traces_AfterARelease_ExportedOverOtlpInThePersistedTrace()
+    {
+        // The persisted traceparent's trace id, as the 16 raw bytes OTLP's protobuf carries.
+        var traceId = Convert.FromHexString(ActivityContext.Parse(fixture.Release.TraceParent!, null).TraceId.ToHexString());
+
+        var exported = await Eventually.UntilAsync(
+            () => Task.FromResult(fixture.Collector.Bodies("/v1/traces").Where(b => b.AsSpan().IndexOf(traceId) >= 0).ToList()),
+            bodies => bodies.Sum(b => Count(b, "bluegreen.deployment.step")) >= ForwardSteps.Length,
+            TimeSpan.FromSeconds(20),
+            "the release's spans at the collector");
+
+        Assert.Contains(exported, b => Count(b, "release web") == 1);
+        foreach (var step in ForwardSteps)
+        {
+            Assert.Contains(exported, b => Count(b, step) >= 1);
+        }
+    }
+
+    [Fact]
     public async Task Dashboard_Enabled_ServedOnTheHttpPortWithoutAToken()
     {
         using var http = new HttpClient();
@@ -89,5 +110,17 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, dashboard.StatusCode);
         Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         Assert.StartsWith("text/plain", metrics.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+    }
+
+    private static int Count(byte[] body, string text)
+    {
+        var needle = Encoding.UTF8.GetBytes(text);
+        var count = 0;
+        for (var span = body.AsSpan(); span.IndexOf(needle) is var i and >= 0; span = span[(i + needle.Length)..])
+        {
+            count++;
+        }
+
+        return count;
     }
 }
