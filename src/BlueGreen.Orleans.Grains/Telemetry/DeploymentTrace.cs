@@ -25,6 +25,7 @@ internal sealed class DeploymentTrace(BlueGreenTelemetry telemetry)
     /// <returns>The root's traceparent, to persist with the record.</returns>
     public string? Start(DeploymentRecord d)
     {
+        Abandon(); // one that never got going (its first write failed)
         var caller = Activity.Current?.Context;
         Open(d, default, caller is { } c && c != default ? [new ActivityLink(c)] : null, resumed: false);
         return _root?.Id;
