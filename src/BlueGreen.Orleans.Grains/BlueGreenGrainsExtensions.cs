@@ -2,6 +2,7 @@ using BlueGreen.Orleans.Grains.Catalog;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Proxies;
 using BlueGreen.Orleans.Grains.Services;
+using BlueGreen.Orleans.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Storage;
@@ -12,7 +13,7 @@ public static class BlueGreenGrainsExtensions
 {
     /// <summary>
     /// Registers what the grains need: options, the instance runtimes, the time source and the startup task that
-    /// wakes proxies and resumes unfinished deployments. Grain storage named <see cref="BlueGreenStorage.Name"/> and
+    /// wakes proxies and resumes unfinished deployments, and the <see cref="BlueGreenTelemetry"/> meter. Grain storage named <see cref="BlueGreenStorage.Name"/> and
     /// reminders are the host's to configure.
     /// </summary>
     public static ISiloBuilder AddBlueGreenGrains(
@@ -30,6 +31,8 @@ public static class BlueGreenGrainsExtensions
         // [GenerateSerializer] contracts (immutable records, enum-keyed dictionaries) that the default JSON one mangles.
         services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         services.TryAddSingleton<IInstanceRuntimeProvider, InstanceRuntimeProvider>();
+        services.AddMetrics();
+        services.TryAddSingleton<BlueGreenTelemetry>();
         silo.AddStartupTask<ResumeStartupTask>();
         return silo;
     }

@@ -1,7 +1,7 @@
 using BlueGreen.Orleans.Server;
 
 var builder = WebApplication.CreateBuilder(args);
-var role = builder.AddBlueGreenServer();
+var options = builder.AddBlueGreenServer();
 var app = builder.Build();
-app.MapBlueGreenServer(role);
+app.MapBlueGreenServer(options);
 await app.RunAsync();

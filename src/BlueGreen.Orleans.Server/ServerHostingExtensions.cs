@@ -9,8 +9,8 @@ namespace BlueGreen.Orleans.Server;
 
 public static class ServerHostingExtensions
 {
-    /// <summary>Configures this process from the <c>BlueGreen</c> section: silo, gateway or both; embedded or cluster.</summary>
-    public static ServerRole AddBlueGreenServer(this WebApplicationBuilder builder)
+    /// <summary>Configures this process from the <c>BlueGreen</c> section: silo, gateway or both; embedded or cluster; telemetry.</summary>
+    public static ServerOptions AddBlueGreenServer(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         if (options.Validate() is { Count: > 0 } errors)
@@ -37,12 +37,14 @@ public static class ServerHostingExtensions
             builder.AddBlueGreenGateway();
         }
 
-        return options.Role;
+        builder.AddBlueGreenTelemetry(options);
+        return options;
     }
 
-    public static WebApplication MapBlueGreenServer(this WebApplication app, ServerRole role)
+    public static WebApplication MapBlueGreenServer(this WebApplication app, ServerOptions options)
     {
-        if (role == ServerRole.Silo)
+        app.MapBlueGreenTelemetry(options);
+        if (options.Role == ServerRole.Silo)
         {
             app.MapGet("/healthz", () => "ok");
         }
@@ -67,6 +69,7 @@ public static class ServerHostingExtensions
             proxies: p => p.Interval = options.ProxyMonitorInterval,
             deployments: d => d.PollInterval = options.DeploymentPollInterval,
             instances: i => i.ProcessStateDirectory = Path.Combine(data, "instances"));
+        silo.AddBlueGreenDashboard(options);
 
         if (options.Mode == ServerMode.Embedded)
         {

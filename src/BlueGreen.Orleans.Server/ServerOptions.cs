@@ -32,6 +32,10 @@ public sealed class ServerOptions
 
     public TimeSpan DeploymentPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    public TelemetryOptions Telemetry { get; set; } = new();
+
+    public DashboardOptions Dashboard { get; set; } = new();
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -70,6 +74,27 @@ public sealed class ServerOptions
             errors.Add("BlueGreen:ServiceId and BlueGreen:ClusterId must not be empty.");
         }
 
+        if (Telemetry.OtlpEndpoint is { } otlp && (!otlp.IsAbsoluteUri || otlp.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"BlueGreen:Telemetry:OtlpEndpoint '{otlp}' must be an absolute http:// or https:// URI.");
+        }
+
+        foreach (var (key, path) in new[] { ("Telemetry:MetricsPath", Telemetry.MetricsPath), ("Dashboard:Path", Dashboard.Path) })
+        {
+            if (!IsRoutePath(path))
+            {
+                errors.Add($"BlueGreen:{key} '{path}' must be a path such as /metrics: a slash, then letters, digits, '-', '_' or '/'.");
+            }
+        }
+
+        if (string.Equals(Telemetry.MetricsPath.TrimEnd('/'), Dashboard.Path.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add("BlueGreen:Telemetry:MetricsPath and BlueGreen:Dashboard:Path must differ.");
+        }
+
         return errors;
     }
+
+    private static bool IsRoutePath(string path) =>
+        path.Length is > 1 and <= 64 && path[0] == '/' && path.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '/') && !path.Contains("//", StringComparison.Ordinal);
 }

@@ -129,15 +129,19 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        if (Role == "Gateway")
+        if (Role != "Gateway")
         {
-            // No silo here: the process is ready once its gRPC port listens.
-            await WaitForPortAsync(GrpcPort);
-            return;
+            await WaitForPortAsync(GatewayPort);
+            _client = await ConnectAsync();
         }
 
-        await WaitForPortAsync(GatewayPort);
-        _client = await ConnectAsync();
+        // Kestrel starts after the silo: ready means every port of the process listens (a Silo has no gRPC port).
+        if (Role != "Silo")
+        {
+            await WaitForPortAsync(GrpcPort);
+        }
+
+        await WaitForPortAsync(HttpPort);
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no final writes. What was persisted is all there is.</summary>

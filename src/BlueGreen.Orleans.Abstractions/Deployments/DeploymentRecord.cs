@@ -65,6 +65,12 @@ public sealed record DeploymentRecord
     /// <summary>True once the Retire step stopped <see cref="RetireColour"/>.</summary>
     [Id(24)] public bool Retired { get; init; }
 
+    /// <summary>
+    /// W3C <c>traceparent</c> of the deployment's root span, so a deployment resumed on another silo after a crash
+    /// continues the same trace. Null when nothing listened to the trace when it started.
+    /// </summary>
+    [Id(25)] public string? TraceParent { get; init; }
+
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
     public override string ToString() => $"deployment {Id} ({Kind} of {Service} to {Target.Name()} {Version}, {Step}, {Outcome})";

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using BlueGreen.Orleans.Grains.Instances;
+using BlueGreen.Orleans.Grains.Telemetry;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 
@@ -55,17 +57,22 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
     }
 
     public Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken) =>
-        OnEachAsync(proxies, proxy => proxy.SetRouteAsync(spec.RouteKey, colour.Backend(spec.Name)));
+        OnEachAsync(proxies, proxy => proxy.SetRouteAsync(spec.RouteKey, colour.Backend(spec.Name)), $"switch to {colour.Backend(spec.Name)}");
 
-    private async Task<IReadOnlyList<SwitchResult>> OnEachAsync(IReadOnlyCollection<string>? only, Func<IProxyGrain, Task<DateTimeOffset>> action) =>
+    /// <param name="span">Traces each proxy's call as a child of the current span (the step), e.g. to see the skew.</param>
+    private async Task<IReadOnlyList<SwitchResult>> OnEachAsync(IReadOnlyCollection<string>? only, Func<IProxyGrain, Task<DateTimeOffset>> action, string? span = null) =>
         await Task.WhenAll((only ?? spec.Proxies).Select(async id =>
         {
+            using var activity = span is null ? null : BlueGreenTelemetry.ActivitySource.StartActivity("bluegreen.proxy.call");
+            activity?.SetTag("bluegreen.proxy", id);
+            activity?.DisplayName = $"{id}: {span}";
             try
             {
                 return new SwitchResult(id, await action(grains.GetGrain<IProxyGrain>(id)), null);
             }
             catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, e.Message);
                 return new SwitchResult(id, null, e.Message);
             }
         }));

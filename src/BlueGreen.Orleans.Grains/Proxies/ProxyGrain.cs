@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using BlueGreen.Orleans.Catalog;
+using BlueGreen.Orleans.Grains.Telemetry;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Proxies;
@@ -18,6 +19,7 @@ internal sealed partial class ProxyGrain(
     [PersistentState("proxy", BlueGreenStorage.Name)] IPersistentState<ProxyState> state,
     TimeProvider time,
     IOptions<ProxyMonitorOptions> options,
+    BlueGreenTelemetry telemetry,
     ILoggerFactory loggers) : Grain, IProxyGrain, IRemindable
 {
     private const string KeepAliveReminder = "proxy-keepalive";
@@ -45,6 +47,7 @@ internal sealed partial class ProxyGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        telemetry.ProxyGone(Id);
         if (_client is not null)
         {
             await _client.DisposeAsync();
@@ -82,6 +85,7 @@ internal sealed partial class ProxyGrain(
 
         await state.ClearStateAsync();
         state.State = new ProxyState();
+        telemetry.ProxyGone(Id);
         _timer?.Dispose();
         _timer = null;
         if (_client is not null)
@@ -307,6 +311,7 @@ internal sealed partial class ProxyGrain(
         if (drifted.Count > 0)
         {
             _reconciliations++;
+            telemetry.RoutesReconciled(Id, drifted.Count);
             Log.Reconciled(_logger, Id, drifted.Count);
         }
     }
@@ -314,6 +319,7 @@ internal sealed partial class ProxyGrain(
     private void Seen(HaProxyInfo? info)
     {
         _reachable = true;
+        telemetry.ProxyProbed(Id, true);
         _lastError = null;
         _lastSeenAt = time.GetUtcNow();
         _lastInfo = info ?? _lastInfo;
@@ -327,6 +333,7 @@ internal sealed partial class ProxyGrain(
         }
 
         _reachable = false;
+        telemetry.ProxyProbed(Id, false);
         _lastError = e.Message;
     }
 

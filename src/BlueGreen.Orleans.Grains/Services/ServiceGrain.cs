@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
 using BlueGreen.Orleans.Grains.Instances;
+using BlueGreen.Orleans.Grains.Telemetry;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 using Microsoft.Extensions.Logging;
@@ -21,9 +23,11 @@ internal sealed partial class ServiceGrain(
     TimeProvider time,
     IOptions<DeploymentLoopOptions> options,
     IEnumerable<IDeploymentObserver> observers,
+    BlueGreenTelemetry telemetry,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
 {
     private const string Reminder = "service-deployment";
+    private readonly DeploymentTrace _trace = new(telemetry);
     private Task? _loop;
     private DeploymentStep? _observedStep;
     private IGrainTimer? _warmTimer;
@@ -39,6 +43,12 @@ internal sealed partial class ServiceGrain(
         }
 
         ScheduleWarmRetirement();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _trace.Abandon();
         return Task.CompletedTask;
     }
 
@@ -185,6 +195,7 @@ internal sealed partial class ServiceGrain(
         var resolved = Resolve(spec, overrides);
         var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
+        record = record with { TraceParent = _trace.Start(record) };
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -232,12 +243,15 @@ internal sealed partial class ServiceGrain(
                 if (current.Step != _observedStep)
                 {
                     _observedStep = current.Step;
+                    _trace.StepStarting(current);
                     foreach (var observer in observers)
                     {
                         await observer.OnStepStartingAsync(current);
                     }
                 }
 
+                // What the step does (switch spans per proxy) is traced under the step. The loop's own flow: no caller sees it.
+                Activity.Current = _trace.Step;
                 next = await engine.AdvanceAsync(current);
             }
             catch (Exception e)
@@ -258,6 +272,11 @@ internal sealed partial class ServiceGrain(
             if (moved || next.Events.Count != current.Events.Count || next.AbortRequested != current.AbortRequested)
             {
                 await state.WriteStateAsync();
+            }
+
+            if (moved)
+            {
+                _trace.StepEnded(current, next);
             }
 
             if (next.IsFinished)

@@ -1,0 +1,7 @@
+namespace BlueGreen.Orleans.Server;
+
+public enum OtlpProtocol
+{
+    Grpc,
+    HttpProtobuf,
+}
