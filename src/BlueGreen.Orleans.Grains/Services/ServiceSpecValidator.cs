@@ -139,5 +139,5 @@ public static partial class ServiceSpecValidator
         }
     }
 
-    private static string Truncate(string? value) => value is null ? "(null)" : value.Length <= 64 ? value : value[..64] + "…";
+    private static string Truncate(string? value) => RuntimeArguments.Printable(value);
 }
