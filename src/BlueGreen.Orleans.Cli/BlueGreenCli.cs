@@ -45,7 +45,9 @@ public static class BlueGreenCli
         {
             foreach (var error in parse.Errors)
             {
-                console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+                // The parser quotes the offending token: keep a hostile one from acting on the terminal or filling it,
+                // one line per error.
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(Names.Printable(error.Message.ReplaceLineEndings(" "), 300))}");
             }
 
             console.MarkupLine("Run [bold]bluegreen --help[/] for usage.");

@@ -15,7 +15,7 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
         {
             try
             {
-                using var context = new CliContext(console, ServerUri(parse.GetValue(globals.Server)!), parse.GetValue(globals.Token), parse.GetValue(globals.Output));
+                using var context = new CliContext(console, ServerUri(parse.GetValue(globals.Server)!), Token(parse.GetValue(globals.Token)), parse.GetValue(globals.Output));
                 return await handler(context, parse, cancellationToken);
             }
             catch (CliException e)
@@ -43,6 +43,15 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
         console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
         return exitCode;
     }
+
+    /// <summary>
+    /// A bearer token is visible ASCII (RFC 6750): anything else cannot be sent as a header and used to end as an
+    /// INTERNAL "error starting gRPC call" (exit 1). The value is never echoed.
+    /// </summary>
+    private static string? Token(string? value) =>
+        value is null || (value.Length is > 0 and <= 4096 && value.All(c => c is >= '!' and <= '~'))
+            ? value
+            : throw new CliException("--token: a bearer token is 1-4096 visible ASCII characters, without spaces (the value is not shown).");
 
     private static Uri ServerUri(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"

@@ -11,27 +11,44 @@ internal static partial class Durations
 
     public static TimeSpan Parse(string text, string option)
     {
-        var match = Short().Match(text.Trim());
+        // Exactly one of the forms above: TimeSpan.TryParse would also take surrounding whitespace and line breaks.
+        if (text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw NotADuration(text, option);
+        }
+
+        var match = Short().Match(text);
         if (match.Success)
         {
             var n = double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
-            var value = match.Groups["unit"].Value switch
+            try
             {
-                "ms" => TimeSpan.FromMilliseconds(n),
-                "s" => TimeSpan.FromSeconds(n),
-                "m" => TimeSpan.FromMinutes(n),
-                _ => TimeSpan.FromHours(n),
-            };
-            return Check(value, option, text);
+                var value = match.Groups["unit"].Value switch
+                {
+                    "ms" => TimeSpan.FromMilliseconds(n),
+                    "s" => TimeSpan.FromSeconds(n),
+                    "m" => TimeSpan.FromMinutes(n),
+                    _ => TimeSpan.FromHours(n),
+                };
+                return Check(value, option, text);
+            }
+            catch (OverflowException)
+            {
+                // More than TimeSpan holds (e.g. 99999999999999h): out of range like any other value above 24h.
+                return Check(TimeSpan.MaxValue, option, text);
+            }
         }
 
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span)
             ? Check(span, option, text)
-            : throw new CliException($"{option}: '{text}' is not a duration (use 500ms, 30s, 2m, 1h or hh:mm:ss).");
+            : throw NotADuration(text, option);
     }
+
+    private static CliException NotADuration(string text, string option) =>
+        new($"{option}: '{Names.Printable(text)}' is not a duration (use 500ms, 30s, 2m, 1h or hh:mm:ss).");
 
     private static TimeSpan Check(TimeSpan value, string option, string text) =>
         value < TimeSpan.Zero || value > TimeSpan.FromHours(24)
-            ? throw new CliException($"{option}: '{text}' must be between 0 and 24h.")
+            ? throw new CliException($"{option}: '{Names.Printable(text)}' must be between 0 and 24h.")
             : value;
 }

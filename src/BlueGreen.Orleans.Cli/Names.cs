@@ -24,9 +24,9 @@ internal static partial class Names
         Version().IsMatch(value) ? value : throw new CliException($"--version '{Printable(value)}': use 1-128 characters of A-Z a-z 0-9 . _ + -, starting with a letter or digit.");
 
     /// <summary>Echoes a refused value without letting its control characters act on the terminal.</summary>
-    public static string Printable(string value)
+    public static string Printable(string value, int max = 64)
     {
-        var shown = new string(value.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return value.Length > 64 ? shown + "…" : shown;
+        var shown = new string(value.Take(max).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return value.Length > max ? shown + "…" : shown;
     }
 }

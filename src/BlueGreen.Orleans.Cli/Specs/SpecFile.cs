@@ -52,7 +52,8 @@ internal static class SpecFile
     /// <summary>Durations may be written 500ms, 2m or 1h like on the command line; proto JSON wants seconds ("120s").</summary>
     private static string NormalizeDurations(string json)
     {
-        if (System.Text.Json.Nodes.JsonNode.Parse(json) is not System.Text.Json.Nodes.JsonObject root)
+        // A key written twice is refused (JsonNode would throw ArgumentException on reading it: exit 1).
+        if (System.Text.Json.Nodes.JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not System.Text.Json.Nodes.JsonObject root)
         {
             throw new CliException("spec: the file must hold one object.");
         }
@@ -71,7 +72,8 @@ internal static class SpecFile
 
     private static string YamlToJson(string yaml)
     {
-        var tree = new DeserializerBuilder().Build().Deserialize<object?>(yaml) ?? throw new CliException("spec: the file is empty.");
+        // A key written twice is refused, like an unknown one: the later value would silently win.
+        var tree = new DeserializerBuilder().WithDuplicateKeyChecking().Build().Deserialize<object?>(yaml) ?? throw new CliException("spec: the file is empty.");
         return JsonSerializer.Serialize(Normalize(tree));
     }
 

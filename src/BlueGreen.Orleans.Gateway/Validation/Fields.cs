@@ -40,12 +40,18 @@ internal static partial class Fields
             return null;
         }
 
-        if (value.Seconds < 0 || value.Nanos < 0 || value.Seconds > (long)MaxDuration.TotalSeconds)
+        // Nanos of a valid Duration are below one second; a larger value would make ToTimeSpan throw (INTERNAL).
+        if (value.Seconds < 0 || value.Nanos is < 0 or >= 1_000_000_000 || value.Seconds > (long)MaxDuration.TotalSeconds)
         {
             throw Invalid(field, "must be between 0 and 24 h");
         }
 
         var span = value.ToTimeSpan();
+        if (span > MaxDuration)
+        {
+            throw Invalid(field, "must be between 0 and 24 h");
+        }
+
         return !allowZero && span == TimeSpan.Zero ? throw Invalid(field, "must be more than 0") : span;
     }
 

@@ -262,13 +262,14 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     {
         var now = time.GetUtcNow();
         var done = d with { Step = DeploymentStep.Done, Outcome = outcome, FinishedAt = now, StepStartedAt = now, StepDeadline = null };
-        return Event(done, null, $"{outcome} in {Seconds(now - d.CreatedAt)}{(d.Error is null ? string.Empty : ": " + d.Error)}");
+        // The last event is stamped at FinishedAt itself, not a clock read later: the timeline ends where the record does.
+        return Event(done, null, $"{outcome} in {Seconds(now - d.CreatedAt)}{(d.Error is null ? string.Empty : ": " + d.Error)}", now);
     }
 
-    private DeploymentRecord Event(DeploymentRecord d, string? proxy, string message)
+    private DeploymentRecord Event(DeploymentRecord d, string? proxy, string message, DateTimeOffset? at = null)
     {
         var sequence = d.Events.Count == 0 ? 1 : d.Events[^1].Sequence + 1;
-        var events = d.Events.Add(new DeploymentEvent(sequence, time.GetUtcNow(), d.Step, proxy, message));
+        var events = d.Events.Add(new DeploymentEvent(sequence, at ?? time.GetUtcNow(), d.Step, proxy, message));
         return d with { Events = events.Count > MaxEvents ? events.RemoveRange(0, events.Count - MaxEvents) : events };
     }
 

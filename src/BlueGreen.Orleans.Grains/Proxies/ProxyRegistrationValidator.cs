@@ -40,5 +40,5 @@ public static class ProxyRegistrationValidator
         return errors;
     }
 
-    private static string Truncate(string? value) => value is null ? "(null)" : value.Length <= 64 ? value : value[..64] + "…";
+    private static string Truncate(string? value) => RuntimeArguments.Printable(value);
 }

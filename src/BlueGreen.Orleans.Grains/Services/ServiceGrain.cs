@@ -288,7 +288,10 @@ internal sealed partial class ServiceGrain(
                 }
 
                 await CompleteAsync(next);
-                return;
+
+                // A command may have started the next deployment while this one was being completed (this loop runs
+                // between grain turns, and EnsureLoop saw it still running): go on with it rather than orphan it.
+                continue;
             }
 
             if (!moved)
@@ -338,7 +341,12 @@ internal sealed partial class ServiceGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, false);
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
-        if (warm.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
+        if (state.State.Active is not null)
+        {
+            // The next deployment started during the awaits above: it keeps its catalog mark and its reminder.
+            await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
+        }
+        else if (warm.IsEmpty && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
         {
             await this.UnregisterReminder(reminder);
         }

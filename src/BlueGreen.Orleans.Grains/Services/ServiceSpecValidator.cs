@@ -100,6 +100,12 @@ public static partial class ServiceSpecValidator
                 break;
         }
 
+        // An image is stored and shown whatever the runtime: a process colour's image must be as clean as a docker one's.
+        if (spec.Runtime != "docker" && spec.Image is not null && !Image().IsMatch(spec.Image))
+        {
+            errors.Add($"{colour}.image: '{Truncate(spec.Image)}' is not an image reference such as registry/name:{{version}}.");
+        }
+
         if (spec.Instances.Count == 0)
         {
             errors.Add($"{colour}.instances: at least one instance is required.");
@@ -139,5 +145,5 @@ public static partial class ServiceSpecValidator
         }
     }
 
-    private static string Truncate(string? value) => value is null ? "(null)" : value.Length <= 64 ? value : value[..64] + "…";
+    private static string Truncate(string? value) => RuntimeArguments.Printable(value);
 }

@@ -67,6 +67,21 @@ public static partial class RuntimeArguments
 
     public static bool IsValidName(string? value) => value is not null && NamePattern().IsMatch(value);
 
+    /// <summary>
+    /// A refused value as it may be quoted in an error message: at most <paramref name="max"/> characters, control
+    /// characters shown as <c>?</c>, so the message cannot break a log line or act on a terminal.
+    /// </summary>
+    public static string Printable(string? value, int max = 64)
+    {
+        if (value is null)
+        {
+            return "(null)";
+        }
+
+        var shown = new string(value.Take(max).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return value.Length > max ? shown + "…" : shown;
+    }
+
     public static bool IsValidMap(string? value) => value is not null && MapPattern().IsMatch(value);
 
     private static InvalidRuntimeArgumentException Refuse(string? value, string parameter, string rule)

@@ -61,12 +61,19 @@ public sealed record RuntimeEndpoint
             return false;
         }
 
+        // int.TryParse ignores trailing NULs, so "tcp://h:9999\0" would parse: no control character anywhere.
+        if (value.Any(char.IsControl))
+        {
+            error = $"'{RuntimeArguments.Printable(value)}' contains a control character.";
+            return false;
+        }
+
         if (value.StartsWith("unix://", StringComparison.Ordinal))
         {
             var path = value["unix://".Length..];
             if (path.Length == 0 || path[0] != '/' || path.Any(char.IsControl))
             {
-                error = $"'{value}' is not a valid unix endpoint: use unix:///absolute/path.";
+                error = $"'{RuntimeArguments.Printable(value)}' is not a valid unix endpoint: use unix:///absolute/path.";
                 return false;
             }
 
@@ -82,14 +89,14 @@ public sealed record RuntimeEndpoint
                 || !int.TryParse(rest[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
                 || port is < 1 or > 65535)
             {
-                error = $"'{value}' is not a valid tcp endpoint: use tcp://host:port.";
+                error = $"'{RuntimeArguments.Printable(value)}' is not a valid tcp endpoint: use tcp://host:port.";
                 return false;
             }
 
             var host = rest[..colon].Trim('[', ']');
             if (host.Length == 0 || host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             {
-                error = $"'{value}' has no valid host.";
+                error = $"'{RuntimeArguments.Printable(value)}' has no valid host.";
                 return false;
             }
 
@@ -97,7 +104,7 @@ public sealed record RuntimeEndpoint
             return true;
         }
 
-        error = $"'{value}' is not a runtime endpoint: use tcp://host:port or unix:///path.";
+        error = $"'{RuntimeArguments.Printable(value)}' is not a runtime endpoint: use tcp://host:port or unix:///path.";
         return false;
     }
 

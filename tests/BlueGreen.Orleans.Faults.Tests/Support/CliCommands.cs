@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Testing;
+using Spectre.Console;
+
+namespace BlueGreen.Orleans.Faults.Tests.Support;
+
+/// <summary>
+/// The commands of the real <c>bluegreen</c> CLI, walked from its command tree (so a new command, argument or option
+/// is found without a test change), and a valid command line for each against a <see cref="GatewayStage"/>.
+/// </summary>
+public static class CliCommands
+{
+    /// <summary>A proxy id no stage registers: what <c>proxy add</c> adds.</summary>
+    public const string NewProxy = "edge-cli";
+
+    /// <summary>Every leaf command by its words, e.g. <c>proxy add</c>, <c>release</c>.</summary>
+    public static IReadOnlyList<(string Path, Command Command)> Leaves() =>
+        [.. Walk(BlueGreenCli.Build(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) })), string.Empty)];
+
+    public static Command Find(string path) => Leaves().Single(l => l.Path == path).Command;
+
+    /// <summary>The options that take a value (not flags, not help).</summary>
+    public static IEnumerable<Option> Settable(Command command) =>
+        command.Options.Where(o => o is not HelpOption && o.ValueType != typeof(bool));
+
+    /// <summary>Commands that only read (the others need an admin token).</summary>
+    public static bool IsRead(string path) =>
+        path.EndsWith(" ls", StringComparison.Ordinal) || path.EndsWith(" show", StringComparison.Ordinal) || path is "history" or "watch";
+
+    /// <summary>
+    /// A valid command line for <paramref name="path"/>: every argument and value option with a valid value (the one
+    /// named <paramref name="symbol"/> replaced by <paramref name="replacement"/>), <c>--no-wait</c> where there is one,
+    /// then <c>--server</c> and <c>--token</c> (null: no token).
+    /// </summary>
+    public static string[] Arguments(CliValues values, string path, string? token, string? symbol = null, string? replacement = null)
+    {
+        var leaf = Find(path);
+        var args = new List<string>(path.Split(' '));
+        string Value(string name) => name == symbol ? replacement! : values.For(path, name);
+        foreach (var argument in leaf.Arguments)
+        {
+            args.Add(Value(argument.Name));
+        }
+
+        foreach (var option in Settable(leaf))
+        {
+            args.Add(option.Name);
+            args.Add(Value(option.Name));
+        }
+
+        if (leaf.Options.Any(o => o.Name == "--no-wait"))
+        {
+            args.Add("--no-wait");
+        }
+
+        args.AddRange(["--server", Value("--server")]);
+        if (symbol == "--token")
+        {
+            args.AddRange(["--token", replacement!]);
+        }
+        else if (token is not null)
+        {
+            args.AddRange(["--token", token]);
+        }
+
+        if (symbol == "--output")
+        {
+            args.AddRange(["--output", replacement!]);
+        }
+
+        return [.. args];
+    }
+
+    private static IEnumerable<(string Path, Command Command)> Walk(Command command, string prefix)
+    {
+        foreach (var sub in command.Subcommands)
+        {
+            var path = prefix.Length == 0 ? sub.Name : $"{prefix} {sub.Name}";
+            if (sub.Subcommands.Count == 0)
+            {
+                yield return (path, sub);
+                continue;
+            }
+
+            foreach (var leaf in Walk(sub, path))
+            {
+                yield return leaf;
+            }
+        }
+    }
+}

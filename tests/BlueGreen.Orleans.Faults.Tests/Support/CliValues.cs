@@ -1,0 +1,32 @@
+using BlueGreen.Orleans.Testing;
+
+namespace BlueGreen.Orleans.Faults.Tests.Support;
+
+/// <summary>
+/// A valid value for each argument and option of the CLI, aimed at one service of a stage. An argument or option
+/// without one fails the case that needs it, naming it, so a new one cannot go untested.
+/// </summary>
+public sealed class CliValues(GatewayStage stage, string service, string specPath, long deploymentId = 1)
+{
+    public string For(string command, string symbol) => (command, symbol) switch
+    {
+        (_, "--server") => $"http://127.0.0.1:{stage.Server.GrpcPort}",
+        (_, "--token") => ServerProcess.AdminToken,
+        (_, "--output") => "table",
+        ("proxy add", "id") => CliCommands.NewProxy,
+        ("proxy add", "--runtime-api") => stage.Proxy.RuntimeApi.ToString(),
+        ("proxy add", "--map-file" or "--map-file-write-path") => stage.Proxy.MapFile,
+        ("proxy add", "--label") => "team=web",
+        ("proxy rm" or "proxy show", "id") => GatewayStage.ProxyId,
+        ("service apply", "--file") => specPath,
+        ("service show" or "service rm", "name") => service,
+        (_, "service") => service,
+        ("release", "--version") => "2",
+        (_, "--health-timeout") => "20s",
+        (_, "--drain-timeout") => "5s",
+        (_, "--keep-warm") => "1m",
+        (_, "--verify-window") => "0s",
+        ("watch", "id") => deploymentId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException($"No valid value for 'bluegreen {command} {symbol}': add one to CliValues so it is tested."),
+    };
+}
