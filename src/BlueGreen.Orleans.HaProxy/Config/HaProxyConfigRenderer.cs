@@ -30,6 +30,10 @@ public static class HaProxyConfigRenderer
         cfg.Append("defaults\n");
         cfg.Append("    mode http\n");
         cfg.Append("    option redispatch\n");
+        // On a reload the old worker would close its idle keep-alive client connections at once, racing a client's next
+        // request (a failed request for any client that does not resend); with this it answers that request with
+        // "Connection: close" first, as HAProxy did before 2.4.
+        cfg.Append("    option idle-close-on-response\n");
         // A few retries only: 'retries 1000' with 'retry-on all-retryable-errors' makes a retry storm on a stopped colour.
         cfg.Append("    retries 3\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    timeout connect {Ms(config.ConnectTimeout)}\n");
