@@ -269,7 +269,10 @@ internal sealed partial class ServiceGrain(
                 }
 
                 await CompleteAsync(next);
-                return;
+
+                // A deployment started while CompleteAsync awaited its writes found this loop still running, so
+                // EnsureLoop left it to this loop: go round again instead of leaving it until the next reminder.
+                continue;
             }
 
             if (!moved)
