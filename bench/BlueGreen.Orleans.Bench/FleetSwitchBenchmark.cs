@@ -178,8 +178,10 @@ internal static class FleetSwitchBenchmark
         var deadline = Stopwatch.GetTimestamp();
         while (true)
         {
+            // Finished and handed over: the service takes the next command only once it has no active deployment.
+            var idle = (await service.GetAsync())?.ActiveDeployment is null;
             var d = await service.GetDeploymentAsync(started.Id) ?? throw new InvalidOperationException($"deployment {started.Id} vanished.");
-            if (d.IsFinished)
+            if (d.IsFinished && idle)
             {
                 return d.Outcome == DeploymentOutcome.Succeeded && d.SwitchDuration is not null && d.SwitchSkew is not null
                     ? d

@@ -155,8 +155,10 @@ internal static class ReleaseLatencyBenchmark
         var started = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
         {
+            // Finished and handed over: the service takes the next command only once it has no active deployment.
+            var idle = (await service.GetAsync())?.ActiveDeployment is null;
             var d = await service.GetDeploymentAsync(id) ?? throw new InvalidOperationException($"deployment {id} vanished.");
-            if (d.IsFinished)
+            if (d.IsFinished && idle)
             {
                 return d.Outcome == DeploymentOutcome.Succeeded ? d : throw new InvalidOperationException($"{d} did not succeed: {d.Error}");
             }
