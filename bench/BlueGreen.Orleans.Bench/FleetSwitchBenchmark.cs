@@ -298,6 +298,7 @@ internal static class FleetSwitchBenchmark
             }
         }
 
+        text.AppendLine(CultureInfo.InvariantCulture, $"Machine load while measuring (1-minute load average from /proc/loadavg at the end): {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores; on a loaded machine every proxy reply waits for the silo's threads to be scheduled, which is the first reason to suspect for a miss.").AppendLine();
         text.AppendLine(missed.Count == 0
             ? "**All targets met.**"
             : $"**Targets missed**: {string.Join("; ", missed)}.");
