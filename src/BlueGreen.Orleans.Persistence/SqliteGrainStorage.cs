@@ -16,7 +16,7 @@ namespace BlueGreen.Orleans.Persistence;
 /// A cleared state keeps its row with a null payload and a higher version instead of being deleted: a version that
 /// restarted at 1 could let a stale activation's old ETag match a newer record.
 /// </remarks>
-internal sealed partial class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+internal sealed partial class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS grain_state (
@@ -58,6 +58,11 @@ internal sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePart
     private readonly IActivatorProvider _activatorProvider;
     private readonly ILogger<SqliteGrainStorage> _logger;
 
+    // SQLite has one writer at a time. Writers queued here wait without a thread; left to SQLite's busy handler, each
+    // would sleep on a thread-pool thread (Microsoft.Data.Sqlite is synchronous underneath), and fifty proxy grains
+    // persisting a switch at once would starve the silo of the threads that read HAProxy's replies.
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
     public SqliteGrainStorage(
         string name,
         SqliteStorageOptions options,
@@ -73,6 +78,8 @@ internal sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePart
         _activatorProvider = activatorProvider;
         _logger = logger;
     }
+
+    public void Dispose() => _writer.Dispose();
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(
@@ -144,6 +151,20 @@ internal sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePart
     /// to clear.
     /// </summary>
     private async Task<string?> ChangeAsync(
+        string operation, string stateName, GrainId grainId, string? expectedEtag, byte[]? payload, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            return await ChangeCoreAsync(operation, stateName, grainId, expectedEtag, payload, cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private async Task<string?> ChangeCoreAsync(
         string operation, string stateName, GrainId grainId, string? expectedEtag, byte[]? payload, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);

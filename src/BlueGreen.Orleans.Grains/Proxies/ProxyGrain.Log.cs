@@ -14,5 +14,8 @@ internal sealed partial class ProxyGrain
 
         [LoggerMessage(3, LogLevel.Information, "Proxy {ProxyId}: re-applied {Count} drifted routes")]
         public static partial void Reconciled(ILogger logger, string proxyId, int count);
+
+        [LoggerMessage(4, LogLevel.Error, "Proxy {ProxyId}: route {Key} could not be put back after a failed persist; the monitor will reconcile it")]
+        public static partial void PutBackFailed(ILogger logger, string proxyId, string key, Exception exception);
     }
 }

@@ -116,12 +116,34 @@ internal sealed partial class ProxyGrain(
         Reconciliations = _reconciliations,
     });
 
+    /// <summary>
+    /// The switch: <c>set map</c> at runtime first (traffic moves at HAProxy's reply, the time returned), then the
+    /// desired route is persisted (grain state and map file, in parallel). Persisting first would put two fsyncs in
+    /// front of every proxy's switch; after it they cost the fleet's skew nothing.
+    /// </summary>
+    /// <remarks>
+    /// Why runtime-first is as safe as file-first:
+    /// <list type="bullet">
+    /// <item>The desired route changes in memory as soon as HAProxy took it, and no monitor tick can run inside this
+    /// turn. A reload between the runtime change and the file write makes the new worker load the old file; the next
+    /// monitor tick (at most one <see cref="ProxyMonitorOptions.Interval"/> after this call returns) compares
+    /// <c>show map</c> with the desired routes and sets the new route again. A reload before the <c>set map</c> is
+    /// caught in the same round trip by the client's live-worker check, which replays it on the new worker.</item>
+    /// <item>A silo crash before the grain state is written leaves the old desired route persisted, and the
+    /// deployment record still at its Switch step (it is persisted after every step): on restart the deployment runs
+    /// the switch again on every proxy. Until then the proxy's monitor may put the old route back, which is the
+    /// state the persisted records describe.</item>
+    /// <item>If persisting fails, the runtime, file and desired route are put back to the previous route and the call
+    /// fails, so the service grain reverts the rest of the fleet; the monitor reconciles whatever could not be put
+    /// back.</item>
+    /// </list>
+    /// </remarks>
     public async Task<DateTimeOffset> SetRouteAsync(string key, string backend)
     {
         var routes = Routes();
         try
         {
-            await routes.SetRouteAsync(key, backend);
+            await routes.SetRuntimeRouteAsync(key, backend);
         }
         catch (InvalidRuntimeArgumentException e)
         {
@@ -136,8 +158,18 @@ internal sealed partial class ProxyGrain(
         }
 
         var done = time.GetUtcNow();
+        var before = state.State;
         state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
-        await state.WriteStateAsync();
+        try
+        {
+            await Task.WhenAll(state.WriteStateAsync(), routes.SaveRouteAsync(key, backend));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await PutBackAsync(routes, key, before);
+            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': switched, but the route could not be persisted ({e.Message}); put back.");
+        }
+
         return done;
     }
 
@@ -313,6 +345,30 @@ internal sealed partial class ProxyGrain(
             _reconciliations++;
             telemetry.RoutesReconciled(Id, drifted.Count);
             Log.Reconciled(_logger, Id, drifted.Count);
+        }
+    }
+
+    /// <summary>Best effort after a failed persist: the previous route at runtime, in the file and as desired state.</summary>
+    private async Task PutBackAsync(RouteMap routes, string key, ProxyState before)
+    {
+        state.State = before;
+        try
+        {
+            if (before.Routes.TryGetValue(key, out var previous))
+            {
+                await routes.SetRouteAsync(key, previous);
+            }
+            else
+            {
+                await routes.RemoveRouteAsync(key);
+            }
+
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The monitor holds the proxy on the desired route in memory (the previous one) from its next tick.
+            Log.PutBackFailed(_logger, Id, key, e);
         }
     }
 

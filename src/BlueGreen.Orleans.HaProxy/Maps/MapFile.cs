@@ -48,15 +48,25 @@ public static class MapFile
             text.Append(RuntimeArguments.Name(entry.Key, "key")).Append(' ').Append(RuntimeArguments.Name(entry.Value, "value")).Append('\n');
         }
 
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
         var full = Path.GetFullPath(path);
+
+        // fsync has no asynchronous form: it blocks its thread for milliseconds. On a thread of its own it cannot hold
+        // up the callers' thread pool (an Orleans silo switching 50 proxies at once would otherwise queue every other
+        // proxy's Runtime API reply behind these writes), and parallel writes can share one journal commit.
+        await Task.Factory.StartNew(() => WriteDurably(full, bytes), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private static void WriteDurably(string full, byte[] bytes)
+    {
         var folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+                stream.Write(bytes);
                 // fsync before the rename: after a power loss the new name never points at empty data.
                 stream.Flush(flushToDisk: true);
             }

@@ -36,6 +36,18 @@ public sealed class RouteMap(HaProxyRuntimeClient client, string map, string? fi
         }
     }
 
+    /// <summary>
+    /// Points <paramref name="key"/> at <paramref name="backend"/> at runtime only (effective at once, lost on reload):
+    /// the fast half of a switch. The caller persists with <see cref="SaveRouteAsync"/> right after and owns the
+    /// reconciliation that covers a reload in between.
+    /// </summary>
+    public Task SetRuntimeRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
+        client.UpsertMapAsync(Map, RuntimeArguments.Name(key, nameof(key)), RuntimeArguments.Name(backend, nameof(backend)), cancellationToken);
+
+    /// <summary>Writes one route to the map file only (atomically, under the file's lock), for the next reload.</summary>
+    public Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
+        MapFile.SetEntryAsync(FilePath, RuntimeArguments.Name(key, nameof(key)), RuntimeArguments.Name(backend, nameof(backend)), cancellationToken);
+
     /// <summary>Removes a route from the file and from the runtime map.</summary>
     public async Task RemoveRouteAsync(string key, CancellationToken cancellationToken = default)
     {
