@@ -15,7 +15,12 @@ internal sealed class HeyClient : ILoadClient
 
     public const string InstallHint = "install it with `apt-get install -y hey` (Debian/Ubuntu; it is the Debian package `hey`), or run only the project's generator with `--client load`";
 
-    public string Name => "hey";
+    /// <param name="keepAlive">False: <c>-disable-keepalive</c>, a new connection per request, so nothing is ever resent.</param>
+    public HeyClient(bool keepAlive = true) => KeepAlive = keepAlive;
+
+    public bool KeepAlive { get; }
+
+    public string Name => KeepAlive ? "hey" : "hey -disable-keepalive";
 
     /// <summary>True when <c>hey</c> can be started from the PATH.</summary>
     public static bool IsInstalled() =>
@@ -68,14 +73,14 @@ internal sealed class HeyClient : ILoadClient
         [.. Enumerable.Range(0, frontends).Select(i => clients / frontends + (i < clients % frontends ? 1 : 0))];
 
     /// <summary>One hey per frontend at once, <paramref name="requests"/> in all (rounded up to whole requests per worker).</summary>
-    private static async Task<HeyOutput[]> RunRoundAsync(LoadPlan plan, int[] workers, long requests, CancellationToken cancellationToken)
+    private async Task<HeyOutput[]> RunRoundAsync(LoadPlan plan, int[] workers, long requests, CancellationToken cancellationToken)
     {
         var perWorker = Math.Max(1, (requests + plan.Clients - 1) / plan.Clients);
         return await Task.WhenAll(plan.Frontends.Select((frontend, i) =>
-            RunHeyAsync(new Uri(frontend, plan.Path), plan.Host, workers[i], perWorker * workers[i], cancellationToken)));
+            RunHeyAsync(new Uri(frontend, plan.Path), plan.Host, workers[i], perWorker * workers[i], KeepAlive, cancellationToken)));
     }
 
-    private static async Task<HeyOutput> RunHeyAsync(Uri url, string host, int workers, long requests, CancellationToken cancellationToken)
+    private static async Task<HeyOutput> RunHeyAsync(Uri url, string host, int workers, long requests, bool keepAlive, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Executable)
         {
@@ -85,11 +90,16 @@ internal sealed class HeyClient : ILoadClient
                 "-n", requests.ToString(CultureInfo.InvariantCulture),
                 "-host", host,
                 "-t", "10",
-                url.ToString(),
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (!keepAlive)
+        {
+            start.ArgumentList.Add("-disable-keepalive");
+        }
+
+        start.ArgumentList.Add(url.ToString());
         Process process;
         try
         {

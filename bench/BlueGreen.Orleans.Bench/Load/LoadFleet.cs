@@ -102,6 +102,27 @@ internal sealed class LoadFleet : IAsyncDisposable
         return routes;
     }
 
+    /// <summary>Keeps what explains a failed scenario: the server's output and the instances' logs, copied to <paramref name="folder"/>.</summary>
+    public async Task SaveDiagnosticsAsync(string folder, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "bluegreen-server.log"), _server.Output, cancellationToken);
+        var instances = Path.Combine(_server.DataDirectory, "instances");
+        if (Directory.Exists(instances))
+        {
+            foreach (var log in Directory.GetFiles(instances, "*.log"))
+            {
+                File.Copy(log, Path.Combine(folder, Path.GetFileName(log)), overwrite: true);
+            }
+        }
+
+        var history = await _server.Client.GetGrain<IServiceGrain>(Service).ListDeploymentsAsync();
+        await File.WriteAllLinesAsync(
+            Path.Combine(folder, "deployments.txt"),
+            history.SelectMany(d => d.Events.Select(e => $"#{d.Id} {e.At:HH:mm:ss.fff} {e.Step} {e.ProxyId} {e.Message}").Prepend(d.ToString())),
+            cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _server.KillAsync();
@@ -130,7 +151,9 @@ internal sealed class LoadFleet : IAsyncDisposable
             Name = Service,
             Blue = [new BackendServer(blue.Server, blue.Address, blue.Port)],
             Green = [new BackendServer(green.Server, green.Address, green.Port)],
-            Check = TestChecks.Fast,
+            // The product's default checks (inter 1 s, fall 2), not the tests' TestChecks.Fast: with a 200 ms check
+            // timeout and fall 1, a saturated 2-core machine marks a healthy echo DOWN (L7TOUT) in the middle of a drain.
+            Check = new HealthCheck(),
         };
         var blueBackend = BackendNames.For(Service, HaProxy.Config.Colour.Blue);
         for (var i = 0; i < proxies; i++)

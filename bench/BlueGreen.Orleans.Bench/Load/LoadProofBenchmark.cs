@@ -53,6 +53,10 @@ internal static class LoadProofBenchmark
         }
 
         CheckRunScript();
+        // The harness's Orleans client (and the servers, which inherit the environment) would print every Orleans and
+        // hosting detail at Information between the results; the product's own categories keep their level.
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Orleans", "Warning");
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Microsoft", "Warning");
         var scenarios = new List<ScenarioResult>();
         foreach (var proxies in options.ProxyCounts())
         {
@@ -65,18 +69,26 @@ internal static class LoadProofBenchmark
             }
         }
 
+        // The controls: each client of the proof, and hey once more without keep-alive. hey with keep-alive is shown,
+        // not required: Go resends a GET whose reused connection was closed, so it may well see none of the failures.
         var controls = new List<ControlResult>();
-        foreach (var client in loadClients)
+        var controlClients = loadClients.Select(c => (Client: c, Required: c is not HeyClient { KeepAlive: true })).ToList();
+        if (loadClients.Any(c => c is HeyClient))
+        {
+            controlClients.Add((new HeyClient(keepAlive: false), true));
+        }
+
+        foreach (var (client, required) in controlClients)
         {
             Console.WriteLine($"negative control, {client.Name}: switch, then kill the old colour at once ({options.ControlDelayMs} ms responses)…");
             ControlResult control;
             try
             {
-                control = new ControlResult(client.Name, await NaiveSwitchControl.RunAsync(client, options.Clients, TimeSpan.FromMilliseconds(options.ControlDelayMs), cancellationToken), null);
+                control = await NaiveSwitchControl.RunAsync(client, required, options.Clients, TimeSpan.FromMilliseconds(options.ControlDelayMs), cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                control = new ControlResult(client.Name, null, e.Message);
+                control = new ControlResult(client.Name, null, null, required, $"{e.GetType().Name}: {e.Message}");
             }
 
             controls.Add(control);
@@ -114,7 +126,15 @@ internal static class LoadProofBenchmark
             var plan = new LoadPlan(fleet.Frontends, LoadFleet.Host, "/", options.Clients, options.Requests, TimeSpan.FromSeconds(1));
             var run = await client.RunAsync(plan, async ct => deployments = await fleet.RunDeploymentsAsync(ct), cancellationToken);
             var routes = await fleet.RoutesAsync(cancellationToken);
-            return new ScenarioResult(proxies, client.Name, options.Requests, run, deployments, routes, null);
+            var result = new ScenarioResult(proxies, client.Name, options.Requests, run, deployments, routes, null);
+            if (result.Failures.Count > 0)
+            {
+                var folder = Path.Combine(Path.GetTempPath(), $"loadproof-failure-{proxies}-{client.Name.Replace(' ', '_')}-{DateTime.UtcNow:yyyyMMddHHmmss}");
+                await fleet.SaveDiagnosticsAsync(folder, cancellationToken);
+                Console.WriteLine($"  server output, instance logs and deployment events kept in {folder}");
+            }
+
+            return result;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Testing;
 
@@ -11,7 +12,7 @@ namespace BlueGreen.Orleans.Bench.Load;
 /// </summary>
 internal static class NaiveSwitchControl
 {
-    public static async Task<ClientRun> RunAsync(ILoadClient client, int clients, TimeSpan delay, CancellationToken cancellationToken)
+    public static async Task<ControlResult> RunAsync(ILoadClient client, bool required, int clients, TimeSpan delay, CancellationToken cancellationToken)
     {
         await using var blue = await EchoInstance.StartAsync("blue", "1", delay: delay, cancellationToken: cancellationToken);
         await using var green = await EchoInstance.StartAsync("green", "2", delay: delay, cancellationToken: cancellationToken);
@@ -20,7 +21,8 @@ internal static class NaiveSwitchControl
             Name = LoadFleet.Service,
             Blue = [blue.AsServer("s1")],
             Green = [green.AsServer("s1")],
-            Check = TestChecks.Fast,
+            // The same checks as the proof's fleet, so green stays UP under load: every failure is blue's in-flight requests.
+            Check = new HealthCheck(),
         };
         await using var proxy = await HaProxyInstance.StartAsync(
             [backends], new Dictionary<string, string> { [LoadFleet.Host] = BackendNames.For(LoadFleet.Service, HaProxy.Config.Colour.Blue) }, cancellationToken: cancellationToken);
@@ -36,13 +38,23 @@ internal static class NaiveSwitchControl
         await using var runtime = proxy.CreateClient();
         // About 20 requests per client: a few seconds at this delay, with the switch one second in.
         var plan = new LoadPlan([proxy.FrontendUrl], LoadFleet.Host, "/", clients, clients * 20L, TimeSpan.FromSeconds(1));
-        return await client.RunAsync(
+        TimeSpan? killAfter = null;
+        var run = await client.RunAsync(
             plan,
             async ct =>
             {
+                var switching = Stopwatch.GetTimestamp();
                 await runtime.SetMapAsync(proxy.MapFile, LoadFleet.Host, BackendNames.For(LoadFleet.Service, HaProxy.Config.Colour.Green), ct);
+                // A bare kill(2) of blue's pid, at once: killing the tree (EchoInstance.StopAsync) first walks /proc.
+                using (var process = Process.GetProcessById(blue.Pid))
+                {
+                    process.Kill(entireProcessTree: false);
+                }
+
+                killAfter = Stopwatch.GetElapsedTime(switching);
                 await blue.StopAsync();
             },
             cancellationToken);
+        return new ControlResult(client.Name, run, killAfter, required, null);
     }
 }
