@@ -253,23 +253,27 @@ internal sealed partial class ServiceGrain(
                 next = next with { AbortRequested = true };
             }
 
-            var moved = next.Step != current.Step || next.IsFinished;
-            state.State = state.State with { Active = next };
-            if (moved || next.Events.Count != current.Events.Count || next.AbortRequested != current.AbortRequested)
-            {
-                await state.WriteStateAsync();
-            }
-
             if (next.IsFinished)
             {
+                // Into the history with the live colour updated in this same turn (CompleteAsync changes the state before
+                // its first await): no caller sees the deployment finished while the service still looks as before it.
                 _observedStep = null;
+                await CompleteAsync(next);
                 foreach (var observer in observers)
                 {
                     await observer.OnFinishedAsync(next);
                 }
 
-                await CompleteAsync(next);
-                return;
+                // Grain calls interleave with this loop at its awaits: a deployment started while CompleteAsync awaited
+                // found this loop still running (EnsureLoop started none), so go on with it rather than leave it idle.
+                continue;
+            }
+
+            var moved = next.Step != current.Step;
+            state.State = state.State with { Active = next };
+            if (moved || next.Events.Count != current.Events.Count || next.AbortRequested != current.AbortRequested)
+            {
+                await state.WriteStateAsync();
             }
 
             if (!moved)
@@ -319,9 +323,14 @@ internal sealed partial class ServiceGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, false);
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
-        if (warm.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
+        if (warm.IsEmpty && state.State.Active is null && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
         {
             await this.UnregisterReminder(reminder);
+            if (state.State.Active is not null)
+            {
+                // A deployment started during the unregister: it needs its reminder (crash resume) back.
+                await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            }
         }
 
         ScheduleWarmRetirement();
