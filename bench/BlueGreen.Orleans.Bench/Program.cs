@@ -6,4 +6,5 @@ root.Subcommands.Add(SetMapBenchmark.Command());
 root.Subcommands.Add(FleetSwitchBenchmark.Command());
 root.Subcommands.Add(ReleaseLatencyBenchmark.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Soak.SoakCommand.Command());
+root.Subcommands.Add(BlueGreen.Orleans.Bench.Load.LoadProofBenchmark.Command());
 return await root.Parse(args).InvokeAsync();

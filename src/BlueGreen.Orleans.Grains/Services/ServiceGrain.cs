@@ -267,7 +267,26 @@ internal sealed partial class ServiceGrain(
                 next = next with { AbortRequested = true };
             }
 
-            var moved = next.Step != current.Step || next.IsFinished;
+            if (next.IsFinished)
+            {
+                // Into the history with the live colour updated in this same turn (CompleteAsync changes the state before
+                // its first await, and persists it): no caller sees the deployment finished while the service still
+                // looks as it was before it, and a command sent the moment a watcher hears "finished" is not refused.
+                // The trace ends first: a deployment started during CompleteAsync's awaits starts a trace of its own.
+                _observedStep = null;
+                _trace.StepEnded(current, next);
+                await CompleteAsync(next);
+                foreach (var observer in observers)
+                {
+                    await observer.OnFinishedAsync(next);
+                }
+
+                // Grain calls interleave with this loop at its awaits: a deployment started while CompleteAsync awaited
+                // found this loop still running (EnsureLoop started none), so go on with it rather than leave it idle.
+                continue;
+            }
+
+            var moved = next.Step != current.Step;
             state.State = state.State with { Active = next };
             if (moved || next.Events.Count != current.Events.Count || next.AbortRequested != current.AbortRequested)
             {
@@ -277,21 +296,6 @@ internal sealed partial class ServiceGrain(
             if (moved)
             {
                 _trace.StepEnded(current, next);
-            }
-
-            if (next.IsFinished)
-            {
-                _observedStep = null;
-                foreach (var observer in observers)
-                {
-                    await observer.OnFinishedAsync(next);
-                }
-
-                await CompleteAsync(next);
-
-                // A command may have started the next deployment while this one was being completed (this loop runs
-                // between grain turns, and EnsureLoop saw it still running): go on with it rather than orphan it.
-                continue;
             }
 
             if (!moved)
@@ -341,14 +345,17 @@ internal sealed partial class ServiceGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, false);
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
-        if (state.State.Active is not null)
-        {
-            // The next deployment started during the awaits above: it keeps its catalog mark and its reminder.
-            await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
-        }
-        else if (warm.IsEmpty && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
+        if (warm.IsEmpty && state.State.Active is null && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
         {
             await this.UnregisterReminder(reminder);
+        }
+
+        if (state.State.Active is not null)
+        {
+            // The next deployment started during the awaits above: it keeps its reminder (crash resume) and its mark in
+            // the catalog, whichever of its writes and ours landed last.
+            await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
         }
 
         ScheduleWarmRetirement();

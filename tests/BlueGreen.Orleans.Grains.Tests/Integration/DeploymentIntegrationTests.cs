@@ -43,6 +43,38 @@ public sealed class DeploymentIntegrationTests
     }
 
     [Fact]
+    public async Task BackToBack_NextStartedTheMomentOneIsFinished_EachRunsAtOnce()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+        var service = fleet.ServiceGrain;
+        var steps = new Func<Task<DeploymentRecord>>[]
+        {
+            () => service.ReleaseAsync("2", DeploymentOptions.Default),
+            () => service.PromoteAsync(DeploymentOptions.Default),
+            () => service.RollbackAsync(DeploymentOptions.Default),
+            () => service.ReleaseAsync("3", DeploymentOptions.Default),
+            () => service.RollbackAsync(DeploymentOptions.Default),
+        };
+
+        foreach (var start in steps)
+        {
+            var started = await start();
+            // Poll without pause, so the next one starts while the grain is still completing this one (its loop then
+            // awaits storage, the catalog and the reminder). A deployment left to the 1-minute reminder fails here.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            DeploymentRecord? seen;
+            while ((seen = await service.GetDeploymentAsync(started.Id)) is not { IsFinished: true })
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{started} did not finish within 30 s; last seen: {seen}");
+            }
+
+            Assert.Equal(DeploymentOutcome.Succeeded, seen.Outcome);
+        }
+
+        Assert.Equal(["green 2"], await fleet.ServedAsync());
+    }
+
+    [Fact]
     public async Task Release_KeepWarm_RollbackIsInstantAndReusesRunningBlue()
     {
         await using var fleet = await Fleet.StartAsync(proxyCount: 2, customize: s => s with { KeepWarm = TimeSpan.FromMinutes(5) });
