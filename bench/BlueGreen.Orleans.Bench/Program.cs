@@ -3,4 +3,5 @@ using BlueGreen.Orleans.Bench;
 
 var root = new RootCommand("BlueGreen.Orleans benchmarks: every figure is measured against real haproxy processes on 127.0.0.x.");
 root.Subcommands.Add(SetMapBenchmark.Command());
+root.Subcommands.Add(BlueGreen.Orleans.Bench.Scale.ScaleBenchmark.Command());
 return await root.Parse(args).InvokeAsync();
