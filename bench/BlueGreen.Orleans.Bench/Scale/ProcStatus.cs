@@ -27,6 +27,9 @@ internal static class ProcStatus
         }
     }
 
+    /// <summary>The machine's 1-minute load average.</summary>
+    public static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
     private static long? ReadKb(int pid, string field)
     {
         try

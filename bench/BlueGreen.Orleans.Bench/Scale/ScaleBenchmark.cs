@@ -23,7 +23,7 @@ internal static class ScaleBenchmark
         var proxies = new Option<int>("--proxies") { Description = "haproxy processes, one 127.0.0.x each.", DefaultValueFactory = _ => 20 };
         var releases = new Option<int>("--releases") { Description = "Releases started at once.", DefaultValueFactory = _ => 100 };
         var parallelism = new Option<int>("--apply-parallelism") { Description = "Service applies in flight while registering.", DefaultValueFactory = _ => 32 };
-        var interval = new Option<TimeSpan>("--check-interval") { Description = "haproxy 'inter' of every server (e.g. 00:00:05).", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
+        var interval = new Option<TimeSpan>("--check-interval") { Description = "haproxy 'inter' of every server (e.g. 00:00:30).", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
         var command = new Command("scale", "N services × P proxies on a 2-silo Redis cluster; R releases at once, each checked on every proxy.")
         {
             services, proxies, releases, parallelism, interval,
@@ -57,20 +57,48 @@ internal static class ScaleBenchmark
         {
             result = result with { ProxyStartTime = fleet.ProxyStartTime, ConfigBytes = fleet.ConfigBytes };
             var client = fleet.Silos[0].Client;
-
-            result = await RegisterAsync(fleet, client, result, cancellationToken);
-            result = result with { Idle = await MeasureIdleAsync(fleet, TimeSpan.FromSeconds(10), cancellationToken) };
-
-            var released = Enumerable.Range(0, options.Releases).Select(i => i * options.Services / options.Releases).ToHashSet();
-            result = await ReleaseAsync(client, released, result, cancellationToken);
-            result = await VerifyAsync(fleet, client, released, result, cancellationToken);
-            result = result with
+            try
             {
-                SiloPeakRssMiB = fleet.Silos.Select(s => s.Pid is { } pid ? ProcStatus.PeakRssMiB(pid) : null).ToList(),
-                Redis = await ReadRedisAsync(fleet.Redis.ConnectionString),
-            };
+                result = await RunPhasesAsync(fleet, client, result, cancellationToken);
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException or BlueGreenException)
+            {
+                // The silos' own words on why (starvation, storage, timeouts) before they are stopped.
+                foreach (var silo in fleet.Silos)
+                {
+                    var lines = silo.Output.Split('\n');
+                    await Console.Error.WriteLineAsync($"--- silo pid {silo.Pid}, last lines ---\n{string.Join('\n', lines.TakeLast(60))}");
+                }
+
+                throw;
+            }
         }
 
+        return await ReportAsync(result, args, cancellationToken);
+    }
+
+    private static async Task<ScaleResult> RunPhasesAsync(ScaleFleet fleet, IClusterClient client, ScaleResult result, CancellationToken cancellationToken)
+    {
+        var options = result.Options;
+        result = await RegisterAsync(fleet, client, result, cancellationToken);
+        result = result with { Idle = await MeasureIdleAsync(fleet, TimeSpan.FromSeconds(10), cancellationToken) };
+
+        var released = Enumerable.Range(0, options.Releases).Select(i => i * options.Services / options.Releases).ToHashSet();
+        var loadAtStart = ProcStatus.LoadAverage();
+        result = await ReleaseAsync(client, released, result, cancellationToken);
+        result = result with { LoadAverage = (loadAtStart, ProcStatus.LoadAverage()) };
+        result = await VerifyAsync(fleet, client, released, result, cancellationToken);
+        result = result with
+        {
+            SiloPeakRssMiB = fleet.Silos.Select(s => s.Pid is { } pid ? ProcStatus.PeakRssMiB(pid) : null).ToList(),
+            Redis = await ReadRedisAsync(fleet.Redis.ConnectionString),
+        };
+
+        return result;
+    }
+
+    private static async Task<int> ReportAsync(ScaleResult result, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
         var body = ScaleReport.Render(result);
         Console.WriteLine();
         Console.WriteLine(body);

@@ -106,7 +106,7 @@ internal sealed class ScaleFleet : IAsyncDisposable
                 address = Loopback.NextAddress();
             }
 
-            proxies.Add(Own(await HaProxyInstance.StartAsync(services, address: address, cancellationToken: cancellationToken)));
+            proxies.Add(Own(await StartProxyAsync(services, address, cancellationToken)));
         }
 
         ProxyStartTime = started.Elapsed;
@@ -132,6 +132,26 @@ internal sealed class ScaleFleet : IAsyncDisposable
         }
 
         Silos = silos;
+    }
+
+    /// <summary>
+    /// Starts one haproxy, trying again (new ports, new folder) when it did not answer: with ~2,000 servers a start
+    /// takes seconds on a loaded 2-core machine and can pass the harness's 10 s, and a port picked free can be taken
+    /// by another process before haproxy binds it.
+    /// </summary>
+    private static async Task<HaProxyInstance> StartProxyAsync(List<ServiceBackends> services, string address, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await HaProxyInstance.StartAsync(services, address: address, cancellationToken: cancellationToken);
+            }
+            catch (TimeoutException e) when (attempt < 3)
+            {
+                Console.Error.WriteLine($"haproxy on {address} did not start (attempt {attempt}): {e.Message}");
+            }
+        }
     }
 
     private T Own<T>(T process)

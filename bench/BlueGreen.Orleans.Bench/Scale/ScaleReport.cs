@@ -20,6 +20,7 @@ internal static class ScaleReport
         Line(F($"- Instances: the `external` runtime. One blue and one green echo process serve every service's only server; the orchestrator starts and stops nothing, so the figures are its own (health gating, switch, drain, persistence), not {o.Releases} process starts on 2 shared cores."));
         Line(F($"- Health checks: `inter {Ms(c.Interval)} fastinter {Ms(c.FastInterval)} downinter {Ms(c.DownInterval)} rise {c.Rise} fall {c.Fall}` on {o.Proxies * o.Services * 2:N0} servers ({o.Proxies * o.Services * 2 / c.Interval.TotalSeconds:N0} checks/s at rest). The release forces the target DOWN, so it waits for the next scheduled check (up to `inter`) plus one `fastinter`."));
         Line(F($"- Product defaults: proxy monitor {S(o.MonitorInterval)}, deployment poll {Ms(o.PollInterval)}; spec defaults: health timeout 60 s, drain timeout 30 s, no verify window, no keep-warm. No client traffic: the drain finds 0 sessions."));
+        Line(F($"- Machine: 2 cores shared with other work; 1-minute load average {r.LoadAverage.Start:0} when the releases started, {r.LoadAverage.End:0} when they ended. Times are wall-clock on that machine."));
         Line(string.Empty);
 
         Line("| phase | figure |");

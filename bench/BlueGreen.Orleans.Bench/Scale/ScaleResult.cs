@@ -35,4 +35,7 @@ internal sealed record ScaleResult
     public IReadOnlyList<double?> SiloPeakRssMiB { get; init; } = [];
 
     public RedisFigures? Redis { get; init; }
+
+    /// <summary>/proc/loadavg (1 minute) when the releases started and when they ended: the machine is shared.</summary>
+    public (double Start, double End) LoadAverage { get; init; }
 }
