@@ -7,4 +7,5 @@ root.Subcommands.Add(FleetSwitchBenchmark.Command());
 root.Subcommands.Add(ReleaseLatencyBenchmark.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Soak.SoakCommand.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Load.LoadProofBenchmark.Command());
+root.Subcommands.Add(BlueGreen.Orleans.Bench.Scale.ScaleBenchmark.Command());
 return await root.Parse(args).InvokeAsync();
