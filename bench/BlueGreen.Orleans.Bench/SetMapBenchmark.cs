@@ -54,7 +54,7 @@ internal static class SetMapBenchmark
         var final = await verified.GetMapAsync(map, Host, cancellationToken);
 
         var table = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"`set map` latency, {count} commands per method, one haproxy {(await GetVersionAsync(proxy, cancellationToken))} ({Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}).")
+            .AppendLine(CultureInfo.InvariantCulture, $"`set map` latency, {count} commands per method (after 100 warm-up), one haproxy {(await GetVersionAsync(proxy, cancellationToken))}, all methods in this run.")
             .AppendLine()
             .AppendLine("| method | median ms | p90 ms | p99 ms | mean ms | max ms | median vs socat |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -70,12 +70,18 @@ internal static class SetMapBenchmark
                 $"| {name} | {stats.Median:0.000} | {stats.P90:0.000} | {stats.P99:0.000} | {stats.Mean:0.000} | {stats.Max:0.000} | {socat.Median / stats.Median:0.0}× |");
         }
 
-        table.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Reproduce: `dotnet run -c Release --project bench/BlueGreen.Orleans.Bench -- setmap --count {count}`");
         Console.WriteLine();
         Console.WriteLine(table);
         if (output is not null)
         {
             await File.WriteAllTextAsync(output.FullName, table.ToString(), cancellationToken);
+        }
+
+        if (final == Value(count - 1))
+        {
+            await BenchmarkReport.WriteSectionAsync(
+                "setmap", "`set map`: one command, three ways", table.ToString(),
+                BenchmarkReport.ReproduceCommand(Environment.GetCommandLineArgs().Skip(1)), cancellationToken);
         }
 
         if (final != Value(count - 1))

@@ -27,7 +27,7 @@ public sealed class MultiSiloTests(ReliabilityReport report)
         var done = await stage.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(90));
         var routes = await stage.ReadRoutesAsync();
         var info = await stage.ServiceGrain.GetAsync();
-        var resumed = FaultStage.ResumedStep(survivor, release.Id);
+        var resumed = await FaultStage.WaitResumedStepAsync(survivor, release.Id, TimeSpan.FromSeconds(10));
         var result = await load.StopAsync();
         var problems = FaultStage.RecordProblems(done, DeploymentStep.Provision, DeploymentStep.AwaitHealthy, DeploymentStep.Switch, DeploymentStep.Drain, DeploymentStep.Retire, DeploymentStep.Done);
         var blueRunning = await stage.IsRunningAsync(FaultStage.BlueInstance);

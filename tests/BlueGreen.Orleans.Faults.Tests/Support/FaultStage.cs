@@ -369,6 +369,24 @@ public sealed class FaultStage : IAsyncDisposable
     }
 
     /// <summary>The step a server resumed deployment <paramref name="id"/> at, from its log; null when it did not.</summary>
+    /// <summary>
+    /// <see cref="ResumedStep"/>, waiting up to <paramref name="timeout"/> for the line: a silo that just lost its peer
+    /// logs pages of connection retries, and its console logger writes them behind the grain's own lines.
+    /// </summary>
+    public static async Task<DeploymentStep?> WaitResumedStepAsync(ServerProcess server, long id, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (ResumedStep(server, id) is not null || DateTime.UtcNow > deadline)
+            {
+                return ResumedStep(server, id);
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public static DeploymentStep? ResumedStep(ServerProcess server, long id)
     {
         var marker = $"resuming deployment {id} (";
