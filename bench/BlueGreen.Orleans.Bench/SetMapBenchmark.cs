@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using BlueGreen.Orleans.HaProxy.Config;
+using BlueGreen.Orleans.Bench.Reporting;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Testing;
 
