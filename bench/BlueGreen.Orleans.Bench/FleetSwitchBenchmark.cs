@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using BlueGreen.Orleans.Bench.Recipe;
 using BlueGreen.Orleans.Bench.Reporting;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.HaProxy.Config;
@@ -220,19 +221,11 @@ internal static class FleetSwitchBenchmark
               (( i < {{WarmUp}} )) || echo "$line"
             done
             """;
-        var start = new ProcessStartInfo("/bin/bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bash.");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"the socat loop failed: {await error}");
-        }
+        var output = await RecipeScript.RunAsync(script, cancellationToken);
 
         var durations = new List<double>();
         var skews = new List<double>();
-        foreach (var line in (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var t = line.Split(' ').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
             durations.Add((t[^1] - t[0]) * 1000);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using BlueGreen.Orleans.HaProxy.Config;
+using BlueGreen.Orleans.Bench.Recipe;
 using BlueGreen.Orleans.Bench.Reporting;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Testing;
@@ -156,17 +157,9 @@ internal static class SetMapBenchmark
               (( i < 100 )) || echo "$s $e"
             done
             """;
-        var start = new ProcessStartInfo("/bin/bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bash.");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"the socat loop failed: {await error}");
-        }
+        var output = await RecipeScript.RunAsync(script, cancellationToken);
 
-        var samples = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        var samples = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
         {
             var parts = line.Split(' ');
             return (double.Parse(parts[1], CultureInfo.InvariantCulture) - double.Parse(parts[0], CultureInfo.InvariantCulture)) * 1000;
