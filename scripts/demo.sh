@@ -6,23 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'; then
-  echo "The .NET 10 SDK is needed: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
-  exit 1
-fi
-
-if ! command -v haproxy >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing haproxy (apt-get)…"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq haproxy >/dev/null
-  else
-    echo "haproxy is needed and this shell cannot install it (not root, or no apt-get)." >&2
-    echo "Install it, e.g.: sudo apt-get install -y haproxy   — then run this again." >&2
-    exit 1
-  fi
-fi
+. scripts/require-packages.sh
+require_dotnet10
+require_packages haproxy
 # Only the binary is used: the demo starts its own haproxy processes on 127.0.0.x, not the system service.
 echo "$(haproxy -v | head -1)"
 

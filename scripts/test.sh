@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. scripts/require-packages.sh
+require_dotnet10
+# The tests start their own haproxy, dockerd and redis-server processes (no system service), and the recipe's socat.
+require_packages haproxy socat busybox-static docker.io redis-server
+
 results="TestResults"
 rm -rf "$results"
 dotnet build BlueGreen.Orleans.sln -c Release -warnaserror -nologo -v quiet

@@ -25,8 +25,9 @@ public sealed class ServerCrashTests(ReliabilityReport report)
     {
         var options = step switch
         {
-            // The app sleeps 2 s before it serves: health checks see it UP late.
-            DeploymentStep.AwaitHealthy => new FaultStageOptions { StartDelay = TimeSpan.FromSeconds(2) },
+            // The app sleeps 2 s before it serves: health checks see it UP late (for Drain: time to send the requests
+            // that hold the drain, below, while blue is still live).
+            DeploymentStep.AwaitHealthy or DeploymentStep.Drain => new FaultStageOptions { StartDelay = TimeSpan.FromSeconds(2) },
             // edge-2's Runtime API link freezes the haproxy at the switch command.
             DeploymentStep.Switch => new FaultStageOptions { Relayed = true },
             // The drain gives up at once, so the old colour is stopped with slow requests in flight: its graceful
@@ -70,6 +71,16 @@ public sealed class ServerCrashTests(ReliabilityReport report)
             await armed.WaitAsync(TimeSpan.FromSeconds(30));
         }
 
+        Task<FrontendReply>? held = null;
+        using var heldClient = new FrontendClient(stage.Proxies[0].FrontendUrl, TimeSpan.FromSeconds(30));
+        if (step == DeploymentStep.Drain)
+        {
+            // The slow clients run in step, so what they leave in flight at the switch can end within the moment it
+            // takes to see the Drain step. One 4 s request sent to blue before the switch holds the drain for sure.
+            await stage.WaitForAsync(release.Id, d => d.Step == DeploymentStep.AwaitHealthy, TimeSpan.FromSeconds(30), "step AwaitHealthy");
+            held = heldClient.GetAsync(FaultStage.Host, "/?delay_ms=4000");
+        }
+
         var seen = await stage.WaitForAsync(release.Id, d => d.Step == step, TimeSpan.FromSeconds(30), $"step {step}");
         // The grain shows a step while its write is still under way: let it land, so the crash is in that step. For
         // Provision, this also makes sure the server is inside provisioning (stopping the old green).
@@ -91,6 +102,7 @@ public sealed class ServerCrashTests(ReliabilityReport report)
         var fast = await load.StopAsync();
         var slowResult = await slow!.StopAsync();
         var directReply = direct is null ? null : await direct;
+        var heldReply = held is null ? null : await held;
         var blueRunning = await stage.IsRunningAsync(FaultStage.BlueInstance);
 
         var problems = FaultStage.RecordProblems(done, [.. ReleaseSteps, DeploymentStep.Done]);
@@ -111,7 +123,8 @@ public sealed class ServerCrashTests(ReliabilityReport report)
 
         var survived = resumedAt == step && done.Outcome == DeploymentOutcome.Succeeded && routes.Values.All(v => v == "web_green")
             && info?.LiveColour == Colour.Green && problems.Count == 0 && failed == 0 && blueRunning != true
-            && (directReply is null || directReply.Echo?.Colour == "green");
+            && (directReply is null || directReply.Echo?.Colour == "green")
+            && (heldReply is null || (heldReply.Status == System.Net.HttpStatusCode.OK && heldReply.Echo?.Colour == "blue"));
         report.Record(new ReliabilityCase(
             $"crash: kill -9 server during {step}", 1, survived ? 1 : 0, sent, failed,
             problems.Count == 0 ? "none" : string.Join("; ", problems), string.Join("; ", notes)));
@@ -127,6 +140,13 @@ public sealed class ServerCrashTests(ReliabilityReport report)
         {
             // The old green instance finished the request it was serving before it stopped.
             Assert.Equal(System.Net.HttpStatusCode.OK, directReply.Status);
+        }
+
+        if (heldReply is not null)
+        {
+            // The request that held the drain was answered by blue: the resumed drain waited for it.
+            Assert.Equal(System.Net.HttpStatusCode.OK, heldReply.Status);
+            Assert.Equal("blue", heldReply.Echo?.Colour);
         }
     }
 }

@@ -189,7 +189,9 @@ public sealed class DeploymentIntegrationTests
         await MapFile.WriteAsync(proxy.MapFile, [new MapEntry(Fleet.Host, "web_blue")]);
         await proxy.RestartAsync();
 
-        await fleet.WaitUntilServingAsync("green", "2", TimeSpan.FromSeconds(3));
+        // A request sent before the monitor's next tick (1 s) goes to blue's stopped servers and hangs in haproxy's
+        // retries, hence more than one tick of slack.
+        await fleet.WaitUntilServingAsync("green", "2", TimeSpan.FromSeconds(5));
         await using var client = proxy.CreateClient();
         Assert.Equal("web_green", await client.GetMapAsync(proxy.MapFile, Fleet.Host));
         var status = await fleet.ProxyGrain(0).GetStatusAsync();

@@ -142,8 +142,10 @@ internal sealed class Fleet : IAsyncDisposable
                     {
                         return (await http.GetAsync(Host)).Echo;
                     }
-                    catch (HttpRequestException)
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                     {
+                        // Refused, or still waiting for a server that is gone (haproxy retries a refused connection
+                        // after up to 1 s each): not serving yet.
                         return null;
                     }
                 },
