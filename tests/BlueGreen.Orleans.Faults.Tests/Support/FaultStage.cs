@@ -284,7 +284,8 @@ public sealed class FaultStage : IAsyncDisposable
     public async Task<TimeSpan> WaitRoutesAsync(string backend, TimeSpan timeout)
     {
         var started = DateTime.UtcNow;
-        await Eventually.UntilAsync(ReadRoutesAsync, r => r.Values.All(v => v == backend), timeout, $"every proxy on {backend}");
+        await Eventually.UntilAsync(
+            async () => new RouteReading(await ReadRoutesAsync()), r => r.Routes.Values.All(v => v == backend), timeout, $"every proxy on {backend}");
         return DateTime.UtcNow - started;
     }
 
@@ -460,4 +461,10 @@ public sealed class FaultStage : IAsyncDisposable
 
         _folder.Dispose();
     }
+}
+
+/// <summary>What each proxy's <c>show map</c> said, printable in a timeout message.</summary>
+internal sealed record RouteReading(IReadOnlyDictionary<string, string?> Routes)
+{
+    public override string ToString() => string.Join(", ", Routes.Select(r => $"{r.Key}={r.Value ?? "(none)"}"));
 }
