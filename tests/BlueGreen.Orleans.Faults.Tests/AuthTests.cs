@@ -40,14 +40,9 @@ public sealed class AuthTests(GatewayStage stage, ReliabilityReport report) : IC
 
     public async Task InitializeAsync()
     {
-        try
-        {
-            await stage.Services.GetServiceAsync(new V1.GetServiceRequest { Name = Service }, GatewayStage.Admin);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        if (await stage.EnsureServiceAsync(Service))
         {
             // A real finished deployment, so that GetDeployment and WatchDeployment have something to read.
-            await stage.ApplyAsync(stage.Spec(Service));
             await stage.Deployments.ReleaseAsync(new V1.ReleaseRequest { Service = Service, Version = "2" }, GatewayStage.Admin);
             await stage.WaitIdleAsync(Service, TimeSpan.FromSeconds(60));
         }

@@ -55,14 +55,7 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
 
     public async Task InitializeAsync()
     {
-        try
-        {
-            await stage.Services.GetServiceAsync(new V1.GetServiceRequest { Name = Service }, GatewayStage.Admin);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            await stage.ApplyAsync(stage.Spec(Service));
-        }
+        await stage.EnsureServiceAsync(Service);
 
         await File.WriteAllTextAsync(SpecPath, JsonFormatter.Default.Format(stage.Spec(Service)));
     }

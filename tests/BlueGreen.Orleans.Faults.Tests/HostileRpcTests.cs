@@ -45,14 +45,7 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
 
     public async Task InitializeAsync()
     {
-        try
-        {
-            await stage.Services.GetServiceAsync(new V1.GetServiceRequest { Name = Service }, GatewayStage.Admin);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            await stage.ApplyAsync(stage.Spec(Service));
-        }
+        await stage.EnsureServiceAsync(Service);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -136,6 +136,24 @@ public sealed class GatewayStage : IAsyncLifetime
 
     public static string RouteKey(string service) => $"{service}.local";
 
+    /// <summary>
+    /// Applies the stage's spec for <paramref name="name"/> unless an earlier test class of the collection did;
+    /// true when it was applied now.
+    /// </summary>
+    public async Task<bool> EnsureServiceAsync(string name)
+    {
+        try
+        {
+            await Services.GetServiceAsync(new V1.GetServiceRequest { Name = name }, Admin);
+            return false;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            await ApplyAsync(Spec(name));
+            return true;
+        }
+    }
+
     /// <summary>Starts blue v1 (as if it ran before the orchestrator took over) and applies the spec.</summary>
     public async Task<V1.Service> ApplyAsync(V1.ServiceSpec spec)
     {
