@@ -18,6 +18,13 @@ public sealed record BackendReport
 
     [Id(5)] public DateTimeOffset ReadAt { get; init; }
 
+    /// <summary>
+    /// How long the HAProxy worker that answered has been running (<c>Uptime_sec</c> of <c>show info</c>); null when
+    /// unknown. A worker that just started (restart or reload) has had few health checks yet: HAProxy starts every
+    /// server one failed check away from DOWN, so its first seconds say little about the servers themselves.
+    /// </summary>
+    [Id(6)] public TimeSpan? WorkerUptime { get; init; }
+
     public bool AllUp => Reachable && Servers.Count > 0 && Servers.All(s => s.IsUp);
 
     public long Sessions => Servers.Sum(s => s.Sessions + s.ConnectionsInUse);

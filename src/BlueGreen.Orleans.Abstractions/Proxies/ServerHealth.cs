@@ -13,4 +13,10 @@ public sealed record ServerHealth(
 {
     /// <summary>Status exactly "UP": "UP 1/2", "DRAIN", "MAINT" and "no check" are not healthy.</summary>
     public bool IsUp => string.Equals(Status, "UP", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Not serving: "DOWN", "DOWN 1/2" (going up), "MAINT", "MAINT (via …)". "UP 1/2" (one failed check, going down)
+    /// still takes traffic, so it is not down.
+    /// </summary>
+    public bool IsDown => Status.StartsWith("DOWN", StringComparison.Ordinal) || Status.StartsWith("MAINT", StringComparison.Ordinal);
 }

@@ -15,6 +15,9 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
 {
     private const int MaxEvents = 500;
 
+    /// <summary>How long a freshly started HAProxy worker's health checks are given before a DOWN there counts alone.</summary>
+    public static readonly TimeSpan ChecksSettle = TimeSpan.FromSeconds(10);
+
     public async Task<DeploymentRecord> AdvanceAsync(DeploymentRecord d, CancellationToken cancellationToken = default)
     {
         if (d.IsFinished)
@@ -179,7 +182,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         // The old colour is still running: if the new one died on a proxy, going back beats retiring the only
         // working colour.
         var target = await environment.ReadBackendAsync(d.Target, cancellationToken);
-        if (target.FirstOrDefault(r => r.Reachable && r.Servers.Count > 0 && r.Servers.All(s => !s.IsUp)) is { } dead)
+        if (target.FirstOrDefault(TargetDied) is { } dead)
         {
             return Begin(d with { PendingOutcome = DeploymentOutcome.Failed, Error = $"{d.Target.Name()} went down on {dead.ProxyId} during the drain ({Summary(dead)})" },
                 DeploymentStep.Revert, d.Target, $"{d.Target.Name()} is down while {d.From.Name()} still runs: switching back");
@@ -200,6 +203,16 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
 
         return d;
     }
+
+    /// <summary>
+    /// Every target server DOWN on a proxy whose checks have settled. "UP 1/2" (one failed check) still serves; and a
+    /// worker younger than <see cref="ChecksSettle"/> is not believed alone: HAProxy starts each server one failed check
+    /// away from DOWN, so one slow check right after a proxy restart or reload marks a healthy colour DOWN on that proxy
+    /// for a few checks. Switching the whole fleet back for that would fail a good release; a colour that really died is
+    /// DOWN on the settled proxies too, and on a restarted one once it has settled.
+    /// </summary>
+    private static bool TargetDied(BackendReport r) =>
+        r.Reachable && r.Servers.Count > 0 && r.Servers.All(s => s.IsDown) && !(r.WorkerUptime < ChecksSettle);
 
     private DeploymentRecord BeginRetireOld(DeploymentRecord d, string message) =>
         d.Options.KeepWarm > TimeSpan.Zero

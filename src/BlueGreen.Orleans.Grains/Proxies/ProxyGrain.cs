@@ -249,6 +249,7 @@ internal sealed partial class ProxyGrain(
                     Backend = group.Key,
                     Reachable = true,
                     ReadAt = now,
+                    WorkerUptime = client.LastInfo is { } info ? TimeSpan.FromSeconds(info.UptimeSeconds) : null,
                     Servers = group.Select(r => new ServerHealth(
                         r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, inUse.GetValueOrDefault(r.ServiceName),
                         r.Http5xxResponses, r.HttpResponses)).ToImmutableList(),

@@ -11,11 +11,13 @@ public sealed class DeploymentEngineTests
         VerifyWindow: TimeSpan.Zero, MaxErrorRatio: 0.01, StopTimeout: TimeSpan.FromSeconds(5));
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    private readonly DateTimeOffset _start;
     private readonly FakeDeploymentEnvironment _env;
     private readonly DeploymentEngine _engine;
 
     public DeploymentEngineTests()
     {
+        _start = _time.GetUtcNow();
         _env = new FakeDeploymentEnvironment(_time, "p1", "p2", "p3");
         foreach (var p in _env.Proxies)
         {
@@ -179,6 +181,53 @@ public sealed class DeploymentEngineTests
         Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
         Assert.Contains("went down on p2", d.Error, StringComparison.Ordinal);
         Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p2,p3", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Drain_TargetOneCheckFromDownOnAProxy_StillServesSoTheDrainGoesOn()
+    {
+        // "UP 1/2": one failed check, fall 2 — HAProxy still sends traffic there.
+        _env.Sessions = (_, c) => c == Colour.Blue && _time.GetUtcNow() < _start + TimeSpan.FromSeconds(3) ? 1 : 0;
+        _env.Status = (p, c) => c == Colour.Green && p == "p2" && _time.GetUtcNow() > _start + TimeSpan.FromSeconds(1) ? "UP 1/2" : "UP";
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Green, c));
+        Assert.Contains("retire blue", _env.Calls);
+    }
+
+    [Fact]
+    public async Task Drain_TargetDownOnAProxyThatJustRestarted_WaitsForItsChecksToSettle()
+    {
+        // p2's haproxy restarted during the drain: its first check of green failed, which HAProxy's start state turns
+        // into DOWN at once; two checks later green is UP again there.
+        var restarted = _start + TimeSpan.FromSeconds(1);
+        _env.Sessions = (_, c) => c == Colour.Blue && _time.GetUtcNow() < _start + TimeSpan.FromSeconds(4) ? 1 : 0;
+        _env.WorkerUptime = p => p == "p2" && _time.GetUtcNow() >= restarted ? _time.GetUtcNow() - restarted : TimeSpan.FromHours(1);
+        _env.Up = (p, c) => c == Colour.Blue || p != "p2" || _time.GetUtcNow() < restarted || _time.GetUtcNow() > restarted + TimeSpan.FromSeconds(2);
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Green, c));
+    }
+
+    [Fact]
+    public async Task Drain_TargetStaysDownOnAProxyThatRestarted_SwitchesBackOnceItsChecksSettled()
+    {
+        var restarted = _start + TimeSpan.FromSeconds(1);
+        _env.Sessions = (_, c) => c == Colour.Blue ? 1 : 0;
+        _env.WorkerUptime = p => p == "p2" && _time.GetUtcNow() >= restarted ? _time.GetUtcNow() - restarted : TimeSpan.FromHours(1);
+        _env.Up = (p, c) => c == Colour.Blue || p != "p2" || _time.GetUtcNow() < restarted;
+
+        var d = await RunAsync(Release(Options with { DrainTimeout = TimeSpan.FromSeconds(30) }));
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("went down on p2", d.Error, StringComparison.Ordinal);
+        var reverted = d.Events.First(e => e.Step == DeploymentStep.Revert).At;
+        Assert.InRange(reverted - restarted, DeploymentEngine.ChecksSettle, DeploymentEngine.ChecksSettle + TimeSpan.FromSeconds(2));
         Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
     }
 

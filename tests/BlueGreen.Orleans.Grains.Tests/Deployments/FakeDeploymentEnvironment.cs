@@ -15,6 +15,12 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
     /// <summary>Per proxy: are the colour's servers UP? Default: yes.</summary>
     public Func<string, Colour, bool> Up { get; set; } = (_, _) => true;
 
+    /// <summary>Per proxy: the servers' status as HAProxy prints it; default "UP" or "DOWN" from <see cref="Up"/>.</summary>
+    public Func<string, Colour, string>? Status { get; set; }
+
+    /// <summary>Per proxy: how long its HAProxy worker has been running; default unknown (null).</summary>
+    public Func<string, TimeSpan?> WorkerUptime { get; set; } = _ => null;
+
     public HashSet<string> Unreachable { get; } = [];
 
     public HashSet<string> SwitchFails { get; } = [];
@@ -59,7 +65,8 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
                 ProxyId = p,
                 Backend = colour.Backend("web"),
                 Reachable = true,
-                Servers = [new ServerHealth("s1", Up(p, colour) ? "UP" : "DOWN", "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)],
+                WorkerUptime = WorkerUptime(p),
+                Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)],
             }).ToList());
 
     public Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken)

@@ -187,6 +187,7 @@ public sealed class DeploymentIntegrationTests
         await proxy.StopAsync();
         // A stale file (say, restored from an old image): a restart alone would route to blue.
         await MapFile.WriteAsync(proxy.MapFile, [new MapEntry(Fleet.Host, "web_blue")]);
+        var restarted = System.Diagnostics.Stopwatch.StartNew();
         await proxy.RestartAsync();
 
         // A request sent before the monitor's next tick (1 s) goes to blue's stopped servers and hangs in haproxy's
@@ -197,6 +198,10 @@ public sealed class DeploymentIntegrationTests
         var status = await fleet.ProxyGrain(0).GetStatusAsync();
         Assert.True(status.Reachable);
         Assert.True(status.Reconciliations >= 1);
+        // Backend reads carry the answering worker's age, which the drain uses to discount a fresh worker's checks.
+        var report = await fleet.ProxyGrain(0).GetBackendAsync("web_green");
+        Assert.NotNull(report.WorkerUptime);
+        Assert.InRange(report.WorkerUptime.Value, TimeSpan.Zero, restarted.Elapsed + TimeSpan.FromSeconds(1));
     }
 
     [Fact]
