@@ -74,6 +74,7 @@ public sealed class HaProxyReloadTests(ReliabilityReport report)
         await stage.Proxies[0].RestartAsync();
         var during = await stage.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(30));
         var duringRoutes = await stage.ReadRoutesAsync();
+        Assert.True(during.Outcome == DeploymentOutcome.Succeeded, $"release with a restart in its drain: {during}\n{string.Join("\n", during.Events)}");
 
         await stage.Proxies[0].RestartAsync();
         var afterRestart = await stage.WaitRoutesAsync("web_green", TimeSpan.FromSeconds(10));

@@ -30,7 +30,7 @@ public sealed class ServerCrashTests(ReliabilityReport report)
             DeploymentStep.AwaitHealthy or DeploymentStep.Drain => new FaultStageOptions { StartDelay = TimeSpan.FromSeconds(2) },
             // edge-2's Runtime API link freezes the haproxy at the switch command.
             DeploymentStep.Switch => new FaultStageOptions { Relayed = true },
-            // The drain gives up at once, so the old colour is stopped with slow requests in flight: its graceful
+            // The drain gives up at once, so the old colour is stopped with a slow request in flight: its graceful
             // shutdown (SIGTERM, requests finish) holds the Retire step.
             DeploymentStep.Retire => new FaultStageOptions { DrainTimeout = TimeSpan.FromMilliseconds(300) },
             _ => new FaultStageOptions(),
@@ -73,10 +73,11 @@ public sealed class ServerCrashTests(ReliabilityReport report)
 
         Task<FrontendReply>? held = null;
         using var heldClient = new FrontendClient(stage.Proxies[0].FrontendUrl, TimeSpan.FromSeconds(30));
-        if (step == DeploymentStep.Drain)
+        if (step is DeploymentStep.Drain or DeploymentStep.Retire)
         {
             // The slow clients run in step, so what they leave in flight at the switch can end within the moment it
-            // takes to see the Drain step. One 4 s request sent to blue before the switch holds the drain for sure.
+            // takes to see the step. One 4 s request sent to blue before the switch holds the drain for sure, or (drain
+            // timeout 300 ms) blue's graceful shutdown in Retire; either way blue must answer it.
             await stage.WaitForAsync(release.Id, d => d.Step == DeploymentStep.AwaitHealthy, TimeSpan.FromSeconds(30), "step AwaitHealthy");
             held = heldClient.GetAsync(FaultStage.Host, "/?delay_ms=4000");
         }
