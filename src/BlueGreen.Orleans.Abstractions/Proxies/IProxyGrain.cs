@@ -19,9 +19,19 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("GetStatus")]
     Task<ProxyStatus> GetStatusAsync();
 
-    /// <summary>Points a route key at a backend in the map file and at runtime; returns when HAProxy applied it.</summary>
-    [Alias("SetRoute")]
-    Task<DateTimeOffset> SetRouteAsync(string key, string backend);
+    /// <summary>
+    /// The first half of a switch: points a route key at a backend at runtime (<c>set map</c>) and as the desired route
+    /// in memory; returns when HAProxy applied it. <see cref="SaveRouteAsync"/> must follow.
+    /// </summary>
+    [Alias("SwitchRoute")]
+    Task<DateTimeOffset> SwitchRouteAsync(string key, string backend);
+
+    /// <summary>
+    /// The second half: persists the route (grain state and map file). When that fails, the proxy is put back on the
+    /// route it had before the switch and the call fails.
+    /// </summary>
+    [Alias("SaveRoute")]
+    Task SaveRouteAsync(string key, string backend);
 
     [Alias("RemoveRoute")]
     Task RemoveRouteAsync(string key);

@@ -56,8 +56,26 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         }));
     }
 
-    public Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken) =>
-        OnEachAsync(proxies, proxy => proxy.SetRouteAsync(spec.RouteKey, colour.Backend(spec.Name)), $"switch to {colour.Backend(spec.Name)}");
+    /// <summary>
+    /// Two fan-outs: <c>set map</c> on every proxy (traffic moves at each reply: the switch and its skew), then, once
+    /// all have answered, each proxy persists the route. A proxy that cannot persist puts itself back and reports the
+    /// error, so the engine reverts the others as for a failed switch.
+    /// </summary>
+    public async Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken)
+    {
+        var backend = colour.Backend(spec.Name);
+        var switched = await OnEachAsync(proxies, proxy => proxy.SwitchRouteAsync(spec.RouteKey, backend), $"switch to {backend}");
+        var saved = await OnEachAsync(
+            switched.Where(r => r.Succeeded).Select(r => r.ProxyId).ToList(),
+            async proxy =>
+            {
+                await proxy.SaveRouteAsync(spec.RouteKey, backend);
+                return time.GetUtcNow();
+            },
+            $"save {backend}");
+        var notSaved = saved.Where(r => !r.Succeeded).ToDictionary(r => r.ProxyId, r => r.Error, StringComparer.Ordinal);
+        return switched.Select(r => notSaved.TryGetValue(r.ProxyId, out var error) ? r with { CompletedAt = null, Error = error } : r).ToList();
+    }
 
     /// <param name="span">Traces each proxy's call as a child of the current span (the step), e.g. to see the skew.</param>
     private async Task<IReadOnlyList<SwitchResult>> OnEachAsync(IReadOnlyCollection<string>? only, Func<IProxyGrain, Task<DateTimeOffset>> action, string? span = null) =>

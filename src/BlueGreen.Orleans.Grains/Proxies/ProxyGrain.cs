@@ -24,6 +24,9 @@ internal sealed partial class ProxyGrain(
 {
     private const string KeepAliveReminder = "proxy-keepalive";
     private readonly ILogger _logger = loggers.CreateLogger<ProxyGrain>();
+
+    /// <summary>Route keys switched at runtime and not saved yet, with the route each had before (null: none).</summary>
+    private readonly Dictionary<string, string?> _unsaved = new(StringComparer.Ordinal);
     private HaProxyRuntimeClient? _client;
     private RouteMap? _routes;
     private IGrainTimer? _timer;
@@ -117,28 +120,29 @@ internal sealed partial class ProxyGrain(
     });
 
     /// <summary>
-    /// The switch: <c>set map</c> at runtime first (traffic moves at HAProxy's reply, the time returned), then the
-    /// desired route is persisted (grain state and map file, in parallel). Persisting first would put two fsyncs in
-    /// front of every proxy's switch; after it they cost the fleet's skew nothing.
+    /// The switch's first half: <c>set map</c> at runtime (traffic moves at HAProxy's reply, the time returned) and the
+    /// desired route in memory. Persisting comes in <see cref="SaveRouteAsync"/>, once the service grain has heard
+    /// every proxy of the fleet: two fsyncs per proxy inside the fan-out made the fleet's skew grow by about 1 ms per
+    /// proxy (docs/benchmarks.md, fleet-switch).
     /// </summary>
     /// <remarks>
     /// Why runtime-first is as safe as file-first:
     /// <list type="bullet">
-    /// <item>The desired route changes in memory as soon as HAProxy took it, and no monitor tick can run inside this
-    /// turn. A reload between the runtime change and the file write makes the new worker load the old file; the next
-    /// monitor tick (at most one <see cref="ProxyMonitorOptions.Interval"/> after this call returns) compares
-    /// <c>show map</c> with the desired routes and sets the new route again. A reload before the <c>set map</c> is
-    /// caught in the same round trip by the client's live-worker check, which replays it on the new worker.</item>
-    /// <item>A silo crash before the grain state is written leaves the old desired route persisted, and the
-    /// deployment record still at its Switch step (it is persisted after every step): on restart the deployment runs
-    /// the switch again on every proxy. Until then the proxy's monitor may put the old route back, which is the
-    /// state the persisted records describe.</item>
-    /// <item>If persisting fails, the runtime, file and desired route are put back to the previous route and the call
-    /// fails, so the service grain reverts the rest of the fleet; the monitor reconciles whatever could not be put
-    /// back.</item>
+    /// <item>The desired route changes in memory as soon as HAProxy took it, so a monitor tick between the two calls
+    /// finds runtime and desired route equal. A reload before the map file is written makes the new worker load the
+    /// old file; the next monitor tick compares <c>show map</c> with the desired routes and sets the new route again
+    /// (file first). A reload before the <c>set map</c> is caught in the same round trip by the client's live-worker
+    /// check, which replays it on the new worker.</item>
+    /// <item>A silo crash before the route is saved leaves the old desired route persisted, and the deployment record
+    /// still at its Switch step (it is persisted after every step): on restart the deployment runs the switch again on
+    /// every proxy. Until then the proxy's monitor may put the old route back, which is the state the persisted
+    /// records describe.</item>
+    /// <item>If saving fails, the runtime, file and desired route are put back to the route before the switch and the
+    /// call fails, so the service grain reverts the rest of the fleet; the monitor reconciles whatever could not be
+    /// put back.</item>
     /// </list>
     /// </remarks>
-    public async Task<DateTimeOffset> SetRouteAsync(string key, string backend)
+    public async Task<DateTimeOffset> SwitchRouteAsync(string key, string backend)
     {
         var routes = Routes();
         try
@@ -158,19 +162,31 @@ internal sealed partial class ProxyGrain(
         }
 
         var done = time.GetUtcNow();
-        var before = state.State;
+        _unsaved.TryAdd(key, state.State.Routes.TryGetValue(key, out var previous) ? previous : null);
+        state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
+        return done;
+    }
+
+    public async Task SaveRouteAsync(string key, string backend)
+    {
+        var routes = Routes();
+        // The route before the switch; after a reactivation between the two calls, the persisted one is that route.
+        var previous = _unsaved.Remove(key, out var unsaved) ? unsaved : state.State.Routes.GetValueOrDefault(key);
         state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
         try
         {
             await Task.WhenAll(state.WriteStateAsync(), routes.SaveRouteAsync(key, backend));
         }
+        catch (InvalidRuntimeArgumentException e)
+        {
+            await PutBackAsync(routes, key, previous);
+            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await PutBackAsync(routes, key, before);
+            await PutBackAsync(routes, key, previous);
             throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': switched, but the route could not be persisted ({e.Message}); put back.");
         }
-
-        return done;
     }
 
     public async Task RemoveRouteAsync(string key)
@@ -349,15 +365,19 @@ internal sealed partial class ProxyGrain(
         }
     }
 
-    /// <summary>Best effort after a failed persist: the previous route at runtime, in the file and as desired state.</summary>
-    private async Task PutBackAsync(RouteMap routes, string key, ProxyState before)
+    /// <summary>
+    /// Best effort after a failed save: the previous route as desired state, at runtime first (traffic: the file may be
+    /// what failed), then in the file and the grain state.
+    /// </summary>
+    private async Task PutBackAsync(RouteMap routes, string key, string? previous)
     {
-        state.State = before;
+        state.State = state.State with { Routes = previous is null ? state.State.Routes.Remove(key) : state.State.Routes.SetItem(key, previous) };
         try
         {
-            if (before.Routes.TryGetValue(key, out var previous))
+            if (previous is not null)
             {
-                await routes.SetRouteAsync(key, previous);
+                await routes.SetRuntimeRouteAsync(key, previous);
+                await routes.SaveRouteAsync(key, previous);
             }
             else
             {

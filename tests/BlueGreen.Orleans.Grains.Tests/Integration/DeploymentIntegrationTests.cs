@@ -143,6 +143,45 @@ public sealed class DeploymentIntegrationTests
     }
 
     [Fact]
+    public async Task Release_MapFileUnwritableOnAProxy_PutBackRevertedAndReportedFailed()
+    {
+        await using var fleet = await Fleet.StartAsync();
+        var broken = fleet.Proxies[1].MapFile;
+        // The switch's set map works everywhere; saving the route cannot: proxy 1's map file is now a directory.
+        fleet.Hooks.Before(DeploymentStep.Switch, _ =>
+        {
+            File.Delete(broken);
+            Directory.CreateDirectory(broken);
+            return Task.CompletedTask;
+        });
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var done = await fleet.WaitFinishedAsync(release.Id);
+
+        Assert.Equal(DeploymentOutcome.Failed, done.Outcome);
+        Assert.Contains($"switch failed on {Fleet.ProxyId(1)}", done.Error, StringComparison.Ordinal);
+        Assert.Contains(done.Events, e => e.ProxyId == Fleet.ProxyId(1) && e.Message.Contains("could not be persisted", StringComparison.Ordinal));
+        Assert.Contains(done.Events, e => e.ProxyId == Fleet.ProxyId(0) && e.Message.StartsWith("reverted", StringComparison.Ordinal));
+        for (var i = 0; i < 3; i++)
+        {
+            // Proxy 1 put itself back at runtime although its file could not be written.
+            await using var client = fleet.Proxies[i].CreateClient();
+            Assert.Equal("web_blue", await client.GetMapAsync(fleet.Proxies[i].MapFile, Fleet.Host));
+            using var http = new FrontendClient(fleet.Proxies[i].FrontendUrl);
+            Assert.Equal("blue", (await http.GetAsync(Fleet.Host)).Echo?.Colour);
+        }
+
+        foreach (var i in new[] { 0, 2 })
+        {
+            Assert.Equal([new MapEntry(Fleet.Host, "web_blue")], await MapFile.ReadAsync(fleet.Proxies[i].MapFile));
+        }
+
+        Assert.Equal(Colour.Blue, (await fleet.ServiceGrain.GetAsync())!.LiveColour);
+        Assert.Equal("web_blue", (await fleet.ProxyGrain(1).GetStatusAsync()).Routes[Fleet.Host]);
+        Directory.Delete(broken);
+    }
+
+    [Fact]
     public async Task Release_WhileOneRuns_RefusedNamingTheRunningDeployment()
     {
         await using var fleet = await Fleet.StartAsync(proxyCount: 1);

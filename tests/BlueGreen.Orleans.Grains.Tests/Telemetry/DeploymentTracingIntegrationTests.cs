@@ -29,10 +29,16 @@ public sealed class DeploymentTracingIntegrationTests
         Assert.Equal(["provision", "await_healthy", "switch", "verify", "drain", "retire"], steps.Select(s => s.GetTagItem("bluegreen.deployment.step")));
         Assert.True(steps.Single(s => s.DisplayName == "verify").Duration >= TimeSpan.FromMilliseconds(300));
 
-        // Each proxy's switch is a span under the switch step: the fleet skew, visible.
+        // Each proxy's switch is a span under the switch step: the fleet skew, visible. Saving the route is a second
+        // span per proxy, begun only once every proxy has switched.
         var switchStep = steps.Single(s => s.DisplayName == "switch");
         var perProxy = spans.Where(s => s.ParentSpanId == switchStep.SpanId).ToList();
-        Assert.Equal([Fleet.ProxyId(0), Fleet.ProxyId(1)], perProxy.Select(s => s.GetTagItem("bluegreen.proxy")).Order());
         Assert.All(perProxy, s => Assert.Equal("bluegreen.proxy.call", s.OperationName));
+        var switches = perProxy.Where(s => s.DisplayName.EndsWith(": switch to web_green", StringComparison.Ordinal)).ToList();
+        var saves = perProxy.Where(s => s.DisplayName.EndsWith(": save web_green", StringComparison.Ordinal)).ToList();
+        Assert.Equal([Fleet.ProxyId(0), Fleet.ProxyId(1)], switches.Select(s => s.GetTagItem("bluegreen.proxy")).Order());
+        Assert.Equal([Fleet.ProxyId(0), Fleet.ProxyId(1)], saves.Select(s => s.GetTagItem("bluegreen.proxy")).Order());
+        Assert.Equal(4, perProxy.Count);
+        Assert.True(saves.Min(s => s.StartTimeUtc) >= switches.Max(s => s.StartTimeUtc + s.Duration), "a route was saved before every proxy had switched");
     }
 }
