@@ -261,7 +261,8 @@ internal static class FleetSwitchBenchmark
             .AppendLine("  proxy's reply): what the CLI prints as `fleet switch X ms (skew Y ms)`.")
             .AppendLine("- **recipe**: one bash loop, `echo \"set map … web.local <backend>\" | socat stdio tcp4-connect:…` per proxy, one after")
             .AppendLine("  the other, timed inside bash with `$EPOCHREALTIME`: duration = last reply − start of the loop, skew = last reply −")
-            .AppendLine("  first reply. It writes no map file (a reload loses the route); bluegreen-server also persists every route.")
+            .AppendLine("  first reply. It writes no map file (a reload loses the route); bluegreen-server also persists every route (grain")
+            .AppendLine("  state and map file, fsynced), in a second fan-out once every proxy has switched, which these figures do not include.")
             .AppendLine()
             .AppendLine("| N | bluegreen-server switch median / p90 ms | skew median / p90 ms | recipe switch median / p90 ms | recipe skew median / p90 ms | recipe ÷ bluegreen (median) |")
             .AppendLine("|---:|---:|---:|---:|---:|---:|");
