@@ -177,11 +177,6 @@ internal sealed partial class ProxyGrain(
         {
             await Task.WhenAll(state.WriteStateAsync(), routes.SaveRouteAsync(key, backend));
         }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            await PutBackAsync(routes, key, previous);
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await PutBackAsync(routes, key, previous);
