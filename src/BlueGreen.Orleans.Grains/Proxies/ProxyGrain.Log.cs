@@ -17,5 +17,8 @@ internal sealed partial class ProxyGrain
 
         [LoggerMessage(4, LogLevel.Error, "Proxy {ProxyId}: route {Key} could not be put back after a failed persist; the monitor will reconcile it")]
         public static partial void PutBackFailed(ILogger logger, string proxyId, string key, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Error, "Proxy {ProxyId}: route {Key} re-applied at runtime, but the map file could not be written; a reload would load the old route")]
+        public static partial void MapFileNotWritten(ILogger logger, string proxyId, string key, Exception exception);
     }
 }

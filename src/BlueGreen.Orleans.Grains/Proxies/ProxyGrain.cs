@@ -349,7 +349,17 @@ internal sealed partial class ProxyGrain(
         var drifted = state.State.Routes.Where(r => !actual.TryGetValue(r.Key, out var v) || v != r.Value).ToList();
         foreach (var (key, backend) in drifted)
         {
-            await routes.SetRouteAsync(key, backend, cancellationToken);
+            // Runtime first: that is where traffic is routed. The file follows for the next reload; a file that cannot
+            // be written is logged, not taken for an unreachable proxy, and does not keep the runtime wrong.
+            await routes.SetRuntimeRouteAsync(key, backend, cancellationToken);
+            try
+            {
+                await routes.SaveRouteAsync(key, backend, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.MapFileNotWritten(_logger, Id, key, e);
+            }
         }
 
         if (drifted.Count > 0)

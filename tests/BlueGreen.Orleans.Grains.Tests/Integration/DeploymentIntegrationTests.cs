@@ -178,6 +178,16 @@ public sealed class DeploymentIntegrationTests
 
         Assert.Equal(Colour.Blue, (await fleet.ServiceGrain.GetAsync())!.LiveColour);
         Assert.Equal("web_blue", (await fleet.ProxyGrain(1).GetStatusAsync()).Routes[Fleet.Host]);
+
+        // Drift on that proxy while its file is still broken: the monitor puts the runtime right all the same, and a
+        // file it cannot write does not make the proxy unreachable.
+        await using (var drift = fleet.Proxies[1].CreateClient())
+        {
+            await drift.SetMapAsync(broken, Fleet.Host, "web_green");
+            await Eventually.UntilAsync(() => drift.GetMapAsync(broken, Fleet.Host), v => v == "web_blue", TimeSpan.FromSeconds(5), "proxy 1 reconciled to web_blue");
+        }
+
+        Assert.True((await fleet.ProxyGrain(1).GetStatusAsync()).Reachable);
         Directory.Delete(broken);
     }
 
