@@ -23,5 +23,8 @@ public sealed partial class ProcessInstanceRuntime
 
         [LoggerMessage(6, LogLevel.Information, "Removed process instance {Name} and its pid and log files")]
         public static partial void Removed(ILogger logger, string name);
+
+        [LoggerMessage(7, LogLevel.Warning, "Process instance {Name}: pid {Pid} was started but never recorded (the orchestrator stopped mid-start); stopping it")]
+        public static partial void StoppingUnrecorded(ILogger logger, string name, int pid);
     }
 }

@@ -17,9 +17,14 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
 {
     private const string Shell = "/bin/sh";
 
-    // $1 is the log file, the rest the command. `exec` keeps the pid, so the pid we record is the program's own;
-    // stdin from /dev/null and output appended to the log detach it from every descriptor the orchestrator owns.
-    private const string LaunchScript = "log=$1; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1";
+    // $1 is the log file, $2 the launch file, the rest the command. The launcher writes its own pid to the launch file
+    // before anything else, so an orchestrator killed between starting it and recording it leaves a trace the next start
+    // finds. `exec` keeps the pid, so the pid we record is the program's own; stdin from /dev/null and output appended to
+    // the log detach it from every descriptor the orchestrator owns.
+    private const string LaunchScript = "log=$1; launch=$2; shift 2; echo $$ >\"$launch\"; exec \"$@\" </dev/null >>\"$log\" 2>&1";
+
+    /// <summary>Set in every instance's environment to its pid file's path: who it belongs to, even unrecorded.</summary>
+    internal const string OwnerVariable = "BLUEGREEN_INSTANCE_FILE";
 
     // setsid(1) execs in place (a fresh child of .NET is no process-group leader, so it need not fork). The new session
     // keeps terminal hangups and Ctrl+C of the orchestrator away, and makes the instance a process group we can signal whole.
@@ -84,7 +89,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             var startedAt = _time.GetUtcNow();
             await File.AppendAllTextAsync(logPath, $"--- {startedAt.UtcDateTime:O} start: {commandLine}\n", cancellationToken);
 
-            var process = Launch(name, logPath, spec);
+            var process = Launch(name, logPath, LaunchPath(name), PidPath(name), spec);
             try
             {
                 await WaitForExecAsync(process, cancellationToken);
@@ -101,6 +106,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
                 }
 
                 await record.WriteAsync(PidPath(name), cancellationToken);
+                File.Delete(LaunchPath(name));
                 if (_children.TryRemove(name, out var previous))
                 {
                     previous.Process.Dispose();
@@ -150,7 +156,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             await StopCoreAsync(name, _options.StopTimeout, cancellationToken);
             // File.Delete is silent for a missing file but throws for a missing folder (nothing ever started here).
             var existed = File.Exists(PidPath(name));
-            foreach (var path in new[] { PidPath(name), LogPath(name) }.Where(File.Exists))
+            foreach (var path in new[] { PidPath(name), LogPath(name), LaunchPath(name) }.Where(File.Exists))
             {
                 File.Delete(path);
             }
@@ -202,9 +208,12 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
 
     internal string LogPath(string name) => Path.Combine(_directory, name + ".log");
 
+    /// <summary>Written by the launcher itself; deleted once the pid file records the instance.</summary>
+    internal string LaunchPath(string name) => Path.Combine(_directory, name + ".launch");
+
     private static string Id(ProcessRecord record) => record.Pid.ToString(CultureInfo.InvariantCulture);
 
-    private static Process Launch(string name, string logPath, InstanceSpec spec)
+    private static Process Launch(string name, string logPath, string launchPath, string pidPath, InstanceSpec spec)
     {
         var start = new ProcessStartInfo(SetSid ?? Shell) { UseShellExecute = false };
         if (SetSid is not null)
@@ -216,6 +225,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         start.ArgumentList.Add(LaunchScript);
         start.ArgumentList.Add("bluegreen-launch");
         start.ArgumentList.Add(logPath);
+        start.ArgumentList.Add(launchPath);
         start.ArgumentList.Add(spec.Command!);
         foreach (var argument in spec.Arguments)
         {
@@ -226,6 +236,8 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         {
             start.Environment[key] = value;
         }
+
+        start.Environment[OwnerVariable] = pidPath;
 
         try
         {
@@ -268,6 +280,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     {
         var pidPath = PidPath(name);
         var record = await ProcessRecord.ReadAsync(name, pidPath, cancellationToken);
+        await StopUnrecordedAsync(name, record, timeout, cancellationToken);
         if (record is null || Identify(record) is not { } stat)
         {
             if (record is not null)
@@ -302,6 +315,52 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     /// The process's stat when the recorded pid is still the recorded process and alive; null when it exited or the pid
     /// now belongs to someone else (same pid, other start time).
     /// </summary>
+    /// <summary>
+    /// An instance whose launcher ran but whose pid file never recorded it (the orchestrator was killed in between):
+    /// stopped like a recorded one, if the pid still runs a process of this instance (its environment names this
+    /// instance's pid file), so a reused pid is never signalled.
+    /// </summary>
+    private async Task StopUnrecordedAsync(string name, ProcessRecord? record, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var launchPath = LaunchPath(name);
+        if (!File.Exists(launchPath))
+        {
+            return;
+        }
+
+        var text = await File.ReadAllTextAsync(launchPath, cancellationToken);
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != record?.Pid
+            && ProcStat.Read(pid) is { IsAlive: true } stat && BelongsTo(pid, PidPath(name)))
+        {
+            Log.StoppingUnrecorded(_logger, name, pid);
+            var orphan = new ProcessRecord(pid, stat.StartTime, File.GetLastWriteTimeUtc(launchPath));
+            Signal(name, pid, stat.ProcessGroup == pid, NativeMethods.SigTerm);
+            if (!await WaitGoneAsync(orphan, group: false, timeout, cancellationToken))
+            {
+                Signal(name, pid, stat.ProcessGroup == pid, NativeMethods.SigKill);
+                if (!await WaitGoneAsync(orphan, group: false, KillGrace, cancellationToken))
+                {
+                    throw new InstanceRuntimeException(name, $"Unrecorded process {pid} of instance '{name}' still exists {KillGrace.TotalSeconds:0} s after SIGKILL.");
+                }
+            }
+        }
+
+        File.Delete(launchPath);
+    }
+
+    private static bool BelongsTo(int pid, string pidPath)
+    {
+        try
+        {
+            var environment = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/environ");
+            return environment.Split('\0').Contains($"{OwnerVariable}={pidPath}", StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static ProcStat? Identify(ProcessRecord record) =>
         record.StartTime != 0 && ProcStat.Read(record.Pid) is { } stat && stat.StartTime == record.StartTime && stat.IsAlive
             ? stat

@@ -93,6 +93,49 @@ public sealed class ProcessInstanceRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_AfterAnOrchestratorKilledMidStart_StopsTheInstanceItNeverRecorded()
+    {
+        var port = Loopback.FreePort();
+        var name = "web-blue-s1";
+        await StartAsync(Httpd(name, port));
+        await _runtime.StopAsync(name, TimeSpan.FromSeconds(5));
+        var stoppedRecord = await File.ReadAllTextAsync(_runtime.PidPath(name));
+        var unrecorded = await StartAsync(Httpd(name, port));
+        await LoopbackHttp.GetEventuallyAsync(port);
+
+        // What a kill -9 between the launcher's exec and the pid file's write leaves: the pid file still describes the
+        // stopped instance, and only the launcher's own launch file knows the running one.
+        await File.WriteAllTextAsync(_runtime.PidPath(name), stoppedRecord);
+        await File.WriteAllTextAsync(_runtime.LaunchPath(name), $"{Pid(unrecorded)}\n");
+        var restarted = NewRuntime();
+        var state = await restarted.StartAsync(Httpd(name, port));
+        _started.Add(Pid(state));
+
+        Assert.False(ProcessTable.IsAlive(Pid(unrecorded)));
+        Assert.True((await restarted.InspectAsync(name))!.Running);
+        Assert.Equal([Pid(state)], ProcessTable.WithCommandLine($"-p 127.0.0.1:{port} "));
+        Assert.False(File.Exists(_runtime.LaunchPath(name)));
+    }
+
+    [Fact]
+    public async Task StartAsync_LaunchFileNamesAProcessOfSomebodyElse_LeavesItAlone()
+    {
+        var port = Loopback.FreePort();
+        var name = "web-blue-s1";
+        using var foreign = Process.Start(new ProcessStartInfo(Busybox) { ArgumentList = { "sleep", "30" } })!;
+        _started.Add(foreign.Id);
+        Directory.CreateDirectory(StateDirectory);
+        // A reused pid, or a file written by hand: its environment does not name this instance's pid file.
+        await File.WriteAllTextAsync(_runtime.LaunchPath(name), $"{foreign.Id}\n");
+
+        var state = await StartAsync(Httpd(name, port));
+
+        Assert.True(state.Running);
+        Assert.True(ProcessTable.IsAlive(foreign.Id));
+        Assert.False(File.Exists(_runtime.LaunchPath(name)));
+    }
+
+    [Fact]
     public async Task StopAsync_RunningInstance_ClosesPortAndReportsStoppedWithExitCode()
     {
         var port = Loopback.FreePort();
