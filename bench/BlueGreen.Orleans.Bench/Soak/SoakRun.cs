@@ -12,8 +12,8 @@ namespace BlueGreen.Orleans.Bench.Soak;
 /// One soak run on a <see cref="FaultStage"/>: 3 haproxy, one embedded server, the echo service. Each round picks an
 /// operation (release, rollback, promote) and a fault (none, kill -9 of the server at a random step then a restart, a
 /// reload of a random haproxy, a full restart of edge-2), waits for the deployment to end, and checks the invariants:
-/// the deployment ended with a complete record, every proxy's live worker routes to the service's live colour, a
-/// retired colour is not running, and no client request failed. Load runs through edge-0 and edge-1 (edge-2 is the
+/// the deployment ended with a complete record, every proxy's live worker routes to the service's live colour, the
+/// frontends answer with that colour's live version, a retired colour is not running, and no client request failed. Load runs through edge-0 and edge-1 (edge-2 is the
 /// one restarted: a restart drops that haproxy's own client connections whatever the orchestrator does).
 /// </summary>
 internal sealed class SoakRun(TimeSpan duration, int seed)
@@ -152,6 +152,19 @@ internal sealed class SoakRun(TimeSpan duration, int seed)
             problems.Add($"proxies not all on {live}: {string.Join(", ", routes.Select(r => $"{r.Key}={r.Value}"))}");
         }
 
+        // The live colour's instance answers with the live version: a stale process holding the colour's port (an
+        // instance started and never recorded) would pass the route check and every health check.
+        var liveVersion = info.Versions.GetValueOrDefault(info.LiveColour);
+        foreach (var proxy in stage.Proxies.Take(2))
+        {
+            using var http = new Testing.FrontendClient(proxy.FrontendUrl);
+            var echo = (await http.GetAsync(FaultStage.Host)).Echo;
+            if (echo?.Colour != info.LiveColour.Name() || echo.Version != liveVersion)
+            {
+                problems.Add($"{proxy.Address} answered {echo?.Colour ?? "no echo"} {echo?.Version}, not the live {info.LiveColour.Name()} {liveVersion}");
+            }
+        }
+
         if (done.Retired)
         {
             var name = $"{FaultStage.Service}-{done.RetireColour.Name()}-s1";
@@ -184,7 +197,8 @@ internal sealed class SoakRun(TimeSpan duration, int seed)
             .AppendLine("load that never retries (20 clients + 4 holding each request 1 s, through edge-0 and edge-1), with a random fault")
             .AppendLine("per round: none, kill -9 of the server at a random step (then a restart on the same data), a SIGUSR2 reload of a")
             .AppendLine("random haproxy, or a full restart of edge-2. After every round: the deployment ended with a complete record, every")
-            .AppendLine("proxy's live worker routes to the live colour (within 2 s), a retired colour is stopped, 0 failed requests.")
+            .AppendLine("proxy's live worker routes to the live colour (within 2 s), edge-0 and edge-1 answer with the live colour's")
+            .AppendLine("version, a retired colour is stopped, 0 failed requests.")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {BenchmarkReport.MachineAsync(CancellationToken.None).GetAwaiter().GetResult()}; seed {seed}.")
             .AppendLine()
