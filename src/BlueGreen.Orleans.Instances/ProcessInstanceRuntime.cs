@@ -312,10 +312,6 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     }
 
     /// <summary>
-    /// The process's stat when the recorded pid is still the recorded process and alive; null when it exited or the pid
-    /// now belongs to someone else (same pid, other start time).
-    /// </summary>
-    /// <summary>
     /// An instance whose launcher ran but whose pid file never recorded it (the orchestrator was killed in between):
     /// stopped like a recorded one, if the pid still runs a process of this instance (its environment names this
     /// instance's pid file), so a reused pid is never signalled.
@@ -361,6 +357,10 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         }
     }
 
+    /// <summary>
+    /// The process's stat when the recorded pid is still the recorded process and alive; null when it exited or the pid
+    /// now belongs to someone else (same pid, other start time).
+    /// </summary>
     private static ProcStat? Identify(ProcessRecord record) =>
         record.StartTime != 0 && ProcStat.Read(record.Pid) is { } stat && stat.StartTime == record.StartTime && stat.IsAlive
             ? stat
