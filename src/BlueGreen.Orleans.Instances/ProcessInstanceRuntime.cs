@@ -292,6 +292,14 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             return;
         }
 
+        await TerminateAsync(name, record, stat, timeout, cancellationToken);
+        var exitCode = await RecordExitAsync(name, pidPath, record, cancellationToken);
+        Log.Stopped(_logger, name, record.Pid, exitCode);
+    }
+
+    /// <summary>SIGTERM, up to <paramref name="timeout"/> for it to end, then SIGKILL.</summary>
+    private async Task TerminateAsync(string name, ProcessRecord record, ProcStat stat, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         // Started by this runtime it leads its own process group: signal the group, so helpers it forked stop too.
         var group = stat.ProcessGroup == record.Pid;
         Log.Stopping(_logger, name, record.Pid, group, (long)timeout.TotalMilliseconds);
@@ -306,9 +314,6 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
                     name, $"Process {record.Pid} of instance '{name}' still exists {KillGrace.TotalSeconds:0} s after SIGKILL (uninterruptible I/O?).");
             }
         }
-
-        var exitCode = await RecordExitAsync(name, pidPath, record, cancellationToken);
-        Log.Stopped(_logger, name, record.Pid, exitCode);
     }
 
     /// <summary>
@@ -329,16 +334,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             && ProcStat.Read(pid) is { IsAlive: true } stat && BelongsTo(pid, PidPath(name)))
         {
             Log.StoppingUnrecorded(_logger, name, pid);
-            var orphan = new ProcessRecord(pid, stat.StartTime, File.GetLastWriteTimeUtc(launchPath));
-            Signal(name, pid, stat.ProcessGroup == pid, NativeMethods.SigTerm);
-            if (!await WaitGoneAsync(orphan, group: false, timeout, cancellationToken))
-            {
-                Signal(name, pid, stat.ProcessGroup == pid, NativeMethods.SigKill);
-                if (!await WaitGoneAsync(orphan, group: false, KillGrace, cancellationToken))
-                {
-                    throw new InstanceRuntimeException(name, $"Unrecorded process {pid} of instance '{name}' still exists {KillGrace.TotalSeconds:0} s after SIGKILL.");
-                }
-            }
+            await TerminateAsync(name, new ProcessRecord(pid, stat.StartTime, File.GetLastWriteTimeUtc(launchPath)), stat, timeout, cancellationToken);
         }
 
         File.Delete(launchPath);
