@@ -13,8 +13,9 @@ namespace BlueGreen.Orleans.Bench.Soak;
 /// operation (release, rollback, promote) and a fault (none, kill -9 of the server at a random step then a restart, a
 /// reload of a random haproxy, a full restart of edge-2), waits for the deployment to end, and checks the invariants:
 /// the deployment ended with a complete record, every proxy's live worker routes to the service's live colour, the
-/// frontends answer with that colour's live version, a retired colour is not running, and no client request failed. Load runs through edge-0 and edge-1 (edge-2 is the
-/// one restarted: a restart drops that haproxy's own client connections whatever the orchestrator does).
+/// frontends answer with that colour's live version, a retired colour is not running, and no client request failed.
+/// Load runs through edge-0 and edge-1 (edge-2 is the one restarted: a restart drops that haproxy's own client
+/// connections whatever the orchestrator does).
 /// </summary>
 internal sealed class SoakRun(TimeSpan duration, int seed)
 {

@@ -131,7 +131,7 @@ internal sealed partial class ProxyGrain(
     /// <item>The desired route changes in memory as soon as HAProxy took it, so a monitor tick between the two calls
     /// finds runtime and desired route equal. A reload before the map file is written makes the new worker load the
     /// old file; the next monitor tick compares <c>show map</c> with the desired routes and sets the new route again
-    /// (file first). A reload before the <c>set map</c> is caught in the same round trip by the client's live-worker
+    /// (runtime, then file). A reload before the <c>set map</c> is caught in the same round trip by the client's live-worker
     /// check, which replays it on the new worker.</item>
     /// <item>A silo crash before the route is saved leaves the old desired route persisted, and the deployment record
     /// still at its Switch step (it is persisted after every step): on restart the deployment runs the switch again on
