@@ -14,6 +14,8 @@ namespace BlueGreen.Orleans.Gateway;
 
 public static class GatewayHostingExtensions
 {
+    private static readonly string[] LegacyTokenKeys = ["AdminTokens", "ReadTokens"];
+
     /// <summary>
     /// The gRPC gateway: its own HTTP/2 port for gRPC (cleartext HTTP/2 needs a port of its own: one endpoint for
     /// HTTP/1 and HTTP/2 without TLS fails with HTTP_1_1_REQUIRED), a second HTTP/1 port for the rest, bearer-token
@@ -25,13 +27,24 @@ public static class GatewayHostingExtensions
         var section = builder.Configuration.GetSection(GrpcGatewayOptions.Section);
         var options = new GrpcGatewayOptions();
         section.Bind(options);
-        if (options.Validate() is { Count: > 0 } errors)
+        IReadOnlyList<string> errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
+        }
+
+        // Token files are read here, once: a token that cannot be read stops the start like any other bad setting.
+        var tokens = GatewayTokens.Load(options.Tokens, out var tokenErrors);
+        errors = [.. LegacyTokenSettings(builder.Configuration), .. tokenErrors];
+        if (errors.Count > 0)
         {
             throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
         }
 
         builder.Services.AddOptions<GrpcGatewayOptions>().Bind(section);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton<WatchLimiter>();
         builder.Services.AddSingleton<AuthInterceptor>();
         builder.Services.AddSingleton<ErrorInterceptor>();
         builder.Services.AddGrpc(grpc =>
@@ -59,6 +72,12 @@ public static class GatewayHostingExtensions
         });
         return builder;
     }
+
+    /// <summary>The unnamed token lists this gateway once read: refused, so an old configuration fails loudly.</summary>
+    private static IEnumerable<string> LegacyTokenSettings(ConfigurationManager configuration) =>
+        LegacyTokenKeys
+            .Where(key => configuration.GetSection($"{GrpcGatewayOptions.Section}:{key}").GetChildren().Any())
+            .Select(key => $"Gateway:{key} was replaced by named tokens: Gateway:Tokens:<name>:Role (Admin or Read) with :File or :Value.");
 
     public static IEndpointRouteBuilder MapBlueGreenGateway(this IEndpointRouteBuilder app)
     {

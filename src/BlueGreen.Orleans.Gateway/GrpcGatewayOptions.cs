@@ -1,3 +1,5 @@
+using BlueGreen.Orleans.Gateway.Security;
+
 namespace BlueGreen.Orleans.Gateway;
 
 /// <summary>The <c>Gateway</c> configuration section.</summary>
@@ -13,11 +15,14 @@ public sealed class GrpcGatewayOptions
     /// <summary>Other HTTP (HTTP/1.1): health, later metrics and the dashboard.</summary>
     public int HttpPort { get; set; } = 5081;
 
-    /// <summary>Bearer tokens that may call everything.</summary>
-    public IList<string> AdminTokens { get; } = [];
+    /// <summary>Named bearer tokens (<c>Gateway:Tokens:&lt;name&gt;:Role|File|Value</c>), loaded by <see cref="Security.GatewayTokens"/>.</summary>
+    public IDictionary<string, GatewayTokenOptions> Tokens { get; } = new Dictionary<string, GatewayTokenOptions>(StringComparer.Ordinal);
 
-    /// <summary>Bearer tokens that may only read.</summary>
-    public IList<string> ReadTokens { get; } = [];
+    /// <summary>How many <c>WatchDeployment</c> streams one token may hold open at once.</summary>
+    public int MaxWatchStreamsPerToken { get; set; } = 16;
+
+    /// <summary>How long one <c>WatchDeployment</c> stream may stay open; the client then watches again.</summary>
+    public TimeSpan MaxWatchDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Must be set to false explicitly to serve without tokens (local experiments only).</summary>
     public bool RequireAuthentication { get; set; } = true;
@@ -40,14 +45,14 @@ public sealed class GrpcGatewayOptions
             errors.Add("Gateway:GrpcPort and Gateway:HttpPort must be two different ports between 1 and 65535.");
         }
 
-        if (RequireAuthentication && AdminTokens.Count == 0)
+        if (RequireAuthentication && !Tokens.Values.Any(t => t.Role == TokenRole.Admin))
         {
-            errors.Add("Gateway:AdminTokens needs at least one token (or set Gateway:RequireAuthentication to false).");
+            errors.Add("Gateway:Tokens needs at least one token with Role Admin (or set Gateway:RequireAuthentication to false).");
         }
 
-        if (AdminTokens.Concat(ReadTokens).Any(t => t.Length < 16))
+        if (MaxWatchStreamsPerToken < 1 || MaxWatchDuration < TimeSpan.FromSeconds(1))
         {
-            errors.Add("Gateway tokens must be at least 16 characters long.");
+            errors.Add("Gateway:MaxWatchStreamsPerToken must be at least 1 and Gateway:MaxWatchDuration at least 1 s.");
         }
 
         if (CertificatePath is not null && !File.Exists(CertificatePath))

@@ -45,8 +45,7 @@ public sealed class EchoInstance : IAsyncDisposable
 
             // tests/X/bin/<cfg>/net10.0 → src/BlueGreen.Orleans.EchoServer/bin/<cfg>/net10.0
             var configuration = new DirectoryInfo(here).Parent!.Name;
-            var root = FindRepositoryRoot(here);
-            return Path.Combine(root, "src", "BlueGreen.Orleans.EchoServer", "bin", configuration, "net10.0", "bluegreen-echo.dll");
+            return Path.Combine(Repository.Root, "src", "BlueGreen.Orleans.EchoServer", "bin", configuration, "net10.0", "bluegreen-echo.dll");
         }
     }
 
@@ -137,18 +136,5 @@ public sealed class EchoInstance : IAsyncDisposable
         }
 
         throw new TimeoutException($"echo server on {Address}:{Port} did not answer within 20 s.");
-    }
-
-    private static string FindRepositoryRoot(string from)
-    {
-        for (var dir = new DirectoryInfo(from); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BlueGreen.Orleans.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No BlueGreen.Orleans.sln above {from}.");
     }
 }

@@ -34,6 +34,11 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public const string ReadToken = "read-token-0123456789abcdef";
 
+    /// <summary>The names the server knows the two tokens by: what records and logs show.</summary>
+    public const string AdminTokenName = "ci-admin";
+
+    public const string ReadTokenName = "ci-reader";
+
     /// <summary>The gRPC gateway's port (HTTP/2 cleartext).</summary>
     public int GrpcPort { get; }
 
@@ -75,15 +80,8 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         get
         {
-            var here = new DirectoryInfo(AppContext.BaseDirectory);
-            var configuration = here.Parent!.Name;
-            var root = here;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "BlueGreen.Orleans.sln")))
-            {
-                root = root.Parent;
-            }
-
-            return Path.Combine(root!.FullName, "src", "BlueGreen.Orleans.Server", "bin", configuration, "net10.0", "bluegreen-server.dll");
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            return Path.Combine(Repository.Root, "src", "BlueGreen.Orleans.Server", "bin", configuration, "net10.0", "bluegreen-server.dll");
         }
     }
 
@@ -104,8 +102,10 @@ public sealed class ServerProcess : IAsyncDisposable
                 "--BlueGreen:DeploymentPollInterval", "00:00:00.050",
                 "--Gateway:GrpcPort", GrpcPort.ToString(CultureInfo.InvariantCulture),
                 "--Gateway:HttpPort", HttpPort.ToString(CultureInfo.InvariantCulture),
-                "--Gateway:AdminTokens:0", AdminToken,
-                "--Gateway:ReadTokens:0", ReadToken,
+                "--Gateway:Tokens:" + AdminTokenName + ":Role", "Admin",
+                "--Gateway:Tokens:" + AdminTokenName + ":File", TokenFile(AdminTokenName, AdminToken),
+                "--Gateway:Tokens:" + ReadTokenName + ":Role", "Read",
+                "--Gateway:Tokens:" + ReadTokenName + ":File", TokenFile(ReadTokenName, ReadToken),
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -142,6 +142,20 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         await WaitForPortAsync(HttpPort);
+    }
+
+    /// <summary>Writes a token into a file of the data directory (as an operator would, readable by the owner only).</summary>
+    private string TokenFile(string name, string token)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        var path = Path.Combine(DataDirectory, name + ".token");
+        File.WriteAllText(path, token + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return path;
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no final writes. What was persisted is all there is.</summary>

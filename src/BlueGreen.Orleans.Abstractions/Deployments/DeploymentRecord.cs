@@ -71,6 +71,12 @@ public sealed record DeploymentRecord
     /// </summary>
     [Id(25)] public string? TraceParent { get; init; }
 
+    /// <summary>The token name that started the deployment (<see cref="Auditing.Actor"/>).</summary>
+    [Id(26)] public string? RequestedBy { get; init; }
+
+    /// <summary>The token name that asked to abort it, when somebody did.</summary>
+    [Id(27)] public string? AbortRequestedBy { get; init; }
+
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
     public override string ToString() => $"deployment {Id} ({Kind} of {Service} to {Target.Name()} {Version}, {Step}, {Outcome})";

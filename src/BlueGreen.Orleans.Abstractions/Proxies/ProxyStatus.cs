@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BlueGreen.Orleans.Auditing;
 
 namespace BlueGreen.Orleans.Proxies;
 
@@ -24,4 +25,7 @@ public sealed record ProxyStatus
 
     /// <summary>How many times the desired routes were re-applied after a restart, reload or drift.</summary>
     [Id(8)] public int Reconciliations { get; init; }
+
+    /// <summary>Who registered the proxy, and when.</summary>
+    [Id(9)] public Change? Registered { get; init; }
 }

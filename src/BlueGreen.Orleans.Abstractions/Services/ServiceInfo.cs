@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Deployments;
 
 namespace BlueGreen.Orleans.Services;
@@ -23,4 +24,7 @@ public sealed record ServiceInfo
     [Id(5)] public DeploymentRecord? ActiveDeployment { get; init; }
 
     [Id(6)] public DeploymentRecord? LastDeployment { get; init; }
+
+    /// <summary>Who applied the spec last, and when.</summary>
+    [Id(7)] public Change? Applied { get; init; }
 }

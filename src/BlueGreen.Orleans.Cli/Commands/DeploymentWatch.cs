@@ -17,12 +17,11 @@ internal static class DeploymentWatch
     public static async Task<int> FollowAsync(CliContext context, string service, long id, CancellationToken cancellationToken)
     {
         var request = new V1.GetDeploymentRequest { Service = service, Id = id };
-        using var call = context.Deployments.WatchDeployment(request, new CallOptions(context.Headers, cancellationToken: cancellationToken));
         var events = new List<V1.DeploymentEvent>();
         V1.Deployment? last = null;
         if (context.Output == OutputFormat.Json)
         {
-            await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+            await foreach (var update in UpdatesAsync(context, request, cancellationToken))
             {
                 events.AddRange(update.Events);
                 last = update.Deployment;
@@ -31,7 +30,7 @@ internal static class DeploymentWatch
         else if (!context.Console.Profile.Capabilities.Interactive)
         {
             // Logs and pipes: one line per event instead of redrawing a live view.
-            await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+            await foreach (var update in UpdatesAsync(context, request, cancellationToken))
             {
                 foreach (var e in update.Events)
                 {
@@ -52,7 +51,7 @@ internal static class DeploymentWatch
         {
             await context.Console.Live(new Markup($"deployment {id}: waiting for the first update…")).StartAsync(async live =>
             {
-                await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+                await foreach (var update in UpdatesAsync(context, request, cancellationToken))
                 {
                     events.AddRange(update.Events);
                     last = update.Deployment;
@@ -75,5 +74,47 @@ internal static class DeploymentWatch
             V1.DeploymentOutcome.RolledBack => ExitCodes.RolledBack,
             _ => ExitCodes.Failed,
         };
+    }
+
+    /// <summary>
+    /// The stream's updates, watching again when the server ends a stream at its lifetime (Gateway:MaxWatchDuration,
+    /// DEADLINE_EXCEEDED): each new stream starts from the first event, so events already passed on are skipped.
+    /// </summary>
+    private static async IAsyncEnumerable<V1.DeploymentUpdate> UpdatesAsync(CliContext context, V1.GetDeploymentRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = 0;
+        while (true)
+        {
+            using var call = context.Deployments.WatchDeployment(request, new CallOptions(context.Headers, cancellationToken: cancellationToken));
+            var stream = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!await stream.MoveNextAsync())
+                        {
+                            yield break;
+                        }
+                    }
+                    catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && !cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    var update = stream.Current.Clone();
+                    var fresh = update.Events.Where(e => e.Sequence > seen).ToList();
+                    update.Events.Clear();
+                    update.Events.AddRange(fresh);
+                    seen = fresh.Count > 0 ? fresh[^1].Sequence : seen;
+                    yield return update;
+                }
+            }
+            finally
+            {
+                await stream.DisposeAsync();
+            }
+        }
     }
 }

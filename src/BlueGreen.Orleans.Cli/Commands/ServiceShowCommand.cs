@@ -1,6 +1,5 @@
 using System.CommandLine;
 using BlueGreen.Orleans.Cli.Output;
-using Spectre.Console;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
 namespace BlueGreen.Orleans.Cli.Commands;
@@ -14,8 +13,7 @@ internal static class ServiceShowCommand
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
             var service = await context.Services.GetServiceAsync(new V1.GetServiceRequest { Name = Names.CheckService(parse.GetValue(name)!) }, context.Call(cancellationToken));
-            var history = new[] { service.ActiveDeployment, service.LastDeployment }.Where(d => d is not null);
-            Render.Write(context, service, () => new Rows(Render.Services([service]), Render.History(history!)));
+            Render.Write(context, service, () => Render.Service(service));
             return ExitCodes.Ok;
         });
     }

@@ -51,8 +51,12 @@ internal static class Render
             }
         }
 
-        return new Rows(Proxies([p]), table);
+        return new Rows(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table);
     }
+
+    /// <summary>One service with who applied it and its active and last deployments.</summary>
+    public static IRenderable Service(V1.Service s) =>
+        new Rows(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
 
     public static IRenderable Services(IEnumerable<V1.Service> services)
     {
@@ -73,7 +77,7 @@ internal static class Render
 
     public static IRenderable History(IEnumerable<V1.Deployment> deployments)
     {
-        var table = new Table().AddColumns("id", "kind", "version", "from → to", "outcome", "started", "took", "switch skew", "error");
+        var table = new Table().AddColumns("id", "kind", "version", "from → to", "outcome", "by", "started", "took", "switch skew", "error");
         foreach (var d in deployments)
         {
             table.AddRow(
@@ -82,6 +86,7 @@ internal static class Render
                 Markup.Escape(d.Version),
                 $"{Colour(d.From)} → {Colour(d.Target)}",
                 Outcome(d.Outcome),
+                Markup.Escape(By(d)),
                 d.CreatedAt.ToDateTimeOffset().ToString("MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                 d.FinishedAt is null ? "-" : Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset()),
                 d.SwitchSkew is null ? "-" : Milliseconds(d.SwitchSkew.ToTimeSpan()),
@@ -119,6 +124,13 @@ internal static class Render
         (d.FinishedAt is null ? string.Empty : $" in {Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset())}") +
         (d.SwitchSkew is null ? string.Empty : $", fleet switch {Milliseconds(d.SwitchDuration?.ToTimeSpan() ?? TimeSpan.Zero)} (skew {Milliseconds(d.SwitchSkew.ToTimeSpan())})") +
         (d.Error.Length == 0 ? string.Empty : $" — {Markup.Escape(d.Error)}");
+
+    /// <summary>Who started a deployment, and who asked to abort it.</summary>
+    private static string By(V1.Deployment d) =>
+        (d.RequestedBy.Length == 0 ? "-" : d.RequestedBy) + (d.AbortRequestedBy.Length == 0 ? string.Empty : $" (abort: {d.AbortRequestedBy})");
+
+    private static Markup Changed(string what, string by, Google.Protobuf.WellKnownTypes.Timestamp? at) => new(
+        by.Length == 0 ? string.Empty : $"[grey]{what} by[/] {Markup.Escape(by)}{(at is null ? string.Empty : $" [grey]at[/] {at.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC")}\n");
 
     private static string Status(string status) => status == "UP" ? "[green]UP[/]" : $"[yellow]{Markup.Escape(status)}[/]";
 

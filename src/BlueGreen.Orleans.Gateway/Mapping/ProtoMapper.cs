@@ -26,6 +26,8 @@ internal static class ProtoMapper
             LastSeen = status.LastSeenAt is { } seen ? Timestamp.FromDateTimeOffset(seen) : null,
             LastError = status.LastError ?? string.Empty,
             Reconciliations = status.Reconciliations,
+            RegisteredBy = status.Registered?.By ?? string.Empty,
+            RegisteredAt = status.Registered is { } registered ? Timestamp.FromDateTimeOffset(registered.At) : null,
         };
         proxy.Labels.Add(status.Registration?.Labels ?? ImmutableDictionary<string, string>.Empty);
         proxy.Routes.Add(status.Routes);
@@ -133,6 +135,8 @@ internal static class ProtoMapper
             LiveColour = ToProto(info.LiveColour),
             ActiveDeployment = info.ActiveDeployment is { } active ? ToProto(active) : null,
             LastDeployment = info.LastDeployment is { } last ? ToProto(last) : null,
+            AppliedBy = info.Applied?.By ?? string.Empty,
+            AppliedAt = info.Applied is { } applied ? Timestamp.FromDateTimeOffset(applied.At) : null,
         };
         pb.Versions.Add(info.Versions.ToDictionary(v => v.Key.Name(), v => v.Value));
         pb.Running.AddRange(info.Running.Select(ToProto));
@@ -176,6 +180,8 @@ internal static class ProtoMapper
             SwitchSkew = d.SwitchSkew is { } skew ? Duration.FromTimeSpan(skew) : null,
             SwitchDuration = d.SwitchDuration is { } took ? Duration.FromTimeSpan(took) : null,
             AbortRequested = d.AbortRequested,
+            RequestedBy = d.RequestedBy ?? string.Empty,
+            AbortRequestedBy = d.AbortRequestedBy ?? string.Empty,
         };
         pb.Proxies.AddRange(d.Proxies.Select(p => new V1.ProxyProgress
         {

@@ -1,88 +1,94 @@
-using System.Security.Cryptography;
-using System.Text;
+using BlueGreen.Orleans.Auditing;
+using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BlueGreen.Orleans.Gateway.Security;
 
 /// <summary>
-/// Bearer tokens: read tokens may call reads, admin tokens everything. Missing or unknown → UNAUTHENTICATED; a read
-/// token on a mutating call → PERMISSION_DENIED. Health and reflection stay open. Tokens are compared in constant
-/// time and never logged.
+/// Admits every gRPC call, of every kind (unary, server-, client- and duplex streaming), from the method its endpoint is
+/// bound to (<see cref="GrpcMethodMetadata"/>) and <see cref="AccessPolicy"/>: default deny, a method in no list is
+/// refused. Missing or unknown token → UNAUTHENTICATED; a read token on an admin method → PERMISSION_DENIED. An
+/// admitted caller is attached to the call (<see cref="Caller.Of"/>) and its token's name travels with every grain call
+/// the handler makes (<see cref="Actor"/>), so records say who did what. Tokens are never logged.
 /// </summary>
-internal sealed class AuthInterceptor(IOptions<GrpcGatewayOptions> options) : Interceptor
+internal sealed partial class AuthInterceptor(GatewayTokens tokens, IOptions<GrpcGatewayOptions> options, ILogger<AuthInterceptor> logger) : Interceptor
 {
-    private const string Package = "/bluegreen.v1.";
-
-    private static readonly HashSet<string> Mutating = new(StringComparer.Ordinal)
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        "/bluegreen.v1.Proxies/RegisterProxy",
-        "/bluegreen.v1.Proxies/RemoveProxy",
-        "/bluegreen.v1.Services/ApplyService",
-        "/bluegreen.v1.Services/DeleteService",
-        "/bluegreen.v1.Deployments/Release",
-        "/bluegreen.v1.Deployments/Promote",
-        "/bluegreen.v1.Deployments/Rollback",
-        "/bluegreen.v1.Deployments/Abort",
-    };
-
-    public static bool IsMutating(string method) => Mutating.Contains(method);
-
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(request, context);
+        Admit(context);
+        return await continuation(request, context);
     }
 
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Authorize(context);
-        return continuation(request, responseStream, context);
+        Admit(context);
+        return await continuation(requestStream, context);
     }
 
-    private void Authorize(ServerCallContext context)
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var settings = options.Value;
-        if (!settings.RequireAuthentication || !context.Method.StartsWith(Package, StringComparison.Ordinal))
-        {
-            return;
-        }
+        Admit(context);
+        await continuation(request, responseStream, context);
+    }
 
-        var header = context.RequestHeaders.GetValue("authorization");
-        const string bearer = "Bearer ";
-        if (header is null || !header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "A bearer token is required (authorization: Bearer <token>)."));
-        }
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Admit(context);
+        await continuation(requestStream, responseStream, context);
+    }
 
-        var token = header[bearer.Length..].Trim();
-        if (Matches(token, settings.AdminTokens))
+    // The handlers above are async so that the actor set here stays with this call's flow and never leaks into the
+    // caller's execution context.
+    private void Admit(ServerCallContext context)
+    {
+        var method = BoundMethod(context);
+        switch (method is null ? null : AccessPolicy.Of(method))
         {
-            return;
-        }
+            case null:
+                Log.Unlisted(logger, method ?? "(no gRPC method)");
+                throw new RpcException(new Status(StatusCode.PermissionDenied, "This method is not open to any token."));
+            case MethodAccess.Public:
+                return;
+            case var access:
+                var caller = Authenticate(context, method!);
+                if (access == MethodAccess.Admin && caller.Role != TokenRole.Admin)
+                {
+                    Log.Forbidden(logger, caller.Name, method!);
+                    throw new RpcException(new Status(StatusCode.PermissionDenied, $"{method} needs an admin token; token '{caller.Name}' may only read."));
+                }
 
-        if (!Matches(token, settings.ReadTokens))
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "The bearer token is not valid."));
-        }
+                if (access == MethodAccess.Admin)
+                {
+                    Log.AdminCall(logger, caller.Name, method!);
+                }
 
-        if (IsMutating(context.Method))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} needs an admin token; this token may only read."));
+                caller.AttachTo(context);
+                Actor.Set(caller.Name);
+                return;
         }
     }
 
-    private static bool Matches(string token, IEnumerable<string> allowed)
+    private Caller Authenticate(ServerCallContext context, string method)
     {
-        var presented = Encoding.UTF8.GetBytes(token);
-        var match = false;
-        foreach (var candidate in allowed)
+        if (!options.Value.RequireAuthentication)
         {
-            // No early exit: the time taken does not tell which token, or how much of one, matched.
-            match |= CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(candidate));
+            return Caller.Anonymous;
         }
 
-        return match;
+        if (tokens.Authenticate(context.RequestHeaders.GetValue("authorization")) is { } caller)
+        {
+            return caller;
+        }
+
+        Log.Unauthenticated(logger, method, context.Peer);
+        throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid bearer token is required (authorization: Bearer <token>)."));
     }
+
+    /// <summary>The full name of the method the routed endpoint is bound to; null when there is none.</summary>
+    private static string? BoundMethod(ServerCallContext context) =>
+        context.GetHttpContext().GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName;
 }

@@ -1,12 +1,14 @@
 using BlueGreen.Orleans.Gateway.Mapping;
+using BlueGreen.Orleans.Gateway.Security;
 using BlueGreen.Orleans.Gateway.Validation;
 using BlueGreen.Orleans.Services;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
 namespace BlueGreen.Orleans.Gateway.Services;
 
-internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider time) : V1.Deployments.DeploymentsBase
+internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider time, WatchLimiter watches, IOptions<GrpcGatewayOptions> options) : V1.Deployments.DeploymentsBase
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(100);
 
@@ -48,26 +50,41 @@ internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider ti
         return response;
     }
 
-    /// <summary>Streams every event of the deployment from its first one, then ends when the deployment ends.</summary>
+    /// <summary>
+    /// Streams every event of the deployment from its first one, then ends when the deployment ends. Bounded: a token
+    /// holds at most Gateway:MaxWatchStreamsPerToken streams, each for at most Gateway:MaxWatchDuration (then
+    /// DEADLINE_EXCEEDED, and the client watches again).
+    /// </summary>
     public override async Task WatchDeployment(V1.GetDeploymentRequest request, IServerStreamWriter<V1.DeploymentUpdate> responseStream, ServerCallContext context)
     {
         var service = Fields.Service(request.Service);
         var id = Fields.Id(request.Id);
         var grain = Grain(service);
+        using var lease = watches.Enter(Caller.Of(context));
+        var lifetime = options.Value.MaxWatchDuration;
+        using var expiry = new CancellationTokenSource(lifetime, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, expiry.Token);
         var sent = 0;
-        while (!context.CancellationToken.IsCancellationRequested)
+        try
         {
-            var record = await grain.GetDeploymentAsync(id) ?? throw NotFound(service, id);
-            var update = new V1.DeploymentUpdate { Deployment = ProtoMapper.ToProto(record, withEvents: false) };
-            update.Events.AddRange(record.Events.Where(e => e.Sequence > sent).Select(ProtoMapper.ToProto));
-            await responseStream.WriteAsync(update, context.CancellationToken);
-            sent = record.Events.Count == 0 ? sent : record.Events[^1].Sequence;
-            if (record.IsFinished)
+            while (!context.CancellationToken.IsCancellationRequested)
             {
-                return;
-            }
+                var record = await grain.GetDeploymentAsync(id) ?? throw NotFound(service, id);
+                var update = new V1.DeploymentUpdate { Deployment = ProtoMapper.ToProto(record, withEvents: false) };
+                update.Events.AddRange(record.Events.Where(e => e.Sequence > sent).Select(ProtoMapper.ToProto));
+                await responseStream.WriteAsync(update, stop.Token);
+                sent = record.Events.Count == 0 ? sent : record.Events[^1].Sequence;
+                if (record.IsFinished)
+                {
+                    return;
+                }
 
-            await Task.Delay(WatchInterval, time, context.CancellationToken);
+                await Task.Delay(WatchInterval, time, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"a watch stream lasts at most {lifetime} (Gateway:MaxWatchDuration); watch again to go on."));
         }
     }
 

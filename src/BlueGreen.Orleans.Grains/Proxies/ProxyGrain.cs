@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Grains.Telemetry;
 using BlueGreen.Orleans.HaProxy.Maps;
@@ -71,7 +72,7 @@ internal sealed partial class ProxyGrain(
             throw new BlueGreenException(ErrorCode.AlreadyExists, $"proxy '{Id}' is already registered at {existing.RuntimeApi}; remove it first.");
         }
 
-        state.State = state.State with { Registration = registration };
+        state.State = state.State with { Registration = registration, Registered = Actor.Stamp(time) };
         await state.WriteStateAsync();
         Connect(registration);
         await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -117,6 +118,7 @@ internal sealed partial class ProxyGrain(
         LastSeenAt = _lastSeenAt,
         LastError = _lastError,
         Reconciliations = _reconciliations,
+        Registered = state.State.Registered,
     });
 
     /// <summary>

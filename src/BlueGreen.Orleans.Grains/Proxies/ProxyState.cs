@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Proxies;
 
 namespace BlueGreen.Orleans.Grains.Proxies;
@@ -10,4 +11,7 @@ public sealed record ProxyState
     [Id(0)] public ProxyRegistration? Registration { get; init; }
 
     [Id(1)] public ImmutableDictionary<string, string> Routes { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Who registered the proxy, and when.</summary>
+    [Id(2)] public Change? Registered { get; init; }
 }

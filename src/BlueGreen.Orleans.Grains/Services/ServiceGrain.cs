@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
@@ -73,7 +74,7 @@ internal sealed partial class ServiceGrain(
         }
 
         var previous = state.State.Spec;
-        state.State = state.State with { Spec = spec };
+        state.State = state.State with { Spec = spec, Applied = Actor.Stamp(time) };
         if (previous is null && spec.LiveVersion is { } adopted)
         {
             // Adopt what already runs: blue is live with that version.
@@ -162,7 +163,7 @@ internal sealed partial class ServiceGrain(
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' has no deployment in progress.");
         }
 
-        var aborted = active with { AbortRequested = true };
+        var aborted = active with { AbortRequested = true, AbortRequestedBy = active.AbortRequestedBy ?? Actor.Current };
         state.State = state.State with { Active = aborted };
         await state.WriteStateAsync();
         EnsureLoop();
@@ -195,7 +196,7 @@ internal sealed partial class ServiceGrain(
         var resolved = Resolve(spec, overrides);
         var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
-        record = record with { TraceParent = _trace.Start(record) };
+        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -262,9 +263,9 @@ internal sealed partial class ServiceGrain(
             }
 
             // Abort may have been requested while the step awaited I/O.
-            if (state.State.Active?.AbortRequested == true && !next.AbortRequested)
+            if (state.State.Active is { AbortRequested: true } asked && !next.AbortRequested)
             {
-                next = next with { AbortRequested = true };
+                next = next with { AbortRequested = true, AbortRequestedBy = asked.AbortRequestedBy };
             }
 
             if (next.IsFinished)
@@ -408,6 +409,7 @@ internal sealed partial class ServiceGrain(
         WarmUntil = state.State.WarmUntil,
         ActiveDeployment = state.State.Active,
         LastDeployment = state.State.History.FirstOrDefault(),
+        Applied = state.State.Applied,
     };
 
     private void RequireSpec()

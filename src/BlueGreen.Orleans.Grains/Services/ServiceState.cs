@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Services;
 
@@ -24,4 +25,7 @@ public sealed record ServiceState
     [Id(6)] public ImmutableList<DeploymentRecord> History { get; init; } = [];
 
     [Id(7)] public long NextId { get; init; } = 1;
+
+    /// <summary>Who applied the spec last, and when.</summary>
+    [Id(8)] public Change? Applied { get; init; }
 }

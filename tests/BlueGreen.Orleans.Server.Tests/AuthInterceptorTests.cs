@@ -1,0 +1,203 @@
+using BlueGreen.Orleans.Gateway;
+using BlueGreen.Orleans.Gateway.Security;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Server.Tests;
+
+/// <summary>
+/// The auth interceptor on every kind of handler, with the endpoint's method metadata as the only input that decides:
+/// the request path (<see cref="ServerCallContext.Method"/>) says something else on purpose and must not matter.
+/// </summary>
+public sealed class AuthInterceptorTests
+{
+    private const string AdminToken = "admin-token-for-unit-tests-0001";
+    private const string ReadToken = "read-token-for-unit-tests-00001";
+
+    private static readonly Marshaller<Empty> Marshaller = Marshallers.Create(m => m.ToByteArray(), Empty.Parser.ParseFrom);
+
+    public static TheoryData<MethodType> Kinds => [MethodType.Unary, MethodType.ClientStreaming, MethodType.ServerStreaming, MethodType.DuplexStreaming];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Handler_AdminMethodBoundWhilePathLooksPublic_DecidedByBoundMethod(MethodType kind)
+    {
+        var bound = Method(kind, "bluegreen.v1.Services", "ApplyService");
+
+        var none = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, bound, token: null, path: "/grpc.health.v1.Health/Check"));
+        var read = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, bound, ReadToken, path: "/grpc.health.v1.Health/Check"));
+        var admin = await InvokeAsync(kind, bound, AdminToken, path: "/anything");
+
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, read.StatusCode);
+        Assert.Equal(new Caller("unit-admin", TokenRole.Admin), admin);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Handler_MethodInNoList_RefusedEvenToAdmin(MethodType kind)
+    {
+        var unlisted = Method(kind, "bluegreen.v1.Agents", "Connect");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, unlisted, AdminToken, path: "/bluegreen.v1.Deployments/ListDeployments"));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Handler_NoEndpointMetadata_Refused(MethodType kind)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, bound: null, AdminToken, path: "/bluegreen.v1.Services/ListServices"));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Handler_PublicMethod_NoTokenServedWithoutCaller()
+    {
+        var health = Method(MethodType.Unary, "grpc.health.v1.Health", "Check");
+
+        var caller = await InvokeAsync(MethodType.Unary, health, token: null, path: "/grpc.health.v1.Health/Check");
+
+        Assert.Null(caller);
+    }
+
+    [Fact]
+    public void AccessPolicy_EveryRpcOfTheProto_ListedAndNothingElseOfOurs()
+    {
+        var rpcs = new[] { V1.Proxies.Descriptor, V1.Services.Descriptor, V1.Deployments.Descriptor }
+            .SelectMany(s => s.Methods.Select(m => $"/{s.FullName}/{m.Name}"))
+            .ToHashSet(StringComparer.Ordinal);
+        var listed = AccessPolicy.All.Keys.Where(k => k.StartsWith("/bluegreen.", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(rpcs.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        Assert.All(AccessPolicy.All.Where(a => a.Value == MethodAccess.Public), a => Assert.StartsWith("/grpc.", a.Key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Tokens_ConfigProblems_AllListedWithoutTheirValues()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, AdminToken + "\n");
+        try
+        {
+            var tokens = GatewayTokens.Load(
+                new Dictionary<string, GatewayTokenOptions>
+                {
+                    ["from-file"] = new() { Role = TokenRole.Admin, File = file },
+                    ["twin"] = new() { Role = TokenRole.Read, Value = AdminToken },
+                    ["short"] = new() { Role = TokenRole.Read, Value = "short-secret" },
+                    ["bad name!"] = new() { Role = TokenRole.Read, Value = ReadToken },
+                    ["both"] = new() { Role = TokenRole.Read, Value = ReadToken, File = file },
+                    ["missing"] = new() { Role = TokenRole.Read, File = "/nonexistent/token" },
+                },
+                out var errors);
+
+            Assert.Equal(5, errors.Count);
+            Assert.Contains(errors, e => e.Contains("from-file and twin hold the same token", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.Contains("Gateway:Tokens:short", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.Contains("Gateway:Tokens:bad name!", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.Contains("Gateway:Tokens:both", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.Contains("Gateway:Tokens:missing:File", StringComparison.Ordinal));
+            Assert.DoesNotContain(errors, e => e.Contains(AdminToken, StringComparison.Ordinal) || e.Contains("short-secret", StringComparison.Ordinal));
+            Assert.NotNull(tokens.Authenticate("bearer " + AdminToken));
+            Assert.Null(tokens.Authenticate("Bearer " + AdminToken[..^1]));
+            Assert.Null(tokens.Authenticate(AdminToken));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static Method<Empty, Empty> Method(MethodType kind, string service, string name) => new(kind, service, name, Marshaller, Marshaller);
+
+    /// <summary>Runs the interceptor's handler of that kind around a continuation that reports the caller it was given.</summary>
+    private static async Task<Caller?> InvokeAsync(MethodType kind, Method<Empty, Empty>? bound, string? token, string path)
+    {
+        var tokens = GatewayTokens.Load(
+            new Dictionary<string, GatewayTokenOptions>
+            {
+                ["unit-admin"] = new() { Role = TokenRole.Admin, Value = AdminToken },
+                ["unit-reader"] = new() { Role = TokenRole.Read, Value = ReadToken },
+            },
+            out var errors);
+        Assert.Empty(errors);
+        var interceptor = new AuthInterceptor(tokens, Options.Create(new GrpcGatewayOptions()), NullLogger<AuthInterceptor>.Instance);
+        var context = new FakeCallContext(path, token, bound);
+        Caller? Seen(ServerCallContext c) => c.UserState.ContainsKey("bluegreen.caller") ? Caller.Of(c) : null;
+        Caller? seen = null;
+        switch (kind)
+        {
+            case MethodType.Unary:
+                await interceptor.UnaryServerHandler(new Empty(), context, (_, c) => { seen = Seen(c); return Task.FromResult(new Empty()); });
+                break;
+            case MethodType.ClientStreaming:
+                await interceptor.ClientStreamingServerHandler<Empty, Empty>(null!, context, (_, c) => { seen = Seen(c); return Task.FromResult(new Empty()); });
+                break;
+            case MethodType.ServerStreaming:
+                await interceptor.ServerStreamingServerHandler<Empty, Empty>(new Empty(), null!, context, (_, _, c) => { seen = Seen(c); return Task.CompletedTask; });
+                break;
+            default:
+                await interceptor.DuplexStreamingServerHandler<Empty, Empty>(null!, null!, context, (_, _, c) => { seen = Seen(c); return Task.CompletedTask; });
+                break;
+        }
+
+        return seen;
+    }
+
+    /// <summary>A call context whose HttpContext carries the routed endpoint, as Grpc.AspNetCore's does.</summary>
+    private sealed class FakeCallContext : ServerCallContext
+    {
+        private readonly string _path;
+        private readonly Metadata _headers = [];
+
+        public FakeCallContext(string path, string? token, IMethod? bound)
+        {
+            _path = path;
+            if (token is not null)
+            {
+                _headers.Add("authorization", "Bearer " + token);
+            }
+
+            var http = new DefaultHttpContext();
+            if (bound is not null)
+            {
+                http.SetEndpoint(new Endpoint(_ => Task.CompletedTask, new EndpointMetadataCollection(new GrpcMethodMetadata(typeof(object), bound)), bound.FullName));
+            }
+
+            UserState["__HttpContext"] = http;
+        }
+
+        protected override string MethodCore => _path;
+
+        protected override string HostCore => "127.0.0.1";
+
+        protected override string PeerCore => "ipv4:127.0.0.1:1";
+
+        protected override DateTime DeadlineCore => DateTime.MaxValue;
+
+        protected override Metadata RequestHeadersCore => _headers;
+
+        protected override CancellationToken CancellationTokenCore => CancellationToken.None;
+
+        protected override Metadata ResponseTrailersCore { get; } = [];
+
+        protected override Status StatusCore { get; set; }
+
+        protected override WriteOptions? WriteOptionsCore { get; set; }
+
+        protected override AuthContext AuthContextCore => new(null, []);
+
+        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
+
+        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
+    }
+}
