@@ -1,7 +1,19 @@
 using BlueGreen.Orleans.Server;
 
 var builder = WebApplication.CreateBuilder(args);
-var options = builder.AddBlueGreenServer();
+ServerOptions options;
+try
+{
+    options = builder.AddBlueGreenServer();
+}
+catch (InvalidOperationException e)
+{
+    // Invalid settings, unreadable token files, a data directory in use: a sentence, not a stack trace.
+    await Console.Error.WriteLineAsync("bluegreen-server: " + e.Message);
+    return 2;
+}
+
 var app = builder.Build();
 app.MapBlueGreenServer(options);
 await app.RunAsync();
+return 0;

@@ -24,6 +24,8 @@ public static class ServerHostingExtensions
         }
         else
         {
+            // Before anything else touches the data directory: one writer per database and per pid-file folder.
+            builder.Services.AddSingleton(DataDirectoryLock.Acquire(options.DataDirectory));
             builder.UseOrleans(silo => ConfigureSilo(silo, options));
         }
 

@@ -14,6 +14,25 @@ public sealed class ServerTests
     private const string Host = "web.local";
 
     [Fact]
+    public async Task Embedded_SecondServerOnTheSameDataDirectory_RefusedNamingTheHolder()
+    {
+        using var folder = new TempFolder("server-lock");
+        var data = folder.File("data");
+        await using var first = new ServerProcess(data);
+        await using var second = new ServerProcess(data);
+        await first.StartAsync();
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(second.StartAsync);
+        var proxies = await first.Client.GetGrain<Catalog.ICatalogGrain>(0).ListProxiesAsync();
+
+        Assert.Contains($"in use by another bluegreen-server (pid {first.Pid})", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("exited with 2", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Message, StringComparison.Ordinal);
+        Assert.NotNull(first.Pid);
+        Assert.Empty(proxies);
+    }
+
+    [Fact]
     public async Task Embedded_KilledDuringDrain_RestartedDeploymentCompletesOnEveryProxy()
     {
         using var folder = new TempFolder("server");
