@@ -16,6 +16,13 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("Remove")]
     Task RemoveAsync();
 
+    /// <summary>
+    /// What this HAProxy lacks to serve a service (its map loaded; each backend with the servers named), read live;
+    /// empty when nothing is missing. An unreachable proxy yields one problem saying so.
+    /// </summary>
+    [Alias("CheckService")]
+    Task<ImmutableList<string>> CheckServiceAsync(ImmutableDictionary<string, ImmutableList<string>> backends);
+
     [Alias("GetStatus")]
     Task<ProxyStatus> GetStatusAsync();
 

@@ -73,6 +73,7 @@ internal sealed partial class ServiceGrain(
             throw new BlueGreenException(ErrorCode.InvalidArgument, $"proxies: not registered: {string.Join(", ", unknown)}.");
         }
 
+        await RefuseUnservableAsync(spec);
         var previous = state.State.Spec;
         state.State = state.State with { Spec = spec, Applied = Actor.Stamp(time) };
         if (previous is null && spec.LiveVersion is { } adopted)
@@ -411,6 +412,22 @@ internal sealed partial class ServiceGrain(
         LastDeployment = state.State.History.FirstOrDefault(),
         Applied = state.State.Applied,
     };
+
+    /// <summary>
+    /// Refuses, before anything is saved, a spec some proxy cannot serve: its map not loaded, a backend or a server of the
+    /// spec missing from its configuration, or the proxy unreachable. The message names each proxy and what it lacks.
+    /// </summary>
+    private async Task RefuseUnservableAsync(ServiceSpec spec)
+    {
+        var backends = new[] { Colour.Blue, Colour.Green }.ToImmutableDictionary(
+            c => c.Backend(spec.Name),
+            c => (c == Colour.Blue ? spec.Blue : spec.Green).Instances.Select(i => i.Server).ToImmutableList());
+        var checks = await Task.WhenAll(spec.Proxies.Select(async p => (Proxy: p, Problems: await GrainFactory.GetGrain<IProxyGrain>(p).CheckServiceAsync(backends))));
+        if (checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}").ToList() is { Count: > 0 } problems)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' cannot be served as specified, nothing was saved. {string.Join(". ", problems)}.");
+        }
+    }
 
     private void RequireSpec()
     {

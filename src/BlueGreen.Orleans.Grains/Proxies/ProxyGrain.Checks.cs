@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+/// <summary>
+/// What registration and a spec's apply ask of the real HAProxy before anything is saved: that the map is loaded, and
+/// that both backends of a service exist with the servers the spec names. A refusal names what is missing.
+/// </summary>
+internal sealed partial class ProxyGrain
+{
+    public async Task<ImmutableList<string>> CheckServiceAsync(ImmutableDictionary<string, ImmutableList<string>> backends)
+    {
+        var registration = state.State.Registration ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
+        var client = Client();
+        try
+        {
+            var problems = ImmutableList.CreateBuilder<string>();
+            if (MissingMap(registration.MapFile, await client.ShowMapsAsync()) is { } missing)
+            {
+                problems.Add(missing);
+            }
+
+            foreach (var (backend, servers) in backends.OrderBy(b => b.Key, StringComparer.Ordinal))
+            {
+                IReadOnlyList<ServerState> actual;
+                try
+                {
+                    actual = await client.ShowServersStateAsync(backend);
+                }
+                catch (HaProxyUnknownBackendException)
+                {
+                    problems.Add($"backend {backend} is not in its configuration");
+                    continue;
+                }
+
+                var present = actual.Select(s => s.Server).ToHashSet(StringComparer.Ordinal);
+                if (servers.Where(s => !present.Contains(s)).ToList() is { Count: > 0 } lacking)
+                {
+                    problems.Add($"backend {backend} has no server {string.Join(", ", lacking)} (it has: {(present.Count == 0 ? "none" : string.Join(", ", present.Order(StringComparer.Ordinal)))})");
+                }
+            }
+
+            Seen(client.LastInfo);
+            return problems.ToImmutable();
+        }
+        catch (InvalidRuntimeArgumentException e)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            Unreachable(e);
+            return [$"unreachable ({e.Message})"];
+        }
+    }
+
+    /// <summary>Registration is refused unless the HAProxy behind it answers and has loaded the map file named.</summary>
+    private async Task CheckRegistrationAsync(ProxyRegistration registration)
+    {
+        var monitor = options.Value;
+        await using var client = new HaProxyRuntimeClient(
+            RuntimeEndpoint.Parse(registration.RuntimeApi),
+            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout });
+        IReadOnlyList<MapDescriptor> maps;
+        try
+        {
+            maps = await client.ShowMapsAsync();
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"runtime_api: could not reach {registration.RuntimeApi} to check its maps ({e.Message}); nothing was registered.");
+        }
+
+        if (MissingMap(registration.MapFile, maps) is { } missing)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, $"map_file: {missing}; nothing was registered.");
+        }
+    }
+
+    private static string? MissingMap(string mapFile, IReadOnlyList<MapDescriptor> maps) =>
+        maps.Any(m => m.File == mapFile)
+            ? null
+            : $"HAProxy has not loaded the map {mapFile} (its maps: {(maps.Count == 0 ? "none" : string.Join(", ", maps.Select(m => m.File)))}); map_file is the path its config names in map(...)";
+}

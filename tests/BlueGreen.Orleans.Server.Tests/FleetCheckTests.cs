@@ -1,0 +1,76 @@
+using System.Globalization;
+using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Testing;
+using Grpc.Core;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Server.Tests;
+
+/// <summary>
+/// Registration and apply check the real HAProxy before anything is saved, through the real CLI: a map HAProxy never
+/// loaded, a server or backend its config lacks. Each refusal exits 2 (refused, not "server unreachable"), says what is
+/// missing on which proxy, and leaves nothing behind.
+/// </summary>
+public sealed class FleetCheckTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private string[] Server => ["--server", $"http://127.0.0.1:{fixture.Server.GrpcPort}", "--token", ServerProcess.AdminToken];
+
+    [Fact]
+    public async Task ProxyAdd_MapNotLoadedByHaProxy_RefusedListingItsMaps()
+    {
+        var add = await CliRun.RunAsync(["proxy", "add", "edge-nomap", "--runtime-api", fixture.Proxy.RuntimeApi.ToString(), "--map-file", "/etc/haproxy/other.map", .. Server]);
+        var show = await CliRun.RunAsync(["proxy", "show", "edge-nomap", .. Server]);
+
+        Assert.Equal(ExitCodes.Refused, add.Exit);
+        Assert.Contains("/etc/haproxy/other.map", add.Output, StringComparison.Ordinal);
+        Assert.Contains(fixture.Proxy.MapFile, add.Output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Refused, show.Exit);
+        Assert.Contains("not registered", show.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProxyAdd_NothingListening_RefusedAndNotRegistered()
+    {
+        var add = await CliRun.RunAsync(["proxy", "add", "edge-gone", "--runtime-api", $"tcp://127.0.0.1:{Loopback.FreePort()}", "--map-file", fixture.Proxy.MapFile, .. Server]);
+        var show = await CliRun.RunAsync(["proxy", "show", "edge-gone", .. Server]);
+
+        Assert.Equal(ExitCodes.Refused, add.Exit);
+        Assert.Contains("could not reach", add.Output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Refused, show.Exit);
+    }
+
+    [Theory]
+    [InlineData("server", "backend cart_green has no server s9 (it has: s1)")]
+    [InlineData("backend", "backend nothere_blue is not in its configuration")]
+    public async Task ServiceApply_SpecTheProxyCannotServe_RefusedNamingWhatIsMissingAndNothingSaved(string what, string expected)
+    {
+        await new V1.Proxies.ProxiesClient(fixture.Channel).RegisterProxyAsync(
+            new V1.RegisterProxyRequest { Id = "edge-check", RuntimeApi = fixture.Proxy.RuntimeApi.ToString(), MapFile = fixture.Proxy.MapFile }, GatewayFixture.Admin);
+        var name = what == "server" ? "cart" : "nothere";
+        using var folder = new TempFolder("fleet-check");
+        var spec = folder.File("spec.yaml");
+        var (blue, green) = fixture.Ports["cart"];
+        await File.WriteAllTextAsync(spec, string.Create(CultureInfo.InvariantCulture, $"""
+            name: {name}
+            route_key: {name}.local
+            proxies: [edge-check]
+            blue:
+              runtime: external
+              instances: [{"{"} server: s1, address: 127.0.0.1, port: {blue} {"}"}]
+            green:
+              runtime: external
+              instances: [{"{"} server: {(what == "server" ? "s9" : "s1")}, address: 127.0.0.1, port: {green} {"}"}]
+            """));
+
+        var apply = await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server]);
+        var error = await Assert.ThrowsAsync<RpcException>(() => new V1.Services.ServicesClient(fixture.Channel).GetServiceAsync(new V1.GetServiceRequest { Name = name }, GatewayFixture.Admin).ResponseAsync);
+        await using var client = fixture.Proxy.CreateClient();
+        var map = await client.ShowMapAsync(fixture.Proxy.MapFile);
+
+        Assert.Equal(ExitCodes.Refused, apply.Exit);
+        Assert.Contains($"edge-check: {expected}", apply.Output, StringComparison.Ordinal);
+        Assert.Contains("nothing was saved", apply.Output, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.DoesNotContain(map, e => e.Key == $"{name}.local");
+    }
+}
