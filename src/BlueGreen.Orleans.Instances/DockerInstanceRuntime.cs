@@ -126,6 +126,22 @@ public sealed partial class DockerInstanceRuntime : IInstanceRuntime, IDisposabl
         return container is null ? null : ToState(name, container);
     }
 
+    public async Task<IReadOnlyList<string>> ReadOutputAsync(string name, int lines, CancellationToken cancellationToken = default)
+    {
+        InstanceValidation.Name(name);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(lines);
+        var container = await FindAsync(name, cancellationToken);
+        if (container is null)
+        {
+            return [];
+        }
+
+        var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = lines.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        using var stream = await _client.Containers.GetContainerLogsAsync(container.ID, container.Config?.Tty ?? false, parameters, cancellationToken);
+        var (stdout, stderr) = await stream.ReadOutputToEndAsync(cancellationToken);
+        return (stdout + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines).ToList();
+    }
+
     public void Dispose()
     {
         _client.Dispose();

@@ -17,4 +17,7 @@ public sealed class ExternalInstanceRuntime : IInstanceRuntime
 
     public Task<InstanceState?> InspectAsync(string name, CancellationToken cancellationToken = default) =>
         Task.FromResult<InstanceState?>(new InstanceState(name, Running: true, Id: null, StartedAt: null, ExitCode: null));
+
+    public Task<IReadOnlyList<string>> ReadOutputAsync(string name, int lines, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
 }

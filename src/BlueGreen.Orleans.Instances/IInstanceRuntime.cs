@@ -24,4 +24,11 @@ public interface IInstanceRuntime
 
     /// <summary>The instance's state, or null when no instance of that name exists.</summary>
     Task<InstanceState?> InspectAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The last lines (at most <paramref name="lines"/>) the instance wrote to stdout and stderr, also after it exited
+    /// or was removed when the runtime keeps its output (the process runtime does): why an instance died. Empty when
+    /// nothing is known.
+    /// </summary>
+    Task<IReadOnlyList<string>> ReadOutputAsync(string name, int lines, CancellationToken cancellationToken = default);
 }

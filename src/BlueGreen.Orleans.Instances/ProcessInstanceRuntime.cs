@@ -32,6 +32,15 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>How many logs of removed instances of one name are kept (<c>.log.1</c> … <c>.log.3</c>).</summary>
+    private const int KeptLogs = 3;
+
+    /// <summary>How much of the end of a log <see cref="ReadOutputAsync"/> reads.</summary>
+    private const int OutputTailBytes = 64 * 1024;
+
+    /// <summary>The line the runtime writes into the log before each start (not the instance's own output).</summary>
+    private const string StartMarker = "--- ";
+
     /// <summary>How long SIGKILL may take (a process in uninterruptible I/O) before giving up with an error.</summary>
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
@@ -87,7 +96,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             var logPath = LogPath(name);
             var commandLine = string.Join(' ', spec.Arguments.Prepend(command));
             var startedAt = _time.GetUtcNow();
-            await File.AppendAllTextAsync(logPath, $"--- {startedAt.UtcDateTime:O} start: {commandLine}\n", cancellationToken);
+            await File.AppendAllTextAsync(logPath, $"{StartMarker}{startedAt.UtcDateTime:O} start: {commandLine}\n", cancellationToken);
 
             var process = Launch(name, logPath, LaunchPath(name), PidPath(name), spec);
             try
@@ -156,10 +165,12 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             await StopCoreAsync(name, _options.StopTimeout, cancellationToken);
             // File.Delete is silent for a missing file but throws for a missing folder (nothing ever started here).
             var existed = File.Exists(PidPath(name));
-            foreach (var path in new[] { PidPath(name), LogPath(name), LaunchPath(name) }.Where(File.Exists))
+            foreach (var path in new[] { PidPath(name), LaunchPath(name) }.Where(File.Exists))
             {
                 File.Delete(path);
             }
+
+            RotateLog(name);
             if (_children.TryRemove(name, out var child))
             {
                 child.Process.Dispose();
@@ -189,6 +200,29 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         return new InstanceState(name, running, Id(record), record.StartedAt, running ? null : ExitCodeOf(name, record));
     }
 
+    public async Task<IReadOnlyList<string>> ReadOutputAsync(string name, int lines, CancellationToken cancellationToken = default)
+    {
+        InstanceValidation.Name(name);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(lines);
+        var path = new[] { LogPath(name), LogPath(name) + ".1" }.FirstOrDefault(File.Exists);
+        if (path is null)
+        {
+            return [];
+        }
+
+        // The tail only: a log can be large, the reason an instance died is at its end.
+        await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var length = (int)Math.Min(log.Length, OutputTailBytes);
+        log.Seek(-length, SeekOrigin.End);
+        var buffer = new byte[length];
+        await log.ReadExactlyAsync(buffer, cancellationToken);
+        return System.Text.Encoding.UTF8.GetString(buffer)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith(StartMarker, StringComparison.Ordinal))
+            .TakeLast(lines)
+            .ToList();
+    }
+
     /// <summary>Releases handles only: the processes keep running, as they would if the orchestrator had crashed.</summary>
     public void Dispose()
     {
@@ -207,6 +241,29 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     internal string PidPath(string name) => Path.Combine(_directory, name + ".pid");
 
     internal string LogPath(string name) => Path.Combine(_directory, name + ".log");
+
+    /// <summary>
+    /// A removed instance's output is kept, not deleted: <c>&lt;name&gt;.log.1</c> (newest) to <c>.log.3</c>, so the
+    /// reason a failed release's instance died outlives its retirement, and the folder stays bounded.
+    /// </summary>
+    private void RotateLog(string name)
+    {
+        var log = LogPath(name);
+        if (!File.Exists(log))
+        {
+            return;
+        }
+
+        for (var i = KeptLogs - 1; i >= 1; i--)
+        {
+            if (File.Exists($"{log}.{i}"))
+            {
+                File.Move($"{log}.{i}", $"{log}.{i + 1}", overwrite: true);
+            }
+        }
+
+        File.Move(log, log + ".1", overwrite: true);
+    }
 
     /// <summary>Written by the launcher itself; deleted once the pid file records the instance.</summary>
     internal string LaunchPath(string name) => Path.Combine(_directory, name + ".launch");

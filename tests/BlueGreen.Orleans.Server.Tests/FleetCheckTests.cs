@@ -73,4 +73,44 @@ public sealed class FleetCheckTests(GatewayFixture fixture) : IClassFixture<Gate
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         Assert.DoesNotContain(map, e => e.Key == $"{name}.local");
     }
+
+    [Fact]
+    public async Task Release_InstanceExitsAtOnce_RolledBackNamingExitCodeAndOutputAndTheLogIsKept()
+    {
+        await new V1.Proxies.ProxiesClient(fixture.Channel).RegisterProxyAsync(
+            new V1.RegisterProxyRequest { Id = "edge-check", RuntimeApi = fixture.Proxy.RuntimeApi.ToString(), MapFile = fixture.Proxy.MapFile }, GatewayFixture.Admin);
+        await fixture.StartBlueAsync("search");
+        using var folder = new TempFolder("fleet-exit");
+        var spec = folder.File("spec.yaml");
+        var (blue, green) = fixture.Ports["search"];
+        // The README's old mistake: a dll path relative to the server's working directory, which does not exist there.
+        await File.WriteAllTextAsync(spec, string.Create(CultureInfo.InvariantCulture, $"""
+            name: search
+            route_key: search.local
+            proxies: [edge-check]
+            live_version: "1"
+            health_timeout: 60s
+            blue:
+              command: dotnet
+              arguments: ["{EchoInstance.DllPath}", "--address", "{"{address}"}", "--port", "{"{port}"}", "--colour", "{"{colour}"}", "--version", "{"{version}"}"]
+              instances: [{"{"} server: s1, address: 127.0.0.1, port: {blue} {"}"}]
+            green:
+              command: dotnet
+              arguments: [bluegreen-echo.dll, --port, "{"{port}"}"]
+              instances: [{"{"} server: s1, address: 127.0.0.1, port: {green} {"}"}]
+            """));
+        Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server])).Exit);
+
+        var started = DateTime.UtcNow;
+        var release = await CliRun.RunAsync(["release", "search", "--version", "2", .. Server]);
+        var took = DateTime.UtcNow - started;
+
+        Assert.Equal(ExitCodes.RolledBack, release.Exit);
+        Assert.Contains("search-green-s1 exited with code", release.Output, StringComparison.Ordinal);
+        Assert.Contains("bluegreen-echo.dll", release.Output, StringComparison.Ordinal);
+        Assert.True(took < TimeSpan.FromSeconds(30), $"the release took {took}: it waited for the health deadline instead of seeing the exit");
+        var kept = Path.Combine(fixture.DataDirectory, "instances", "search-green-s1.log.1");
+        Assert.True(File.Exists(kept), "the dead instance's log was deleted with it");
+        Assert.Contains("bluegreen-echo.dll", await File.ReadAllTextAsync(kept), StringComparison.Ordinal);
+    }
 }

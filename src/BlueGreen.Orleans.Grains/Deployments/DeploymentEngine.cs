@@ -107,6 +107,19 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             return Begin(d, DeploymentStep.Switch, d.Target, $"{d.Target.Backend(d.Service)} is UP on every proxy");
         }
 
+        // An instance that already exited will never turn UP: say why now instead of at the deadline.
+        if (await environment.ExitedInstancesAsync(d.Target, cancellationToken) is { Count: > 0 } exited)
+        {
+            foreach (var exit in exited)
+            {
+                d = Event(d, null, $"{exit.Name} {Exited(exit)}{(exit.Output.Count == 0 ? string.Empty : ": " + string.Join(" ⏎ ", exit.Output))}");
+            }
+
+            var first = exited[0];
+            return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{first.Name} {Exited(first)} before it was healthy{(first.Output.Count == 0 ? string.Empty : ": " + first.Output[^1])}" },
+                DeploymentStep.Retire, d.Target, "an instance of the target died: rolling back, the live colour keeps serving");
+        }
+
         if (time.GetUtcNow() >= d.StepDeadline)
         {
             var notUp = string.Join(", ", reports.Where(r => !r.AllUp).Select(r => $"{r.ProxyId} ({Summary(r)})"));
@@ -116,6 +129,8 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
 
         return d;
     }
+
+    private static string Exited(InstanceExit exit) => exit.ExitCode is { } code ? $"exited with code {code}" : "is not running";
 
     private async Task<DeploymentRecord> SwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {

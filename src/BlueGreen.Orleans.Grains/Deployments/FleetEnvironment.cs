@@ -12,6 +12,9 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// </summary>
 internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time) : IDeploymentEnvironment
 {
+    /// <summary>How many of its last output lines a dead instance's event quotes.</summary>
+    private const int OutputLines = 10;
+
     public IReadOnlyList<string> Proxies => spec.Proxies;
 
     public async Task ProvisionAsync(Colour colour, string version, CancellationToken cancellationToken)
@@ -31,6 +34,19 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
             await runtime.StopAsync(name, spec.StopTimeout, cancellationToken);
             await runtime.RemoveAsync(name, cancellationToken);
         }));
+    }
+
+    public async Task<IReadOnlyList<InstanceExit>> ExitedInstancesAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        var colourSpec = spec.For(colour);
+        var runtime = runtimes.Resolve(colourSpec);
+        var exits = await Task.WhenAll(colourSpec.Instances.Select(async slot =>
+        {
+            var name = InstanceSpecs.InstanceName(spec.Name, colour, slot);
+            var state = await runtime.InspectAsync(name, cancellationToken);
+            return state is { Running: true } ? null : new InstanceExit(name, state?.ExitCode, await runtime.ReadOutputAsync(name, OutputLines, cancellationToken));
+        }));
+        return exits.OfType<InstanceExit>().ToList();
     }
 
     public Task<IReadOnlyList<SwitchResult>> ForceRecheckAsync(Colour colour, CancellationToken cancellationToken) =>

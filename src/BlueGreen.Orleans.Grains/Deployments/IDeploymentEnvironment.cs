@@ -19,6 +19,9 @@ public interface IDeploymentEnvironment
     /// <summary>Forces the colour's servers DOWN on every proxy; returns the proxies that could not be reached.</summary>
     Task<IReadOnlyList<SwitchResult>> ForceRecheckAsync(Colour colour, CancellationToken cancellationToken);
 
+    /// <summary>The colour's instances that are not running (exited, or gone), each with its exit code and last output.</summary>
+    Task<IReadOnlyList<InstanceExit>> ExitedInstancesAsync(Colour colour, CancellationToken cancellationToken);
+
     /// <summary>The colour's backend on every proxy, read in parallel.</summary>
     Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken);
 

@@ -97,6 +97,21 @@ public sealed class DeploymentEngineTests
     }
 
     [Fact]
+    public async Task AwaitHealthy_TargetInstanceExited_RollsBackAtOnceSayingWhy()
+    {
+        _env.Up = (_, c) => c != Colour.Green;
+        _env.Exited[Colour.Green] = [new InstanceExit("web-green-s1", 127, ["starting", "/bin/sh: 1: exec: /opt/web: not found"])];
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Equal("web-green-s1 exited with code 127 before it was healthy: /bin/sh: 1: exec: /opt/web: not found", d.Error);
+        Assert.Contains(d.Events, e => e.Message == "web-green-s1 exited with code 127: starting ⏎ /bin/sh: 1: exec: /opt/web: not found");
+        Assert.True(d.FinishedAt - d.CreatedAt < TimeSpan.FromSeconds(1), "it waited for the health deadline");
+        Assert.Equal(["provision green 2", "recheck green", "retire green"], _env.Calls);
+    }
+
+    [Fact]
     public async Task AwaitHealthy_UnreachableProxy_IsNotHealthy()
     {
         _env.Unreachable.Add("p1");

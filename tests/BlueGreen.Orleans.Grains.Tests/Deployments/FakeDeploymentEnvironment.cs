@@ -57,6 +57,12 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
             : new SwitchResult(p, time.GetUtcNow(), null)).ToList());
     }
 
+    /// <summary>Instances that exited, per colour.</summary>
+    public Dictionary<Colour, List<InstanceExit>> Exited { get; } = [];
+
+    public Task<IReadOnlyList<InstanceExit>> ExitedInstancesAsync(Colour colour, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<InstanceExit>>(Exited.GetValueOrDefault(colour) ?? []);
+
     public Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<BackendReport>>(Proxies.Select(p => Unreachable.Contains(p)
             ? new BackendReport { ProxyId = p, Backend = colour.Backend("web"), Reachable = false, Error = "unreachable" }
