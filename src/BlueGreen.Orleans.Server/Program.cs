@@ -1,6 +1,7 @@
 using BlueGreen.Orleans.Server;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is read from beside the binary, wherever the server is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ServerOptions options;
 try
 {

@@ -14,6 +14,22 @@ public sealed class ServerTests
     private const string Host = "web.local";
 
     [Fact]
+    public async Task Embedded_StartedFromItsDataFolder_ReadsItsSettingsAndLogsNoFrameworkChatter()
+    {
+        using var folder = new TempFolder("server-logs");
+        await using var server = new ServerProcess(folder.File("data"));
+
+        await server.StartAsync();
+        await server.Client.GetGrain<Catalog.ICatalogGrain>(0).ListServicesAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var lines = server.Output.Split('\n');
+        Assert.DoesNotContain(lines, l => l.StartsWith("info: Orleans", StringComparison.Ordinal) || l.StartsWith("info: Polly", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.StartsWith("warn: Orleans.Runtime.Watchdog", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Woke 0 proxies", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Embedded_SecondServerOnTheSameDataDirectory_RefusedNamingTheHolder()
     {
         using var folder = new TempFolder("server-lock");
