@@ -29,6 +29,28 @@ public sealed class ErrorMappingTests
         Assert.Equal(StatusCode.Unavailable, ErrorInterceptor.Map(new OrleansException("silo gone"))?.StatusCode);
 
     [Fact]
-    public void Map_UnexpectedException_LeftToGrpcAsInternalWithoutDetails() =>
-        Assert.Null(ErrorInterceptor.Map(new InvalidOperationException("secret internals")));
+    public async Task Handler_UnexpectedException_InternalWithoutDetails()
+    {
+        var interceptor = new ErrorInterceptor(Microsoft.Extensions.Logging.Abstractions.NullLogger<ErrorInterceptor>.Instance);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<string, string>(
+            "request", new FakeCallContext("/bluegreen.v1.Services/ListServices", token: null, bound: null), (_, _) => throw new InvalidOperationException("secret internals at /var/lib/bluegreen")));
+
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Equal(ErrorInterceptor.InternalDetail, error.Status.Detail);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handler_RpcExceptionOrCancellation_PassedThroughUnchanged()
+    {
+        var interceptor = new ErrorInterceptor(Microsoft.Extensions.Logging.Abstractions.NullLogger<ErrorInterceptor>.Instance);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<string, string>(
+            "request", new FakeCallContext("/bluegreen.v1.Services/ListServices", token: null, bound: null), (_, _) => throw new RpcException(new Status(StatusCode.PermissionDenied, "no"))));
+        await Assert.ThrowsAsync<OperationCanceledException>(() => interceptor.UnaryServerHandler<string, string>(
+            "request", new FakeCallContext("/bluegreen.v1.Services/ListServices", token: null, bound: null), (_, _) => throw new OperationCanceledException()));
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+    }
 }
