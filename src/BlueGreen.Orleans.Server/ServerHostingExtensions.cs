@@ -24,8 +24,13 @@ public static class ServerHostingExtensions
         }
         else
         {
-            // Before anything else touches the data directory: one writer per database and per pid-file folder.
-            builder.Services.AddSingleton(DataDirectoryLock.Acquire(options.DataDirectory));
+            if (options.Mode == ServerMode.Embedded)
+            {
+                // Before anything else touches the data directory: one writer per SQLite database. (Silos of a cluster
+                // on one host may share a data directory on purpose: a survivor stops the instances its peer started.)
+                builder.Services.AddSingleton(DataDirectoryLock.Acquire(options.DataDirectory));
+            }
+
             builder.UseOrleans(silo => ConfigureSilo(silo, options));
         }
 
