@@ -6,9 +6,9 @@ using V1 = BlueGreen.Orleans.Protos.V1;
 namespace BlueGreen.Orleans.Cli;
 
 /// <summary>What every command needs: where the server is, the token, the output format and the console.</summary>
-internal sealed class CliContext(IAnsiConsole console, Uri server, string? token, OutputFormat output) : IDisposable
+internal sealed class CliContext(IAnsiConsole console, Uri server, string? token, OutputFormat output, string? caFile = null) : IDisposable
 {
-    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(server);
+    private readonly GrpcChannel _channel = ServerTransport.Open(server, caFile);
 
     public IAnsiConsole Console { get; } = console;
 

@@ -15,12 +15,24 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
         {
             try
             {
-                using var context = new CliContext(console, ServerUri(parse.GetValue(globals.Server)!), Token(parse.GetValue(globals.Token)), parse.GetValue(globals.Output));
+                var server = ServerUri(parse.GetValue(globals.Server)!);
+                var token = TokenSource.Resolve(parse.GetValue(globals.TokenFile), parse.GetValue(globals.Token), Environment.GetEnvironmentVariable);
+                if (ServerTransport.CleartextRefusal(server, token is not null, parse.GetValue(globals.Insecure)) is { } refusal)
+                {
+                    throw new CliException(refusal);
+                }
+
+                using var context = new CliContext(console, server, token, parse.GetValue(globals.Output), parse.GetValue(globals.CaFile));
                 return await handler(context, parse, cancellationToken);
             }
             catch (CliException e)
             {
                 return Fail(e.Message, e.ExitCode);
+            }
+            catch (RpcException e) when (ServerTransport.TlsFailure(e) is { } tls)
+            {
+                // No server answered (gRPC reports it as Unavailable or Internal): unreachable, with what to change.
+                return Fail(tls, ExitCodes.Unreachable);
             }
             catch (RpcException e)
             {
@@ -43,15 +55,6 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
         console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
         return exitCode;
     }
-
-    /// <summary>
-    /// A bearer token is visible ASCII (RFC 6750): anything else cannot be sent as a header and used to end as an
-    /// INTERNAL "error starting gRPC call" (exit 1). The value is never echoed.
-    /// </summary>
-    private static string? Token(string? value) =>
-        value is null || (value.Length is > 0 and <= 4096 && value.All(c => c is >= '!' and <= '~'))
-            ? value
-            : throw new CliException("--token: a bearer token is 1-4096 visible ASCII characters, without spaces (the value is not shown).");
 
     private static Uri ServerUri(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"

@@ -15,12 +15,15 @@ public static class ExitCodes
     /// <summary>A deployment rolled back automatically (unhealthy target, or verify over the 5xx limit).</summary>
     public const int RolledBack = 3;
 
-    /// <summary>The server could not be reached, or did not answer in time.</summary>
+    /// <summary>The server could not be reached, did not answer in time, or TLS failed (its certificate is not trusted).</summary>
     public const int Unreachable = 4;
 
     /// <summary>No token, a wrong token, or a read-only token for a command that changes something.</summary>
     public const int Unauthorized = 5;
 
-    /// <summary>The command line itself is wrong (unknown option, bad value, unreadable spec file).</summary>
+    /// <summary>
+    /// The command line itself is wrong (unknown option, bad value, unreadable spec, token or CA file) or unsafe (a token
+    /// over cleartext http:// to a server off loopback without --insecure). Nothing was sent.
+    /// </summary>
     public const int Usage = 64;
 }

@@ -63,9 +63,11 @@ public static class GatewayHostingExtensions
             kestrel.Listen(address, options.GrpcPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
-                if (options.CertificatePath is { } certificate)
+                if (options.CertificatePath is { } path)
                 {
-                    listen.UseHttps(certificate, options.CertificatePassword);
+                    // Validate() opened it already; a file changed since then still stops the start here.
+                    listen.UseHttps(CertificateFiles.TryLoadPkcs12("Gateway:", path, options.CertificatePassword, options.CertificatePasswordFile, out var error)
+                        ?? throw new InvalidOperationException("Invalid configuration: " + error));
                 }
             });
             kestrel.Listen(address, options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);

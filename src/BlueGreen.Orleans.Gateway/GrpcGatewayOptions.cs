@@ -32,12 +32,28 @@ public sealed class GrpcGatewayOptions
 
     public string? CertificatePassword { get; set; }
 
+    /// <summary>A file holding the certificate's password (one trailing newline ignored), so it is not in argv.</summary>
+    public string? CertificatePasswordFile { get; set; }
+
+    /// <summary>
+    /// Serve gRPC in cleartext on a non-loopback <see cref="ListenAddress"/>. Dangerous: bearer tokens then cross the
+    /// network readable by anyone on the path. Only for a port reached solely through a TLS-terminating proxy.
+    /// </summary>
+    public bool AllowInsecure { get; set; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (!System.Net.IPAddress.TryParse(ListenAddress, out _))
+        if (!System.Net.IPAddress.TryParse(ListenAddress, out var address))
         {
             errors.Add($"Gateway:ListenAddress '{ListenAddress}' is not an IP address.");
+        }
+        else if (!System.Net.IPAddress.IsLoopback(address) && CertificatePath is null && !AllowInsecure)
+        {
+            // 0.0.0.0 and :: are not loopback: they listen on every interface.
+            errors.Add($"Gateway:ListenAddress '{ListenAddress}' is not a loopback address and Gateway:CertificatePath is not set: "
+                + "bearer tokens would cross the network in cleartext. Set Gateway:CertificatePath (a PFX), or Gateway:AllowInsecure=true "
+                + "if only a TLS-terminating proxy reaches this port (dangerous).");
         }
 
         if (GrpcPort is < 1 or > 65535 || HttpPort is < 1 or > 65535 || GrpcPort == HttpPort)
@@ -55,9 +71,17 @@ public sealed class GrpcGatewayOptions
             errors.Add("Gateway:MaxWatchStreamsPerToken must be at least 1 and Gateway:MaxWatchDuration at least 1 s.");
         }
 
-        if (CertificatePath is not null && !File.Exists(CertificatePath))
+        if (CertificatePath is not null)
         {
-            errors.Add($"Gateway:CertificatePath '{CertificatePath}' does not exist.");
+            using var certificate = CertificateFiles.TryLoadPkcs12("Gateway:", CertificatePath, CertificatePassword, CertificatePasswordFile, out var error);
+            if (error is not null)
+            {
+                errors.Add(error);
+            }
+        }
+        else if (CertificatePassword is not null || CertificatePasswordFile is not null)
+        {
+            errors.Add("Gateway:CertificatePassword or Gateway:CertificatePasswordFile is set without Gateway:CertificatePath.");
         }
 
         return errors;

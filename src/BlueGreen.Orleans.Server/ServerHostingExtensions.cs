@@ -3,7 +3,6 @@ using BlueGreen.Orleans.Gateway;
 using BlueGreen.Orleans.Grains;
 using BlueGreen.Orleans.Persistence;
 using Orleans.Configuration;
-using StackExchange.Redis;
 
 namespace BlueGreen.Orleans.Server;
 
@@ -88,7 +87,8 @@ public static class ServerHostingExtensions
             return;
         }
 
-        var redis = ConfigurationOptions.Parse(options.Redis!);
+        var redis = ClusterSecurity.Redis(options);
+        silo.UseClusterTls(options);
         silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
         silo.UseRedisClustering(r => r.ConfigurationOptions = redis);
         silo.AddRedisGrainStorage(BlueGreenStorage.Name, r => r.ConfigurationOptions = redis);
@@ -102,6 +102,7 @@ public static class ServerHostingExtensions
             c.ServiceId = options.ServiceId;
             c.ClusterId = options.ClusterId;
         });
-        client.UseRedisClustering(r => r.ConfigurationOptions = ConfigurationOptions.Parse(options.Redis!));
+        client.UseRedisClustering(r => r.ConfigurationOptions = ClusterSecurity.Redis(options));
+        client.UseClusterTls(options);
     }
 }

@@ -18,8 +18,23 @@ public sealed class ServerOptions
     /// <summary>Embedded: where the SQLite database and the process runtime's pid files live.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Cluster: the Redis connection string (e.g. <c>127.0.0.1:6379</c>).</summary>
+    /// <summary>Cluster: the Redis connection string (e.g. <c>127.0.0.1:6379</c>, <c>redis.internal:6380,ssl=true</c>).</summary>
     public string? Redis { get; set; }
+
+    /// <summary>Cluster: a file holding Redis' password (one trailing newline ignored), so it is in neither argv nor <see cref="Redis"/>.</summary>
+    public string? RedisPasswordFile { get; set; }
+
+    /// <summary>Cluster with <c>ssl=true</c>: the CA certificate(s) Redis' certificate must chain to (instead of the system's roots).</summary>
+    public string? RedisCaPath { get; set; }
+
+    /// <summary>Cluster: mutual TLS between silos and from Gateway-role processes.</summary>
+    public ClusterTlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// Cluster: let a silo listen on a non-loopback <see cref="AdvertisedAddress"/> without <see cref="Tls"/>. Dangerous:
+    /// anyone who reaches the silo and gateway ports can then call every grain, with no token.
+    /// </summary>
+    public bool AllowInsecure { get; set; }
 
     public int SiloPort { get; set; } = 11111;
 
@@ -59,10 +74,18 @@ public sealed class ServerOptions
             errors.Add("BlueGreen:SiloPort and BlueGreen:GatewayPort must be two different ports between 1 and 65535.");
         }
 
-        if (!IPAddress.TryParse(AdvertisedAddress, out _))
+        if (!IPAddress.TryParse(AdvertisedAddress, out var advertised))
         {
             errors.Add($"BlueGreen:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.");
         }
+        else if (Mode == ServerMode.Cluster && Role != ServerRole.Gateway && !IPAddress.IsLoopback(advertised) && !Tls.IsConfigured && !AllowInsecure)
+        {
+            errors.Add($"BlueGreen:AdvertisedAddress '{AdvertisedAddress}' is not a loopback address and BlueGreen:Tls is not set: anyone who reaches "
+                + "the silo ports could call every grain without a token. Set BlueGreen:Tls:CertificatePath and BlueGreen:Tls:CaPath, "
+                + "or BlueGreen:AllowInsecure=true on a network only the cluster reaches (dangerous).");
+        }
+
+        errors.AddRange(ClusterSecurity.Validate(this));
 
         if (ProxyMonitorInterval < TimeSpan.FromMilliseconds(50) || DeploymentPollInterval < TimeSpan.FromMilliseconds(10))
         {

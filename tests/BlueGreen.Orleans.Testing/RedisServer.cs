@@ -19,15 +19,38 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>
+    /// <paramref name="password"/>: <c>requirepass</c>. <paramref name="tls"/>: TLS only (no cleartext port), with that
+    /// certificate and key, and client certificates required from that CA (<c>tls-auth-clients yes</c>, the default).
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(string? password = null, (string Certificate, string Key, string Ca)? tls = null)
     {
         var port = Loopback.FreePort();
+        var portText = port.ToString(CultureInfo.InvariantCulture);
         var start = new ProcessStartInfo("redis-server")
         {
-            ArgumentList = { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no" },
+            ArgumentList = { "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (tls is { } files)
+        {
+            foreach (var argument in new[] { "--port", "0", "--tls-port", portText, "--tls-cert-file", files.Certificate, "--tls-key-file", files.Key, "--tls-ca-cert-file", files.Ca })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+        else
+        {
+            start.ArgumentList.Add("--port");
+            start.ArgumentList.Add(portText);
+        }
+
+        if (password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(password);
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-server.");
         TrackedProcesses.Track(process);
         process.OutputDataReceived += (_, _) => { };

@@ -85,7 +85,32 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// False: <see cref="StartAsync"/> waits for the ports but connects no Orleans client of the test (<see cref="Client"/>
+    /// is unavailable), for a silo the test's plain client cannot reach, e.g. with the cluster's TLS or a Redis password.
+    /// </summary>
+    public bool ConnectClient { get; init; } = true;
+
     public async Task StartAsync()
+    {
+        Launch();
+        if (Role != "Gateway")
+        {
+            await WaitForPortAsync(GatewayPort);
+            _client = ConnectClient ? await ConnectAsync() : null;
+        }
+
+        // Kestrel starts after the silo: ready means every port of the process listens (a Silo has no gRPC port).
+        if (Role != "Silo")
+        {
+            await WaitForPortAsync(GrpcPort);
+        }
+
+        await WaitForPortAsync(HttpPort);
+    }
+
+    /// <summary>Starts the process without waiting for it to be ready: for one expected to fail or never to join.</summary>
+    public void Launch()
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -129,19 +154,22 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        if (Role != "Gateway")
-        {
-            await WaitForPortAsync(GatewayPort);
-            _client = await ConnectAsync();
-        }
+    }
 
-        // Kestrel starts after the silo: ready means every port of the process listens (a Silo has no gRPC port).
-        if (Role != "Silo")
+    /// <summary>The exit code once the process has exited, or null while it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        using var wait = new CancellationTokenSource(timeout);
+        try
         {
-            await WaitForPortAsync(GrpcPort);
+            await process.WaitForExitAsync(wait.Token);
+            return process.ExitCode;
         }
-
-        await WaitForPortAsync(HttpPort);
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Writes a token into a file of the data directory (as an operator would, readable by the owner only).</summary>

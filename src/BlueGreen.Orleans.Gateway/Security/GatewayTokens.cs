@@ -91,18 +91,13 @@ public sealed partial class GatewayTokens
         string token;
         if (options.File is { } file)
         {
-            try
+            if (SecretFile.TryRead(file, $"{field}:File", out var error) is not { } read)
             {
-                token = System.IO.File.ReadAllText(file);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                problems.Add($"{field}:File '{file}' cannot be read: {e.Message}");
+                problems.Add(error!);
                 return null;
             }
 
-            // One line: a trailing newline (as `echo` and editors write) is not part of the token.
-            token = token.TrimEnd('\n', '\r');
+            token = read;
         }
         else
         {

@@ -1,0 +1,84 @@
+using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Testing;
+
+namespace BlueGreen.Orleans.Server.Tests;
+
+/// <summary>
+/// TLS for real: a CA and a certificate made by the test, the real server serving gRPC with it
+/// (<c>Gateway:CertificatePath</c>, the password from a file), and the real CLI trusting that CA through
+/// <c>--ca-file</c>, with its token from <c>--token-file</c>; refused without the CA or with another one.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes through IAsyncLifetime.DisposeAsync.")]
+public sealed class GatewayTlsTests : IAsyncLifetime
+{
+    private readonly TempFolder _folder = new("gwtls");
+    private ServerProcess _server = null!;
+
+    private string CaFile => _folder.File("ca.pem");
+
+    private string TokenFile => _folder.File("admin.token");
+
+    public async Task InitializeAsync()
+    {
+        using var ca = TestCertificateAuthority.Create("bluegreen-test-ca");
+        using var certificate = ca.Issue("bluegreen-gateway");
+        ca.WriteCaPem(CaFile);
+        using var other = TestCertificateAuthority.Create("some-other-ca");
+        other.WriteCaPem(_folder.File("other-ca.pem"));
+        TestCertificateAuthority.WritePfx(certificate, _folder.File("gateway.pfx"), "pfx-password-0123");
+        await File.WriteAllTextAsync(_folder.File("pfx.password"), "pfx-password-0123\n");
+        await File.WriteAllTextAsync(TokenFile, ServerProcess.AdminToken + "\n");
+        TestCertificateAuthority.OwnerOnly(TokenFile);
+        _server = new ServerProcess(_folder.File("data"), extraArguments:
+        [
+            "--Gateway:CertificatePath", _folder.File("gateway.pfx"),
+            "--Gateway:CertificatePasswordFile", _folder.File("pfx.password"),
+        ]);
+        await _server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("localhost")]
+    public async Task Cli_CaFileOfTheServersCa_Served(string host)
+    {
+        var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--output", "json", "--server", $"https://{host}:{_server.GrpcPort}", "--ca-file", CaFile, "--token-file", TokenFile);
+
+        Assert.True(exit == ExitCodes.Ok, output);
+        Assert.Contains("proxies", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_NoCaFile_RefusedAsUntrustedCertificate()
+    {
+        var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--server", $"https://127.0.0.1:{_server.GrpcPort}", "--token-file", TokenFile);
+
+        Assert.Equal(ExitCodes.Unreachable, exit);
+        Assert.Contains("TLS with the server failed", output, StringComparison.Ordinal);
+        Assert.Contains("--ca-file", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(ServerProcess.AdminToken, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_CaFileOfAnotherCa_Refused()
+    {
+        var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--server", $"https://127.0.0.1:{_server.GrpcPort}", "--ca-file", _folder.File("other-ca.pem"), "--token-file", TokenFile);
+
+        Assert.Equal(ExitCodes.Unreachable, exit);
+        Assert.Contains("TLS with the server failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_CleartextToTheTlsPort_NoAnswer()
+    {
+        var (exit, _) = await CliRun.RunAsync("proxy", "ls", "--server", $"http://127.0.0.1:{_server.GrpcPort}", "--token-file", TokenFile);
+
+        Assert.Equal(ExitCodes.Unreachable, exit);
+    }
+}
