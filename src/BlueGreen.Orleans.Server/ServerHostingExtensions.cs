@@ -68,7 +68,12 @@ public static class ServerHostingExtensions
         silo.AddBlueGreenGrains(
             proxies: p => p.Interval = options.ProxyMonitorInterval,
             deployments: d => d.PollInterval = options.DeploymentPollInterval,
-            instances: i => i.ProcessStateDirectory = Path.Combine(data, "instances"));
+            instances: i =>
+            {
+                i.ProcessStateDirectory = Path.Combine(data, "instances");
+                i.Process = options.Runtimes.Process;
+                i.Docker = options.Runtimes.Docker;
+            });
         silo.AddBlueGreenDashboard(options);
 
         if (options.Mode == ServerMode.Embedded)

@@ -36,6 +36,9 @@ public sealed class ServerOptions
 
     public DashboardOptions Dashboard { get; set; } = new();
 
+    /// <summary>Which instance runtimes may start what (silos only).</summary>
+    public RuntimesOptions Runtimes { get; set; } = new();
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -90,6 +93,13 @@ public sealed class ServerOptions
         if (string.Equals(Telemetry.MetricsPath.TrimEnd('/'), Dashboard.Path.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
         {
             errors.Add("BlueGreen:Telemetry:MetricsPath and BlueGreen:Dashboard:Path must differ.");
+        }
+
+        if (Role != ServerRole.Gateway)
+        {
+            // What the grains may start: only a silo hosts them.
+            Runtimes.Process.Validate(errors);
+            Runtimes.Docker.Validate(errors);
         }
 
         return errors;

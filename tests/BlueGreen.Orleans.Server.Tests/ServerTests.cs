@@ -31,7 +31,7 @@ public sealed class ServerTests
             await runtime.StartAsync(new InstanceSpec
             {
                 Name = "web-blue-s1",
-                Command = "dotnet",
+                Command = EchoInstance.Dotnet,
                 Arguments = [EchoInstance.DllPath, "--address", slot.Address, "--port", slot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1", "--delay-ms", "6000"],
                 Address = slot.Address,
                 Port = slot.Port,
@@ -171,7 +171,7 @@ public sealed class ServerTests
         var colour = new ColourSpec
         {
             Runtime = "process",
-            Command = "dotnet",
+            Command = EchoInstance.Dotnet,
             Arguments = [.. EchoInstance.TemplateArguments],
         };
         var spec = new ServiceSpec

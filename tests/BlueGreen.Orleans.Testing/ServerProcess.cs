@@ -17,9 +17,20 @@ public sealed class ServerProcess : IAsyncDisposable
     private Process? _process;
     private IHost? _client;
 
-    public ServerProcess(string dataDirectory, string? redis = null, string clusterId = "test", string role = "All", IEnumerable<string>? extraArguments = null)
+    /// <param name="processCommands">
+    /// The programs the process runtime may run (<c>BlueGreen:Runtimes:Process:AllowedCommands</c>); null: the echo
+    /// server's (<see cref="EchoInstance.Dotnet"/>); empty: the process runtime stays off, as it is by default.
+    /// </param>
+    public ServerProcess(
+        string dataDirectory,
+        string? redis = null,
+        string clusterId = "test",
+        string role = "All",
+        IEnumerable<string>? extraArguments = null,
+        IEnumerable<string>? processCommands = null)
     {
         ExtraArguments = [.. extraArguments ?? []];
+        ProcessCommands = [.. processCommands ?? [EchoInstance.Dotnet]];
         Role = role;
         DataDirectory = dataDirectory;
         Redis = redis;
@@ -52,6 +63,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>More command-line configuration, e.g. <c>--BlueGreen:ProxyMonitorInterval 00:00:01</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; }
+
+    /// <summary>The programs the server's process runtime may run; empty: the runtime is off.</summary>
+    public IReadOnlyList<string> ProcessCommands { get; }
+
 
     /// <summary>The PID of the running server process (to kill it from outside, as a crash would).</summary>
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
@@ -115,6 +130,18 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             start.ArgumentList.Add("--BlueGreen:Redis");
             start.ArgumentList.Add(Redis);
+        }
+
+        // Off unless enabled, like a real server: each test says which programs its specs run.
+        if (ProcessCommands.Count > 0)
+        {
+            start.ArgumentList.Add("--BlueGreen:Runtimes:Process:Enabled");
+            start.ArgumentList.Add("true");
+            for (var i = 0; i < ProcessCommands.Count; i++)
+            {
+                start.ArgumentList.Add($"--BlueGreen:Runtimes:Process:AllowedCommands:{i.ToString(CultureInfo.InvariantCulture)}");
+                start.ArgumentList.Add(ProcessCommands[i]);
+            }
         }
 
         foreach (var argument in ExtraArguments)

@@ -22,6 +22,7 @@ internal sealed partial class ServiceGrain(
     IInstanceRuntimeProvider runtimes,
     TimeProvider time,
     IOptions<DeploymentLoopOptions> options,
+    IOptions<InstanceRuntimeOptions> runtimeOptions,
     IEnumerable<IDeploymentObserver> observers,
     BlueGreenTelemetry telemetry,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
@@ -54,7 +55,7 @@ internal sealed partial class ServiceGrain(
 
     public async Task<ServiceInfo> ApplyAsync(ServiceSpec spec)
     {
-        var errors = ServiceSpecValidator.Validate(spec).ToList();
+        var errors = ServiceSpecValidator.Validate(spec, runtimeOptions.Value).ToList();
         if (spec.Name != Name)
         {
             errors.Add($"name: '{spec.Name}' does not match the service '{Name}'.");
