@@ -73,6 +73,13 @@ public static class ServerHostingExtensions
                 i.ProcessStateDirectory = Path.Combine(data, "instances");
                 i.Process = options.Runtimes.Process;
                 i.Docker = options.Runtimes.Docker;
+            },
+            registrations: r =>
+            {
+                r.MapsRoot = options.Proxies.MapsRoot;
+                r.RuntimeApiNetworks = options.Proxies.RuntimeApiNetworks;
+                r.RuntimeApiHosts = options.Proxies.RuntimeApiHosts;
+                r.RuntimeApiSocketDirectories = options.Proxies.RuntimeApiSocketDirectories;
             });
         silo.AddBlueGreenDashboard(options);
 

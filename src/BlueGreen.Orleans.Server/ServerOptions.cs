@@ -1,4 +1,5 @@
 using System.Net;
+using BlueGreen.Orleans.Grains.Proxies;
 
 namespace BlueGreen.Orleans.Server;
 
@@ -38,6 +39,9 @@ public sealed class ServerOptions
 
     /// <summary>Which instance runtimes may start what (silos only).</summary>
     public RuntimesOptions Runtimes { get; set; } = new();
+
+    /// <summary>Where proxy registrations may point: the maps root and the Runtime API endpoints (silos only).</summary>
+    public ProxyRegistrationOptions Proxies { get; set; } = new();
 
     public IReadOnlyList<string> Validate()
     {
@@ -97,9 +101,10 @@ public sealed class ServerOptions
 
         if (Role != ServerRole.Gateway)
         {
-            // What the grains may start: only a silo hosts them.
+            // What the grains may start and where they may write: only a silo hosts them.
             Runtimes.Process.Validate(errors);
             Runtimes.Docker.Validate(errors);
+            Proxies.Validate(errors);
         }
 
         return errors;

@@ -67,6 +67,11 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The programs the server's process runtime may run; empty: the runtime is off.</summary>
     public IReadOnlyList<string> ProcessCommands { get; }
 
+    /// <summary>
+    /// Where the tests' haproxy processes keep their map files and admin sockets (<see cref="TempFolder"/>): the
+    /// server's maps root and Runtime API socket folder, so it writes nowhere else.
+    /// </summary>
+    public const string TestFilesRoot = "/tmp";
 
     /// <summary>The PID of the running server process (to kill it from outside, as a crash would).</summary>
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
@@ -130,6 +135,11 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             start.ArgumentList.Add("--BlueGreen:Redis");
             start.ArgumentList.Add(Redis);
+        }
+
+        foreach (var argument in new[] { "--BlueGreen:Proxies:MapsRoot", TestFilesRoot, "--BlueGreen:Proxies:RuntimeApiSocketDirectories:0", TestFilesRoot })
+        {
+            start.ArgumentList.Add(argument);
         }
 
         // Off unless enabled, like a real server: each test says which programs its specs run.

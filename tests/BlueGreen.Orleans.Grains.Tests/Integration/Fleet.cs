@@ -107,7 +107,8 @@ internal sealed class Fleet : IAsyncDisposable
                         o.ProcessStateDirectory = folder.File("instances");
                         o.Process.Enabled = true;
                         o.Process.AllowedCommands = [EchoInstance.Dotnet];
-                    });
+                    },
+                    registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
                 silo.Services.AddSingleton<IDeploymentObserver>(hooks);
             });
             cluster = builder.Build();
