@@ -14,6 +14,7 @@ namespace BlueGreen.Orleans.Testing;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private Process? _process;
     private IHost? _client;
 
@@ -21,15 +22,18 @@ public sealed class ServerProcess : IAsyncDisposable
     /// The programs the process runtime may run (<c>BlueGreen:Runtimes:Process:AllowedCommands</c>); null: the echo
     /// server's (<see cref="EchoInstance.Dotnet"/>); empty: the process runtime stays off, as it is by default.
     /// </param>
+    /// <param name="environment">Variables set in the server's environment, on top of this process's.</param>
     public ServerProcess(
         string dataDirectory,
         string? redis = null,
         string clusterId = "test",
         string role = "All",
         IEnumerable<string>? extraArguments = null,
-        IEnumerable<string>? processCommands = null)
+        IEnumerable<string>? processCommands = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         ExtraArguments = [.. extraArguments ?? []];
+        _environment = environment ?? new Dictionary<string, string>();
         ProcessCommands = [.. processCommands ?? [EchoInstance.Dotnet]];
         Role = role;
         DataDirectory = dataDirectory;
@@ -157,6 +161,11 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var argument in ExtraArguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
         }
 
         Directory.CreateDirectory(DataDirectory);
