@@ -62,7 +62,18 @@ internal static partial class RealPath
 
     // A symlink counts as existing even when dangling, so realpath gets to refuse it instead of it being taken as a
     // name still to be created (creating through it would land wherever it points).
-    private static bool Exists(string path) => Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
+    private static bool Exists(string path)
+    {
+        try
+        {
+            return Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not readable: taken as existing, so realpath refuses it rather than the rest being appended unseen.
+            return true;
+        }
+    }
 
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint NativeRealPath(string path, nint resolved);

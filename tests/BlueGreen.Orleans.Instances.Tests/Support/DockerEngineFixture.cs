@@ -147,6 +147,7 @@ public sealed class DockerEngineFixture : IAsyncLifetime
         }
 
         _bridge = null;
+        _networkGate.Dispose();
     }
 
     private async Task RemoveNetworkAsync()
