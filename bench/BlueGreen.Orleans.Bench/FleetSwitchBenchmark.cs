@@ -117,7 +117,7 @@ internal static class FleetSwitchBenchmark
         List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, CancellationToken cancellationToken)
     {
         // The product's default intervals, not the harness's faster test ones (later arguments win).
-        await using var server = new ServerProcess(folder.File("server"), extraArguments: ["--BlueGreen:ProxyMonitorInterval", "00:00:01", "--BlueGreen:DeploymentPollInterval", "00:00:00.100"]);
+        await using var server = new ServerProcess(folder.File("server"), extraArguments: ["--BlueGreen:ProxyMonitorInterval", "00:00:01", "--BlueGreen:DeploymentPollInterval", "00:00:00.100"], processCommands: []);
         await server.StartAsync();
         try
         {

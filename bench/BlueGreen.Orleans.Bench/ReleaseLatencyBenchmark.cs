@@ -101,7 +101,7 @@ internal static class ReleaseLatencyBenchmark
             await server.StartAsync();
             var client = server.Client;
             await client.GetGrain<IProxyGrain>("edge-0").RegisterAsync(new ProxyRegistration { RuntimeApi = proxy.RuntimeApi.ToString(), MapFile = proxy.MapFile });
-            var colour = new ColourSpec { Runtime = "process", Command = "dotnet", Arguments = [.. EchoInstance.TemplateArguments] };
+            var colour = new ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet, Arguments = [.. EchoInstance.TemplateArguments] };
             var service = client.GetGrain<IServiceGrain>(Service);
             await service.ApplyAsync(new ServiceSpec
             {

@@ -75,7 +75,7 @@ internal sealed class DemoStage : IAsyncDisposable
         var blue = await _instances.StartAsync(new InstanceSpec
         {
             Name = InstanceName(HaProxy.Config.Colour.Blue),
-            Command = "dotnet",
+            Command = EchoInstance.Dotnet,
             Arguments = [EchoInstance.DllPath, "--address", "127.0.0.1", "--port", Ports.Blue.ToString(CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1"],
             Address = "127.0.0.1",
             Port = Ports.Blue,
@@ -93,7 +93,7 @@ internal sealed class DemoStage : IAsyncDisposable
         var path = _folder.File("web.yaml");
         string Colour(string name, int port) => $$"""
             {{name}}:
-              command: dotnet
+              command: {{EchoInstance.Dotnet}}
               arguments: ["{{EchoInstance.DllPath}}", "--address", "{address}", "--port", "{port}", "--colour", "{colour}", "--version", "{version}"]
               instances: [{ server: s1, address: 127.0.0.1, port: {{port}} }]
             """;

@@ -12,7 +12,8 @@ namespace BlueGreen.Orleans.Grains;
 public static class BlueGreenGrainsExtensions
 {
     /// <summary>
-    /// Registers what the grains need: options, the instance runtimes, the time source and the startup task that
+    /// Registers what the grains need: options (what the process and docker runtimes may start, where proxy
+    /// registrations may point: both refuse by default), the instance runtimes, the time source and the startup task that
     /// wakes proxies and resumes unfinished deployments, and the <see cref="BlueGreenTelemetry"/> meter. Grain storage named <see cref="BlueGreenStorage.Name"/> and
     /// reminders are the host's to configure.
     /// </summary>
@@ -20,10 +21,12 @@ public static class BlueGreenGrainsExtensions
         this ISiloBuilder silo,
         Action<ProxyMonitorOptions>? proxies = null,
         Action<DeploymentLoopOptions>? deployments = null,
-        Action<InstanceRuntimeOptions>? instances = null)
+        Action<InstanceRuntimeOptions>? instances = null,
+        Action<ProxyRegistrationOptions>? registrations = null)
     {
         var services = silo.Services;
         services.AddOptions<ProxyMonitorOptions>().Configure(o => proxies?.Invoke(o));
+        services.AddOptions<ProxyRegistrationOptions>().Configure(o => registrations?.Invoke(o));
         services.AddOptions<DeploymentLoopOptions>().Configure(o => deployments?.Invoke(o));
         services.AddOptions<InstanceRuntimeOptions>().Configure(o => instances?.Invoke(o));
         services.TryAddSingleton(TimeProvider.System);

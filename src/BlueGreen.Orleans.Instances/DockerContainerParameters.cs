@@ -6,7 +6,8 @@ namespace BlueGreen.Orleans.Instances;
 /// <summary>Maps an <see cref="InstanceSpec"/> to Docker's create request; kept apart so it is testable without an engine.</summary>
 internal static class DockerContainerParameters
 {
-    public static CreateContainerParameters Create(InstanceSpec spec)
+    /// <param name="network">The network a container without host networking joins; null: the engine's default.</param>
+    public static CreateContainerParameters Create(InstanceSpec spec, string? network = null)
     {
         var labels = new Dictionary<string, string>(spec.Labels, StringComparer.Ordinal)
         {
@@ -39,7 +40,8 @@ internal static class DockerContainerParameters
         }
         else
         {
-            var containerPort = $"{spec.ContainerPort!.Value.ToString(CultureInfo.InvariantCulture)}/tcp";
+            host.NetworkMode = network;
+            var containerPort = $"{(spec.ContainerPort ?? spec.Port).ToString(CultureInfo.InvariantCulture)}/tcp";
             parameters.ExposedPorts = new Dictionary<string, EmptyStruct>(StringComparer.Ordinal) { [containerPort] = default };
             host.PortBindings = new Dictionary<string, IList<PortBinding>>(StringComparer.Ordinal)
             {

@@ -46,8 +46,13 @@ public sealed partial class DockerInstanceRuntime : IInstanceRuntime, IDisposabl
     {
         ArgumentNullException.ThrowIfNull(spec);
         Validate(spec);
+        if (spec.HostNetwork && !_options.AllowHostNetwork)
+        {
+            throw new InstanceRuntimeException(spec.Name, $"Container '{spec.Name}' asks for host networking, which this runtime does not allow.");
+        }
+
         var name = spec.Name;
-        var parameters = DockerContainerParameters.Create(spec);
+        var parameters = DockerContainerParameters.Create(spec, _options.Network);
 
         var existing = await FindAsync(name, cancellationToken);
         if (existing is not null)
@@ -156,9 +161,9 @@ public sealed partial class DockerInstanceRuntime : IInstanceRuntime, IDisposabl
         if (!spec.HostNetwork)
         {
             // Published ports only: with host networking the program listens where it is told by its arguments.
-            if (spec.ContainerPort is not (> 0 and <= 65535))
+            if (spec.ContainerPort is { } containerPort && containerPort is not (> 0 and <= 65535))
             {
-                throw new ArgumentException("Without host networking a container port (1-65535) is required.", $"{nameof(spec)}.{nameof(spec.ContainerPort)}");
+                throw new ArgumentException("A container port must be between 1 and 65535.", $"{nameof(spec)}.{nameof(spec.ContainerPort)}");
             }
 
             if (spec.Port is not (> 0 and <= 65535))

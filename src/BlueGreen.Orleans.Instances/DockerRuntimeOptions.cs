@@ -11,4 +11,13 @@ public sealed record DockerRuntimeOptions
     /// Docker counts whole seconds, so this is rounded up.
     /// </summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether a container may share the host's network namespace (<see cref="InstanceSpec.HostNetwork"/>): it can then
+    /// bind any port of the host and reach every service on its loopback (HAProxy's Runtime API, Redis). Off unless set.
+    /// </summary>
+    public bool AllowHostNetwork { get; init; }
+
+    /// <summary>The network a container without host networking joins (null: the engine's default bridge).</summary>
+    public string? Network { get; init; }
 }

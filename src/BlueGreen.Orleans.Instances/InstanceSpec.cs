@@ -25,9 +25,13 @@ public sealed record InstanceSpec
     /// <summary>The port HAProxy reaches the instance at.</summary>
     public int Port { get; init; }
 
-    /// <summary>Docker: use the host's network namespace (no port publishing). Default true.</summary>
-    public bool HostNetwork { get; init; } = true;
+    /// <summary>
+    /// Docker: use the host's network namespace (no port publishing), when the runtime allows it
+    /// (<see cref="DockerRuntimeOptions.AllowHostNetwork"/>). Default false: the container's port is published on
+    /// <see cref="Address"/>:<see cref="Port"/>.
+    /// </summary>
+    public bool HostNetwork { get; init; }
 
-    /// <summary>Docker without host networking: the port inside the container published as <see cref="Port"/>.</summary>
+    /// <summary>Docker without host networking: the port inside the container published as <see cref="Port"/> (null: the same port).</summary>
     public int? ContainerPort { get; init; }
 }

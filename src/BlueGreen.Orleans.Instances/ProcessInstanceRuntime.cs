@@ -12,6 +12,8 @@ namespace BlueGreen.Orleans.Instances;
 /// Instances as local processes. The state folder, not this object, is the source of truth: <c>&lt;name&gt;.pid</c>
 /// holds pid + start time, <c>&lt;name&gt;.log</c> the output. Processes get their own session and write straight to
 /// the log file, so they hold nothing of the orchestrator (no pipe, no terminal) and outlive it, even a SIGKILL.
+/// They get nothing of its environment either (tokens, passwords): only the spec's variables, the runtime's own and a
+/// minimal PATH; and when the orchestrator is root they run as <see cref="ProcessRuntimeOptions.RunAsUser"/>.
 /// </summary>
 public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposable
 {
@@ -25,6 +27,12 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
 
     /// <summary>Set in every instance's environment to its pid file's path: who it belongs to, even unrecorded.</summary>
     internal const string OwnerVariable = "BLUEGREEN_INSTANCE_FILE";
+
+    /// <summary>An instance's PATH unless its spec sets one: the system's programs, nothing of the orchestrator's PATH.</summary>
+    public const string DefaultPath = "/usr/local/bin:/usr/bin:/bin";
+
+    /// <summary>util-linux's setpriv: execs the program in place (the pid stays the one recorded) as another user.</summary>
+    public const string SetPrivPath = "/usr/bin/setpriv";
 
     // setsid(1) execs in place (a fresh child of .NET is no process-group leader, so it need not fork). The new session
     // keeps terminal hangups and Ctrl+C of the orchestrator away, and makes the instance a process group we can signal whole.
@@ -45,6 +53,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
     private readonly ProcessRuntimeOptions _options;
+    private readonly UserAccount? _runAs;
     private readonly string _directory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -64,6 +73,12 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             throw new PlatformNotSupportedException("The process runtime needs Linux (/proc).");
         }
 
+        if (options.AllowedCommands?.FirstOrDefault(c => !IsAbsolute(c)) is { } relative)
+        {
+            throw new ArgumentException($"Allowed command '{relative}' is not an absolute path.", nameof(options));
+        }
+
+        _runAs = RunAs(options.RunAsUser);
         _options = options;
         _directory = Path.GetFullPath(options.StateDirectory);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -80,6 +95,13 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         InstanceValidation.EnvironmentVariables(spec.Environment);
         var name = spec.Name;
         var command = spec.Command!;
+        if (_options.AllowedCommands is { } allowed && (!IsAbsolute(command) || !allowed.Contains(command, StringComparer.Ordinal)))
+        {
+            // Before any I/O: a command that is not on the list must not even be looked at on disk.
+            throw new InstanceRuntimeException(
+                name, $"Command '{command}' of process instance '{name}' is not allowed: instances run only the allowed commands (absolute paths, compared exactly).");
+        }
+
         if (!CanExecute(command, spec.Environment))
         {
             // Checked here because past exec the only trace of a typo would be a line in the log and exit code 127.
@@ -98,7 +120,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             var startedAt = _time.GetUtcNow();
             await File.AppendAllTextAsync(logPath, $"{StartMarker}{startedAt.UtcDateTime:O} start: {commandLine}\n", cancellationToken);
 
-            var process = Launch(name, logPath, LaunchPath(name), PidPath(name), spec);
+            var process = Launch(name, logPath, LaunchPath(name), PidPath(name), spec, _runAs);
             try
             {
                 await WaitForExecAsync(process, cancellationToken);
@@ -270,7 +292,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
 
     private static string Id(ProcessRecord record) => record.Pid.ToString(CultureInfo.InvariantCulture);
 
-    private static Process Launch(string name, string logPath, string launchPath, string pidPath, InstanceSpec spec)
+    private static Process Launch(string name, string logPath, string launchPath, string pidPath, InstanceSpec spec, UserAccount? runAs)
     {
         var start = new ProcessStartInfo(SetSid ?? Shell) { UseShellExecute = false };
         if (SetSid is not null)
@@ -283,12 +305,27 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         start.ArgumentList.Add("bluegreen-launch");
         start.ArgumentList.Add(logPath);
         start.ArgumentList.Add(launchPath);
+        if (runAs is not null)
+        {
+            // The launcher stays root until this exec: it writes the launch file and opens the log (both root's) first,
+            // and the program inherits the open log. No supplementary groups, and no setuid program can raise it again.
+            start.ArgumentList.Add(SetPrivPath);
+            start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--reuid={runAs.Uid}"));
+            start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--regid={runAs.Gid}"));
+            start.ArgumentList.Add("--clear-groups");
+            start.ArgumentList.Add("--no-new-privs");
+            start.ArgumentList.Add("--");
+        }
+
         start.ArgumentList.Add(spec.Command!);
         foreach (var argument in spec.Arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
+        // Nothing of the orchestrator's environment: its tokens and passwords would be every instance's to read.
+        start.Environment.Clear();
+        start.Environment["PATH"] = DefaultPath;
         foreach (var (key, value) in spec.Environment)
         {
             start.Environment[key] = value;
@@ -323,9 +360,10 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     {
         try
         {
-            // Empty while an exec is under way; the launch script while setsid or sh still runs.
+            // Empty while an exec is under way; the launch script while setsid or sh still runs; then setpriv, if any.
             var commandLine = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
-            return commandLine.Length == 0 || commandLine.Split('\0').Contains(LaunchScript, StringComparer.Ordinal);
+            var arguments = commandLine.Split('\0');
+            return commandLine.Length == 0 || arguments.Contains(LaunchScript, StringComparer.Ordinal) || arguments[0] == SetPrivPath;
         }
         catch (IOException)
         {
@@ -513,9 +551,30 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             return IsExecutableFile(Path.GetFullPath(command));
         }
 
-        // The launcher's exec searches the PATH the instance will have: the spec's, else the orchestrator's.
-        var path = environment.TryGetValue("PATH", out var own) ? own : Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
+        // The launcher's exec searches the PATH the instance will have: the spec's, else the minimal one.
+        var path = environment.TryGetValue("PATH", out var own) ? own : DefaultPath;
         return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Any(folder => IsExecutableFile(Path.Combine(folder, command)));
+    }
+
+    private static bool IsAbsolute(string command) => command.StartsWith('/') && Path.IsPathFullyQualified(command);
+
+    /// <summary>The account instances run as: only a root runtime switches, and never to root.</summary>
+    private static UserAccount? RunAs(string? user)
+    {
+        if (user is null || !Environment.IsPrivilegedProcess)
+        {
+            return null;
+        }
+
+        var account = UserAccount.Find(user) ?? throw new ArgumentException($"User '{user}' to run process instances as does not exist.", nameof(user));
+        if (account.Uid == 0)
+        {
+            throw new ArgumentException($"User '{user}' to run process instances as is root: name an unprivileged user.", nameof(user));
+        }
+
+        return File.Exists(SetPrivPath)
+            ? account
+            : throw new PlatformNotSupportedException($"Running process instances as '{user}' needs {SetPrivPath} (util-linux).");
     }
 
     private static bool IsExecutableFile(string path) =>

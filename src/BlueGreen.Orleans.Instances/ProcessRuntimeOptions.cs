@@ -13,4 +13,18 @@ public sealed record ProcessRuntimeOptions
     /// recreating a name in <see cref="IInstanceRuntime.StartAsync"/> and in <see cref="IInstanceRuntime.RemoveAsync"/>.
     /// </summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The programs instances may run: absolute paths, compared exactly with the instance's command. Null lets any
+    /// program run (the caller decides; the server always sets a list); relative commands are then looked up in the
+    /// instance's PATH.
+    /// </summary>
+    public IReadOnlyCollection<string>? AllowedCommands { get; init; }
+
+    /// <summary>
+    /// The user instances run as when the runtime runs as root: its uid and primary group, no supplementary groups, no
+    /// new privileges (setpriv). Null: the runtime's own user. A runtime that is not root cannot switch users, and
+    /// its instances run as itself whatever this says.
+    /// </summary>
+    public string? RunAsUser { get; init; }
 }

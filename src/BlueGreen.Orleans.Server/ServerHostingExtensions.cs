@@ -74,7 +74,19 @@ public static class ServerHostingExtensions
         silo.AddBlueGreenGrains(
             proxies: p => p.Interval = options.ProxyMonitorInterval,
             deployments: d => d.PollInterval = options.DeploymentPollInterval,
-            instances: i => i.ProcessStateDirectory = Path.Combine(data, "instances"));
+            instances: i =>
+            {
+                i.ProcessStateDirectory = Path.Combine(data, "instances");
+                i.Process = options.Runtimes.Process;
+                i.Docker = options.Runtimes.Docker;
+            },
+            registrations: r =>
+            {
+                r.MapsRoot = options.Proxies.MapsRoot;
+                r.RuntimeApiNetworks = options.Proxies.RuntimeApiNetworks;
+                r.RuntimeApiHosts = options.Proxies.RuntimeApiHosts;
+                r.RuntimeApiSocketDirectories = options.Proxies.RuntimeApiSocketDirectories;
+            });
         silo.AddBlueGreenDashboard(options);
 
         if (options.Mode == ServerMode.Embedded)

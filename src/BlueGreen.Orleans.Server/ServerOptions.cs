@@ -1,4 +1,5 @@
 using System.Net;
+using BlueGreen.Orleans.Grains.Proxies;
 
 namespace BlueGreen.Orleans.Server;
 
@@ -50,6 +51,12 @@ public sealed class ServerOptions
     public TelemetryOptions Telemetry { get; set; } = new();
 
     public DashboardOptions Dashboard { get; set; } = new();
+
+    /// <summary>Which instance runtimes may start what (silos only).</summary>
+    public RuntimesOptions Runtimes { get; set; } = new();
+
+    /// <summary>Where proxy registrations may point: the maps root and the Runtime API endpoints (silos only).</summary>
+    public ProxyRegistrationOptions Proxies { get; set; } = new();
 
     public IReadOnlyList<string> Validate()
     {
@@ -113,6 +120,14 @@ public sealed class ServerOptions
         if (string.Equals(Telemetry.MetricsPath.TrimEnd('/'), Dashboard.Path.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
         {
             errors.Add("BlueGreen:Telemetry:MetricsPath and BlueGreen:Dashboard:Path must differ.");
+        }
+
+        if (Role != ServerRole.Gateway)
+        {
+            // What the grains may start and where they may write: only a silo hosts them.
+            Runtimes.Process.Validate(errors);
+            Runtimes.Docker.Validate(errors);
+            Proxies.Validate(errors);
         }
 
         return errors;

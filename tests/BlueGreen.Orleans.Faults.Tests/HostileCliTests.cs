@@ -157,8 +157,8 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
             ["name"] = $"name: {Service}",
             ["route_key"] = $"route_key: {GatewayStage.RouteKey(Service)}",
             ["proxies"] = $"proxies: [{GatewayStage.ProxyId}]",
-            ["blue"] = $"blue: {{ command: dotnet, instances: [{{ server: s1, address: 127.0.0.1, port: {blue} }}] }}",
-            ["green"] = $"green: {{ command: dotnet, instances: [{{ server: s1, address: 127.0.0.1, port: {green} }}] }}",
+            ["blue"] = $"blue: {{ command: {EchoInstance.Dotnet}, instances: [{{ server: s1, address: 127.0.0.1, port: {blue} }}] }}",
+            ["green"] = $"green: {{ command: {EchoInstance.Dotnet}, instances: [{{ server: s1, address: 127.0.0.1, port: {green} }}] }}",
         };
         if (!raw)
         {

@@ -13,9 +13,19 @@ public sealed class DockerContainerParametersTests
     };
 
     [Fact]
+    public void Create_Default_PublishesInstancePortOnItsAddressOnTheGivenNetwork()
+    {
+        var parameters = DockerContainerParameters.Create(Spec with { Address = "127.0.0.7" }, network: "apps");
+
+        Assert.Equal("apps", parameters.HostConfig.NetworkMode);
+        var binding = Assert.Single(parameters.HostConfig.PortBindings["18080/tcp"]);
+        Assert.Equal(("127.0.0.7", "18080"), (binding.HostIP, binding.HostPort));
+    }
+
+    [Fact]
     public void Create_HostNetwork_UsesHostModeAndPublishesNothing()
     {
-        var parameters = DockerContainerParameters.Create(Spec);
+        var parameters = DockerContainerParameters.Create(Spec with { HostNetwork = true }, network: "apps");
 
         Assert.Equal("host", parameters.HostConfig.NetworkMode);
         Assert.Null(parameters.HostConfig.PortBindings);
@@ -25,7 +35,7 @@ public sealed class DockerContainerParametersTests
     [Fact]
     public void Create_WithoutHostNetwork_PublishesContainerPortOnAddressAndPort()
     {
-        var parameters = DockerContainerParameters.Create(Spec with { HostNetwork = false, ContainerPort = 8080, Address = "127.0.0.7" });
+        var parameters = DockerContainerParameters.Create(Spec with { ContainerPort = 8080, Address = "127.0.0.7" });
 
         Assert.Null(parameters.HostConfig.NetworkMode);
         Assert.Contains("8080/tcp", parameters.ExposedPorts.Keys);

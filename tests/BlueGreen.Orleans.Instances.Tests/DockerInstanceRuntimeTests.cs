@@ -10,7 +10,8 @@ namespace BlueGreen.Orleans.Instances.Tests;
 
 /// <summary>
 /// Against the real dockerd of <see cref="DockerEngineFixture"/>. Containers use host networking and serve on
-/// 127.0.0.1 only; every container a test creates is force-removed when it ends, pass or fail.
+/// 127.0.0.x only, except the published-port test's, on the fixture's own bridge; every container a test creates is
+/// force-removed when it ends, pass or fail.
 /// </summary>
 [Collection(DockerEngineCollectionDefinition.Name)]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit calls IAsyncLifetime.DisposeAsync, which disposes the runtime.")]
@@ -23,7 +24,8 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
 
     public Task InitializeAsync()
     {
-        _runtime = new DockerInstanceRuntime(new DockerRuntimeOptions { Endpoint = engine.Endpoint, StopTimeout = TimeSpan.FromSeconds(2) });
+        // Host networking for the tests of lifecycle (the engine has no default bridge), allowed explicitly as a server would.
+        _runtime = new DockerInstanceRuntime(new DockerRuntimeOptions { Endpoint = engine.Endpoint, StopTimeout = TimeSpan.FromSeconds(2), AllowHostNetwork = true });
         return Task.CompletedTask;
     }
 
@@ -70,6 +72,7 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
         {
             Name = name,
             Image = DockerEngineFixture.Image,
+            HostNetwork = true,
             Command = "/bin/busybox",
             Arguments = ["httpd", "-f", "-p", $"127.0.0.1:{port}", "-h", "/etc"],
         };
@@ -92,7 +95,7 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
         // busybox sleep installs no handler; as PID 1 it would ignore SIGTERM and wait out the full 10 s.
         // docker-init (HostConfig.Init) is PID 1 instead and passes the signal on.
         var name = NewName();
-        await Runtime.StartAsync(new InstanceSpec { Name = name, Image = DockerEngineFixture.Image, Arguments = ["sleep", "300"] });
+        await Runtime.StartAsync(new InstanceSpec { HostNetwork = true, Name = name, Image = DockerEngineFixture.Image, Arguments = ["sleep", "300"] });
 
         var clock = Stopwatch.StartNew();
         await Runtime.StopAsync(name, TimeSpan.FromSeconds(10));
@@ -113,6 +116,7 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
         {
             Name = name,
             Image = DockerEngineFixture.Image,
+            HostNetwork = true,
             Arguments = ["sh", "-c", "trap '' TERM; while true; do /bin/busybox sleep 1; done"],
         });
         // Let the shell install its trap before the signal comes.
@@ -190,7 +194,7 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
     public async Task StartAsync_UnknownImage_ThrowsNamingImageAndCreatesNothing()
     {
         var name = NewName();
-        var spec = new InstanceSpec { Name = name, Image = "bluegreen-test/does-not-exist:7" };
+        var spec = new InstanceSpec { HostNetwork = true, Name = name, Image = "bluegreen-test/does-not-exist:7" };
 
         var error = await Assert.ThrowsAsync<InstanceImageNotFoundException>(() => Runtime.StartAsync(spec));
 
@@ -203,7 +207,7 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
     public async Task AllMethods_NameThatIsAnIdPrefixOfAnotherContainer_LeaveThatContainerAlone()
     {
         // Docker resolves an unknown name as an id prefix; the runtime must not take someone else's container for it.
-        var other = await Runtime.StartAsync(new InstanceSpec { Name = NewName(), Image = DockerEngineFixture.Image, Arguments = ["sleep", "300"] });
+        var other = await Runtime.StartAsync(new InstanceSpec { HostNetwork = true, Name = NewName(), Image = DockerEngineFixture.Image, Arguments = ["sleep", "300"] });
         var prefix = other.Id![..12];
 
         var state = await Runtime.InspectAsync(prefix);
@@ -213,6 +217,51 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
         Assert.Null(state);
         var container = await engine.Client.Containers.InspectContainerAsync(other.Id);
         Assert.True(container.State.Running);
+    }
+
+    [Fact]
+    public async Task StartAsync_WithoutHostNetwork_PublishesContainerPortOnInstanceAddressOnly()
+    {
+        var network = await engine.BridgeNetworkAsync();
+        using var runtime = new DockerInstanceRuntime(new DockerRuntimeOptions { Endpoint = engine.Endpoint, StopTimeout = TimeSpan.FromSeconds(2), Network = network });
+        var address = Loopback.NextAddress();
+        var port = Loopback.FreePort(address);
+        var name = NewName();
+
+        // The default: no host networking. httpd listens on 8080 of the container's own network, never on the host's.
+        var state = await runtime.StartAsync(new InstanceSpec
+        {
+            Name = name,
+            Image = DockerEngineFixture.Image,
+            Arguments = ["sh", "-c", "/bin/busybox mkdir -p /www && echo published > /www/index.html && exec /bin/busybox httpd -f -p 8080 -h /www"],
+            Address = address,
+            Port = port,
+            ContainerPort = 8080,
+        });
+
+        Assert.True(state.Running);
+        var (status, body) = await LoopbackHttp.GetEventuallyAsync(port, address: address);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("published\n", body);
+        var container = await engine.Client.Containers.InspectContainerAsync(name);
+        Assert.Equal(network, container.HostConfig.NetworkMode);
+        var binding = Assert.Single(container.HostConfig.PortBindings["8080/tcp"]);
+        Assert.Equal((address, port.ToString(CultureInfo.InvariantCulture)), (binding.HostIP, binding.HostPort));
+        // Published on the instance's address alone, not on 127.0.0.1.
+        Assert.True(await LoopbackHttp.IsClosedAsync(port));
+    }
+
+    [Fact]
+    public async Task StartAsync_HostNetworkNotAllowed_RefusedAndNothingCreated()
+    {
+        using var runtime = new DockerInstanceRuntime(new DockerRuntimeOptions { Endpoint = engine.Endpoint });
+        var name = NewName();
+
+        var error = await Assert.ThrowsAsync<InstanceRuntimeException>(() => runtime.StartAsync(
+            new InstanceSpec { Name = name, Image = DockerEngineFixture.Image, HostNetwork = true, Arguments = ["sleep", "300"] }));
+
+        Assert.Contains("host networking", error.Message, StringComparison.Ordinal);
+        Assert.Null(await runtime.InspectAsync(name));
     }
 
     private string NewName()
@@ -227,6 +276,7 @@ public sealed class DockerInstanceRuntimeTests(DockerEngineFixture engine) : IAs
     {
         Name = name,
         Image = DockerEngineFixture.Image,
+        HostNetwork = true,
         Arguments =
         [
             "sh", "-c",

@@ -35,13 +35,35 @@ public sealed class DockerInstanceRuntimeWithoutEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task StartAsync_PublishedPortWithoutContainerPort_ThrowsNamingTheField()
+    public async Task StartAsync_PublishedWithoutHostPort_ThrowsNamingTheField()
     {
-        var spec = new InstanceSpec { Name = "web", Image = "busybox", HostNetwork = false, Port = 8080 };
+        var spec = new InstanceSpec { Name = "web", Image = "busybox", ContainerPort = 8080 };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _runtime.StartAsync(spec));
+
+        Assert.Equal("spec.Port", error.ParamName);
+    }
+
+    [Fact]
+    public async Task StartAsync_ContainerPortOutOfRange_ThrowsNamingTheField()
+    {
+        var spec = new InstanceSpec { Name = "web", Image = "busybox", Port = 8080, ContainerPort = 70_000 };
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => _runtime.StartAsync(spec));
 
         Assert.Equal("spec.ContainerPort", error.ParamName);
+    }
+
+    [Fact]
+    public async Task StartAsync_HostNetworkNotAllowed_ThrowsBeforeAnyIo()
+    {
+        var spec = new InstanceSpec { Name = "web", Image = "busybox", HostNetwork = true };
+
+        var error = await Assert.ThrowsAsync<InstanceRuntimeException>(() => _runtime.StartAsync(spec));
+
+        // An I/O attempt would have failed naming the (absent) engine instead.
+        Assert.Contains("host networking", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("nonexistent", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -267,6 +267,118 @@ public sealed class ProcessInstanceRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_OrchestratorEnvironment_InstanceGetsOnlyItsSpecRuntimeVariablesAndMinimalPath()
+    {
+        // What a server holds in its environment (admin tokens, Redis and certificate passwords): never the instances'.
+        const string Secret = "BLUEGREEN_TEST_SECRET_ENVIRONMENT";
+        Environment.SetEnvironmentVariable(Secret, "hunter2");
+        try
+        {
+            var state = await StartAsync(new InstanceSpec
+            {
+                Name = "env-check",
+                Command = Busybox,
+                Arguments = ["sleep", "60"],
+                Environment = new Dictionary<string, string> { ["MODE"] = "production" },
+            });
+
+            var environment = ProcessTable.Environment(Pid(state));
+            Assert.DoesNotContain(Secret, environment.Keys);
+            // PWD is the launcher shell's own (its working directory, which the process has anyway).
+            Assert.Equal(["BLUEGREEN_INSTANCE_FILE", "MODE", "PATH", "PWD"], environment.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal("production", environment["MODE"]);
+            Assert.Equal(ProcessInstanceRuntime.DefaultPath, environment["PATH"]);
+            Assert.Equal(_runtime.PidPath("env-check"), environment["BLUEGREEN_INSTANCE_FILE"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Secret, null);
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_SpecSetsPath_InstanceKeepsTheSpecPath()
+    {
+        var state = await StartAsync(new InstanceSpec
+        {
+            Name = "own-path",
+            Command = Busybox,
+            Arguments = ["sleep", "60"],
+            Environment = new Dictionary<string, string> { ["PATH"] = "/opt/app/bin:/usr/bin" },
+        });
+
+        Assert.Equal("/opt/app/bin:/usr/bin", ProcessTable.Environment(Pid(state))["PATH"]);
+    }
+
+    [Fact]
+    public async Task StartAsync_RootRuntimeWithRunAsUser_InstanceRunsAsThatUserWithoutGroupsOrNewPrivileges()
+    {
+        // The test suite runs as root (dockerd needs it), as a server in its Dockerfile does.
+        Assert.True(Environment.IsPrivilegedProcess, "this test needs root: only root can switch users");
+        var nobody = UserAccount.Find("nobody")!;
+        var runtime = NewRuntime(o => o with { RunAsUser = "nobody" });
+        var state = await runtime.StartAsync(new InstanceSpec
+        {
+            Name = "unprivileged",
+            Command = "/bin/sh",
+            Arguments = ["-c", "echo running as $(/bin/busybox id -u); exec /bin/busybox sleep 60"],
+        });
+        _started.Add(Pid(state));
+
+        var status = ProcessTable.Status(Pid(state));
+        Assert.Equal($"{nobody.Uid}\t{nobody.Uid}\t{nobody.Uid}\t{nobody.Uid}", status["Uid"]);
+        Assert.Equal($"{nobody.Gid}\t{nobody.Gid}\t{nobody.Gid}\t{nobody.Gid}", status["Gid"]);
+        Assert.Equal(string.Empty, status["Groups"]);
+        Assert.Equal("1", status["NoNewPrivs"]);
+        // setpriv exec'd in place: the recorded pid is the program; its log is root's, opened before the switch.
+        Assert.StartsWith("/bin/busybox sleep", ProcessTable.CommandLine(Pid(state)), StringComparison.Ordinal);
+        await Eventually.UntilAsync(
+            () => File.ReadAllTextAsync(runtime.LogPath("unprivileged")),
+            log => log.Contains($"running as {nobody.Uid}", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5),
+            "the instance's output in its log");
+
+        await runtime.StopAsync("unprivileged", TimeSpan.FromSeconds(5));
+        Assert.False(ProcessTable.IsAlive(Pid(state)));
+    }
+
+    [Theory]
+    [InlineData("root")]
+    [InlineData("no-such-user-bluegreen")]
+    public void Constructor_RunAsRootOrUnknownUser_Throws(string user) =>
+        Assert.Throws<ArgumentException>(() => NewRuntime(o => o with { RunAsUser = user }));
+
+    [Theory]
+    [InlineData("/bin/sh")]
+    [InlineData("busybox")]
+    [InlineData("/bin/../bin/busybox")]
+    public async Task StartAsync_CommandNotAllowed_RefusedNamingItAndNothingStartedOrRecorded(string command)
+    {
+        var runtime = NewRuntime(o => o with { AllowedCommands = [Busybox] });
+        var marker = Path.Combine(_folder.Path, "ran");
+
+        var error = await Assert.ThrowsAsync<InstanceRuntimeException>(() => runtime.StartAsync(
+            new InstanceSpec { Name = "forbidden", Command = command, Arguments = ["-c", $"touch {marker}"] }));
+
+        Assert.Contains($"'{command}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not allowed", error.Message, StringComparison.Ordinal);
+        Assert.Null(await runtime.InspectAsync("forbidden"));
+        Assert.False(File.Exists(runtime.LogPath("forbidden")));
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task StartAsync_CommandOnTheAllowList_Starts()
+    {
+        var runtime = NewRuntime(o => o with { AllowedCommands = [Busybox] });
+
+        var state = await runtime.StartAsync(new InstanceSpec { Name = "allowed", Command = Busybox, Arguments = ["sleep", "60"] });
+        _started.Add(Pid(state));
+
+        Assert.True(state.Running);
+    }
+
+    [Fact]
     public async Task StartAsync_UnknownCommand_ThrowsNamingCommandAndRecordsNothing()
     {
         var spec = new InstanceSpec { Name = "typo", Command = "/nonexistent/bluegreen-server" };
@@ -327,9 +439,10 @@ public sealed class ProcessInstanceRuntimeTests : IAsyncLifetime
         Assert.Null(await _runtime.InspectAsync("never-started"));
     }
 
-    private ProcessInstanceRuntime NewRuntime()
+    private ProcessInstanceRuntime NewRuntime(Func<ProcessRuntimeOptions, ProcessRuntimeOptions>? customize = null)
     {
-        var runtime = new ProcessInstanceRuntime(new ProcessRuntimeOptions { StateDirectory = StateDirectory, StopTimeout = TimeSpan.FromSeconds(5) });
+        var options = new ProcessRuntimeOptions { StateDirectory = StateDirectory, StopTimeout = TimeSpan.FromSeconds(5) };
+        var runtime = new ProcessInstanceRuntime(customize?.Invoke(options) ?? options);
         _runtimes.Add(runtime);
         return runtime;
     }

@@ -26,11 +26,11 @@ public sealed class CliEndToEndTests(GatewayFixture fixture) : IClassFixture<Gat
             drain_timeout: 5s
             keep_warm: 10m
             blue:
-              command: dotnet
+              command: {EchoInstance.Dotnet}
               arguments: ["{EchoInstance.DllPath}", "--address", "{"{address}"}", "--port", "{"{port}"}", "--colour", "{"{colour}"}", "--version", "{"{version}"}"]
               instances: [{"{"} server: s1, address: 127.0.0.1, port: {bluePort} {"}"}]
             green:
-              command: dotnet
+              command: {EchoInstance.Dotnet}
               arguments: ["{EchoInstance.DllPath}", "--address", "{"{address}"}", "--port", "{"{port}"}", "--colour", "{"{colour}"}", "--version", "{"{version}"}"]
               instances: [{"{"} server: s1, address: 127.0.0.1, port: {greenPort} {"}"}]
             """));

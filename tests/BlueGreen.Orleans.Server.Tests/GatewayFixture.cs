@@ -60,7 +60,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         _runtime!.StartAsync(new InstanceSpec
         {
             Name = $"{service}-blue-s1",
-            Command = "dotnet",
+            Command = EchoInstance.Dotnet,
             Arguments = [EchoInstance.DllPath, "--address", "127.0.0.1", "--port", Ports[service].Blue.ToString(CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1"],
             Address = "127.0.0.1",
             Port = Ports[service].Blue,

@@ -23,7 +23,7 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
     {
         await EnsureProxyAsync();
         await fixture.StartBlueAsync(name);
-        var colour = new V1.ColourSpec { Runtime = "process", Command = "dotnet" };
+        var colour = new V1.ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet };
         colour.Arguments.AddRange(EchoInstance.TemplateArguments);
         var spec = new V1.ServiceSpec
         {

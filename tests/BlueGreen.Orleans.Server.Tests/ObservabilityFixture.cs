@@ -48,7 +48,7 @@ public sealed class ObservabilityFixture : IAsyncLifetime
         await _runtime.StartAsync(new InstanceSpec
         {
             Name = $"{Service}-blue-s1",
-            Command = "dotnet",
+            Command = EchoInstance.Dotnet,
             Arguments = [EchoInstance.DllPath, "--address", "127.0.0.1", "--port", bluePort.ToString(CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1"],
             Address = "127.0.0.1",
             Port = bluePort,
@@ -62,7 +62,7 @@ public sealed class ObservabilityFixture : IAsyncLifetime
         ]);
         await Server.StartAsync();
         await Server.Client.GetGrain<IProxyGrain>(ProxyId).RegisterAsync(new ProxyRegistration { RuntimeApi = Proxy.RuntimeApi.ToString(), MapFile = Proxy.MapFile });
-        var colour = new ColourSpec { Runtime = "process", Command = "dotnet", Arguments = [.. EchoInstance.TemplateArguments] };
+        var colour = new ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet, Arguments = [.. EchoInstance.TemplateArguments] };
         var service = Server.Client.GetGrain<IServiceGrain>(Service);
         await service.ApplyAsync(new ServiceSpec
         {

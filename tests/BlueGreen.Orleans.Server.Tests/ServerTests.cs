@@ -66,7 +66,7 @@ public sealed class ServerTests
             await runtime.StartAsync(new InstanceSpec
             {
                 Name = "web-blue-s1",
-                Command = "dotnet",
+                Command = EchoInstance.Dotnet,
                 Arguments = [EchoInstance.DllPath, "--address", slot.Address, "--port", slot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1", "--delay-ms", "6000"],
                 Address = slot.Address,
                 Port = slot.Port,
@@ -206,7 +206,7 @@ public sealed class ServerTests
         var colour = new ColourSpec
         {
             Runtime = "process",
-            Command = "dotnet",
+            Command = EchoInstance.Dotnet,
             Arguments = [.. EchoInstance.TemplateArguments],
         };
         var spec = new ServiceSpec

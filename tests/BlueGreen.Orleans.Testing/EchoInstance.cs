@@ -31,19 +31,38 @@ public sealed class EchoInstance : IAsyncDisposable
 
     public BackendServer AsServer(string name) => new(name, Address, Port);
 
-    /// <summary>The echo dll, built next to the harness (see the ProjectReference in the csproj).</summary>
-    public static string DllPath
+    /// <summary>
+    /// The echo dll, built next to the harness (see the ProjectReference in the csproj), where every user can read it:
+    /// a server running as root starts its process instances as an unprivileged user.
+    /// </summary>
+    public static string DllPath => ReadableCopy.IsReadableByAll(BuiltDllPath) ? BuiltDllPath : ReadableCopy.Of(ProjectDllPath);
+
+    /// <summary>
+    /// The dotnet host by absolute path, as a server's process runtime wants a command (its allow-list compares
+    /// absolute paths exactly): the first <c>dotnet</c> on this process's PATH.
+    /// </summary>
+    public static string Dotnet { get; } =
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Where(Path.IsPathFullyQualified)
+            .Select(folder => Path.Combine(folder, "dotnet"))
+            .FirstOrDefault(File.Exists) ?? "/usr/bin/dotnet";
+
+    private static string BuiltDllPath
     {
         get
         {
-            var here = AppContext.BaseDirectory;
-            var local = Path.Combine(here, "bluegreen-echo.dll");
-            if (File.Exists(local))
-            {
-                return local;
-            }
+            var local = Path.Combine(AppContext.BaseDirectory, "bluegreen-echo.dll");
+            return File.Exists(local) ? local : ProjectDllPath;
+        }
+    }
 
+    /// <summary>The echo project's own build (a small folder, unlike a test project's output).</summary>
+    private static string ProjectDllPath
+    {
+        get
+        {
             // tests/X/bin/<cfg>/net10.0 → src/BlueGreen.Orleans.EchoServer/bin/<cfg>/net10.0
+            var here = AppContext.BaseDirectory;
             var configuration = new DirectoryInfo(here).Parent!.Name;
             return Path.Combine(Repository.Root, "src", "BlueGreen.Orleans.EchoServer", "bin", configuration, "net10.0", "bluegreen-echo.dll");
         }

@@ -14,12 +14,27 @@ namespace BlueGreen.Orleans.Testing;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private Process? _process;
     private IHost? _client;
 
-    public ServerProcess(string dataDirectory, string? redis = null, string clusterId = "test", string role = "All", IEnumerable<string>? extraArguments = null)
+    /// <param name="processCommands">
+    /// The programs the process runtime may run (<c>BlueGreen:Runtimes:Process:AllowedCommands</c>); null: the echo
+    /// server's (<see cref="EchoInstance.Dotnet"/>); empty: the process runtime stays off, as it is by default.
+    /// </param>
+    /// <param name="environment">Variables set in the server's environment, on top of this process's.</param>
+    public ServerProcess(
+        string dataDirectory,
+        string? redis = null,
+        string clusterId = "test",
+        string role = "All",
+        IEnumerable<string>? extraArguments = null,
+        IEnumerable<string>? processCommands = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         ExtraArguments = [.. extraArguments ?? []];
+        _environment = environment ?? new Dictionary<string, string>();
+        ProcessCommands = [.. processCommands ?? [EchoInstance.Dotnet]];
         Role = role;
         DataDirectory = dataDirectory;
         Redis = redis;
@@ -57,6 +72,15 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>More command-line configuration, e.g. <c>--BlueGreen:ProxyMonitorInterval 00:00:01</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; }
+
+    /// <summary>The programs the server's process runtime may run; empty: the runtime is off.</summary>
+    public IReadOnlyList<string> ProcessCommands { get; }
+
+    /// <summary>
+    /// Where the tests' haproxy processes keep their map files and admin sockets (<see cref="TempFolder"/>): the
+    /// server's maps root and Runtime API socket folder, so it writes nowhere else.
+    /// </summary>
+    public const string TestFilesRoot = "/tmp";
 
     /// <summary>The PID of the running server process (to kill it from outside, as a crash would).</summary>
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
@@ -142,9 +166,31 @@ public sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(Redis);
         }
 
+        foreach (var argument in new[] { "--BlueGreen:Proxies:MapsRoot", TestFilesRoot, "--BlueGreen:Proxies:RuntimeApiSocketDirectories:0", TestFilesRoot })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Off unless enabled, like a real server: each test says which programs its specs run.
+        if (ProcessCommands.Count > 0)
+        {
+            start.ArgumentList.Add("--BlueGreen:Runtimes:Process:Enabled");
+            start.ArgumentList.Add("true");
+            for (var i = 0; i < ProcessCommands.Count; i++)
+            {
+                start.ArgumentList.Add($"--BlueGreen:Runtimes:Process:AllowedCommands:{i.ToString(CultureInfo.InvariantCulture)}");
+                start.ArgumentList.Add(ProcessCommands[i]);
+            }
+        }
+
         foreach (var argument in ExtraArguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
         }
 
         Directory.CreateDirectory(DataDirectory);

@@ -166,7 +166,7 @@ internal sealed class LoadFleet : IAsyncDisposable
             new InstanceSpec
             {
                 Name = InstanceName(Colour.Blue),
-                Command = "dotnet",
+                Command = EchoInstance.Dotnet,
                 Arguments = [.. EchoInstance.TemplateArguments.Select(a => Fill(a, blue, Colour.Blue, "1"))],
                 Address = blue.Address,
                 Port = blue.Port,
@@ -179,7 +179,7 @@ internal sealed class LoadFleet : IAsyncDisposable
             await _server.Client.GetGrain<IProxyGrain>(ProxyId(i)).RegisterAsync(new ProxyRegistration { RuntimeApi = _proxies[i].RuntimeApi.ToString(), MapFile = _proxies[i].MapFile });
         }
 
-        var colour = new ColourSpec { Runtime = "process", Command = "dotnet", Arguments = [.. EchoInstance.TemplateArguments] };
+        var colour = new ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet, Arguments = [.. EchoInstance.TemplateArguments] };
         await _server.Client.GetGrain<IServiceGrain>(Service).ApplyAsync(new ServiceSpec
         {
             Name = Service,

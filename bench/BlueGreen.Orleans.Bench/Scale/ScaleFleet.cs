@@ -125,7 +125,7 @@ internal sealed class ScaleFleet : IAsyncDisposable
         var silos = new List<ServerProcess>();
         for (var i = 0; i < 2; i++)
         {
-            var silo = Own(new ServerProcess(_folder.File($"silo{i}"), Redis.ConnectionString, cluster, role: "Silo", extraArguments: intervals));
+            var silo = Own(new ServerProcess(_folder.File($"silo{i}"), Redis.ConnectionString, cluster, role: "Silo", extraArguments: intervals, processCommands: []));
             await silo.StartAsync();
             silos.Add(silo);
             Console.WriteLine($"silo {i} pid {silo.Pid} (silo port {silo.SiloPort})");

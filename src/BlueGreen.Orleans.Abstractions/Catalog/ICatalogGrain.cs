@@ -16,6 +16,25 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     [Alias("SetActive")]
     Task SetActiveAsync(string name, bool active);
 
+    /// <summary>
+    /// Claims <paramref name="routeKey"/> for <paramref name="service"/>, atomically (one catalog, one turn at a time):
+    /// null when the service holds it now (or held it already), else the service that holds it.
+    /// </summary>
+    [Alias("ClaimRouteKey")]
+    Task<string?> ClaimRouteKeyAsync(string routeKey, string service);
+
+    /// <summary>Gives up <paramref name="routeKey"/> if <paramref name="service"/> holds it; anyone else's claim stays.</summary>
+    [Alias("ReleaseRouteKey")]
+    Task ReleaseRouteKeyAsync(string routeKey, string service);
+
+    /// <summary>Whether the claims still have to be built from the services' specs (a catalog older than claims).</summary>
+    [Alias("NeedsRouteKeyIndex")]
+    Task<bool> NeedsRouteKeyIndexAsync();
+
+    /// <summary>Claims each service's route key unless it is claimed already (the first claim wins); done once.</summary>
+    [Alias("IndexRouteKeys")]
+    Task IndexRouteKeysAsync(ImmutableList<KeyValuePair<string, string>> routeKeys);
+
     [Alias("ListProxies")]
     Task<ImmutableSortedSet<string>> ListProxiesAsync();
 

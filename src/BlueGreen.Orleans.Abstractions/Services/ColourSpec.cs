@@ -3,8 +3,9 @@ using System.Collections.Immutable;
 namespace BlueGreen.Orleans.Services;
 
 /// <summary>
-/// How to run one colour. <see cref="Image"/>, <see cref="Arguments"/> and <see cref="Environment"/> values may hold
-/// <c>{version}</c>, <c>{colour}</c>, <c>{address}</c>, <c>{port}</c> and <c>{instance}</c>, filled in per instance.
+/// How to run one colour. <see cref="Image"/>, <see cref="Command"/>, <see cref="Arguments"/> and <see cref="Environment"/>
+/// values may hold <c>{version}</c>, <c>{colour}</c>, <c>{address}</c>, <c>{port}</c> and <c>{instance}</c>, filled in per
+/// instance (<c>{address}</c> and <c>{port}</c>: where the program listens).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("bluegreen.ColourSpec")]
 public sealed record ColourSpec
@@ -25,4 +26,13 @@ public sealed record ColourSpec
 
     /// <summary>Docker engine of the app host (<c>unix:///var/run/docker.sock</c>, <c>tcp://host:2375</c>).</summary>
     [Id(6)] public string? DockerEndpoint { get; init; }
+
+    /// <summary>
+    /// Docker: share the host's network (where the server's configuration allows it). Default false: the container
+    /// listens on its own network and its port is published on each instance's address and port.
+    /// </summary>
+    [Id(7)] public bool HostNetwork { get; init; }
+
+    /// <summary>Docker without host networking: the port the program listens on inside the container (null: the instance's port).</summary>
+    [Id(8)] public int? ContainerPort { get; init; }
 }

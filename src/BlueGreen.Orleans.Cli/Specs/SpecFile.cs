@@ -67,8 +67,22 @@ internal static class SpecFile
             }
         }
 
+        // YAML scalars arrive as strings, and proto JSON takes only true/false for a bool: host_network: true.
+        foreach (var colour in new[] { root["blue"], root["green"] }.OfType<System.Text.Json.Nodes.JsonObject>())
+        {
+            foreach (var field in BoolFields)
+            {
+                if (colour[field] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) && bool.TryParse(text, out var flag))
+                {
+                    colour[field] = flag;
+                }
+            }
+        }
+
         return root.ToJsonString();
     }
+
+    private static readonly string[] BoolFields = ["host_network", "hostNetwork"];
 
     private static string YamlToJson(string yaml)
     {

@@ -89,6 +89,8 @@ internal static class ProtoMapper
             Environment = colour.Environment.ToImmutableDictionary(),
             Instances = colour.Instances.Select(i => new InstanceSlot(i.Server, i.Address, i.Port)).ToImmutableList(),
             DockerEndpoint = colour.DockerEndpoint.Length == 0 ? null : colour.DockerEndpoint,
+            HostNetwork = colour.HostNetwork,
+            ContainerPort = colour.HasContainerPort ? colour.ContainerPort : null,
         };
     }
 
@@ -120,7 +122,13 @@ internal static class ProtoMapper
             Image = colour.Image ?? string.Empty,
             Command = colour.Command ?? string.Empty,
             DockerEndpoint = colour.DockerEndpoint ?? string.Empty,
+            HostNetwork = colour.HostNetwork,
         };
+        if (colour.ContainerPort is { } containerPort)
+        {
+            pb.ContainerPort = containerPort;
+        }
+
         pb.Arguments.AddRange(colour.Arguments);
         pb.Environment.Add(colour.Environment);
         pb.Instances.AddRange(colour.Instances.Select(i => new V1.InstanceSlot { Server = i.Server, Address = i.Address, Port = i.Port }));

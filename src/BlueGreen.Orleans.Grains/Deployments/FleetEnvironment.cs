@@ -20,8 +20,9 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
     public async Task ProvisionAsync(Colour colour, string version, CancellationToken cancellationToken)
     {
         var colourSpec = spec.For(colour);
-        var runtime = runtimes.Resolve(colourSpec);
-        await Task.WhenAll(InstanceSpecs.For(spec.Name, colour, colourSpec, version).Select(i => runtime.StartAsync(i, cancellationToken)));
+        var instances = InstanceSpecs.For(spec.Name, colour, colourSpec, version);
+        var runtime = runtimes.ResolveToStart(colour.Name(), colourSpec, instances);
+        await Task.WhenAll(instances.Select(i => runtime.StartAsync(i, cancellationToken)));
     }
 
     public async Task RetireAsync(Colour colour, CancellationToken cancellationToken)

@@ -20,6 +20,7 @@ internal sealed partial class ProxyGrain(
     [PersistentState("proxy", BlueGreenStorage.Name)] IPersistentState<ProxyState> state,
     TimeProvider time,
     IOptions<ProxyMonitorOptions> options,
+    IOptions<ProxyRegistrationOptions> access,
     BlueGreenTelemetry telemetry,
     ILoggerFactory loggers) : Grain, IProxyGrain, IRemindable
 {
@@ -37,13 +38,26 @@ internal sealed partial class ProxyGrain(
     private DateTimeOffset? _lastSeenAt;
     private int _reconciliations;
 
+    /// <summary>Why the stored registration is not used: the configuration no longer allows where it points.</summary>
+    private string? _refusal;
+
     private string Id => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Registration is { } registration)
         {
-            Connect(registration);
+            if (ProxyRegistrationPolicy.Check(registration, access.Value) is { Count: > 0 } refusals)
+            {
+                // Stored before the configuration was narrowed: neither connected to nor written, until registered anew.
+                _refusal = $"proxy '{Id}' is registered, but this server's configuration refuses it: {string.Join(" ", refusals)}";
+                _lastError = _refusal;
+                Log.Refused(_logger, Id, _refusal);
+            }
+            else
+            {
+                Connect(registration);
+            }
         }
 
         return Task.CompletedTask;
@@ -60,7 +74,7 @@ internal sealed partial class ProxyGrain(
 
     public async Task RegisterAsync(ProxyRegistration registration)
     {
-        var errors = ProxyRegistrationValidator.Validate(Id, registration);
+        var errors = ProxyRegistrationValidator.Validate(Id, registration, access.Value);
         if (errors.Count > 0)
         {
             throw new BlueGreenException(ErrorCode.InvalidArgument, string.Join(" ", errors));
@@ -75,6 +89,7 @@ internal sealed partial class ProxyGrain(
         await CheckRegistrationAsync(registration);
         state.State = state.State with { Registration = registration, Registered = Actor.Stamp(time) };
         await state.WriteStateAsync();
+        _refusal = null;
         Connect(registration);
         await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await GrainFactory.GetGrain<ICatalogGrain>(0).SetProxyAsync(Id, true);
@@ -422,11 +437,13 @@ internal sealed partial class ProxyGrain(
         _lastError = e.Message;
     }
 
-    private HaProxyRuntimeClient Client() =>
-        _client ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
+    private HaProxyRuntimeClient Client() => _client ?? throw NotUsable();
 
-    private RouteMap Routes() =>
-        _routes ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
+    private RouteMap Routes() => _routes ?? throw NotUsable();
+
+    private BlueGreenException NotUsable() => _refusal is null
+        ? new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.")
+        : new BlueGreenException(ErrorCode.FailedPrecondition, _refusal);
 
     private static bool IsProxyFailure(Exception e) =>
         e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or IOException or FormatException;

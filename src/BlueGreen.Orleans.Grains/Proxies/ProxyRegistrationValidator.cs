@@ -6,6 +6,13 @@ namespace BlueGreen.Orleans.Grains.Proxies;
 /// <summary>Checks a proxy id and registration before anything is stored or sent.</summary>
 public static class ProxyRegistrationValidator
 {
+    /// <summary>
+    /// <see cref="Validate(string, ProxyRegistration)"/>, then, for a well-formed registration, where this server's
+    /// configuration lets it point (<see cref="ProxyRegistrationPolicy"/>): what the grain checks before it stores one.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(string id, ProxyRegistration registration, ProxyRegistrationOptions options) =>
+        Validate(id, registration) is { Count: > 0 } errors ? errors : ProxyRegistrationPolicy.Check(registration, options);
+
     public static IReadOnlyList<string> Validate(string id, ProxyRegistration registration)
     {
         var errors = new List<string>();

@@ -23,6 +23,7 @@ internal sealed partial class ServiceGrain(
     IInstanceRuntimeProvider runtimes,
     TimeProvider time,
     IOptions<DeploymentLoopOptions> options,
+    IOptions<InstanceRuntimeOptions> runtimeOptions,
     IEnumerable<IDeploymentObserver> observers,
     BlueGreenTelemetry telemetry,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
@@ -55,7 +56,7 @@ internal sealed partial class ServiceGrain(
 
     public async Task<ServiceInfo> ApplyAsync(ServiceSpec spec)
     {
-        var errors = ServiceSpecValidator.Validate(spec).ToList();
+        var errors = ServiceSpecValidator.Validate(spec, runtimeOptions.Value).ToList();
         if (spec.Name != Name)
         {
             errors.Add($"name: '{spec.Name}' does not match the service '{Name}'.");
@@ -75,6 +76,14 @@ internal sealed partial class ServiceGrain(
 
         await RefuseUnservableAsync(spec);
         var previous = state.State.Spec;
+        var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
+        if (await catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
+        {
+            // Two services on one key would take each other's traffic at every switch.
+            throw new BlueGreenException(ErrorCode.AlreadyExists, $"route_key: '{spec.RouteKey}' is the route key of service '{owner}'; a route key routes to one service only.");
+        }
+
+        var saved = state.State;
         state.State = state.State with { Spec = spec, Applied = Actor.Stamp(time) };
         if (previous is null && spec.LiveVersion is { } adopted)
         {
@@ -82,8 +91,26 @@ internal sealed partial class ServiceGrain(
             state.State = state.State with { Versions = state.State.Versions.SetItem(Colour.Blue, adopted), Running = state.State.Running.Add(Colour.Blue) };
         }
 
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetServiceAsync(Name, true);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State = saved;
+            if (previous?.RouteKey != spec.RouteKey)
+            {
+                await catalog.ReleaseRouteKeyAsync(spec.RouteKey, Name);
+            }
+
+            throw;
+        }
+
+        await catalog.SetServiceAsync(Name, true);
+        if (previous is not null && previous.RouteKey != spec.RouteKey)
+        {
+            await catalog.ReleaseRouteKeyAsync(previous.RouteKey, Name);
+        }
 
         if (previous is not null && previous.RouteKey != spec.RouteKey)
         {
@@ -106,9 +133,12 @@ internal sealed partial class ServiceGrain(
     {
         RequireSpec();
         RefuseWhileActive();
+        var routeKey = state.State.Spec!.RouteKey;
         await state.ClearStateAsync();
         state.State = new ServiceState();
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetServiceAsync(Name, false);
+        var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
+        await catalog.SetServiceAsync(Name, false);
+        await catalog.ReleaseRouteKeyAsync(routeKey, Name);
         DeactivateOnIdle();
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Services;
@@ -26,6 +27,13 @@ public static partial class ServiceSpecValidator
     public static bool IsValidServiceName(string? name) => HaProxyConfigValidator.IsValidServiceName(name);
 
     public static bool IsValidVersion(string? version) => version is not null && VersionPattern().IsMatch(version);
+
+    /// <summary>
+    /// <see cref="Validate(ServiceSpec)"/>, then what this server's configuration allows each colour to start
+    /// (<see cref="RuntimePolicy"/>): what the grain checks before it saves a spec.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(ServiceSpec spec, InstanceRuntimeOptions runtimes) =>
+        [.. Validate(spec), .. RuntimePolicy.Check("blue", spec.Blue, runtimes), .. RuntimePolicy.Check("green", spec.Green, runtimes)];
 
     public static IReadOnlyList<string> Validate(ServiceSpec spec)
     {
@@ -137,6 +145,23 @@ public static partial class ServiceSpecValidator
         if (spec.Arguments.Any(a => a.Any(char.IsControl)) || spec.Environment.Any(e => e.Key.Length == 0 || e.Key.Contains('=', StringComparison.Ordinal) || (e.Key + e.Value).Any(char.IsControl)))
         {
             errors.Add($"{colour}: arguments and environment must not hold control characters; environment names must not hold '='.");
+        }
+
+        if (spec.HostNetwork && spec.Runtime != "docker")
+        {
+            errors.Add($"{colour}.host_network: only a docker colour has a network of its own to leave.");
+        }
+
+        if (spec.ContainerPort is { } containerPort)
+        {
+            if (containerPort is < 1 or > 65535)
+            {
+                errors.Add($"{colour}.container_port: {containerPort} must be between 1 and 65535.");
+            }
+            else if (spec.Runtime != "docker" || spec.HostNetwork)
+            {
+                errors.Add($"{colour}.container_port: only a docker colour without host_network has a port to publish.");
+            }
         }
 
         if (spec.DockerEndpoint is { } endpoint && !RuntimeEndpoint.TryParse(endpoint, out _, out _))

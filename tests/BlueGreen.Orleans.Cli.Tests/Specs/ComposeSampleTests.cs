@@ -32,6 +32,8 @@ public sealed class ComposeSampleTests
             Assert.Equal("docker", colour.Runtime);
             Assert.Equal("bluegreen/echo:latest", colour.Image);
             Assert.Equal("unix:///var/run/docker.sock", colour.DockerEndpoint);
+            // The cluster is built on host networking (docker-compose.yml): asked for here, allowed by the silos.
+            Assert.True(colour.HostNetwork);
             var slot = Assert.Single(colour.Instances);
             Assert.Equal(("127.0.0.1", port), (slot.Address, slot.Port));
         }

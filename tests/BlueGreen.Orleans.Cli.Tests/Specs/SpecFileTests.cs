@@ -60,8 +60,26 @@ public sealed class SpecFileTests
         Assert.Equal(3000, spec.Blue.Instances[0].Port);
     }
 
+    [Fact]
+    public void Parse_DockerNetworking_HostNetworkAndContainerPort()
+    {
+        const string yaml = """
+            name: web
+            blue: { runtime: docker, image: web:1, host_network: true, instances: [{ server: s1, address: 127.0.0.1, port: 3000 }] }
+            green: { runtime: docker, image: web:1, container_port: 8080, instances: [{ server: s1, address: 127.0.0.1, port: 4000 }] }
+            """;
+
+        var spec = SpecFile.Parse(yaml, json: false);
+
+        Assert.True(spec.Blue.HostNetwork);
+        Assert.False(spec.Blue.HasContainerPort);
+        Assert.False(spec.Green.HostNetwork);
+        Assert.Equal(8080, spec.Green.ContainerPort);
+    }
+
     [Theory]
     [InlineData("name: web\nroute_kee: typo\n")]
+    [InlineData("name: web\nblue: { host_network: maybe }\n")]
     [InlineData("name: web\nhealth_timeout: soon\n")]
     [InlineData("name: [unclosed\n")]
     [InlineData("")]

@@ -158,7 +158,13 @@ public sealed class FaultStage : IAsyncDisposable
         for (var i = 0; i < Options.Silos; i++)
         {
             // Silos of one host share the process runtime's state folder: any of them can stop what another started.
-            Servers.Add(new ServerProcess(DataDirectory, _redis?.ConnectionString, cluster, role: Options.Silos > 1 ? "Silo" : "All"));
+            // A slow start is a shell that sleeps, then execs the echo server: that stage's specs run /bin/sh too.
+            Servers.Add(new ServerProcess(
+                DataDirectory,
+                _redis?.ConnectionString,
+                cluster,
+                role: Options.Silos > 1 ? "Silo" : "All",
+                processCommands: Options.StartDelay > TimeSpan.Zero ? [EchoInstance.Dotnet, "/bin/sh"] : [EchoInstance.Dotnet]));
         }
 
         await Task.WhenAll(Servers.Select(s => s.StartAsync()).Append(blue));
@@ -189,7 +195,7 @@ public sealed class FaultStage : IAsyncDisposable
             : new ColourSpec
             {
                 Runtime = "process",
-                Command = "dotnet",
+                Command = EchoInstance.Dotnet,
                 Arguments = [.. EchoInstance.TemplateArguments],
                 Instances = [new InstanceSlot("s1", "127.0.0.1", port)],
             };
@@ -218,7 +224,7 @@ public sealed class FaultStage : IAsyncDisposable
         await Runtime.StartAsync(new InstanceSpec
         {
             Name = name,
-            Command = "dotnet",
+            Command = EchoInstance.Dotnet,
             Arguments = [EchoInstance.DllPath, "--address", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--colour", colour, "--version", version],
             Address = "127.0.0.1",
             Port = port,

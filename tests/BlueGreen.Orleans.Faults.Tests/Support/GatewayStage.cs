@@ -109,11 +109,11 @@ public sealed class GatewayStage : IAsyncLifetime
     /// </summary>
     public V1.ServiceSpec Spec(string name, TimeSpan? healthTimeout = null, TimeSpan? verifyWindow = null, TimeSpan? keepWarm = null, IEnumerable<string>? greenArguments = null)
     {
-        var blue = new V1.ColourSpec { Runtime = "process", Command = "dotnet" };
+        var blue = new V1.ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet };
         blue.Arguments.AddRange(EchoInstance.TemplateArguments);
         blue.Environment["ECHO_MODE"] = "stage";
         blue.Instances.Add(new V1.InstanceSlot { Server = "s1", Address = "127.0.0.1", Port = Ports[name].Blue });
-        var green = new V1.ColourSpec { Runtime = "process", Command = "dotnet" };
+        var green = new V1.ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet };
         green.Arguments.AddRange(EchoInstance.TemplateArguments);
         green.Arguments.AddRange(greenArguments ?? []);
         green.Environment["ECHO_MODE"] = "stage";
@@ -162,7 +162,7 @@ public sealed class GatewayStage : IAsyncLifetime
         await _runtime!.StartAsync(new InstanceSpec
         {
             Name = $"{spec.Name}-blue-s1",
-            Command = "dotnet",
+            Command = EchoInstance.Dotnet,
             Arguments = [EchoInstance.DllPath, "--address", "127.0.0.1", "--port", Ports[spec.Name].Blue.ToString(CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1"],
             Address = "127.0.0.1",
             Port = Ports[spec.Name].Blue,

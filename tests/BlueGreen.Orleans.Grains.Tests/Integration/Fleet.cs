@@ -72,7 +72,7 @@ internal sealed class Fleet : IAsyncDisposable
             var colour = new ColourSpec
             {
                 Runtime = "process",
-                Command = "dotnet",
+                Command = EchoInstance.Dotnet,
                 Arguments = [.. EchoInstance.TemplateArguments],
             };
             var spec = new ServiceSpec
@@ -90,7 +90,7 @@ internal sealed class Fleet : IAsyncDisposable
             spec = customize?.Invoke(spec) ?? spec;
 
             // Blue v1 runs before the orchestrator takes over, under the name the runtime will look for.
-            var blue = Instances.InstanceSpecs.For(Service, Orleans.Colour.Blue, spec.Blue, "1");
+            var blue = Grains.Instances.InstanceSpecs.For(Service, Orleans.Colour.Blue, spec.Blue, "1");
             await Task.WhenAll(blue.Select(b => runtime.StartAsync(b)));
 
             var hooks = new StepHooks();
@@ -102,7 +102,13 @@ internal sealed class Fleet : IAsyncDisposable
                 silo.AddBlueGreenGrains(
                     proxies: o => o.Interval = TimeSpan.FromMilliseconds(250),
                     deployments: o => o.PollInterval = TimeSpan.FromMilliseconds(50),
-                    instances: o => o.ProcessStateDirectory = folder.File("instances"));
+                    instances: o =>
+                    {
+                        o.ProcessStateDirectory = folder.File("instances");
+                        o.Process.Enabled = true;
+                        o.Process.AllowedCommands = [EchoInstance.Dotnet];
+                    },
+                    registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
                 silo.Services.AddSingleton<IDeploymentObserver>(hooks);
             });
             cluster = builder.Build();
@@ -173,7 +179,7 @@ internal sealed class Fleet : IAsyncDisposable
         (await Eventually.UntilAsync(() => ServiceGrain.GetDeploymentAsync(id), d => d?.IsFinished == true, timeout ?? TimeSpan.FromSeconds(60), $"deployment {id} finished"))!;
 
     public Task<InstanceState?> InspectAsync(Orleans.Colour colour) =>
-        _runtime.InspectAsync(Instances.InstanceSpecs.InstanceName(Service, colour, Spec.For(colour).Instances[0]));
+        _runtime.InspectAsync(Grains.Instances.InstanceSpecs.InstanceName(Service, colour, Spec.For(colour).Instances[0]));
 
     public async ValueTask DisposeAsync() => await StopAllAsync(_folder, Proxies, Cluster, _runtime);
 

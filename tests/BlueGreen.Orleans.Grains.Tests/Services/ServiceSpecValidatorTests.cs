@@ -53,6 +53,10 @@ public sealed class ServiceSpecValidatorTests
         { "keep_warm", Valid with { KeepWarm = TimeSpan.FromDays(2) } },
         { "max_error_ratio", Valid with { MaxErrorRatio = double.NaN } },
         { "live_version", Valid with { LiveVersion = "1 2" } },
+        { "blue.host_network", Valid with { Blue = Colour with { HostNetwork = true } } },
+        { "blue.container_port", Valid with { Blue = Colour with { ContainerPort = 8080 } } },
+        { "green.container_port", Valid with { Green = Colour with { Runtime = "docker", Image = "web:1", ContainerPort = 0 } } },
+        { "green.container_port", Valid with { Green = Colour with { Runtime = "docker", Image = "web:1", HostNetwork = true, ContainerPort = 8080 } } },
     };
 
     [Theory]

@@ -22,6 +22,9 @@ public sealed class DockerEngineFixture : IAsyncLifetime
     private const int OutputLines = 300;
 
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly SemaphoreSlim _networkGate = new(1, 1);
+    private string? _network;
+    private string? _bridge;
     private TempFolder? _folder;
     private Process? _dockerd;
     private DockerClientConfiguration? _configuration;
@@ -53,11 +56,60 @@ public sealed class DockerEngineFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A bridge network of this engine only, made on first use for the tests of published ports (the engine has no
+    /// default bridge): a Linux bridge <c>bgt-…</c> with a /29 of its own, no NAT, no firewall rules. A client still
+    /// talks to 127.0.0.x only; docker-proxy, on the host, relays to the container over that bridge. Removed with the engine.
+    /// </summary>
+    public async Task<string> BridgeNetworkAsync()
+    {
+        await _networkGate.WaitAsync();
+        try
+        {
+            if (_network is not null)
+            {
+                return _network;
+            }
+
+            var suffix = Guid.NewGuid().ToString("N")[..8];
+            DockerApiException? last = null;
+            // A /29 that no other engine on this machine holds: Docker refuses one that overlaps a route.
+            foreach (var octet in Enumerable.Range(0, 8).Select(_ => Random.Shared.Next(0, 256)))
+            {
+                try
+                {
+                    var name = $"bgt-{suffix}";
+                    await Client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+                    {
+                        Name = name,
+                        Driver = "bridge",
+                        IPAM = new IPAM { Config = [new IPAMConfig { Subnet = $"10.213.{octet}.0/29" }] },
+                        Options = new Dictionary<string, string> { ["com.docker.network.bridge.name"] = name },
+                    });
+                    _bridge = name;
+                    _network = name;
+                    return name;
+                }
+                catch (DockerApiException e)
+                {
+                    last = e;
+                }
+            }
+
+            throw new InvalidOperationException($"Could not create a bridge network on the test engine: {last?.Message}\n{Output}");
+        }
+        finally
+        {
+            _networkGate.Release();
+        }
+    }
+
     public async Task DisposeAsync()
     {
         if (_client is not null)
         {
             await RemoveAllContainersAsync();
+            await RemoveNetworkAsync();
         }
 
         _client?.Dispose();
@@ -86,6 +138,35 @@ public sealed class DockerEngineFixture : IAsyncLifetime
             _folder.Dispose();
             _folder = null;
         }
+
+        // An engine that had to be killed leaves its bridge on the host: ours by its unique name, so delete it.
+        if (_bridge is not null && Directory.Exists($"/sys/class/net/{_bridge}"))
+        {
+            using var ip = Process.Start(new ProcessStartInfo("ip") { ArgumentList = { "link", "delete", _bridge }, UseShellExecute = false });
+            await ip!.WaitForExitAsync();
+        }
+
+        _bridge = null;
+        _networkGate.Dispose();
+    }
+
+    private async Task RemoveNetworkAsync()
+    {
+        if (_network is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await Client.Networks.DeleteNetworkAsync(_network);
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or System.Net.Sockets.SocketException)
+        {
+            // The engine is gone already: the bridge is deleted below, by name.
+        }
+
+        _network = null;
     }
 
     private async Task StartEngineAsync()

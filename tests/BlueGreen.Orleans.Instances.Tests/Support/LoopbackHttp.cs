@@ -4,29 +4,29 @@ using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Instances.Tests.Support;
 
-/// <summary>HTTP to 127.0.0.1 only, never through a proxy from the environment (HTTP_PROXY would send it elsewhere).</summary>
+/// <summary>HTTP to 127.0.0.x only, never through a proxy from the environment (HTTP_PROXY would send it elsewhere).</summary>
 internal static class LoopbackHttp
 {
     private static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
 
-    public static Uri At(int port, string path = "/") => new($"http://127.0.0.1:{port}{path}");
+    public static Uri At(int port, string path = "/", string address = "127.0.0.1") => new($"http://{address}:{port}{path}");
 
     /// <summary>Polls until a GET answers (the program needs a moment to bind), then returns status and body.</summary>
-    public static async Task<(HttpStatusCode Status, string Body)> GetEventuallyAsync(int port, string path = "/", TimeSpan? timeout = null)
+    public static async Task<(HttpStatusCode Status, string Body)> GetEventuallyAsync(int port, string path = "/", TimeSpan? timeout = null, string address = "127.0.0.1")
     {
         var (status, body) = await Eventually.UntilAsync(
-            () => TryGetAsync(port, path),
+            () => TryGetAsync(port, path, address),
             answer => answer.Status is not null,
             timeout ?? TimeSpan.FromSeconds(15),
-            $"an HTTP answer from 127.0.0.1:{port}{path}");
+            $"an HTTP answer from {address}:{port}{path}");
         return (status!.Value, body);
     }
 
-    private static async Task<(HttpStatusCode? Status, string Body)> TryGetAsync(int port, string path)
+    private static async Task<(HttpStatusCode? Status, string Body)> TryGetAsync(int port, string path, string address)
     {
         try
         {
-            using var response = await Client.GetAsync(At(port, path));
+            using var response = await Client.GetAsync(At(port, path, address));
             return (response.StatusCode, await response.Content.ReadAsStringAsync());
         }
         catch (HttpRequestException)
@@ -40,12 +40,12 @@ internal static class LoopbackHttp
         }
     }
 
-    public static async Task<bool> IsClosedAsync(int port)
+    public static async Task<bool> IsClosedAsync(int port, string address = "127.0.0.1")
     {
         using var client = new TcpClient();
         try
         {
-            await client.ConnectAsync(IPAddress.Loopback, port);
+            await client.ConnectAsync(IPAddress.Parse(address), port);
             return false;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)

@@ -21,6 +21,20 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>The environment <paramref name="pid"/> was started with (<c>/proc/&lt;pid&gt;/environ</c>).</summary>
+    public static IReadOnlyDictionary<string, string> Environment(int pid) =>
+        File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/environ")
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry => entry.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : string.Empty, StringComparer.Ordinal);
+
+    /// <summary>The fields of <c>/proc/&lt;pid&gt;/status</c> (<c>Uid</c>: real, effective, saved, filesystem, tab-separated).</summary>
+    public static IReadOnlyDictionary<string, string> Status(int pid) =>
+        File.ReadAllLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status")
+            .Select(line => line.Split(':', 2))
+            .Where(pair => pair.Length == 2)
+            .ToDictionary(pair => pair[0], pair => pair[1].Trim(), StringComparer.Ordinal);
+
     /// <summary>Where file descriptor <paramref name="fd"/> of <paramref name="pid"/> points.</summary>
     public static string? Descriptor(int pid, int fd) =>
         new FileInfo($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd/{fd.ToString(CultureInfo.InvariantCulture)}").LinkTarget;
@@ -33,7 +47,7 @@ internal static class ProcessTable
 
     /// <summary>Live processes whose command line contains <paramref name="fragment"/>.</summary>
     public static IReadOnlyList<int> WithCommandLine(string fragment) =>
-        [.. Pids().Where(pid => pid != Environment.ProcessId && IsAlive(pid) && CommandLine(pid).Contains(fragment, StringComparison.Ordinal))];
+        [.. Pids().Where(pid => pid != System.Environment.ProcessId && IsAlive(pid) && CommandLine(pid).Contains(fragment, StringComparison.Ordinal))];
 
     /// <summary>Live members of process group <paramref name="group"/>.</summary>
     public static IReadOnlyList<int> GroupMembers(int group) =>
