@@ -59,7 +59,7 @@ public sealed class AuditTests(GatewayFixture fixture) : IClassFixture<GatewayFi
 
     private V1.ServiceSpec Spec()
     {
-        var colour = new V1.ColourSpec { Runtime = "process", Command = "dotnet" };
+        var colour = new V1.ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet };
         colour.Arguments.AddRange(EchoInstance.TemplateArguments);
         colour.Environment["DB_PASSWORD"] = Secret;
         var spec = new V1.ServiceSpec

@@ -18,11 +18,12 @@ public sealed class FleetCheckTests(GatewayFixture fixture) : IClassFixture<Gate
     [Fact]
     public async Task ProxyAdd_MapNotLoadedByHaProxy_RefusedListingItsMaps()
     {
-        var add = await CliRun.RunAsync(["proxy", "add", "edge-nomap", "--runtime-api", fixture.Proxy.RuntimeApi.ToString(), "--map-file", "/etc/haproxy/other.map", .. Server]);
+        var other = Path.Combine(Path.GetDirectoryName(fixture.Proxy.MapFile)!, "other.map");
+        var add = await CliRun.RunAsync(["proxy", "add", "edge-nomap", "--runtime-api", fixture.Proxy.RuntimeApi.ToString(), "--map-file", other, .. Server]);
         var show = await CliRun.RunAsync(["proxy", "show", "edge-nomap", .. Server]);
 
         Assert.Equal(ExitCodes.Refused, add.Exit);
-        Assert.Contains("/etc/haproxy/other.map", add.Output, StringComparison.Ordinal);
+        Assert.Contains($"has not loaded the map {other}", add.Output, StringComparison.Ordinal);
         Assert.Contains(fixture.Proxy.MapFile, add.Output, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Refused, show.Exit);
         Assert.Contains("not registered", show.Output, StringComparison.Ordinal);
@@ -91,11 +92,11 @@ public sealed class FleetCheckTests(GatewayFixture fixture) : IClassFixture<Gate
             live_version: "1"
             health_timeout: 60s
             blue:
-              command: dotnet
+              command: {EchoInstance.Dotnet}
               arguments: ["{EchoInstance.DllPath}", "--address", "{"{address}"}", "--port", "{"{port}"}", "--colour", "{"{colour}"}", "--version", "{"{version}"}"]
               instances: [{"{"} server: s1, address: 127.0.0.1, port: {blue} {"}"}]
             green:
-              command: dotnet
+              command: {EchoInstance.Dotnet}
               arguments: [bluegreen-echo.dll, --port, "{"{port}"}"]
               instances: [{"{"} server: s1, address: 127.0.0.1, port: {green} {"}"}]
             """));
@@ -105,12 +106,13 @@ public sealed class FleetCheckTests(GatewayFixture fixture) : IClassFixture<Gate
         var release = await CliRun.RunAsync(["release", "search", "--version", "2", .. Server]);
         var took = DateTime.UtcNow - started;
 
-        Assert.Equal(ExitCodes.RolledBack, release.Exit);
+        Assert.True(release.Exit == ExitCodes.RolledBack, release.Output);
         Assert.Contains("search-green-s1 exited with code", release.Output, StringComparison.Ordinal);
-        Assert.Contains("bluegreen-echo.dll", release.Output, StringComparison.Ordinal);
         Assert.True(took < TimeSpan.FromSeconds(30), $"the release took {took}: it waited for the health deadline instead of seeing the exit");
         var kept = Path.Combine(fixture.DataDirectory, "instances", "search-green-s1.log.1");
         Assert.True(File.Exists(kept), "the dead instance's log was deleted with it");
-        Assert.Contains("bluegreen-echo.dll", await File.ReadAllTextAsync(kept), StringComparison.Ordinal);
+        // What the instance itself said last (dotnet's own complaint, whatever its words) is in the record.
+        var said = (await File.ReadAllLinesAsync(kept)).Last(l => l.Length > 0 && !l.StartsWith("--- ", StringComparison.Ordinal));
+        Assert.True(release.Output.Contains(said[..Math.Min(60, said.Length)], StringComparison.Ordinal), release.Output);
     }
 }

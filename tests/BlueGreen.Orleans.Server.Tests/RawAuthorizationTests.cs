@@ -33,7 +33,7 @@ public sealed class RawAuthorizationTests(GatewayFixture fixture) : IClassFixtur
     {
         await Proxies.RegisterProxyAsync(new V1.RegisterProxyRequest { Id = Proxy, RuntimeApi = fixture.Proxy.RuntimeApi.ToString(), MapFile = fixture.Proxy.MapFile }, GatewayFixture.Admin);
         await fixture.StartBlueAsync(Service);
-        var colour = new V1.ColourSpec { Runtime = "process", Command = "dotnet" };
+        var colour = new V1.ColourSpec { Runtime = "process", Command = EchoInstance.Dotnet };
         colour.Arguments.AddRange(EchoInstance.TemplateArguments);
         var spec = new V1.ServiceSpec { Name = Service, RouteKey = $"{Service}.local", Blue = colour.Clone(), Green = colour.Clone(), LiveVersion = "1" };
         spec.Proxies.Add(Proxy);
