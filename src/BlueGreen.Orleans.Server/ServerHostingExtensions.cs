@@ -66,7 +66,11 @@ public static class ServerHostingExtensions
             c.ClusterId = options.ClusterId;
         });
         silo.AddBlueGreenGrains(
-            proxies: p => p.Interval = options.ProxyMonitorInterval,
+            proxies: p =>
+            {
+                p.Interval = options.ProxyMonitorInterval;
+                p.MaxReplyBytes = options.ProxyMaxReplyBytes;
+            },
             deployments: d => d.PollInterval = options.DeploymentPollInterval,
             instances: i => i.ProcessStateDirectory = Path.Combine(data, "instances"));
         silo.AddBlueGreenDashboard(options);

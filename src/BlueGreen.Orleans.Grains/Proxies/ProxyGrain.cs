@@ -300,7 +300,7 @@ internal sealed partial class ProxyGrain(
         var monitor = options.Value;
         _client = new HaProxyRuntimeClient(
             RuntimeEndpoint.Parse(registration.RuntimeApi),
-            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout },
+            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout, MaxReplyBytes = monitor.MaxReplyBytes },
             loggers.CreateLogger<HaProxyRuntimeClient>());
         _routes = new RouteMap(_client, registration.MapFile, registration.MapFileWritePath);
         _timer ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(monitor.Interval, monitor.Interval) { KeepAlive = true });
@@ -426,5 +426,5 @@ internal sealed partial class ProxyGrain(
         _routes ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
 
     private static bool IsProxyFailure(Exception e) =>
-        e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or IOException or FormatException;
+        e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or HaProxyReplyTooLargeException or IOException or FormatException;
 }

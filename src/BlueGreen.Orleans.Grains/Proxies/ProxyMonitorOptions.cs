@@ -1,3 +1,5 @@
+using BlueGreen.Orleans.HaProxy.Runtime;
+
 namespace BlueGreen.Orleans.Grains.Proxies;
 
 public sealed class ProxyMonitorOptions
@@ -9,4 +11,7 @@ public sealed class ProxyMonitorOptions
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The cap on one Runtime API reply (<see cref="HaProxyRuntimeOptions.MaxReplyBytes"/>).</summary>
+    public int MaxReplyBytes { get; set; } = HaProxyRuntimeOptions.DefaultMaxReplyBytes;
 }

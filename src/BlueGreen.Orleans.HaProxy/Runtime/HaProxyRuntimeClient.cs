@@ -23,6 +23,8 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     {
         Endpoint = endpoint;
         _options = options ?? new HaProxyRuntimeOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReplyBytes, HaProxyRuntimeOptions.MinMaxReplyBytes, "options.MaxReplyBytes");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxReplyBytes, HaProxyRuntimeOptions.MaxMaxReplyBytes, "options.MaxReplyBytes");
         _logger = logger ?? NullLogger<HaProxyRuntimeClient>.Instance;
     }
 
@@ -234,6 +236,13 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
                     Drop();
                     throw;
                 }
+                catch (HaProxyReplyTooLargeException e)
+                {
+                    // The rest of that reply is still on its way: this socket cannot be framed again.
+                    Drop();
+                    Log.ReplyTooLarge(_logger, Endpoint.ToString(), e.Command, e.Limit);
+                    throw;
+                }
                 catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
                 {
                     Drop();
@@ -292,7 +301,7 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         timeout.CancelAfter(_options.ConnectTimeout);
         try
         {
-            _connection = await RuntimeConnection.OpenAsync(Endpoint, timeout.Token);
+            _connection = await RuntimeConnection.OpenAsync(Endpoint, _options.MaxReplyBytes, timeout.Token);
             ConnectionsOpened++;
             Log.Connected(_logger, Endpoint.ToString(), ConnectionsOpened);
             return _connection;
