@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BlueGreen.Orleans.Rules;
 using Google.Protobuf;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -89,8 +90,15 @@ internal static class SpecFile
         }
     }
 
-    private static readonly string[] DurationFields =
-        ["health_timeout", "healthTimeout", "drain_timeout", "drainTimeout", "keep_warm", "keepWarm", "verify_window", "verifyWindow", "stop_timeout", "stopTimeout"];
+    /// <summary>The duration fields in both spellings of the proto's JSON mapping, with their rules.</summary>
+    private static readonly (string Field, DurationRule Rule)[] DurationFields =
+    [
+        ("health_timeout", FieldRules.HealthTimeout), ("healthTimeout", FieldRules.HealthTimeout),
+        ("drain_timeout", FieldRules.DrainTimeout), ("drainTimeout", FieldRules.DrainTimeout),
+        ("keep_warm", FieldRules.KeepWarm), ("keepWarm", FieldRules.KeepWarm),
+        ("verify_window", FieldRules.VerifyWindow), ("verifyWindow", FieldRules.VerifyWindow),
+        ("stop_timeout", FieldRules.StopTimeout), ("stopTimeout", FieldRules.StopTimeout),
+    ];
 
     /// <summary>Durations may be written 500ms, 2m or 1h like on the command line; proto JSON wants seconds ("120s").</summary>
     private static string NormalizeDurations(string json)
@@ -101,11 +109,11 @@ internal static class SpecFile
             throw new CliException("spec: the file must hold one object.");
         }
 
-        foreach (var field in DurationFields)
+        foreach (var (field, rule) in DurationFields)
         {
             if (root[field] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text))
             {
-                var span = Durations.Parse(text, $"spec.{field}");
+                var span = Durations.Parse(text, $"spec.{field}", rule);
                 root[field] = span.TotalSeconds.ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture) + "s";
             }
         }
