@@ -70,6 +70,7 @@ public static class ServerHostingExtensions
             {
                 p.Interval = options.ProxyMonitorInterval;
                 p.MaxReplyBytes = options.ProxyMaxReplyBytes;
+                p.SnapshotInterval = options.ProxySnapshotInterval;
             },
             deployments: d => d.PollInterval = options.DeploymentPollInterval,
             instances: i => i.ProcessStateDirectory = Path.Combine(data, "instances"));

@@ -31,6 +31,9 @@ public sealed class ServerOptions
 
     public TimeSpan ProxyMonitorInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often a proxy's monitor also reads every server of every backend, which proxy listings show.</summary>
+    public TimeSpan ProxySnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The cap on one HAProxy Runtime API reply, in bytes (default 16 MiB); beyond it the connection is dropped.</summary>
     public int ProxyMaxReplyBytes { get; set; } = HaProxyRuntimeOptions.DefaultMaxReplyBytes;
 
@@ -71,6 +74,11 @@ public sealed class ServerOptions
         if (ProxyMonitorInterval < TimeSpan.FromMilliseconds(50) || DeploymentPollInterval < TimeSpan.FromMilliseconds(10))
         {
             errors.Add("BlueGreen:ProxyMonitorInterval must be at least 50 ms and BlueGreen:DeploymentPollInterval at least 10 ms.");
+        }
+
+        if (ProxySnapshotInterval < TimeSpan.Zero || ProxySnapshotInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("BlueGreen:ProxySnapshotInterval must be between 0 (every monitor tick) and 1 hour.");
         }
 
         if (ProxyMaxReplyBytes is < HaProxyRuntimeOptions.MinMaxReplyBytes or > HaProxyRuntimeOptions.MaxMaxReplyBytes)

@@ -1,4 +1,4 @@
-using System.Collections.Immutable;
+using Orleans.Concurrency;
 
 namespace BlueGreen.Orleans.Proxies;
 
@@ -16,7 +16,12 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("Remove")]
     Task RemoveAsync();
 
+    /// <summary>
+    /// What the grain knows and last saw, without any Runtime API I/O; interleaved with a running turn, so it answers
+    /// at once even while a command waits on an HAProxy that does not answer.
+    /// </summary>
     [Alias("GetStatus")]
+    [AlwaysInterleave]
     Task<ProxyStatus> GetStatusAsync();
 
     /// <summary>
@@ -43,8 +48,4 @@ public interface IProxyGrain : IGrainWithStringKey
     /// <summary>Every server of the backend: status, check, sessions and connections in use, 5xx counters.</summary>
     [Alias("GetBackend")]
     Task<BackendReport> GetBackendAsync(string backend);
-
-    /// <summary>Every backend's report in one <c>show stat</c>.</summary>
-    [Alias("GetBackends")]
-    Task<ImmutableList<BackendReport>> GetBackendsAsync();
 }

@@ -14,7 +14,7 @@ internal static class ProtoMapper
 {
     public static V1.Colour ToProto(Colour colour) => colour == Colour.Blue ? V1.Colour.Blue : V1.Colour.Green;
 
-    public static V1.Proxy ToProto(ProxyStatus status, IEnumerable<BackendReport> backends)
+    public static V1.Proxy ToProto(ProxyStatus status)
     {
         var proxy = new V1.Proxy
         {
@@ -27,10 +27,11 @@ internal static class ProtoMapper
             LastSeen = status.LastSeenAt is { } seen ? Timestamp.FromDateTimeOffset(seen) : null,
             LastError = status.LastError ?? string.Empty,
             Reconciliations = status.Reconciliations,
+            BackendsReadAt = status.BackendsReadAt is { } read ? Timestamp.FromDateTimeOffset(read) : null,
         };
         proxy.Labels.Add(status.Registration?.Labels ?? ImmutableDictionary<string, string>.Empty);
         proxy.Routes.Add(status.Routes);
-        foreach (var backend in backends.Where(b => b.Reachable))
+        foreach (var backend in status.Backends.Where(b => b.Reachable))
         {
             var pb = new V1.Backend { Name = backend.Backend };
             pb.Servers.AddRange(backend.Servers.Select(s => new V1.Server { Name = s.Server, Status = s.Status, CheckStatus = s.CheckStatus, Sessions = s.Sessions }));

@@ -35,6 +35,8 @@ internal sealed partial class ProxyGrain(
     private string? _lastError;
     private DateTimeOffset? _lastSeenAt;
     private int _reconciliations;
+    private ImmutableList<BackendReport> _backends = [];
+    private DateTimeOffset? _backendsReadAt;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -117,6 +119,8 @@ internal sealed partial class ProxyGrain(
         LastSeenAt = _lastSeenAt,
         LastError = _lastError,
         Reconciliations = _reconciliations,
+        Backends = _backends,
+        BackendsReadAt = _backendsReadAt,
     });
 
     /// <summary>
@@ -230,8 +234,6 @@ internal sealed partial class ProxyGrain(
             ?? new BackendReport { ProxyId = Id, Backend = backend, Reachable = true, ReadAt = time.GetUtcNow() };
     }
 
-    public Task<ImmutableList<BackendReport>> GetBackendsAsync() => ReadBackendsAsync(null);
-
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Registration is null && await this.GetReminder(reminderName) is { } reminder)
@@ -329,11 +331,38 @@ internal sealed partial class ProxyGrain(
 
             Seen(info);
             await ReconcileAsync(cancellationToken);
+            if (_backendsReadAt is not { } read || time.GetUtcNow() - read >= options.Value.SnapshotInterval)
+            {
+                await SnapshotBackendsAsync(cancellationToken);
+            }
         }
         catch (Exception e) when (IsProxyFailure(e))
         {
             Unreachable(e);
         }
+    }
+
+    /// <summary>
+    /// Every server of every backend in one command, kept for <see cref="GetStatusAsync"/>: listing proxies reads this,
+    /// never HAProxy, so it queues no Runtime API I/O in front of a switch. Sessions are <c>scur</c>; connections in
+    /// use (one <c>show servers conn</c> per backend) are left to the deployment's own live reads.
+    /// </summary>
+    private async Task SnapshotBackendsAsync(CancellationToken cancellationToken)
+    {
+        var client = Client();
+        var rows = await client.ShowAllServerStatsAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var uptime = client.LastInfo is { } info ? TimeSpan.FromSeconds(info.UptimeSeconds) : (TimeSpan?)null;
+        _backends = rows.Where(r => r.Type == StatRowType.Server).GroupBy(r => r.ProxyName).Select(g => new BackendReport
+        {
+            ProxyId = Id,
+            Backend = g.Key,
+            Reachable = true,
+            ReadAt = now,
+            WorkerUptime = uptime,
+            Servers = g.Select(r => new ServerHealth(r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, 0, r.Http5xxResponses, r.HttpResponses)).ToImmutableList(),
+        }).ToImmutableList();
+        _backendsReadAt = now;
     }
 
     /// <summary>Re-applies every desired route the runtime map lacks or holds differently (restart, reload, drift).</summary>

@@ -7,6 +7,12 @@ public sealed class ProxyMonitorOptions
     /// <summary>How often a proxy grain probes its HAProxy and re-applies drifted routes.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the monitor also reads every server of every backend (one <c>show stat</c>), which proxy listings
+    /// show: a large config's reply is megabytes (README), not worth reading every tick.
+    /// </summary>
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Command timeout of the Runtime API client.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
