@@ -376,11 +376,19 @@ internal sealed partial class ProxyGrain(
         var routes = Routes();
         var actual = await routes.ReadRuntimeAsync(cancellationToken);
         var drifted = state.State.Routes.Where(r => !actual.TryGetValue(r.Key, out var v) || v != r.Value).ToList();
+        var reapplied = false;
         foreach (var (key, backend) in drifted)
         {
             // Runtime first: that is where traffic is routed. The file follows for the next reload; a file that cannot
             // be written is logged, not taken for an unreachable proxy, and does not keep the runtime wrong.
             await routes.SetRuntimeRouteAsync(key, backend, cancellationToken);
+            if (!reapplied)
+            {
+                // Counted as HAProxy takes the route back: a status read interleaved from here on sees both.
+                reapplied = true;
+                _reconciliations++;
+            }
+
             try
             {
                 await routes.SaveRouteAsync(key, backend, cancellationToken);
@@ -393,7 +401,6 @@ internal sealed partial class ProxyGrain(
 
         if (drifted.Count > 0)
         {
-            _reconciliations++;
             telemetry.RoutesReconciled(Id, drifted.Count);
             Log.Reconciled(_logger, Id, drifted.Count);
         }
