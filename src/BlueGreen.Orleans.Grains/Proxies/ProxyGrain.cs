@@ -90,6 +90,8 @@ internal sealed partial class ProxyGrain(
 
         await state.ClearStateAsync();
         state.State = new ProxyState();
+        _backends = [];
+        _backendsReadAt = null;
         telemetry.ProxyGone(Id);
         _timer?.Dispose();
         _timer = null;
