@@ -2,6 +2,8 @@
 # The project's test command (README "Quick start" and .ci/run both call it).
 # Builds with warnings as errors, runs every test project against real haproxy / dockerd / redis processes,
 # and ends with one line "N passed, N failed, N skipped" computed from the TRX results.
+# Everything a run writes goes under TestResults/ (TRX files, and the reports: reliability.md from the fault suite);
+# a run never modifies a tracked file. `bash scripts/publish-reports.sh` copies the reports into docs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using BlueGreen.Orleans.Rules;
 
 namespace BlueGreen.Orleans.Cli;
 
@@ -9,8 +10,10 @@ internal static partial class Durations
     [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<unit>ms|s|m|h)\z", RegexOptions.CultureInvariant)]
     private static partial Regex Short();
 
-    public static TimeSpan Parse(string text, string option)
+    /// <summary>Parses <paramref name="text"/> and checks it against <paramref name="rule"/> (by default 0 to 24 h).</summary>
+    public static TimeSpan Parse(string text, string option, DurationRule? rule = null)
     {
+        rule ??= DurationRule.ZeroOrMore;
         // Exactly one of the forms above: TimeSpan.TryParse would also take surrounding whitespace and line breaks.
         if (text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
@@ -30,25 +33,23 @@ internal static partial class Durations
                     "m" => TimeSpan.FromMinutes(n),
                     _ => TimeSpan.FromHours(n),
                 };
-                return Check(value, option, text);
+                return Check(value, option, text, rule);
             }
             catch (OverflowException)
             {
                 // More than TimeSpan holds (e.g. 99999999999999h): out of range like any other value above 24h.
-                return Check(TimeSpan.MaxValue, option, text);
+                return Check(TimeSpan.MaxValue, option, text, rule);
             }
         }
 
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span)
-            ? Check(span, option, text)
+            ? Check(span, option, text, rule)
             : throw NotADuration(text, option);
     }
 
     private static CliException NotADuration(string text, string option) =>
         new($"{option}: '{Names.Printable(text)}' is not a duration (use 500ms, 30s, 2m, 1h or hh:mm:ss).");
 
-    private static TimeSpan Check(TimeSpan value, string option, string text) =>
-        value < TimeSpan.Zero || value > TimeSpan.FromHours(24)
-            ? throw new CliException($"{option}: '{Names.Printable(text)}' must be between 0 and 24h.")
-            : value;
+    private static TimeSpan Check(TimeSpan value, string option, string text, DurationRule rule) =>
+        rule.IsValid(value) ? value : throw new CliException($"{option}: '{Names.Printable(text)}' must be {rule.Description}.");
 }

@@ -72,7 +72,12 @@ public static class ServerHostingExtensions
             c.ClusterId = options.ClusterId;
         });
         silo.AddBlueGreenGrains(
-            proxies: p => p.Interval = options.ProxyMonitorInterval,
+            proxies: p =>
+            {
+                p.Interval = options.ProxyMonitorInterval;
+                p.MaxReplyBytes = options.ProxyMaxReplyBytes;
+                p.SnapshotInterval = options.ProxySnapshotInterval;
+            },
             deployments: d => d.PollInterval = options.DeploymentPollInterval,
             instances: i =>
             {

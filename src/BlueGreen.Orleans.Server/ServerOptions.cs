@@ -1,5 +1,6 @@
 using System.Net;
 using BlueGreen.Orleans.Grains.Proxies;
+using BlueGreen.Orleans.HaProxy.Runtime;
 
 namespace BlueGreen.Orleans.Server;
 
@@ -45,6 +46,12 @@ public sealed class ServerOptions
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     public TimeSpan ProxyMonitorInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a proxy's monitor also reads every server of every backend, which proxy listings show.</summary>
+    public TimeSpan ProxySnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The cap on one HAProxy Runtime API reply, in bytes (default 16 MiB); beyond it the connection is dropped.</summary>
+    public int ProxyMaxReplyBytes { get; set; } = HaProxyRuntimeOptions.DefaultMaxReplyBytes;
 
     public TimeSpan DeploymentPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -97,6 +104,16 @@ public sealed class ServerOptions
         if (ProxyMonitorInterval < TimeSpan.FromMilliseconds(50) || DeploymentPollInterval < TimeSpan.FromMilliseconds(10))
         {
             errors.Add("BlueGreen:ProxyMonitorInterval must be at least 50 ms and BlueGreen:DeploymentPollInterval at least 10 ms.");
+        }
+
+        if (ProxySnapshotInterval < TimeSpan.Zero || ProxySnapshotInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("BlueGreen:ProxySnapshotInterval must be between 0 (every monitor tick) and 1 hour.");
+        }
+
+        if (ProxyMaxReplyBytes is < HaProxyRuntimeOptions.MinMaxReplyBytes or > HaProxyRuntimeOptions.MaxMaxReplyBytes)
+        {
+            errors.Add($"BlueGreen:ProxyMaxReplyBytes must be between {HaProxyRuntimeOptions.MinMaxReplyBytes} (64 KiB) and {HaProxyRuntimeOptions.MaxMaxReplyBytes} (1 GiB).");
         }
 
         if (string.IsNullOrWhiteSpace(ServiceId) || string.IsNullOrWhiteSpace(ClusterId))

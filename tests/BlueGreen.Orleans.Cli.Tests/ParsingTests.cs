@@ -28,6 +28,7 @@ public sealed class ParsingTests
     [InlineData("release", "web", "--version", "2", "--drain-timeout", "forever")]
     [InlineData("release", "web", "--version", "2", "--health-timeout", "-5s")]
     [InlineData("release", "web", "--version", "2", "--keep-warm", "48h")]
+    [InlineData("release", "web", "--version", "2", "--health-timeout", "0s")]
     [InlineData("proxy", "add", "edge 1", "--runtime-api", "tcp://127.0.0.1:1", "--map-file", "/m")]
     [InlineData("proxy", "add", "edge-1", "--runtime-api", "tcp://127.0.0.1:1", "--map-file", "/m", "--label", "novalue")]
     [InlineData("history", "-bad")]

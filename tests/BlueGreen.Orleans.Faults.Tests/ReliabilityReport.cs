@@ -6,8 +6,9 @@ using System.Text;
 namespace BlueGreen.Orleans.Faults.Tests;
 
 /// <summary>
-/// The table of fault cases this run tried, written to <c>docs/reliability.md</c> when the suite ends. A case records
-/// its figures before it asserts, so a case that fails shows in the table as not survived instead of vanishing.
+/// The table of fault cases this run tried, written to <c>TestResults/reliability.md</c> when the suite ends (a test run
+/// never modifies tracked files: <c>scripts/publish-reports.sh</c> copies it to <c>docs/</c>). A case records its figures
+/// before it asserts, so a case that fails shows in the table as not survived instead of vanishing.
 /// </summary>
 public sealed class ReliabilityReport : IDisposable
 {
@@ -44,7 +45,7 @@ public sealed class ReliabilityReport : IDisposable
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Run {_started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}.")
             .AppendLine()
-            .AppendLine("Reproduce: `dotnet test tests/BlueGreen.Orleans.Faults.Tests -c Release` (part of `bash scripts/test.sh`); the longer soak: `bash bench/soak.sh`.")
+            .AppendLine("Reproduce: `dotnet test tests/BlueGreen.Orleans.Faults.Tests -c Release` (part of `bash scripts/test.sh`), then `bash scripts/publish-reports.sh`; the longer soak: `bash bench/soak.sh`.")
             .AppendLine()
             .AppendLine("| case | tried | survived | requests sent | requests failed | state lost | notes |")
             .AppendLine("|---|---:|---:|---:|---:|---|---|");
@@ -54,7 +55,7 @@ public sealed class ReliabilityReport : IDisposable
                 $"| {Cell(c.Case)} | {c.Tried} | {c.Survived} | {c.RequestsSent} | {c.RequestsFailed} | {Cell(c.StateLost)} | {Cell(c.Notes)} |");
         }
 
-        var path = Path.Combine(RepositoryRoot(), "docs", "reliability.md");
+        var path = Path.Combine(RepositoryRoot(), "TestResults", "reliability.md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text.ToString());
     }

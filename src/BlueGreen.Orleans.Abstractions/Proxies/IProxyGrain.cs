@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 
 namespace BlueGreen.Orleans.Proxies;
 
@@ -23,7 +24,12 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("CheckService")]
     Task<ImmutableList<string>> CheckServiceAsync(ImmutableDictionary<string, ImmutableList<string>> backends);
 
+    /// <summary>
+    /// What the grain knows and last saw, without any Runtime API I/O; interleaved with a running turn, so it answers
+    /// at once even while a command waits on an HAProxy that does not answer.
+    /// </summary>
     [Alias("GetStatus")]
+    [AlwaysInterleave]
     Task<ProxyStatus> GetStatusAsync();
 
     /// <summary>
@@ -50,8 +56,4 @@ public interface IProxyGrain : IGrainWithStringKey
     /// <summary>Every server of the backend: status, check, sessions and connections in use, 5xx counters.</summary>
     [Alias("GetBackend")]
     Task<BackendReport> GetBackendAsync(string backend);
-
-    /// <summary>Every backend's report in one <c>show stat</c>.</summary>
-    [Alias("GetBackends")]
-    Task<ImmutableList<BackendReport>> GetBackendsAsync();
 }

@@ -26,6 +26,16 @@ public sealed record ProxyStatus
     /// <summary>How many times the desired routes were re-applied after a restart, reload or drift.</summary>
     [Id(8)] public int Reconciliations { get; init; }
 
+    /// <summary>
+    /// Every backend's servers (status, check, sessions) as the proxy's monitor last read them, at
+    /// <see cref="BackendsReadAt"/>: kept when the proxy stops answering, so a status never waits on HAProxy.
+    /// <see cref="ServerHealth.ConnectionsInUse"/> is not read for it (0); a deployment reads its backends live.
+    /// </summary>
+    [Id(9)] public ImmutableList<BackendReport> Backends { get; init; } = [];
+
+    /// <summary>When <see cref="Backends"/> were read; null before the first read.</summary>
+    [Id(10)] public DateTimeOffset? BackendsReadAt { get; init; }
+
     /// <summary>Who registered the proxy, and when.</summary>
-    [Id(9)] public Change? Registered { get; init; }
+    [Id(11)] public Change? Registered { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BlueGreen.Orleans.Rules;
 using Google.Protobuf.WellKnownTypes;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
@@ -32,10 +33,10 @@ internal sealed class DeploymentOptionSet
 
     public V1.DeploymentOptions Read(ParseResult parse) => new()
     {
-        HealthTimeout = Duration(parse.GetValue(HealthTimeout), "--health-timeout"),
-        DrainTimeout = Duration(parse.GetValue(DrainTimeout), "--drain-timeout"),
-        KeepWarm = Duration(parse.GetValue(KeepWarm), "--keep-warm"),
-        VerifyWindow = Duration(parse.GetValue(VerifyWindow), "--verify-window"),
+        HealthTimeout = Duration(parse.GetValue(HealthTimeout), "--health-timeout", FieldRules.HealthTimeout),
+        DrainTimeout = Duration(parse.GetValue(DrainTimeout), "--drain-timeout", FieldRules.DrainTimeout),
+        KeepWarm = Duration(parse.GetValue(KeepWarm), "--keep-warm", FieldRules.KeepWarm),
+        VerifyWindow = Duration(parse.GetValue(VerifyWindow), "--verify-window", FieldRules.VerifyWindow),
     };
 
     /// <summary>Waits and shows live progress, or prints the id with --no-wait.</summary>
@@ -44,6 +45,6 @@ internal sealed class DeploymentOptionSet
             ? Task.FromResult(DeploymentWatch.Started(context, started))
             : DeploymentWatch.FollowAsync(context, started.Service, started.Id, cancellationToken);
 
-    private static Duration? Duration(string? text, string option) =>
-        text is null ? null : Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Durations.Parse(text, option));
+    private static Duration? Duration(string? text, string option, DurationRule rule) =>
+        text is null ? null : Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Durations.Parse(text, option, rule));
 }

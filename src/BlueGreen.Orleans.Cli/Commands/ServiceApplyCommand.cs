@@ -13,8 +13,7 @@ internal static class ServiceApplyCommand
         var command = new Command("apply", "Create or update a service from a spec file.") { file };
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
-            var spec = SpecFile.Load(parse.GetValue(file)!);
-            Names.CheckService(spec.Name);
+            var spec = SpecChecks.Check(SpecFile.Load(parse.GetValue(file)!));
             var service = await context.Services.ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = spec }, context.Call(cancellationToken));
             Render.Write(context, service, () => Render.Services([service]));
             return ExitCodes.Ok;

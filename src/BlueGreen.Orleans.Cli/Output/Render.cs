@@ -51,6 +51,13 @@ internal static class Render
             }
         }
 
+        // The proxy's monitor reads these; the call itself asks HAProxy nothing.
+        if (p.BackendsReadAt is { } read)
+        {
+            var age = DateTimeOffset.UtcNow - read.ToDateTimeOffset();
+            table.Caption(string.Create(CultureInfo.InvariantCulture, $"as the proxy's monitor read them {Math.Max(0, age.TotalSeconds):0.0} s ago ({read.ToDateTimeOffset().ToLocalTime():HH:mm:ss})"));
+        }
+
         return new Rows(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Gateway.Validation;
 using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
 using Google.Protobuf.WellKnownTypes;
 using V1 = BlueGreen.Orleans.Protos.V1;
@@ -13,7 +14,7 @@ internal static class ProtoMapper
 {
     public static V1.Colour ToProto(Colour colour) => colour == Colour.Blue ? V1.Colour.Blue : V1.Colour.Green;
 
-    public static V1.Proxy ToProto(ProxyStatus status, IEnumerable<BackendReport> backends)
+    public static V1.Proxy ToProto(ProxyStatus status)
     {
         var proxy = new V1.Proxy
         {
@@ -28,10 +29,11 @@ internal static class ProtoMapper
             Reconciliations = status.Reconciliations,
             RegisteredBy = status.Registered?.By ?? string.Empty,
             RegisteredAt = status.Registered is { } registered ? Timestamp.FromDateTimeOffset(registered.At) : null,
+            BackendsReadAt = status.BackendsReadAt is { } read ? Timestamp.FromDateTimeOffset(read) : null,
         };
         proxy.Labels.Add(status.Registration?.Labels ?? ImmutableDictionary<string, string>.Empty);
         proxy.Routes.Add(status.Routes);
-        foreach (var backend in backends.Where(b => b.Reachable))
+        foreach (var backend in status.Backends.Where(b => b.Reachable))
         {
             var pb = new V1.Backend { Name = backend.Backend };
             pb.Servers.AddRange(backend.Servers.Select(s => new V1.Server { Name = s.Server, Status = s.Status, CheckStatus = s.CheckStatus, Sessions = s.Sessions }));
@@ -60,14 +62,15 @@ internal static class ProtoMapper
         return defaults with
         {
             Name = Fields.Service(spec.Name, "spec.name"),
-            Proxies = spec.Proxies.ToImmutableList(),
+            RouteKey = Fields.RouteKey(spec.RouteKey, "spec.route_key"),
+            Proxies = spec.Proxies.Select(p => Fields.Proxy(p, "spec.proxies")).ToImmutableList(),
             Blue = ToContract(spec.Blue, "spec.blue"),
             Green = ToContract(spec.Green, "spec.green"),
-            HealthTimeout = Fields.Duration(spec.HealthTimeout, "spec.health_timeout", allowZero: false) ?? defaults.HealthTimeout,
-            DrainTimeout = Fields.Duration(spec.DrainTimeout, "spec.drain_timeout") ?? defaults.DrainTimeout,
-            KeepWarm = Fields.Duration(spec.KeepWarm, "spec.keep_warm") ?? defaults.KeepWarm,
-            VerifyWindow = Fields.Duration(spec.VerifyWindow, "spec.verify_window") ?? defaults.VerifyWindow,
-            StopTimeout = Fields.Duration(spec.StopTimeout, "spec.stop_timeout", allowZero: false) ?? defaults.StopTimeout,
+            HealthTimeout = Fields.Duration(spec.HealthTimeout, "spec.health_timeout", FieldRules.HealthTimeout) ?? defaults.HealthTimeout,
+            DrainTimeout = Fields.Duration(spec.DrainTimeout, "spec.drain_timeout", FieldRules.DrainTimeout) ?? defaults.DrainTimeout,
+            KeepWarm = Fields.Duration(spec.KeepWarm, "spec.keep_warm", FieldRules.KeepWarm) ?? defaults.KeepWarm,
+            VerifyWindow = Fields.Duration(spec.VerifyWindow, "spec.verify_window", FieldRules.VerifyWindow) ?? defaults.VerifyWindow,
+            StopTimeout = Fields.Duration(spec.StopTimeout, "spec.stop_timeout", FieldRules.StopTimeout) ?? defaults.StopTimeout,
             MaxErrorRatio = spec.MaxErrorRatio == 0 ? defaults.MaxErrorRatio : spec.MaxErrorRatio,
             LiveVersion = spec.LiveVersion.Length == 0 ? null : Fields.VersionTag(spec.LiveVersion, "spec.live_version"),
         };
@@ -87,7 +90,7 @@ internal static class ProtoMapper
             Command = colour.Command.Length == 0 ? null : colour.Command,
             Arguments = colour.Arguments.ToImmutableList(),
             Environment = colour.Environment.ToImmutableDictionary(),
-            Instances = colour.Instances.Select(i => new InstanceSlot(i.Server, i.Address, i.Port)).ToImmutableList(),
+            Instances = colour.Instances.Select(i => new InstanceSlot(Fields.Server(i.Server, $"{field}.instances.server"), i.Address, i.Port)).ToImmutableList(),
             DockerEndpoint = colour.DockerEndpoint.Length == 0 ? null : colour.DockerEndpoint,
             HostNetwork = colour.HostNetwork,
             ContainerPort = colour.HasContainerPort ? colour.ContainerPort : null,
@@ -155,10 +158,10 @@ internal static class ProtoMapper
         ? DeploymentOptions.Default
         : new DeploymentOptions
         {
-            HealthTimeout = Fields.Duration(options.HealthTimeout, "options.health_timeout", allowZero: false),
-            DrainTimeout = Fields.Duration(options.DrainTimeout, "options.drain_timeout"),
-            KeepWarm = Fields.Duration(options.KeepWarm, "options.keep_warm"),
-            VerifyWindow = Fields.Duration(options.VerifyWindow, "options.verify_window"),
+            HealthTimeout = Fields.Duration(options.HealthTimeout, "options.health_timeout", FieldRules.HealthTimeout),
+            DrainTimeout = Fields.Duration(options.DrainTimeout, "options.drain_timeout", FieldRules.DrainTimeout),
+            KeepWarm = Fields.Duration(options.KeepWarm, "options.keep_warm", FieldRules.KeepWarm),
+            VerifyWindow = Fields.Duration(options.VerifyWindow, "options.verify_window", FieldRules.VerifyWindow),
         };
 
     /// <summary>A deployment; <paramref name="withEvents"/> false leaves the event log out (Watch sends it in parts).</summary>

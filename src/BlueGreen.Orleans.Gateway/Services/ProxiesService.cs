@@ -43,12 +43,8 @@ internal sealed class ProxiesService(IClusterClient cluster) : V1.Proxies.Proxie
         return proxy.RuntimeApi.Length == 0 ? throw new RpcException(new Status(StatusCode.NotFound, $"proxy '{id}' is not registered.")) : proxy;
     }
 
-    private static async Task<V1.Proxy> ReadAsync(IProxyGrain grain)
-    {
-        var status = await grain.GetStatusAsync();
-        var backends = status.Registration is null ? [] : await grain.GetBackendsAsync();
-        return ProtoMapper.ToProto(status, backends);
-    }
+    /// <summary>What the proxy grain last saw (its monitor's snapshot): no Runtime API I/O, so no wait behind a switch.</summary>
+    private static async Task<V1.Proxy> ReadAsync(IProxyGrain grain) => ProtoMapper.ToProto(await grain.GetStatusAsync());
 
     private static void Bounded(string value, string field, bool required = true)
     {

@@ -37,6 +37,8 @@ internal sealed partial class ProxyGrain(
     private string? _lastError;
     private DateTimeOffset? _lastSeenAt;
     private int _reconciliations;
+    private ImmutableList<BackendReport> _backends = [];
+    private DateTimeOffset? _backendsReadAt;
 
     /// <summary>Why the stored registration is not used: the configuration no longer allows where it points.</summary>
     private string? _refusal;
@@ -105,6 +107,8 @@ internal sealed partial class ProxyGrain(
 
         await state.ClearStateAsync();
         state.State = new ProxyState();
+        _backends = [];
+        _backendsReadAt = null;
         telemetry.ProxyGone(Id);
         _timer?.Dispose();
         _timer = null;
@@ -135,6 +139,8 @@ internal sealed partial class ProxyGrain(
         LastError = _lastError,
         Reconciliations = _reconciliations,
         Registered = state.State.Registered,
+        Backends = _backends,
+        BackendsReadAt = _backendsReadAt,
     });
 
     /// <summary>
@@ -248,8 +254,6 @@ internal sealed partial class ProxyGrain(
             ?? new BackendReport { ProxyId = Id, Backend = backend, Reachable = true, ReadAt = time.GetUtcNow() };
     }
 
-    public Task<ImmutableList<BackendReport>> GetBackendsAsync() => ReadBackendsAsync(null);
-
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Registration is null && await this.GetReminder(reminderName) is { } reminder)
@@ -318,7 +322,7 @@ internal sealed partial class ProxyGrain(
         var monitor = options.Value;
         _client = new HaProxyRuntimeClient(
             RuntimeEndpoint.Parse(registration.RuntimeApi),
-            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout },
+            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout, MaxReplyBytes = monitor.MaxReplyBytes },
             loggers.CreateLogger<HaProxyRuntimeClient>());
         _routes = new RouteMap(_client, registration.MapFile, registration.MapFileWritePath);
         _timer ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(monitor.Interval, monitor.Interval) { KeepAlive = true });
@@ -347,11 +351,38 @@ internal sealed partial class ProxyGrain(
 
             Seen(info);
             await ReconcileAsync(cancellationToken);
+            if (_backendsReadAt is not { } read || time.GetUtcNow() - read >= options.Value.SnapshotInterval)
+            {
+                await SnapshotBackendsAsync(cancellationToken);
+            }
         }
         catch (Exception e) when (IsProxyFailure(e))
         {
             Unreachable(e);
         }
+    }
+
+    /// <summary>
+    /// Every server of every backend in one command, kept for <see cref="GetStatusAsync"/>: listing proxies reads this,
+    /// never HAProxy, so it queues no Runtime API I/O in front of a switch. Sessions are <c>scur</c>; connections in
+    /// use (one <c>show servers conn</c> per backend) are left to the deployment's own live reads.
+    /// </summary>
+    private async Task SnapshotBackendsAsync(CancellationToken cancellationToken)
+    {
+        var client = Client();
+        var rows = await client.ShowAllServerStatsAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var uptime = client.LastInfo is { } info ? TimeSpan.FromSeconds(info.UptimeSeconds) : (TimeSpan?)null;
+        _backends = rows.Where(r => r.Type == StatRowType.Server).GroupBy(r => r.ProxyName).Select(g => new BackendReport
+        {
+            ProxyId = Id,
+            Backend = g.Key,
+            Reachable = true,
+            ReadAt = now,
+            WorkerUptime = uptime,
+            Servers = g.Select(r => new ServerHealth(r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, 0, r.Http5xxResponses, r.HttpResponses)).ToImmutableList(),
+        }).ToImmutableList();
+        _backendsReadAt = now;
     }
 
     /// <summary>Re-applies every desired route the runtime map lacks or holds differently (restart, reload, drift).</summary>
@@ -365,11 +396,19 @@ internal sealed partial class ProxyGrain(
         var routes = Routes();
         var actual = await routes.ReadRuntimeAsync(cancellationToken);
         var drifted = state.State.Routes.Where(r => !actual.TryGetValue(r.Key, out var v) || v != r.Value).ToList();
+        var reapplied = false;
         foreach (var (key, backend) in drifted)
         {
             // Runtime first: that is where traffic is routed. The file follows for the next reload; a file that cannot
             // be written is logged, not taken for an unreachable proxy, and does not keep the runtime wrong.
             await routes.SetRuntimeRouteAsync(key, backend, cancellationToken);
+            if (!reapplied)
+            {
+                // Counted as HAProxy takes the route back: a status read interleaved from here on sees both.
+                reapplied = true;
+                _reconciliations++;
+            }
+
             try
             {
                 await routes.SaveRouteAsync(key, backend, cancellationToken);
@@ -382,7 +421,6 @@ internal sealed partial class ProxyGrain(
 
         if (drifted.Count > 0)
         {
-            _reconciliations++;
             telemetry.RoutesReconciled(Id, drifted.Count);
             Log.Reconciled(_logger, Id, drifted.Count);
         }
@@ -446,5 +484,5 @@ internal sealed partial class ProxyGrain(
         : new BlueGreenException(ErrorCode.FailedPrecondition, _refusal);
 
     private static bool IsProxyFailure(Exception e) =>
-        e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or IOException or FormatException;
+        e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or HaProxyReplyTooLargeException or IOException or FormatException;
 }

@@ -1,5 +1,6 @@
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Rules;
 
 namespace BlueGreen.Orleans.Grains.Proxies;
 
@@ -16,9 +17,9 @@ public static class ProxyRegistrationValidator
     public static IReadOnlyList<string> Validate(string id, ProxyRegistration registration)
     {
         var errors = new List<string>();
-        if (!RuntimeArguments.IsValidName(id) || id.Contains('/', StringComparison.Ordinal))
+        if (!FieldRules.ProxyId.IsValid(id))
         {
-            errors.Add($"id: '{Truncate(id)}' must be 1-128 characters of A-Z a-z 0-9 . _ : -.");
+            errors.Add($"id: '{Truncate(id)}' must be {FieldRules.ProxyId.Description}.");
         }
 
         if (!RuntimeEndpoint.TryParse(registration.RuntimeApi, out _, out var endpointError))

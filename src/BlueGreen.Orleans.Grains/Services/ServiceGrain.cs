@@ -7,6 +7,7 @@ using BlueGreen.Orleans.Grains.Deployments;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
 using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -147,7 +148,7 @@ internal sealed partial class ServiceGrain(
         RequireSpec();
         if (!ServiceSpecValidator.IsValidVersion(version))
         {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, "version: must be 1-128 characters of A-Z a-z 0-9 . _ + -, starting with a letter or digit.");
+            throw new BlueGreenException(ErrorCode.InvalidArgument, $"version: must be {FieldRules.Version.Description}.");
         }
 
         RefuseWhileActive();
@@ -247,10 +248,10 @@ internal sealed partial class ServiceGrain(
             o.VerifyWindow ?? spec.VerifyWindow,
             spec.MaxErrorRatio,
             spec.StopTimeout);
-        ServiceSpecValidator.Duration(errors, "health_timeout", resolved.HealthTimeout, allowZero: false);
-        ServiceSpecValidator.Duration(errors, "drain_timeout", resolved.DrainTimeout, allowZero: true);
-        ServiceSpecValidator.Duration(errors, "keep_warm", resolved.KeepWarm, allowZero: true);
-        ServiceSpecValidator.Duration(errors, "verify_window", resolved.VerifyWindow, allowZero: true);
+        ServiceSpecValidator.Duration(errors, "health_timeout", resolved.HealthTimeout, FieldRules.HealthTimeout);
+        ServiceSpecValidator.Duration(errors, "drain_timeout", resolved.DrainTimeout, FieldRules.DrainTimeout);
+        ServiceSpecValidator.Duration(errors, "keep_warm", resolved.KeepWarm, FieldRules.KeepWarm);
+        ServiceSpecValidator.Duration(errors, "verify_window", resolved.VerifyWindow, FieldRules.VerifyWindow);
         return errors.Count > 0 ? throw new BlueGreenException(ErrorCode.InvalidArgument, string.Join(" ", errors)) : resolved;
     }
 

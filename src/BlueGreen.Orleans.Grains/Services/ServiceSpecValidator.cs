@@ -3,30 +3,24 @@ using System.Text.RegularExpressions;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
 
 namespace BlueGreen.Orleans.Grains.Services;
 
-/// <summary>Checks a service spec and returns every problem, each naming its field.</summary>
+/// <summary>
+/// Checks a service spec and returns every problem, each naming its field. Names, ids, versions, route keys and
+/// durations follow <see cref="FieldRules"/>, the rules the CLI and the gateway apply too.
+/// </summary>
 public static partial class ServiceSpecValidator
 {
-    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex ServerName();
-
     /// <summary>Docker image references: registry/name:tag or @digest, with {version} allowed.</summary>
     [GeneratedRegex(@"^[a-z0-9][a-z0-9._/:@{}-]{0,254}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Image();
 
-    /// <summary>Versions end up in image tags, arguments and environment: keep them plain.</summary>
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex VersionPattern();
+    public static bool IsValidServiceName(string? name) => FieldRules.ServiceName.IsValid(name);
 
-    /// <summary>The service name becomes backend names, so the HAProxy config's own rule decides.</summary>
-    public static bool IsValidServiceName(string? name) => HaProxyConfigValidator.IsValidServiceName(name);
-
-    public static bool IsValidVersion(string? version) => version is not null && VersionPattern().IsMatch(version);
+    public static bool IsValidVersion(string? version) => FieldRules.Version.IsValid(version);
 
     /// <summary>
     /// <see cref="Validate(ServiceSpec)"/>, then what this server's configuration allows each colour to start
@@ -38,14 +32,14 @@ public static partial class ServiceSpecValidator
     public static IReadOnlyList<string> Validate(ServiceSpec spec)
     {
         var errors = new List<string>();
-        if (!IsValidServiceName(spec.Name))
+        if (!FieldRules.ServiceName.IsValid(spec.Name))
         {
-            errors.Add("name: must be 1-63 characters of a-z 0-9 -, starting with a letter or digit.");
+            errors.Add($"name: must be {FieldRules.ServiceName.Description}.");
         }
 
-        if (!RuntimeArguments.IsValidName(spec.RouteKey))
+        if (!FieldRules.RouteKey.IsValid(spec.RouteKey))
         {
-            errors.Add("route_key: must be 1-128 characters of A-Z a-z 0-9 . _ : / -.");
+            errors.Add($"route_key: must be {FieldRules.RouteKey.Description}.");
         }
 
         if (spec.Proxies.Count == 0)
@@ -58,21 +52,22 @@ public static partial class ServiceSpecValidator
             errors.Add("proxies: a proxy is listed twice.");
         }
 
-        foreach (var proxy in spec.Proxies.Where(p => !RuntimeArguments.IsValidName(p)))
+        // The registration's rule: an id with '/' could be listed here but never registered.
+        foreach (var proxy in spec.Proxies.Where(p => !FieldRules.ProxyId.IsValid(p)))
         {
-            errors.Add($"proxies: '{Truncate(proxy)}' is not a valid proxy id.");
+            errors.Add($"proxies: '{Truncate(proxy)}' is not a valid proxy id: it must be {FieldRules.ProxyId.Description}.");
         }
 
         ValidateColour(errors, "blue", spec.Blue);
         ValidateColour(errors, "green", spec.Green);
-        Duration(errors, "health_timeout", spec.HealthTimeout, allowZero: false);
-        Duration(errors, "drain_timeout", spec.DrainTimeout, allowZero: true);
-        Duration(errors, "keep_warm", spec.KeepWarm, allowZero: true);
-        Duration(errors, "verify_window", spec.VerifyWindow, allowZero: true);
-        Duration(errors, "stop_timeout", spec.StopTimeout, allowZero: false);
-        if (spec.LiveVersion is not null && !IsValidVersion(spec.LiveVersion))
+        Duration(errors, "health_timeout", spec.HealthTimeout, FieldRules.HealthTimeout);
+        Duration(errors, "drain_timeout", spec.DrainTimeout, FieldRules.DrainTimeout);
+        Duration(errors, "keep_warm", spec.KeepWarm, FieldRules.KeepWarm);
+        Duration(errors, "verify_window", spec.VerifyWindow, FieldRules.VerifyWindow);
+        Duration(errors, "stop_timeout", spec.StopTimeout, FieldRules.StopTimeout);
+        if (spec.LiveVersion is not null && !FieldRules.Version.IsValid(spec.LiveVersion))
         {
-            errors.Add("live_version: must be 1-128 characters of A-Z a-z 0-9 . _ + -, starting with a letter or digit.");
+            errors.Add($"live_version: must be {FieldRules.Version.Description}.");
         }
 
         if (double.IsNaN(spec.MaxErrorRatio) || spec.MaxErrorRatio is < 0 or > 1)
@@ -83,11 +78,11 @@ public static partial class ServiceSpecValidator
         return errors;
     }
 
-    public static void Duration(List<string> errors, string field, TimeSpan value, bool allowZero)
+    public static void Duration(List<string> errors, string field, TimeSpan value, DurationRule rule)
     {
-        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero) || value > MaxTimeout)
+        if (!rule.IsValid(value))
         {
-            errors.Add($"{field}: {value} must be {(allowZero ? "between 0" : "more than 0 and at most")} {(allowZero ? "and " : string.Empty)}24 h.");
+            errors.Add($"{field}: {value} must be {rule.Description}.");
         }
     }
 
@@ -122,9 +117,10 @@ public static partial class ServiceSpecValidator
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var slot in spec.Instances)
         {
-            if (!ServerName().IsMatch(slot.Server))
+            // With the service and colour it names the instance: the rule keeps that name within the runtimes' own.
+            if (!FieldRules.ServerName.IsValid(slot.Server))
             {
-                errors.Add($"{colour}.instances: server '{Truncate(slot.Server)}' must be 1-63 characters of A-Z a-z 0-9 . _ -.");
+                errors.Add($"{colour}.instances: server '{Truncate(slot.Server)}' must be {FieldRules.ServerName.Description}.");
             }
             else if (!names.Add(slot.Server))
             {

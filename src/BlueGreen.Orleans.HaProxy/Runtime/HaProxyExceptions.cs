@@ -45,3 +45,17 @@ public sealed class HaProxyTimeoutException(string endpoint, string command, Tim
 
     public string Command { get; } = command;
 }
+
+/// <summary>
+/// A reply grew past <see cref="HaProxyRuntimeOptions.MaxReplyBytes"/> before its prompt: the connection was dropped
+/// (the next command opens a new one). Not retried: the same command would get the same reply.
+/// </summary>
+public sealed class HaProxyReplyTooLargeException(string endpoint, string command, int limit)
+    : Exception($"HAProxy runtime API {endpoint}: the reply to '{command}' is larger than {limit} bytes (HaProxyRuntimeOptions.MaxReplyBytes); connection dropped.")
+{
+    public string Endpoint { get; } = endpoint;
+
+    public string Command { get; } = command;
+
+    public int Limit { get; } = limit;
+}

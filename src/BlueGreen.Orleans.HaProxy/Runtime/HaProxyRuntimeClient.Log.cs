@@ -17,5 +17,8 @@ public sealed partial class HaProxyRuntimeClient
 
         [LoggerMessage(4, LogLevel.Warning, "HAProxy {Endpoint}: connection lost ({Reason}); reconnecting")]
         public static partial void ConnectionLostRetrying(ILogger logger, string endpoint, string reason);
+
+        [LoggerMessage(5, LogLevel.Warning, "HAProxy {Endpoint}: the reply to '{Command}' passed {Limit} bytes; connection dropped")]
+        public static partial void ReplyTooLarge(ILogger logger, string endpoint, string command, int limit);
     }
 }

@@ -23,6 +23,8 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     {
         Endpoint = endpoint;
         _options = options ?? new HaProxyRuntimeOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReplyBytes, HaProxyRuntimeOptions.MinMaxReplyBytes, "options.MaxReplyBytes");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxReplyBytes, HaProxyRuntimeOptions.MaxMaxReplyBytes, "options.MaxReplyBytes");
         _logger = logger ?? NullLogger<HaProxyRuntimeClient>.Instance;
     }
 
@@ -63,6 +65,16 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     public async Task<IReadOnlyList<StatRow>> ShowServerStatsAsync(string backend, CancellationToken cancellationToken = default)
     {
         var command = $"show stat {RuntimeArguments.Name(backend, nameof(backend))} 4 -1";
+        return StatRow.ParseCsv(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    /// <summary>
+    /// The server rows of every backend (<c>show stat -1 4 -1</c>): a third fewer bytes than the whole <c>show stat</c>
+    /// on a large config, for a periodic view of every server.
+    /// </summary>
+    public async Task<IReadOnlyList<StatRow>> ShowAllServerStatsAsync(CancellationToken cancellationToken = default)
+    {
+        const string command = "show stat -1 4 -1";
         return StatRow.ParseCsv(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
     }
 
@@ -234,6 +246,13 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
                     Drop();
                     throw;
                 }
+                catch (HaProxyReplyTooLargeException e)
+                {
+                    // The rest of that reply is still on its way: this socket cannot be framed again.
+                    Drop();
+                    Log.ReplyTooLarge(_logger, Endpoint.ToString(), e.Command, e.Limit);
+                    throw;
+                }
                 catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
                 {
                     Drop();
@@ -292,7 +311,7 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         timeout.CancelAfter(_options.ConnectTimeout);
         try
         {
-            _connection = await RuntimeConnection.OpenAsync(Endpoint, timeout.Token);
+            _connection = await RuntimeConnection.OpenAsync(Endpoint, _options.MaxReplyBytes, timeout.Token);
             ConnectionsOpened++;
             Log.Connected(_logger, Endpoint.ToString(), ConnectionsOpened);
             return _connection;

@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using BlueGreen.Orleans.Cli.Specs;
+using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Cli.Tests.Specs;
 
@@ -89,5 +93,102 @@ public sealed class SpecFileTests
 
         Assert.StartsWith("spec", error.Message, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Usage, error.ExitCode);
+    }
+
+    /// <summary>
+    /// The classic "billion laughs", 1 KB: nine levels of nine aliases of the level above, 9^9 (387 million) strings
+    /// once expanded. A spec that sneaks it in somewhere valid (here, the environment of a colour).
+    /// </summary>
+    private static string BillionLaughs()
+    {
+        var lines = new List<string> { "name: web", "route_key: web.local", "proxies: [edge-0]", "blue:", "  command: /bin/app", "  environment:" };
+        lines.Add("    L0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]");
+        for (var level = 1; level <= 8; level++)
+        {
+            lines.Add($"    L{level}: &l{level} [{string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 9))}]");
+        }
+
+        lines.Add("  instances: [{ server: s1, address: 127.0.0.1, port: 3000 }]");
+        return string.Join('\n', lines) + "\n";
+    }
+
+    [Fact]
+    public void Load_BillionLaughs_RefusedInWellUnderASecond()
+    {
+        using var folder = new TempFolder("spec");
+        var path = folder.File("laughs.yaml");
+        File.WriteAllText(path, BillionLaughs());
+        Assert.InRange(new FileInfo(path).Length, 500, 1100);
+        var clock = Stopwatch.StartNew();
+
+        var error = Assert.Throws<CliException>(() => SpecFile.Load(path));
+
+        clock.Stop();
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.Equal("spec: line 7: YAML anchors (&name) are not allowed in a spec; write the value out.", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"refused after {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Run_ServiceApplyBillionLaughs_UsageExitCodeBeforeAnyCall()
+    {
+        using var folder = new TempFolder("spec");
+        var path = folder.File("laughs.yaml");
+        await File.WriteAllTextAsync(path, BillionLaughs());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var server = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        await CliRun.RunAsync("--help");
+        var clock = Stopwatch.StartNew();
+
+        var (exit, output) = await CliRun.RunAsync("service", "apply", "-f", path, "--server", server).WaitAsync(TimeSpan.FromSeconds(30));
+
+        clock.Stop();
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("YAML anchors (&name) are not allowed", output, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"exit {exit} after {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.False(listener.Pending());
+    }
+
+    [Theory]
+    [InlineData("anchor", "name: &n web\nroute_key: web.local\n", "line 1: YAML anchors")]
+    [InlineData("alias", "name: web\nroute_key: *key\n", "line 2: YAML aliases")]
+    [InlineData("merge key", "name: web\nblue:\n  <<: *base\n  command: /bin/app\n", "line 3: YAML aliases")]
+    [InlineData("anchored colour", "name: web\nblue: &colour { command: /bin/app }\ngreen: *colour\n", "line 2: YAML anchors")]
+    public void Parse_YamlAnchorOrAlias_RefusedNamingTheLine(string label, string yaml, string expected)
+    {
+        var error = Assert.Throws<CliException>(() => SpecFile.Parse(yaml, json: false));
+
+        Assert.True(error.Message.StartsWith($"spec: {expected}", StringComparison.Ordinal), $"{label}: {error.Message}");
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+    }
+
+    [Fact]
+    public void Load_ExactlyOneMiB_ParsedAndOneByteMore_RefusedWithoutParsing()
+    {
+        using var folder = new TempFolder("spec");
+        var spec = "name: web\nroute_key: web.local\nproxies: [edge-0]\nblue: { command: /bin/app, instances: [{ server: s1, address: 127.0.0.1, port: 3000 }] }\n";
+        var path = folder.File("big.yaml");
+        File.WriteAllText(path, spec + "#" + new string('x', SpecFile.MaxBytes - spec.Length - 2) + "\n");
+        Assert.Equal(SpecFile.MaxBytes, new FileInfo(path).Length);
+
+        Assert.Equal("web", SpecFile.Load(path).Name);
+
+        File.AppendAllText(path, "\n");
+        var error = Assert.Throws<CliException>(() => SpecFile.Load(path));
+        Assert.Contains("is larger than 1 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+    }
+
+    [Fact]
+    public void Load_EndlessDevice_RefusedAfterOneMiB()
+    {
+        // A device (or a pipe) has no size to check first: what it yields is bounded instead.
+        var clock = Stopwatch.StartNew();
+
+        var error = Assert.Throws<CliException>(() => SpecFile.Load("/dev/zero"));
+
+        Assert.Equal("-f: '/dev/zero' is larger than 1 MiB (1048576 bytes), the most a spec file may hold.", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"refused after {clock.Elapsed}");
     }
 }

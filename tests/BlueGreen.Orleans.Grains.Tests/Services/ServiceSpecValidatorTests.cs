@@ -39,6 +39,10 @@ public sealed class ServiceSpecValidatorTests
         { "proxies", Valid with { Proxies = [] } },
         { "proxies", Valid with { Proxies = ["edge-1", "edge-1"] } },
         { "proxies", Valid with { Proxies = ["edge 1"] } },
+        // Registration refuses a '/' in a proxy id: a spec listing one could never be served.
+        { "proxies", Valid with { Proxies = ["edge/1"] } },
+        // web…(63)-green-s…(63) is 133 characters: the instance runtimes refuse names over 128 at provisioning.
+        { "blue.instances", Valid with { Name = new string('w', 63), Blue = Colour with { Instances = [new InstanceSlot(new string('s', 63), "127.0.0.1", 1)] } } },
         { "blue.runtime", Valid with { Blue = Colour with { Runtime = "kubernetes" } } },
         { "green.image", Valid with { Green = Colour with { Runtime = "docker", Image = "Bad Image" } } },
         { "blue.command", Valid with { Blue = Colour with { Command = null } } },

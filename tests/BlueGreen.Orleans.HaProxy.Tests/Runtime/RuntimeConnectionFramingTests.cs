@@ -48,6 +48,50 @@ public sealed class RuntimeConnectionFramingTests
         await serve;
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4096)]
+    public async Task Execute_ReplyOfExactlyTheCap_Read(int chunk)
+    {
+        // The cap counts the bytes before the prompt, the blank line's line break included.
+        const int cap = 300;
+        var text = new string('a', cap - 1);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = ServeAsync(listener, Encoding.UTF8.GetBytes($"{text}\n\n> "), chunk, commands: 1);
+
+        using var connection = await RuntimeConnection.OpenAsync(
+            RuntimeEndpoint.Tcp("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port), cap, CancellationToken.None);
+        var reply = Assert.Single(await connection.ExecuteAsync(["show map /m"], CancellationToken.None));
+
+        Assert.Equal(text, reply);
+        connection.Dispose();
+        await serve;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4096)]
+    public async Task Execute_ReplyOneByteOverTheCap_ReplyTooLarge(int chunk)
+    {
+        const int cap = 300;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = ServeAsync(listener, Encoding.UTF8.GetBytes($"{new string('a', cap)}\n\n> "), chunk, commands: 1);
+
+        using var connection = await RuntimeConnection.OpenAsync(
+            RuntimeEndpoint.Tcp("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port), cap, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<HaProxyReplyTooLargeException>(() => connection.ExecuteAsync(["show map /m"], CancellationToken.None));
+
+        Assert.Equal(("show map /m", cap), (error.Command, error.Limit));
+        connection.Dispose();
+        // The fake may still be sending the last bytes when the client hangs up: its own failure is not the point.
+        await serve.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
     [Fact]
     public async Task Execute_PeerClosesMidReply_IOException()
     {

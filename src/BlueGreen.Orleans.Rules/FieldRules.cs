@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+
+namespace BlueGreen.Orleans.Rules;
+
+/// <summary>
+/// Every rule a field of the API must pass, in one place. The CLI checks them for a quick local error, the gateway at
+/// the edge, the grains again before anything is stored or sent. The adapters keep their own allow-lists as the last,
+/// independent line (HAProxy's <c>RuntimeArguments</c>, the instance runtimes' name check); these rules are at least as
+/// strict as those (tested). Patterns end with <c>\z</c>, not <c>$</c>: in .NET <c>$</c> also matches before a final
+/// line break.
+/// </summary>
+public static partial class FieldRules
+{
+    /// <summary>The longest colour name, with the two dashes around it in an instance name: <c>-green-</c>.</summary>
+    private const int ColourInInstanceName = 7;
+
+    /// <summary>A service name becomes backend names (<c>&lt;name&gt;_blue</c>) and instance names: DNS-label-like.</summary>
+    public static TextRule ServiceName { get; } = new(ServiceNamePattern(), "1-63 characters of a-z 0-9 -, starting with a letter or digit");
+
+    /// <summary>A proxy id is a grain key and a command-line argument; never a path, so no <c>/</c>.</summary>
+    public static TextRule ProxyId { get; } = new(ProxyIdPattern(), "1-128 characters of A-Z a-z 0-9 . _ : -");
+
+    /// <summary>Versions end up in image tags, arguments and environment values: plain.</summary>
+    public static TextRule Version { get; } = new(VersionPattern(), "1-128 characters of A-Z a-z 0-9 . _ + -, starting with a letter or digit");
+
+    /// <summary>The map key HAProxy routes by (a Host header, with a port if need be): a Runtime API argument.</summary>
+    public static TextRule RouteKey { get; } = new(RouteKeyPattern(), "1-128 characters of A-Z a-z 0-9 . _ : / -");
+
+    /// <summary>
+    /// A server of a colour's backend. <c>&lt;service&gt;-&lt;colour&gt;-&lt;server&gt;</c> names its instance, which
+    /// must pass <see cref="InstanceName"/>: 63 + 7 + 58 = 128, so every valid service and server make a valid instance.
+    /// </summary>
+    public static TextRule ServerName { get; } = new(ServerNamePattern(), $"1-{MaxServerNameLength} characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
+
+    /// <summary>An instance name: a container name and a file name of the process runtime.</summary>
+    public static TextRule InstanceName { get; } = new(InstanceNamePattern(), "1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
+
+    public static DurationRule HealthTimeout => DurationRule.Positive;
+
+    public static DurationRule DrainTimeout => DurationRule.ZeroOrMore;
+
+    public static DurationRule KeepWarm => DurationRule.ZeroOrMore;
+
+    public static DurationRule VerifyWindow => DurationRule.ZeroOrMore;
+
+    public static DurationRule StopTimeout => DurationRule.Positive;
+
+    /// <summary>128 − 63 (service) − 7 (<c>-green-</c>).</summary>
+    public const int MaxServerNameLength = 128 - 63 - ColourInInstanceName;
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ServiceNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ProxyIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,128}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RouteKeyPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,57}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ServerNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex InstanceNamePattern();
+}
