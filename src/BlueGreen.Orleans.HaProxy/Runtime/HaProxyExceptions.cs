@@ -45,3 +45,12 @@ public sealed class HaProxyTimeoutException(string endpoint, string command, Tim
 
     public string Command { get; } = command;
 }
+
+/// <summary>
+/// The master CLI knows no worker with that pid (<c>Can't find the target PID matching the prefix '@!…'</c>): the worker
+/// exited, e.g. an old worker that finished its last connection.
+/// </summary>
+public sealed class HaProxyWorkerExitedException(string command, string reply, int pid) : HaProxyCommandException(command, reply)
+{
+    public int Pid { get; } = pid;
+}
