@@ -44,6 +44,13 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("GetBackend")]
     Task<BackendReport> GetBackendAsync(string backend);
 
+    /// <summary>
+    /// What a drain needs of one backend: the live worker's report, which worker answered, and — through the master CLI,
+    /// when registered — the sessions every other worker (old workers a reload left running) still has to it.
+    /// </summary>
+    [Alias("GetDrain")]
+    Task<DrainReport> GetDrainAsync(string backend);
+
     /// <summary>Every backend's report in one <c>show stat</c>.</summary>
     [Alias("GetBackends")]
     Task<ImmutableList<BackendReport>> GetBackendsAsync();

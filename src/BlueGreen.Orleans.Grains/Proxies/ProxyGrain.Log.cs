@@ -20,5 +20,8 @@ internal sealed partial class ProxyGrain
 
         [LoggerMessage(5, LogLevel.Error, "Proxy {ProxyId}: route {Key} re-applied at runtime, but the map file could not be written; a reload would load the old route")]
         public static partial void MapFileNotWritten(ILogger logger, string proxyId, string key, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Warning, "Proxy {ProxyId}: master CLI unreadable, old workers cannot be counted: {Reason}")]
+        public static partial void MasterUnreadable(ILogger logger, string proxyId, string reason);
     }
 }
