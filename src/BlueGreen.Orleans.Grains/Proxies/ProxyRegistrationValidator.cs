@@ -21,9 +21,13 @@ public static class ProxyRegistrationValidator
 
         if (registration.MasterApi is { } master)
         {
-            if (!RuntimeEndpoint.TryParse(master, out _, out var masterError))
+            if (!RuntimeEndpoint.TryParse(master, out var endpoint, out var masterError))
             {
                 errors.Add($"master_api: {masterError}");
+            }
+            else if (endpoint.IsUnix && !RuntimeArguments.IsValidMap(endpoint.SocketPath))
+            {
+                errors.Add($"master_api: '{Truncate(master)}' must be unix:///path with a path of A-Z a-z 0-9 . _ / -, or tcp://host:port.");
             }
             else if (master == registration.RuntimeApi)
             {
