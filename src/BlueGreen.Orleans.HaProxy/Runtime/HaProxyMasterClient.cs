@@ -66,6 +66,17 @@ public sealed class HaProxyMasterClient(RuntimeEndpoint endpoint, HaProxyRuntime
         {
             return new WorkerSessionCount(pid, 0, Exited: true);
         }
+        catch (FormatException)
+        {
+            // A worker that exits while the master forwards the command leaves a cut reply: gone is gone. One still
+            // listed answered something unreadable, which proves nothing.
+            if ((await ShowProcAsync(cancellationToken)).AllWorkers.Any(w => w.Pid == pid))
+            {
+                throw;
+            }
+
+            return new WorkerSessionCount(pid, 0, Exited: true);
+        }
     }
 
     private static string Target(int pid) => $"@!{RuntimeArguments.Pid(pid, nameof(pid))}";
