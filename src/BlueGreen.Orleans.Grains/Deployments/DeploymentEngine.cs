@@ -284,9 +284,12 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             d = Event(d, p.ProxyId, $"{r.MasterError ?? "master CLI not read"}: old workers cannot be counted; not drained here until it answers or the deadline passes");
         }
 
+        // A master that did not answer leaves the count incomplete, and maybe of another HAProxy (one restarting): the
+        // last complete count stays, so a restart seen at the master's next answer knows what was open before it.
+        var complete = !r.HasMaster || r.MasterRead;
         p = p with
         {
-            SessionsLeft = r.Sessions,
+            SessionsLeft = complete ? r.Sessions : p.SessionsLeft ?? r.Sessions,
             OldWorkerSessions = r.MasterRead ? r.OtherSessions : null,
             WorkerPid = r.WorkerPid ?? p.WorkerPid,
             MasterPid = r.MasterRead ? r.MasterPid : p.MasterPid,

@@ -86,8 +86,27 @@ public sealed class HaProxyMasterClient(RuntimeEndpoint endpoint, HaProxyRuntime
             ? throw new HaProxyWorkerExitedException(command, reply, pid)
             : ReplyErrors.ThrowIfError(command, reply);
 
-    /// <summary>Sends one command on a new connection and reads the reply up to the master's close.</summary>
+    /// <summary>
+    /// Sends one command on a new connection and reads the reply up to the master's close. Every command here only reads,
+    /// so a refused or reset connection is tried again twice, 50 ms apart: the master refuses connections for a moment
+    /// while it takes a new worker in (start, reload), and one poll of a drain should not read that as "unreadable".
+    /// </summary>
     private async Task<string> ExecuteAsync(string command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await ExecuteOnceAsync(command, cancellationToken);
+            }
+            catch (HaProxyConnectionException) when (attempt < 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            }
+        }
+    }
+
+    private async Task<string> ExecuteOnceAsync(string command, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout + _options.CommandTimeout);

@@ -249,4 +249,34 @@ public sealed class DrainWorkersTests
         Assert.Equal(2, d.Proxies[1].SessionsLost);
         Assert.True(d.DrainCut);
     }
+
+    [Fact]
+    public async Task Drain_MasterSilentWhileRestarting_TheLossIsTheLastCompleteCount()
+    {
+        // p2 has 2 sessions to blue; at 1 s it restarts: its new worker answers at once (none there), its new master only
+        // from 1.5 s on. The reads in between are incomplete and must not stand for what the restart cut.
+        _env.Sessions = (p, c) => p == "p2" && c == Colour.Blue && Elapsed < TimeSpan.FromSeconds(1) ? 2 : 0;
+        _env.WorkerPid = p => p == "p2" && Elapsed >= TimeSpan.FromSeconds(1) ? 300 : 100;
+        _env.Master = p => p == "p2" && Elapsed >= TimeSpan.FromSeconds(1) ? (5, Elapsed - TimeSpan.FromSeconds(1)) : (1, TimeSpan.FromHours(1));
+        var d = Release();
+        while (Elapsed < TimeSpan.FromSeconds(1))
+        {
+            d = await _engine.AdvanceAsync(d);
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        _env.MasterUnreadable.Add("p2");
+        while (Elapsed < TimeSpan.FromSeconds(1.5))
+        {
+            d = await _engine.AdvanceAsync(d);
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        _env.MasterUnreadable.Clear();
+        d = await RunAsync(d);
+
+        Assert.Equal(2, d.Proxies[1].SessionsLost);
+        Assert.True(d.DrainCut);
+        Assert.Contains("p2: HAProxy restarted (master 1 → 5): the 2 sessions to blue open at the last read died with it", Events(d), StringComparison.Ordinal);
+    }
 }
