@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Faults.Tests.Support;
 using BlueGreen.Orleans.Proxies;
@@ -99,4 +101,119 @@ public sealed class HaProxyReloadTests(ReliabilityReport report)
         Assert.All(afterRoutes, r => Assert.Equal("web_blue", r.Value));
         Assert.True(failed == 0, $"{failed} of {sent} failed: {string.Join("; ", fast.Errors.Concat(slowResult.Errors).Select(e => e.Message))}");
     }
+
+    /// <summary>How long the slow request of the drain cases stays at blue: longer than a release takes to reach its drain.</summary>
+    private static readonly TimeSpan SlowRequest = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Issue 12: a slow request in flight to blue through edge-0, a release, and a reload of edge-0 during the drain. The
+    /// new worker has no session to blue; the old one still carries the request. The drain must wait for it (through
+    /// the master CLI), so the request gets its 200 and blue is stopped only after.
+    /// </summary>
+    [Fact]
+    public async Task Reload_DuringDrainWithASlowRequest_RequestAnsweredAndTheDrainWaitsForIt()
+    {
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { DrainTimeout = TimeSpan.FromSeconds(60), HealthTimeout = TimeSpan.FromSeconds(60) });
+        var (slow, release) = await SlowRequestIntoDrainAsync(stage);
+
+        var oldWorker = await FaultStage.WorkerPidAsync(stage.Proxies[0]);
+        var newWorker = await stage.Proxies[0].ReloadAsync();
+        var inFlightAtReload = !slow.IsCompleted;
+        var liveSessions = await FaultStage.LiveSessionsAsync(stage.Proxies[0], "web_blue");
+        var (reply, failure, answeredAt) = await AwaitAsync(slow);
+        var d = await stage.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(90));
+        Assert.True(d.Events.Any(e => e.Step == DeploymentStep.Drain), $"the release never drained:\n{string.Join("\n", d.Events)}");
+        var drainStarted = d.Events.First(e => e.Step == DeploymentStep.Drain).At;
+        var retiring = d.Events.FirstOrDefault(e => e.Step == DeploymentStep.Retire)?.At;
+        var blueRunning = await stage.IsRunningAsync(FaultStage.BlueInstance);
+        // Seen when a drain poll read edge-0's master both before and after the reload (one during it may be refused).
+        var reloadSeen = d.Events.Any(e => e.ProxyId == "edge-0" && e.Message.StartsWith($"HAProxy reloaded (worker {oldWorker} → {newWorker})", StringComparison.Ordinal));
+        var ok = reply?.Status == HttpStatusCode.OK && d.Outcome == DeploymentOutcome.Succeeded && retiring >= answeredAt - TimeSpan.FromMilliseconds(300) && !d.DrainCut;
+        report.Record(new ReliabilityCase(
+            "haproxy reload during the drain with a slow request on the old colour", 1, ok ? 1 : 0, 1, reply?.Status == HttpStatusCode.OK ? 0 : 1, "none",
+            $"request {(reply is null ? failure : (int)reply.Status)}; drain {Ms(retiring - drainStarted)} ms, blue retired {Ms(retiring - answeredAt)} ms after the answer; {d.Outcome}{(reloadSeen ? "; reload recorded" : string.Empty)}"));
+
+        Assert.True(inFlightAtReload, "the slow request ended before the reload: the case tested nothing");
+        Assert.Equal(0, liveSessions);
+        Assert.True(reply?.Status == HttpStatusCode.OK, $"slow request: {(object?)reply?.Status ?? failure}\n{string.Join("\n", d.Events)}");
+        Assert.Equal("blue", reply!.Echo?.Colour);
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.True(retiring >= answeredAt - TimeSpan.FromMilliseconds(300), $"blue retired at {retiring:HH:mm:ss.fff}, before the request was answered at {answeredAt:HH:mm:ss.fff}\n{string.Join("\n", d.Events)}");
+        Assert.False(d.DrainCut);
+        Assert.True(blueRunning is null or false, "blue still runs after the release");
+    }
+
+    /// <summary>
+    /// The same with a full restart of edge-0's haproxy: the request dies with it, and the record must say the drain
+    /// was not clean (the restart is seen through the master CLI: a new master), in its events, its per-proxy progress
+    /// and what the CLI shows.
+    /// </summary>
+    [Fact]
+    public async Task Restart_DuringDrainWithASlowRequest_RequestDiesAndTheRecordSaysTheDrainWasCut()
+    {
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { DrainTimeout = TimeSpan.FromSeconds(60), HealthTimeout = TimeSpan.FromSeconds(60) });
+        var (slow, release) = await SlowRequestIntoDrainAsync(stage);
+        var oldMaster = stage.Proxies[0].MasterPid;
+
+        var inFlightAtRestart = !slow.IsCompleted;
+        await stage.Proxies[0].RestartAsync();
+        var (reply, failure, _) = await AwaitAsync(slow);
+        var d = await stage.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(90));
+        var (exit, history) = await CliRun.RunAsync(["history", FaultStage.Service, .. stage.CliServer()]);
+        var edge0 = d.Proxies[0];
+        var ok = reply?.Status != HttpStatusCode.OK && d.DrainCut && edge0.SessionsLost > 0;
+        report.Record(new ReliabilityCase(
+            "haproxy full restart during the drain with a slow request on the old colour", 1, ok ? 1 : 0, 1, reply?.Status == HttpStatusCode.OK ? 0 : 1, "none",
+            $"the request died with haproxy as it must ({(reply is null ? failure?.GetType().Name : (int)reply.Status)}); record: {d.Outcome}, drain cut, {edge0.SessionsLost} sessions lost on edge-0"));
+
+        Assert.True(inFlightAtRestart, "the slow request ended before the restart: the case tested nothing");
+        Assert.True(reply?.Status != HttpStatusCode.OK, "the slow request was answered although its haproxy was killed");
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.True(d.DrainCut, $"the record claims a clean drain\n{string.Join("\n", d.Events)}");
+        Assert.NotNull(edge0.RestartedAt);
+        Assert.True(edge0.SessionsLost > 0, $"edge-0 sessions lost: {edge0.SessionsLost}");
+        Assert.Contains(d.Events, e => e.ProxyId == "edge-0" && e.Message.StartsWith($"HAProxy restarted (master {oldMaster} → {stage.Proxies[0].MasterPid})", StringComparison.Ordinal));
+        Assert.Contains("the drain was not clean: HAProxy on edge-0 restarted", d.Events[^1].Message, StringComparison.Ordinal);
+        Assert.Equal(0, exit);
+        Assert.Contains("(drain cut)", history, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Starts a slow request to blue through edge-0, waits until blue holds it, releases and waits for the drain to count
+    /// it. Blue
+    /// is retired at once after the drain (keep-warm 0), as in the issue.
+    /// </summary>
+    private static async Task<(Task<FrontendReply> Slow, DeploymentRecord Release)> SlowRequestIntoDrainAsync(FaultStage stage)
+    {
+        var http = new FrontendClient(stage.Proxies[0].FrontendUrl, SlowRequest + TimeSpan.FromSeconds(30));
+        var slow = Task.Run(async () =>
+        {
+            using (http)
+            {
+                return await http.GetAsync(FaultStage.Host, string.Create(CultureInfo.InvariantCulture, $"/?delay_ms={(int)SlowRequest.TotalMilliseconds}"));
+            }
+        });
+        await Eventually.UntilAsync(() => FaultStage.LiveSessionsAsync(stage.Proxies[0], "web_blue"), n => n > 0, TimeSpan.FromSeconds(10), "the slow request on blue");
+        var release = await stage.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        // The fault comes once the drain has read edge-0 (the slow request counted there).
+        var draining = await stage.WaitForAsync(
+            release.Id, d => d.Step == DeploymentStep.Drain && d.Proxies[0].SessionsLeft > 0, TimeSpan.FromSeconds(60), "the drain counting the slow request on edge-0");
+        Assert.True(draining.Step == DeploymentStep.Drain, $"the release ended before its drain: {draining}\n{string.Join("\n", draining.Events)}");
+        return (slow, release);
+    }
+
+    private static async Task<(FrontendReply? Reply, Exception? Failure, DateTimeOffset At)> AwaitAsync(Task<FrontendReply> request)
+    {
+        try
+        {
+            var reply = await request;
+            return (reply, null, DateTimeOffset.UtcNow);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return (null, e, DateTimeOffset.UtcNow);
+        }
+    }
+
+    private static string Ms(TimeSpan? span) => span is { } s ? s.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) : "-";
 }

@@ -23,7 +23,7 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
     private static readonly string[] DurationOptions = ["--health-timeout", "--drain-timeout", "--keep-warm", "--verify-window"];
 
     /// <summary>Options and arguments whose values only the server checks: its refusal (2) is a right answer too.</summary>
-    private static readonly string[] ServerChecked = ["proxy add --runtime-api", "proxy add --map-file", "proxy add --map-file-write-path", "proxy add --label", "watch id"];
+    private static readonly string[] ServerChecked = ["proxy add --runtime-api", "proxy add --map-file", "proxy add --map-file-write-path", "proxy add --master-api", "proxy add --label", "watch id"];
 
     private string SpecPath => _folder.File("web.json");
 
@@ -205,8 +205,8 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
             "--output" when value.Trim() == "table" => [ExitCodes.Usage, ExitCodes.Ok],
             // Label values are free text (printable, at most 256 characters), kept verbatim (checked by the caller).
             _ when slot == "proxy add --label" && !control => [ExitCodes.Usage, ExitCodes.Refused, ExitCodes.Ok],
-            // Empty means "not set" for the optional write path.
-            _ when slot == "proxy add --map-file-write-path" && value.Length == 0 => [ExitCodes.Ok],
+            // Empty means "not set" for the optional write path and master CLI.
+            _ when slot is "proxy add --map-file-write-path" or "proxy add --master-api" && value.Length == 0 => [ExitCodes.Ok],
             _ when ServerChecked.Contains(slot) => [ExitCodes.Usage, ExitCodes.Refused],
             _ => new[] { ExitCodes.Usage },
         };

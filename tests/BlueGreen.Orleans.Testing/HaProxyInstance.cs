@@ -29,6 +29,9 @@ public sealed class HaProxyInstance : IAsyncDisposable
 
     public RuntimeEndpoint RuntimeApi => _process.RuntimeApi;
 
+    /// <summary>The master CLI (<c>-S</c>, a unix socket in the instance's folder): sees old workers after a reload.</summary>
+    public RuntimeEndpoint MasterApi => _process.MasterApi!;
+
     public string MapFile => Config.MapFile;
 
     public int MasterPid => _process.MasterPid;
@@ -52,6 +55,7 @@ public sealed class HaProxyInstance : IAsyncDisposable
                 Name = $"proxy-{address}",
                 Frontend = new ListenAddress(address, Loopback.FreePort(address)),
                 RuntimeApi = unixSocket ? $"unix://{folder.File("admin.sock")}" : $"tcp://{address}:{Loopback.FreePort(address)}",
+                MasterApi = $"unix://{folder.File("master.sock")}",
                 StatsPage = new ListenAddress(address, Loopback.FreePort(address)),
                 MapFile = folder.File("hosts.map"),
                 Services = services,
@@ -71,6 +75,8 @@ public sealed class HaProxyInstance : IAsyncDisposable
     }
 
     public HaProxyRuntimeClient CreateClient(HaProxyRuntimeOptions? options = null) => new(RuntimeApi, options);
+
+    public HaProxyMasterClient CreateMasterClient(HaProxyRuntimeOptions? options = null) => new(MasterApi, options);
 
     public RouteMap CreateRouteMap(HaProxyRuntimeClient client) => new(client, MapFile);
 
@@ -94,7 +100,8 @@ public sealed class HaProxyInstance : IAsyncDisposable
 
     private static async Task<LocalHaProxy> StartProcessAsync(string configPath, HaProxyConfig config, CancellationToken cancellationToken)
     {
-        var process = await LocalHaProxy.StartAsync(configPath, RuntimeEndpoint.Parse(config.RuntimeApi), cancellationToken: cancellationToken);
+        var process = await LocalHaProxy.StartAsync(
+            configPath, RuntimeEndpoint.Parse(config.RuntimeApi), cancellationToken: cancellationToken, masterApi: RuntimeEndpoint.Parse(config.MasterApi!));
         TrackedProcesses.Track(process.Process);
         return process;
     }

@@ -79,5 +79,11 @@ public sealed record DeploymentRecord
 
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
+    /// <summary>
+    /// An HAProxy restart during the drain cut requests to the old colour on some proxy: whatever the outcome, the
+    /// drain was not clean (<see cref="ProxyProgress.SessionsLost"/> says how many per proxy, when known).
+    /// </summary>
+    public bool DrainCut => Proxies.Any(p => p.SessionsCut);
+
     public override string ToString() => $"deployment {Id} ({Kind} of {Service} to {Target.Name()} {Version}, {Step}, {Outcome})";
 }

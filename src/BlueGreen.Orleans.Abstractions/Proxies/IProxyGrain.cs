@@ -56,4 +56,11 @@ public interface IProxyGrain : IGrainWithStringKey
     /// <summary>Every server of the backend: status, check, sessions and connections in use, 5xx counters.</summary>
     [Alias("GetBackend")]
     Task<BackendReport> GetBackendAsync(string backend);
+
+    /// <summary>
+    /// What a drain needs of one backend: the live worker's report, which worker answered, and — through the master CLI,
+    /// when registered — the sessions every other worker (old workers a reload left running) still has to it.
+    /// </summary>
+    [Alias("GetDrain")]
+    Task<DrainReport> GetDrainAsync(string backend);
 }

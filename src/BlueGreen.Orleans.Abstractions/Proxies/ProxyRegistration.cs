@@ -16,4 +16,11 @@ public sealed record ProxyRegistration
     [Id(2)] public string? MapFileWritePath { get; init; }
 
     [Id(3)] public ImmutableDictionary<string, string> Labels { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>
+    /// <c>tcp://host:port</c> or <c>unix:///path</c> of HAProxy's master CLI (<c>haproxy -W -S …</c>), or null. Through it a
+    /// drain sees the old workers a reload leaves running, which still carry requests to the old colour; without it a
+    /// drain that sees the worker change waits for its deadline.
+    /// </summary>
+    [Id(4)] public string? MasterApi { get; init; }
 }

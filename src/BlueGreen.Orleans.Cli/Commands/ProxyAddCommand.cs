@@ -12,8 +12,12 @@ internal static class ProxyAddCommand
         var runtimeApi = new Option<string>("--runtime-api") { Description = "tcp://host:port or unix:///path of the stats socket (level admin).", Required = true };
         var mapFile = new Option<string>("--map-file") { Description = "The map file as the HAProxy config names it.", Required = true };
         var writePath = new Option<string?>("--map-file-write-path") { Description = "Where this orchestrator writes that file, if not the same path." };
+        var masterApi = new Option<string?>("--master-api")
+        {
+            Description = "tcp://host:port or unix:///path of HAProxy's master CLI (haproxy -W -S …): a drain then also counts old workers' sessions after a reload.",
+        };
         var labels = new Option<string[]>("--label") { Description = "key=value, repeatable.", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("add", "Register an HAProxy instance.") { id, runtimeApi, mapFile, writePath, labels };
+        var command = new Command("add", "Register an HAProxy instance.") { id, runtimeApi, mapFile, writePath, masterApi, labels };
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
             var request = new V1.RegisterProxyRequest
@@ -22,6 +26,7 @@ internal static class ProxyAddCommand
                 RuntimeApi = parse.GetValue(runtimeApi)!,
                 MapFile = parse.GetValue(mapFile)!,
                 MapFileWritePath = parse.GetValue(writePath) ?? string.Empty,
+                MasterApi = parse.GetValue(masterApi) ?? string.Empty,
             };
             foreach (var label in parse.GetValue(labels) ?? [])
             {

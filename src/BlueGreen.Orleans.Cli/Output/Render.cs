@@ -25,12 +25,13 @@ internal static class Render
 
     public static IRenderable Proxies(IEnumerable<V1.Proxy> proxies)
     {
-        var table = new Table().AddColumns("proxy", "runtime api", "reachable", "pid", "routes", "last error");
+        var table = new Table().AddColumns("proxy", "runtime api", "master api", "reachable", "pid", "routes", "last error");
         foreach (var p in proxies)
         {
             table.AddRow(
                 Markup.Escape(p.Id),
                 Markup.Escape(p.RuntimeApi),
+                p.MasterApi.Length == 0 ? "-" : Markup.Escape(p.MasterApi),
                 p.Reachable ? "[green]yes[/]" : "[red]no[/]",
                 p.Pid.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(string.Join(", ", p.Routes.Select(r => $"{r.Key} → {r.Value}"))),
@@ -92,7 +93,7 @@ internal static class Render
                 Kind(d.Kind),
                 Markup.Escape(d.Version),
                 $"{Colour(d.From)} → {Colour(d.Target)}",
-                Outcome(d.Outcome),
+                Outcome(d.Outcome) + (d.DrainCut ? " [red](drain cut)[/]" : string.Empty),
                 Markup.Escape(By(d)),
                 d.CreatedAt.ToDateTimeOffset().ToString("MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                 d.FinishedAt is null ? "-" : Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset()),
@@ -116,7 +117,7 @@ internal static class Render
                 Markup.Escape(p.ProxyId),
                 p.Healthy ? $"[green]{Markup.Escape(p.Health)}[/]" : Markup.Escape(p.Health),
                 p.SwitchedAt is null ? "-" : p.SwitchedAt.ToDateTimeOffset().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture),
-                p.SessionsLeft < 0 ? "-" : p.SessionsLeft.ToString(CultureInfo.InvariantCulture),
+                SessionsLeft(p),
                 Markup.Escape(p.Error));
         }
 
@@ -130,7 +131,33 @@ internal static class Render
         $"deployment #{d.Id} {Kind(d.Kind)} {Markup.Escape(d.Version)}: {Outcome(d.Outcome)}" +
         (d.FinishedAt is null ? string.Empty : $" in {Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset())}") +
         (d.SwitchSkew is null ? string.Empty : $", fleet switch {Milliseconds(d.SwitchDuration?.ToTimeSpan() ?? TimeSpan.Zero)} (skew {Milliseconds(d.SwitchSkew.ToTimeSpan())})") +
-        (d.Error.Length == 0 ? string.Empty : $" — {Markup.Escape(d.Error)}");
+        (d.Error.Length == 0 ? string.Empty : $" — {Markup.Escape(d.Error)}") +
+        (d.DrainCut ? $" — [red]drain not clean[/]: HAProxy restarted during it on {Markup.Escape(string.Join(", ", d.Proxies.Where(p => p.RestartedAt is not null && p.SessionsLost != 0).Select(p => $"{p.ProxyId} ({Lost(p)})")))}" : string.Empty);
+
+    /// <summary>The drain's count on one proxy: old workers' part, an old worker nothing can count, a restart that cut sessions.</summary>
+    private static string SessionsLeft(V1.ProxyProgress p)
+    {
+        var text = p.SessionsLeft < 0 ? "-" : p.SessionsLeft.ToString(CultureInfo.InvariantCulture);
+        if (p.OldWorkerSessions > 0)
+        {
+            text += $" ({p.OldWorkerSessions.ToString(CultureInfo.InvariantCulture)} on old workers)";
+        }
+
+        if (p.OldWorkersUnseen)
+        {
+            text += " [yellow]+ old worker unseen (no master api)[/]";
+        }
+
+        if (p.RestartedAt is not null)
+        {
+            text += p.SessionsLost == 0 ? " [yellow]restarted, none open[/]" : $" [red]restarted: {Lost(p)}[/]";
+        }
+
+        return text;
+    }
+
+    private static string Lost(V1.ProxyProgress p) =>
+        p.SessionsLost < 0 ? "sessions open then were cut" : $"{p.SessionsLost.ToString(CultureInfo.InvariantCulture)} sessions cut";
 
     /// <summary>Who started a deployment, and who asked to abort it.</summary>
     private static string By(V1.Deployment d) =>

@@ -21,6 +21,7 @@ internal static class ProtoMapper
             Id = status.Id,
             RuntimeApi = status.Registration?.RuntimeApi ?? string.Empty,
             MapFile = status.Registration?.MapFile ?? string.Empty,
+            MasterApi = status.Registration?.MasterApi ?? string.Empty,
             Reachable = status.Reachable,
             Pid = status.Pid ?? 0,
             UptimeSeconds = status.UptimeSeconds ?? 0,
@@ -48,6 +49,7 @@ internal static class ProtoMapper
         RuntimeApi = request.RuntimeApi,
         MapFile = request.MapFile,
         MapFileWritePath = request.MapFileWritePath.Length == 0 ? null : request.MapFileWritePath,
+        MasterApi = request.MasterApi.Length == 0 ? null : request.MasterApi,
         Labels = request.Labels.ToImmutableDictionary(),
     };
 
@@ -193,6 +195,7 @@ internal static class ProtoMapper
             AbortRequested = d.AbortRequested,
             RequestedBy = d.RequestedBy ?? string.Empty,
             AbortRequestedBy = d.AbortRequestedBy ?? string.Empty,
+            DrainCut = d.DrainCut,
         };
         pb.Proxies.AddRange(d.Proxies.Select(p => new V1.ProxyProgress
         {
@@ -202,6 +205,10 @@ internal static class ProtoMapper
             SwitchedAt = p.SwitchedAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
             Error = p.Error ?? string.Empty,
             SessionsLeft = p.SessionsLeft ?? -1,
+            OldWorkerSessions = p.OldWorkerSessions ?? -1,
+            OldWorkersUnseen = p.OldWorkersUnseen,
+            RestartedAt = p.RestartedAt is { } restarted ? Timestamp.FromDateTimeOffset(restarted) : null,
+            SessionsLost = p.RestartedAt is null ? 0 : p.SessionsLost ?? -1,
         }));
         if (withEvents)
         {

@@ -16,6 +16,7 @@ internal sealed class ProxiesService(IClusterClient cluster) : V1.Proxies.Proxie
         Bounded(request.RuntimeApi, "runtime_api");
         Bounded(request.MapFile, "map_file");
         Bounded(request.MapFileWritePath, "map_file_write_path", required: false);
+        Bounded(request.MasterApi, "master_api", required: false);
         var grain = cluster.GetGrain<IProxyGrain>(id);
         await grain.RegisterAsync(ProtoMapper.ToContract(request));
         return await ReadAsync(grain);

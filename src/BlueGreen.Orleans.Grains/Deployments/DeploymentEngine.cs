@@ -192,7 +192,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     private async Task<DeploymentRecord> DrainAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
         // Read only now, after the switch: sessions counted before it would include traffic still arriving.
-        var reports = await environment.ReadBackendAsync(d.From, cancellationToken);
+        var reports = await environment.ReadDrainAsync(d.From, cancellationToken);
 
         // The old colour is still running: if the new one died on a proxy, going back beats retiring the only
         // working colour.
@@ -203,20 +203,114 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 DeploymentStep.Revert, d.Target, $"{d.Target.Name()} is down while {d.From.Name()} still runs: switching back");
         }
 
-        d = Progress(d, reports, r => p => p with { SessionsLeft = r.Reachable ? r.Sessions : null });
-        var left = reports.Where(r => r.Reachable).Sum(r => r.Sessions);
-        if (reports.Count == environment.Proxies.Count && reports.All(r => r.Reachable) && left == 0)
+        foreach (var report in reports)
+        {
+            d = Observe(d, report);
+        }
+
+        var left = reports.Where(r => r.Live.Reachable).Sum(r => r.Sessions);
+        if (reports.Count == environment.Proxies.Count && reports.All(r => Drained(r, d.Proxies.Find(p => p.ProxyId == r.Live.ProxyId))))
         {
             return BeginRetireOld(d, $"{d.From.Name()} drained on every proxy");
         }
 
         if (time.GetUtcNow() >= d.StepDeadline)
         {
-            var unreachable = reports.Count(r => !r.Reachable);
-            return BeginRetireOld(d, $"drain deadline passed with {left} sessions left{(unreachable > 0 ? $" and {unreachable} proxies unreachable" : string.Empty)}");
+            var unreachable = reports.Count(r => !r.Live.Reachable);
+            var blind = reports.Where(r => r.Live.Reachable && r.HasMaster && !r.MasterRead).Select(r => r.Live.ProxyId)
+                .Concat(d.Proxies.Where(p => p.OldWorkersUnseen).Select(p => p.ProxyId))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            return BeginRetireOld(d, $"drain deadline passed with {left} sessions left"
+                + (unreachable > 0 ? $" and {unreachable} proxies unreachable" : string.Empty)
+                + (blind.Count > 0 ? $"; old workers not seen on {string.Join(", ", blind)}" : string.Empty));
         }
 
         return d;
+    }
+
+    /// <summary>
+    /// Drained on one proxy: no session to the old colour on the live worker, nor on any other worker. With a master
+    /// CLI the other workers are counted (an unreadable master proves nothing); without one, a proxy whose worker
+    /// changed after the switch may have an old worker still carrying requests that nothing can count.
+    /// </summary>
+    private static bool Drained(DrainReport r, ProxyProgress? p) =>
+        r.Live.Reachable && r.Sessions == 0 && (r.HasMaster ? r.MasterRead : p is { OldWorkersUnseen: false });
+
+    /// <summary>
+    /// One proxy's drain read against what the drain saw before: a new master is a full restart (the sessions open at
+    /// the last read died with it); a new worker under the same master is a reload (its old worker is counted through
+    /// the master CLI); a new worker without a master CLI could be either, and hides the old worker's sessions.
+    /// </summary>
+    private DeploymentRecord Observe(DeploymentRecord d, DrainReport r)
+    {
+        var index = d.Proxies.FindIndex(p => p.ProxyId == r.Live.ProxyId);
+        if (index < 0 || !r.Live.Reachable)
+        {
+            // Unreachable: nothing new is known; the last count stays, so a restart seen on its return knows what was open.
+            return d;
+        }
+
+        var p = d.Proxies[index];
+        var from = d.From.Name();
+        var now = r.Live.ReadAt;
+        if (r.MasterRead)
+        {
+            // Uptime is whole seconds: only a master that started more than a second after the switch is a restart after it.
+            var restarted = p.MasterPid is { } before
+                ? before != r.MasterPid
+                : p.SwitchedAt is { } switched && r.MasterUptime is { } up && now - up - TimeSpan.FromSeconds(1) > switched;
+            if (restarted)
+            {
+                long? lost = p.MasterPid is null ? null : p.SessionsLeft ?? 0;
+                d = Event(d, p.ProxyId, lost switch
+                {
+                    null => $"HAProxy restarted after the switch (master {r.MasterPid} up {Seconds(r.MasterUptime ?? TimeSpan.Zero)}): requests to {from} open then died with it; the drain is not clean",
+                    0 => $"HAProxy restarted (master {p.MasterPid} → {r.MasterPid}); no session to {from} was open at the last read",
+                    _ => $"HAProxy restarted (master {p.MasterPid} → {r.MasterPid}): the {lost} sessions to {from} open at the last read died with it; the drain is not clean",
+                });
+                p = p with
+                {
+                    RestartedAt = p.RestartedAt ?? now,
+                    SessionsLost = p.RestartedAt is null ? lost : p.SessionsLost is { } earlier && lost is { } more ? earlier + more : null,
+                };
+            }
+            else if (p.WorkerPid is { } oldWorker && r.WorkerPid is { } newWorker && oldWorker != newWorker)
+            {
+                d = Event(d, p.ProxyId, $"HAProxy reloaded (worker {oldWorker} → {newWorker}); {r.OtherSessions} sessions to {from} on old workers, counted through the master CLI");
+            }
+        }
+        else if (!r.HasMaster && !p.OldWorkersUnseen)
+        {
+            // Uptime is whole seconds: a worker that may have started after the switch counts as new.
+            var changed = (p.WorkerPid is { } oldWorker && r.WorkerPid is { } newWorker && oldWorker != newWorker)
+                || (p.SwitchedAt is { } switched && r.WorkerUptime is { } up && now - up > switched);
+            if (changed)
+            {
+                p = p with { OldWorkersUnseen = true };
+                d = Event(d, p.ProxyId,
+                    $"HAProxy worker {(p.WorkerPid is { } w && w != r.WorkerPid ? $"{w} → " : string.Empty)}{r.WorkerPid} started after the switch (a reload or a restart): without a master CLI (proxy add --master-api) " +
+                    $"the old worker's sessions to {from} cannot be counted, so this proxy waits for the drain deadline");
+            }
+        }
+
+        if (r.HasMaster && !r.MasterRead && p.Error is null)
+        {
+            d = Event(d, p.ProxyId, $"{r.MasterError ?? "master CLI not read"}: old workers cannot be counted; not drained here until it answers or the deadline passes");
+        }
+
+        // A master that did not answer leaves the count incomplete, and maybe of another HAProxy (one restarting): the
+        // last complete count stays, so a restart seen at the master's next answer knows what was open before it.
+        var complete = !r.HasMaster || r.MasterRead;
+        p = p with
+        {
+            SessionsLeft = complete ? r.Sessions : p.SessionsLeft ?? r.Sessions,
+            OldWorkerSessions = r.MasterRead ? r.OtherSessions : null,
+            WorkerPid = r.WorkerPid ?? p.WorkerPid,
+            MasterPid = r.MasterRead ? r.MasterPid : p.MasterPid,
+            Error = r.HasMaster && !r.MasterRead ? r.MasterError ?? "master CLI not read" : null,
+        };
+        return d with { Proxies = d.Proxies.SetItem(index, p) };
     }
 
     /// <summary>
@@ -290,8 +384,12 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     {
         var now = time.GetUtcNow();
         var done = d with { Step = DeploymentStep.Done, Outcome = outcome, FinishedAt = now, StepStartedAt = now, StepDeadline = null };
+        var cut = d.DrainCut
+            ? "; the drain was not clean: " + string.Join(", ", d.Proxies.Where(p => p.SessionsCut).Select(p =>
+                $"HAProxy on {p.ProxyId} restarted with {(p.SessionsLost is { } n ? n.ToString(CultureInfo.InvariantCulture) : "an unknown number of")} sessions to {d.From.Name()} open"))
+            : string.Empty;
         // The last event is stamped at FinishedAt itself, not a clock read later: the timeline ends where the record does.
-        return Event(done, null, $"{outcome} in {Seconds(now - d.CreatedAt)}{(d.Error is null ? string.Empty : ": " + d.Error)}", now);
+        return Event(done, null, $"{outcome} in {Seconds(now - d.CreatedAt)}{(d.Error is null ? string.Empty : ": " + d.Error)}{cut}", now);
     }
 
     private DeploymentRecord Event(DeploymentRecord d, string? proxy, string message, DateTimeOffset? at = null)

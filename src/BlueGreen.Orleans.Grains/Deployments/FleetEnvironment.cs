@@ -73,6 +73,22 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         }));
     }
 
+    public async Task<IReadOnlyList<DrainReport>> ReadDrainAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        var backend = colour.Backend(spec.Name);
+        return await Task.WhenAll(spec.Proxies.Select(async id =>
+        {
+            try
+            {
+                return await grains.GetGrain<IProxyGrain>(id).GetDrainAsync(backend);
+            }
+            catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
+            {
+                return new DrainReport { Live = new BackendReport { ProxyId = id, Backend = backend, Reachable = false, Error = e.Message, ReadAt = time.GetUtcNow() } };
+            }
+        }));
+    }
+
     /// <summary>
     /// Two fan-outs: <c>set map</c> on every proxy (traffic moves at each reply: the switch and its skew), then, once
     /// all have answered, each proxy persists the route. A proxy that cannot persist puts itself back and reports the

@@ -25,6 +25,12 @@ public interface IDeploymentEnvironment
     /// <summary>The colour's backend on every proxy, read in parallel.</summary>
     Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The colour's backend on every proxy as a drain must see it, read in parallel: the live worker and, through the
+    /// master CLI where registered, every other worker (old workers a reload left running).
+    /// </summary>
+    Task<IReadOnlyList<DrainReport>> ReadDrainAsync(Colour colour, CancellationToken cancellationToken);
+
     /// <summary>Routes the service to the colour on the given proxies (all when null), in parallel.</summary>
     Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken);
 }

@@ -30,6 +30,8 @@ internal sealed partial class ProxyGrain(
     /// <summary>Route keys switched at runtime and not saved yet, with the route each had before (null: none).</summary>
     private readonly Dictionary<string, string?> _unsaved = new(StringComparer.Ordinal);
     private HaProxyRuntimeClient? _client;
+    private HaProxyMasterClient? _master;
+    private string? _masterError;
     private RouteMap? _routes;
     private IGrainTimer? _timer;
     private HaProxyInfo? _lastInfo;
@@ -112,6 +114,7 @@ internal sealed partial class ProxyGrain(
         telemetry.ProxyGone(Id);
         _timer?.Dispose();
         _timer = null;
+        _master = null;
         if (_client is not null)
         {
             await _client.DisposeAsync();
@@ -254,6 +257,58 @@ internal sealed partial class ProxyGrain(
             ?? new BackendReport { ProxyId = Id, Backend = backend, Reachable = true, ReadAt = time.GetUtcNow() };
     }
 
+    /// <summary>
+    /// The live worker through the Runtime API first, then every other worker through the master CLI: one
+    /// <c>show proc</c>, and <c>@!pid show stat</c> / <c>show servers conn</c> only for workers other than the one that
+    /// answered (old workers exist only for a while after a reload). In that order a reload between the two reads can
+    /// only make a worker counted twice, never missed.
+    /// </summary>
+    public async Task<DrainReport> GetDrainAsync(string backend)
+    {
+        var live = await GetBackendAsync(backend);
+        var info = live.Reachable ? _client?.LastInfo : null;
+        var report = new DrainReport
+        {
+            Live = live,
+            WorkerPid = info?.Pid,
+            WorkerUptime = info is null ? null : TimeSpan.FromSeconds(info.UptimeSeconds),
+            HasMaster = _master is not null,
+        };
+        if (_master is null || !live.Reachable)
+        {
+            return report;
+        }
+
+        try
+        {
+            var processes = await _master.ShowProcAsync();
+            var others = await Task.WhenAll(processes.AllWorkers
+                .Where(w => w.Pid != info?.Pid)
+                .Select(w => _master.CountSessionsAsync(w.Pid, backend)));
+            _masterError = null;
+            return report with
+            {
+                MasterPid = processes.Master.Pid,
+                MasterUptime = processes.Master.Uptime,
+                OtherWorkers = others.Select(w => new WorkerSessions(w.Pid, w.Sessions, w.Exited)).ToImmutableList(),
+            };
+        }
+        catch (InvalidRuntimeArgumentException e)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            if (_masterError is null)
+            {
+                Log.MasterUnreadable(_logger, Id, e.Message);
+            }
+
+            _masterError = e.Message;
+            return report with { MasterError = $"master CLI: {e.Message}" };
+        }
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Registration is null && await this.GetReminder(reminderName) is { } reminder)
@@ -325,6 +380,9 @@ internal sealed partial class ProxyGrain(
             new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout, MaxReplyBytes = monitor.MaxReplyBytes },
             loggers.CreateLogger<HaProxyRuntimeClient>());
         _routes = new RouteMap(_client, registration.MapFile, registration.MapFileWritePath);
+        _master = registration.MasterApi is { } master
+            ? new HaProxyMasterClient(RuntimeEndpoint.Parse(master), new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout })
+            : null;
         _timer ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(monitor.Interval, monitor.Interval) { KeepAlive = true });
     }
 

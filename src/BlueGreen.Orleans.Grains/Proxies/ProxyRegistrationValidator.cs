@@ -27,6 +27,22 @@ public static class ProxyRegistrationValidator
             errors.Add($"runtime_api: {endpointError}");
         }
 
+        if (registration.MasterApi is { } master)
+        {
+            if (!RuntimeEndpoint.TryParse(master, out var endpoint, out var masterError))
+            {
+                errors.Add($"master_api: {masterError}");
+            }
+            else if (endpoint.IsUnix && !RuntimeArguments.IsValidMap(endpoint.SocketPath))
+            {
+                errors.Add($"master_api: '{Truncate(master)}' must be unix:///path with a path of A-Z a-z 0-9 . _ / -, or tcp://host:port.");
+            }
+            else if (master == registration.RuntimeApi)
+            {
+                errors.Add("master_api: must not be the runtime_api: the master CLI is its own socket (haproxy -S).");
+            }
+        }
+
         if (!RuntimeArguments.IsValidMap(registration.MapFile) || registration.MapFile.StartsWith('#'))
         {
             errors.Add($"map_file: '{Truncate(registration.MapFile)}' must be an absolute path of A-Z a-z 0-9 . _ / -.");

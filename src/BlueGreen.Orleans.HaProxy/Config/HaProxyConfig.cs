@@ -12,6 +12,13 @@ public sealed record HaProxyConfig
     /// <summary>The Runtime API: <c>tcp://host:port</c> or <c>unix:///path</c>; rendered at <c>level admin</c>.</summary>
     public required string RuntimeApi { get; init; }
 
+    /// <summary>
+    /// The master CLI (<c>tcp://ip:port</c> or <c>unix:///path</c>), or null for none. HAProxy takes it only on its command
+    /// line (<c>-S</c>, see <see cref="HaProxyConfigRenderer.MasterSocketArgument"/>); the config says so in a comment. The
+    /// drain reads old workers through it: after a reload they still carry requests to the old colour.
+    /// </summary>
+    public string? MasterApi { get; init; }
+
     /// <summary>The map file the frontend routes by (Host header → backend).</summary>
     public required string MapFile { get; init; }
 

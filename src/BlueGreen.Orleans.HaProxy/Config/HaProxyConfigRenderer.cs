@@ -21,7 +21,16 @@ public static class HaProxyConfigRenderer
         cfg.Append(CultureInfo.InvariantCulture, $"# Rendered by BlueGreen.Orleans for proxy {config.Name}.\n");
         cfg.Append(CultureInfo.InvariantCulture, $"# Routes live in {config.MapFile}; they change through the Runtime API, mirrored to that file.\n\n");
 
+        if (MasterSocketArgument(config) is { } master)
+        {
+            // -S exists only on the command line: a reload leaves old workers that still carry requests to the old
+            // colour, and only the master CLI can read them, so a drain waits for them.
+            cfg.Append(CultureInfo.InvariantCulture, $"# Start with the master CLI the orchestrator reads old workers through: haproxy -W -S {master} -f <this file>\n\n");
+        }
+
         cfg.Append("global\n");
+        // A master process that keeps old workers visible (show proc) and reloads on SIGUSR2, also when started without -W.
+        cfg.Append("    master-worker\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    maxconn {config.MaxConnections}\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    stats socket {StatsSocket(config.RuntimeApi)}\n");
         // The orchestrator keeps one CLI connection open for hours; the default 10 s idle timeout would cut it.
@@ -85,6 +94,29 @@ public static class HaProxyConfigRenderer
         }
 
         cfg.Append('\n');
+    }
+
+    /// <summary>
+    /// The value of haproxy's <c>-S</c> option for <see cref="HaProxyConfig.MasterApi"/> (null when none): a unix socket
+    /// readable by its owner only, or an IP address and port; at level user, since the orchestrator only reads through
+    /// it (<c>show proc</c>, <c>@!pid show stat</c>), and at that level the master refuses <c>reload</c> and forwards no
+    /// command that changes a worker.
+    /// </summary>
+    public static string? MasterSocketArgument(HaProxyConfig config) =>
+        config.MasterApi is null ? null : MasterSocketArgument(RuntimeEndpoint.Parse(config.MasterApi));
+
+    /// <inheritdoc cref="MasterSocketArgument(HaProxyConfig)"/>
+    public static string MasterSocketArgument(RuntimeEndpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint.IsUnix)
+        {
+            return $"{endpoint.SocketPath},mode,600,level,user";
+        }
+
+        var ip = IPAddress.Parse(endpoint.Host!);
+        var family = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4";
+        return $"{family}@{endpoint.Host}:{endpoint.Port},level,user";
     }
 
     private static string StatsSocket(string runtimeApi)

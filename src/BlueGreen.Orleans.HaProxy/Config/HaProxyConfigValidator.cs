@@ -30,17 +30,14 @@ public static partial class HaProxyConfigValidator
             CheckListen(errors, "StatsPage", stats);
         }
 
-        if (!RuntimeEndpoint.TryParse(config.RuntimeApi, out var endpoint, out var endpointError))
+        CheckSocket(errors, "RuntimeApi", config.RuntimeApi);
+        if (config.MasterApi is { } master)
         {
-            errors.Add($"RuntimeApi: {endpointError}");
-        }
-        else if (!endpoint.IsUnix && !IPAddress.TryParse(endpoint.Host, out _))
-        {
-            errors.Add($"RuntimeApi '{config.RuntimeApi}': HAProxy binds an IP address, not a host name.");
-        }
-        else if (endpoint.IsUnix && !RuntimeArguments.IsValidMap(endpoint.SocketPath))
-        {
-            errors.Add($"RuntimeApi '{config.RuntimeApi}': the socket path has characters outside A-Z a-z 0-9 . _ / -.");
+            CheckSocket(errors, "MasterApi", master);
+            if (master == config.RuntimeApi)
+            {
+                errors.Add($"MasterApi '{master}': the master CLI needs its own socket, not the Runtime API's.");
+            }
         }
 
         if (!RuntimeArguments.IsValidMap(config.MapFile) || config.MapFile.StartsWith('#'))
@@ -110,6 +107,22 @@ public static partial class HaProxyConfigValidator
         }
 
         return errors;
+    }
+
+    private static void CheckSocket(List<string> errors, string where, string value)
+    {
+        if (!RuntimeEndpoint.TryParse(value, out var endpoint, out var endpointError))
+        {
+            errors.Add($"{where}: {endpointError}");
+        }
+        else if (!endpoint.IsUnix && !IPAddress.TryParse(endpoint.Host, out _))
+        {
+            errors.Add($"{where} '{value}': HAProxy binds an IP address, not a host name.");
+        }
+        else if (endpoint.IsUnix && !RuntimeArguments.IsValidMap(endpoint.SocketPath))
+        {
+            errors.Add($"{where} '{value}': the socket path has characters outside A-Z a-z 0-9 . _ / -.");
+        }
     }
 
     private static void CheckListen(List<string> errors, string where, ListenAddress listen)

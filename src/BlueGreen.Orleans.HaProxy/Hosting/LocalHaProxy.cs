@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Runtime;
 
 namespace BlueGreen.Orleans.HaProxy.Hosting;
@@ -15,16 +16,20 @@ public sealed class LocalHaProxy : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private LocalHaProxy(Process process, string configPath, RuntimeEndpoint runtimeApi)
+    private LocalHaProxy(Process process, string configPath, RuntimeEndpoint runtimeApi, RuntimeEndpoint? masterApi)
     {
         _process = process;
         ConfigPath = configPath;
         RuntimeApi = runtimeApi;
+        MasterApi = masterApi;
     }
 
     public string ConfigPath { get; }
 
     public RuntimeEndpoint RuntimeApi { get; }
+
+    /// <summary>The master CLI (<c>-S</c>), when started with one.</summary>
+    public RuntimeEndpoint? MasterApi { get; }
 
     /// <summary>The master process id: the one to signal and to stop.</summary>
     public int MasterPid => _process.Id;
@@ -60,18 +65,23 @@ public sealed class LocalHaProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts haproxy and waits until its Runtime API answers <c>show info</c>.</summary>
+    /// <summary>
+    /// Starts haproxy and waits until its Runtime API answers <c>show info</c>. With <paramref name="masterApi"/>, the
+    /// master CLI listens there (<c>-S</c>, as <see cref="HaProxyConfigRenderer.MasterSocketArgument(RuntimeEndpoint)"/> renders it).
+    /// </summary>
     public static async Task<LocalHaProxy> StartAsync(
-        string configPath, RuntimeEndpoint runtimeApi, string haproxy = "haproxy", TimeSpan? startTimeout = null, CancellationToken cancellationToken = default)
+        string configPath, RuntimeEndpoint runtimeApi, string haproxy = "haproxy", TimeSpan? startTimeout = null, RuntimeEndpoint? masterApi = null,
+        CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(haproxy, ["-W", "-db", "-f", configPath])
+        string[] master = masterApi is null ? [] : ["-S", HaProxyConfigRenderer.MasterSocketArgument(masterApi)];
+        var start = new ProcessStartInfo(haproxy, ["-W", "-db", .. master, "-f", configPath])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(configPath)),
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {haproxy}.");
-        var proxy = new LocalHaProxy(process, configPath, runtimeApi);
+        var proxy = new LocalHaProxy(process, configPath, runtimeApi, masterApi);
         process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
         process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);
         process.BeginOutputReadLine();
@@ -87,6 +97,7 @@ public sealed class LocalHaProxy : IAsyncDisposable
                 await Task.Delay(10, cancellationToken);
             }
 
+            await proxy.WaitForMasterAsync(null, deadline, cancellationToken);
             return proxy;
         }
         catch
@@ -120,7 +131,9 @@ public sealed class LocalHaProxy : IAsyncDisposable
             var wait = TimeSpan.FromSeconds(3) < deadline - DateTime.UtcNow ? TimeSpan.FromSeconds(3) : deadline - DateTime.UtcNow;
             try
             {
-                return await WaitForWorkerAsync(before, wait, cancellationToken);
+                var worker = await WaitForWorkerAsync(before, wait, cancellationToken);
+                await WaitForMasterAsync(worker, deadline, cancellationToken);
+                return worker;
             }
             catch (TimeoutException) when (DateTime.UtcNow < deadline)
             {
@@ -183,6 +196,42 @@ public sealed class LocalHaProxy : IAsyncDisposable
         }
 
         throw new TimeoutException($"haproxy ({ConfigPath}) had no new worker on {RuntimeApi} within {timeout.TotalSeconds:0.#} s: {last?.Message}\n{Output}");
+    }
+
+    /// <summary>
+    /// Waits until the master CLI answers <c>show proc</c> (listing <paramref name="worker"/> as current, when given):
+    /// the master accepts connections only once it has taken its new worker in, a moment after it started or
+    /// re-executed itself for a reload.
+    /// </summary>
+    private async Task WaitForMasterAsync(int? worker, DateTime deadline, CancellationToken cancellationToken)
+    {
+        if (MasterApi is null)
+        {
+            return;
+        }
+
+        var master = new HaProxyMasterClient(MasterApi, new HaProxyRuntimeOptions { ConnectTimeout = TimeSpan.FromMilliseconds(500) });
+        Exception? last = null;
+        do
+        {
+            try
+            {
+                var processes = await master.ShowProcAsync(cancellationToken);
+                if (worker is null || processes.Workers.Any(w => w.Pid == worker))
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HaProxyConnectionException or HaProxyTimeoutException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"haproxy ({ConfigPath}): the master CLI on {MasterApi} did not answer in time: {last?.Message}\n{Output}");
     }
 
     private void Append(string? line)

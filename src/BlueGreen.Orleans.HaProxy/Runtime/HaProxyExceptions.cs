@@ -59,3 +59,12 @@ public sealed class HaProxyReplyTooLargeException(string endpoint, string comman
 
     public int Limit { get; } = limit;
 }
+
+/// <summary>
+/// The master CLI knows no worker with that pid (<c>Can't find the target PID matching the prefix '@!…'</c>): the worker
+/// exited, e.g. an old worker that finished its last connection.
+/// </summary>
+public sealed class HaProxyWorkerExitedException(string command, string reply, int pid) : HaProxyCommandException(command, reply)
+{
+    public int Pid { get; } = pid;
+}

@@ -65,6 +65,17 @@ public static partial class RuntimeArguments
         return value.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A process id for the master CLI's <c>@!&lt;pid&gt;</c> prefix: a positive number, nothing else.</summary>
+    public static string Pid(int value, string parameter)
+    {
+        if (value < 1)
+        {
+            throw new InvalidRuntimeArgumentException(parameter, $"{parameter} must be a process id (a positive number), got {value}.");
+        }
+
+        return value.ToString(CultureInfo.InvariantCulture);
+    }
+
     public static bool IsValidName(string? value) => value is not null && NamePattern().IsMatch(value);
 
     /// <summary>

@@ -16,6 +16,7 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         ("proxy add", "id") => CliCommands.NewProxy,
         ("proxy add", "--runtime-api") => stage.Proxy.RuntimeApi.ToString(),
         ("proxy add", "--map-file" or "--map-file-write-path") => stage.Proxy.MapFile,
+        ("proxy add", "--master-api") => stage.Proxy.MasterApi.ToString(),
         ("proxy add", "--label") => "team=web",
         ("proxy rm" or "proxy show", "id") => GatewayStage.ProxyId,
         ("service apply", "--file") => specPath,

@@ -19,6 +19,9 @@ public sealed record FaultStageOptions
     /// <summary>Registers every proxy through a <see cref="RuntimeApiRelay"/>, so a fault can be timed on a command.</summary>
     public bool Relayed { get; init; }
 
+    /// <summary>Registers every proxy with its master CLI socket, so drains count old workers after a reload.</summary>
+    public bool MasterApi { get; init; } = true;
+
     /// <summary>1: one embedded server (SQLite). More: silos in cluster mode over a real redis-server.</summary>
     public int Silos { get; init; } = 1;
 
@@ -174,6 +177,7 @@ public sealed class FaultStage : IAsyncDisposable
             {
                 RuntimeApi = Options.Relayed ? Relays[i].RuntimeApi : Proxies[i].RuntimeApi.ToString(),
                 MapFile = Proxies[i].MapFile,
+                MasterApi = Options.MasterApi ? Proxies[i].MasterApi.ToString() : null,
             });
         }
 
@@ -407,6 +411,16 @@ public sealed class FaultStage : IAsyncDisposable
         var end = output.IndexOf(')', at);
         var parts = output[(at + marker.Length)..end].Split(", ");
         return parts.Length >= 3 && Enum.TryParse<DeploymentStep>(parts[^2], out var step) ? step : null;
+    }
+
+    /// <summary>The CLI's connection options for the first server (admin token).</summary>
+    public string[] CliServer() => ["--server", $"http://127.0.0.1:{Server.GrpcPort}", "--token", ServerProcess.AdminToken];
+
+    /// <summary>Sessions to a backend on a proxy's live worker (<c>scur</c>, fresh connection).</summary>
+    public static async Task<long> LiveSessionsAsync(HaProxyInstance proxy, string backend)
+    {
+        await using var client = proxy.CreateClient();
+        return (await client.ShowServerStatsAsync(backend)).Sum(r => r.CurrentSessions);
     }
 
     /// <summary>The worker pid of a proxy now (<c>show info</c> on a fresh connection).</summary>

@@ -101,7 +101,7 @@ public sealed class GatewayStage : IAsyncLifetime
 
     /// <summary>The registration of <c>edge-0</c>: registering it again with the same values changes nothing.</summary>
     public V1.RegisterProxyRequest RegisterRequest() =>
-        new() { Id = ProxyId, RuntimeApi = Proxy.RuntimeApi.ToString(), MapFile = Proxy.MapFile };
+        new() { Id = ProxyId, RuntimeApi = Proxy.RuntimeApi.ToString(), MapFile = Proxy.MapFile, MasterApi = Proxy.MasterApi.ToString() };
 
     /// <summary>
     /// A valid spec: process colours running the echo server, blue adopted as live with version 1.

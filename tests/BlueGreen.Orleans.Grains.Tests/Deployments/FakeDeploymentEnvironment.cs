@@ -21,6 +21,21 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
     /// <summary>Per proxy: how long its HAProxy worker has been running; default unknown (null).</summary>
     public Func<string, TimeSpan?> WorkerUptime { get; set; } = _ => null;
 
+    /// <summary>Per proxy: the pid of its live worker; default unknown (null).</summary>
+    public Func<string, int?> WorkerPid { get; set; } = _ => null;
+
+    /// <summary>Proxies registered with a master CLI socket.</summary>
+    public HashSet<string> Masters { get; } = [];
+
+    /// <summary>Per proxy with a master: the master's pid (a new one is a full restart) and uptime.</summary>
+    public Func<string, (int Pid, TimeSpan Uptime)> Master { get; set; } = _ => (1, TimeSpan.FromHours(1));
+
+    /// <summary>Proxies whose master CLI does not answer.</summary>
+    public HashSet<string> MasterUnreadable { get; } = [];
+
+    /// <summary>Per proxy with a master: sessions to the colour on old workers (one old worker, pid 2, when non-zero).</summary>
+    public Func<string, Colour, long> OldWorkerSessions { get; set; } = (_, _) => 0;
+
     public HashSet<string> Unreachable { get; } = [];
 
     public HashSet<string> SwitchFails { get; } = [];
@@ -74,6 +89,37 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
                 WorkerUptime = WorkerUptime(p),
                 Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)],
             }).ToList());
+
+    public async Task<IReadOnlyList<DrainReport>> ReadDrainAsync(Colour colour, CancellationToken cancellationToken) =>
+        (await ReadBackendAsync(colour, cancellationToken)).Select(live =>
+        {
+            var p = live.ProxyId;
+            var report = new DrainReport
+            {
+                Live = live with { ReadAt = time.GetUtcNow() },
+                WorkerPid = live.Reachable ? WorkerPid(p) : null,
+                WorkerUptime = live.Reachable ? WorkerUptime(p) : null,
+                HasMaster = Masters.Contains(p),
+            };
+            if (!report.HasMaster || !live.Reachable)
+            {
+                return report;
+            }
+
+            if (MasterUnreadable.Contains(p))
+            {
+                return report with { MasterError = "master CLI: connection refused" };
+            }
+
+            var (pid, uptime) = Master(p);
+            var old = OldWorkerSessions(p, colour);
+            return report with
+            {
+                MasterPid = pid,
+                MasterUptime = uptime,
+                OtherWorkers = old > 0 ? [new WorkerSessions(2, old, false)] : [],
+            };
+        }).ToList();
 
     public Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken)
     {

@@ -120,6 +120,7 @@ internal sealed class Fleet : IAsyncDisposable
                 {
                     RuntimeApi = proxies[i].RuntimeApi.ToString(),
                     MapFile = proxies[i].MapFile,
+                    MasterApi = proxies[i].MasterApi.ToString(),
                 });
             }
 

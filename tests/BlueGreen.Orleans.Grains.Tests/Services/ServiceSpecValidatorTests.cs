@@ -98,4 +98,25 @@ public sealed class ServiceSpecValidatorTests
 
         Assert.Equal(["id", "runtime_api", "map_file", "map_file_write_path", "labels"], errors.Select(e => e[..e.IndexOf(':', StringComparison.Ordinal)]));
     }
+
+    [Theory]
+    [InlineData("unix:///run/haproxy/master.sock;reload", "path of A-Z")]
+    [InlineData("unix://relative.sock", "not a valid unix endpoint")]
+    [InlineData("tcp://127.0.0.1", "not a valid tcp endpoint")]
+    [InlineData("tcp://127.0.0.1:9000", "must not be the runtime_api")]
+    public void ProxyRegistration_BadMasterApi_RefusedNamingIt(string masterApi, string rule)
+    {
+        var registration = new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:9000", MapFile = "/etc/haproxy/hosts.map", MasterApi = masterApi };
+
+        var error = Assert.Single(ProxyRegistrationValidator.Validate("edge-1", registration));
+
+        Assert.StartsWith("master_api: ", error, StringComparison.Ordinal);
+        Assert.Contains(rule, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("unix:///run/haproxy/master.sock")]
+    [InlineData("tcp://127.0.0.1:9979")]
+    public void ProxyRegistration_MasterApi_Accepted(string masterApi) =>
+        Assert.Empty(ProxyRegistrationValidator.Validate("edge-1", new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:9000", MapFile = "/etc/haproxy/hosts.map", MasterApi = masterApi }));
 }

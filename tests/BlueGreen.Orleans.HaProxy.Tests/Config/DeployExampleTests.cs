@@ -15,6 +15,7 @@ public sealed class DeployExampleTests
         Name = "edge-1",
         Frontend = new ListenAddress("0.0.0.0", 8080),
         RuntimeApi = "tcp://127.0.0.1:9999",
+        MasterApi = "unix:///run/haproxy/master.sock",
         StatsPage = new ListenAddress("127.0.0.1", 8404),
         MapFile = "/usr/local/etc/haproxy/hosts.map",
         Services =
@@ -37,6 +38,8 @@ public sealed class DeployExampleTests
         Name = $"edge-{n}",
         Frontend = new ListenAddress("127.0.0.1", 8079 + n),
         RuntimeApi = $"tcp://127.0.0.1:{10000 - n}",
+        // The silos reach the master CLI as they reach the Runtime API: host network, 127.0.0.1 (docker-compose.yml's -S).
+        MasterApi = $"tcp://127.0.0.1:{9980 - n}",
         StatsPage = new ListenAddress("127.0.0.1", 8403 + n),
         MapFile = $"/var/lib/bluegreen/maps/edge-{n}.map",
         // Server s0: the Docker runtime names a container <service>-<colour>-<server>, here web-blue-s0 and web-green-s0.

@@ -73,6 +73,46 @@ public sealed class HaProxyConfigRendererTests : IDisposable
         Assert.DoesNotContain("retries 1000", cfg, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("unix:///tmp/bg-render-master.sock", "/tmp/bg-render-master.sock,mode,600,level,user")]
+    [InlineData("tcp://127.0.0.1:9979", "ipv4@127.0.0.1:9979,level,user")]
+    public async Task Render_MasterApi_MasterWorkerAndTheStartCommandInTheConfig(string masterApi, string argument)
+    {
+        var config = Sample() with { MasterApi = masterApi };
+        await File.WriteAllTextAsync(config.MapFile, "web.local web_blue\n");
+        var path = _folder.File("haproxy.cfg");
+        var cfg = HaProxyConfigRenderer.Render(config);
+        await File.WriteAllTextAsync(path, cfg);
+
+        Assert.Equal(argument, HaProxyConfigRenderer.MasterSocketArgument(config));
+        Assert.Contains($"# Start with the master CLI the orchestrator reads old workers through: haproxy -W -S {argument} -f <this file>\n", cfg, StringComparison.Ordinal);
+        Assert.Contains("global\n    master-worker\n", cfg, StringComparison.Ordinal);
+        await LocalHaProxy.CheckConfigAsync(path);
+    }
+
+    [Fact]
+    public void Render_NoMasterApi_MasterWorkerButNoStartComment()
+    {
+        var cfg = HaProxyConfigRenderer.Render(Sample());
+
+        Assert.Null(HaProxyConfigRenderer.MasterSocketArgument(Sample()));
+        Assert.Contains("    master-worker\n", cfg, StringComparison.Ordinal);
+        Assert.DoesNotContain("-S ", cfg, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tcp://localhost:9979", "HAProxy binds an IP address")]
+    [InlineData("unix:///tmp/master sock", "outside A-Z")]
+    [InlineData("ftp://127.0.0.1:1", "is not a runtime endpoint")]
+    [InlineData("tcp://127.0.0.1:9000", "its own socket")]
+    public void Validate_BadMasterApi_NamesTheField(string masterApi, string rule)
+    {
+        var error = Assert.Single(HaProxyConfigValidator.Validate(Sample() with { MasterApi = masterApi }));
+
+        Assert.StartsWith("MasterApi", error, StringComparison.Ordinal);
+        Assert.Contains(rule, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_Sample_NoErrors() => Assert.Empty(HaProxyConfigValidator.Validate(Sample()));
 
