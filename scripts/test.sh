@@ -39,6 +39,9 @@ for trx in "$results"/*.trx; do
   skipped=$((skipped + total - executed))
 done
 
+# docs/security.md with the attacks this run's tests recorded (TestResults/security/*.tsv) → TestResults/security.md.
+python3 scripts/security-report.py || failed=$((failed + 1))
+
 if [ "$files" -eq 0 ]; then
   echo "No test results were written." >&2
   failed=$((failed + 1))

@@ -15,19 +15,11 @@ public static class ProxyRegistrationPolicy
     public static IReadOnlyList<string> Check(ProxyRegistration registration, ProxyRegistrationOptions options)
     {
         var errors = new List<string>();
-        if (RuntimeEndpoint.TryParse(registration.RuntimeApi, out var endpoint, out _))
+        // Both sockets the server connects to: the Runtime API and, when registered, the master CLI.
+        CheckEndpoint(errors, "runtime_api", registration.RuntimeApi, options);
+        if (registration.MasterApi is { } master)
         {
-            if (endpoint.SocketPath is { } socket)
-            {
-                if (!options.SocketDirectories.Any(folder => RealPath.IsUnder(socket, folder)))
-                {
-                    errors.Add($"runtime_api: '{Printable(registration.RuntimeApi)}' is not allowed: a unix socket must lie (symlinks followed) in one of {ProxyRegistrationOptions.Section}:RuntimeApiSocketDirectories ({string.Join(", ", options.SocketDirectories)}).");
-                }
-            }
-            else if (!IsAllowedHost(endpoint.Host!, options))
-            {
-                errors.Add($"runtime_api: '{Printable(registration.RuntimeApi)}' is not allowed: a tcp endpoint must name an address in {ProxyRegistrationOptions.Section}:RuntimeApiNetworks ({string.Join(", ", options.Networks)}) or a host in RuntimeApiHosts.");
-            }
+            CheckEndpoint(errors, "master_api", master, options);
         }
 
         // The path written is the write path when there is one, else the map file itself.
@@ -38,6 +30,26 @@ public static class ProxyRegistrationPolicy
         }
 
         return errors;
+    }
+
+    private static void CheckEndpoint(List<string> errors, string field, string value, ProxyRegistrationOptions options)
+    {
+        if (!RuntimeEndpoint.TryParse(value, out var endpoint, out _))
+        {
+            return;
+        }
+
+        if (endpoint.SocketPath is { } socket)
+        {
+            if (!options.SocketDirectories.Any(folder => RealPath.IsUnder(socket, folder)))
+            {
+                errors.Add($"{field}: '{Printable(value)}' is not allowed: a unix socket must lie (symlinks followed) in one of {ProxyRegistrationOptions.Section}:RuntimeApiSocketDirectories ({string.Join(", ", options.SocketDirectories)}).");
+            }
+        }
+        else if (!IsAllowedHost(endpoint.Host!, options))
+        {
+            errors.Add($"{field}: '{Printable(value)}' is not allowed: a tcp endpoint must name an address in {ProxyRegistrationOptions.Section}:RuntimeApiNetworks ({string.Join(", ", options.Networks)}) or a host in RuntimeApiHosts.");
+        }
     }
 
     private static bool IsAllowedHost(string host, ProxyRegistrationOptions options)

@@ -132,6 +132,19 @@ public sealed class ProxyRegistrationPolicyTests : IDisposable
         Assert.Single(ProxyRegistrationPolicy.Check(Registration($"{Root}/a.map", api: "tcp://127.0.0.1:9999"), options));
     }
 
+    [Theory]
+    [InlineData("tcp://10.0.0.5:9979")]
+    [InlineData("tcp://169.254.169.254:80")]
+    [InlineData("unix:///var/run/docker.sock")]
+    public void Check_MasterApiOutsideWhatIsAllowed_RefusedLikeTheRuntimeApi(string master)
+    {
+        var registration = Registration($"{Root}/a.map") with { MasterApi = master };
+
+        var error = Assert.Single(ProxyRegistrationPolicy.Check(registration, Options));
+
+        Assert.StartsWith($"master_api: '{master}' is not allowed", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Check_UnixRuntimeApi_SocketMustReallyLieInAnAllowedFolder()
     {
