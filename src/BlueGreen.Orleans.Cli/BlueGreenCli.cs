@@ -28,6 +28,10 @@ public static class BlueGreenCli
         service.Subcommands.Add(ServiceRemoveCommand.Create(runner));
         root.Subcommands.Add(service);
 
+        var haproxy = new Command("haproxy", "What an HAProxy needs to serve services (offline).");
+        haproxy.Subcommands.Add(HaProxyConfigCommand.Create(console));
+        root.Subcommands.Add(haproxy);
+
         root.Subcommands.Add(ReleaseCommand.Create(runner));
         root.Subcommands.Add(PromoteCommand.Create(runner));
         root.Subcommands.Add(RollbackCommand.Create(runner));
