@@ -28,6 +28,8 @@ public sealed class AdminPowersTests(AdminPowersFixture fixture) : IClassFixture
 
         var error = await Assert.ThrowsAsync<RpcException>(() => Services(fixture.ProcessOffChannel).ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = spec }, AdminPowersFixture.Admin).ResponseAsync);
 
+        AttackLog.Record("admin token, runtimes", "apply a process-runtime spec on a server where the process runtime is off", $"{error.StatusCode}: {error.Status.Detail}", error.StatusCode == StatusCode.InvalidArgument);
+
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("blue.runtime: the process runtime is not enabled", error.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("BlueGreen:Runtimes:Process:Enabled", error.Status.Detail, StringComparison.Ordinal);
@@ -44,6 +46,8 @@ public sealed class AdminPowersTests(AdminPowersFixture fixture) : IClassFixture
         spec.Blue.Arguments.AddRange(["-c", $"touch {marker}; exec sleep 60"]);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => Services().ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = spec }, AdminPowersFixture.Admin).ResponseAsync);
+
+        AttackLog.Record("admin token, runtimes", "apply a spec whose command is /bin/sh -c 'touch …' (not on AllowedCommands)", $"{error.StatusCode}: {error.Status.Detail}; the shell never ran: {!File.Exists(marker)}", error.StatusCode == StatusCode.InvalidArgument && !File.Exists(marker));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("blue.command: '/bin/sh' is not one of BlueGreen:Runtimes:Process:AllowedCommands", error.Status.Detail, StringComparison.Ordinal);
@@ -77,6 +81,7 @@ public sealed class AdminPowersTests(AdminPowersFixture fixture) : IClassFixture
 
             Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
             Assert.StartsWith($"{field}: '", error.Status.Detail, StringComparison.Ordinal);
+            AttackLog.Record("admin token, map files", $"register a proxy whose {field} is {(write is null ? "/etc/haproxy/haproxy.cfg" : id == "edge-link" ? "a symlink out of the maps root" : "outside the maps root")}", $"{error.StatusCode}: {error.Status.Detail}", error.StatusCode == StatusCode.InvalidArgument);
             Assert.Contains($"must lie (symlinks followed) in BlueGreen:Proxies:MapsRoot ({fixture.Maps})", error.Status.Detail, StringComparison.Ordinal);
             await AssertNotRegisteredAsync(id);
         }
@@ -102,6 +107,7 @@ public sealed class AdminPowersTests(AdminPowersFixture fixture) : IClassFixture
 
             Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
             Assert.StartsWith($"runtime_api: '{api}' is not allowed", error.Status.Detail, StringComparison.Ordinal);
+            AttackLog.Record("admin token, Runtime API endpoints", $"register a proxy at {(api.StartsWith("unix", StringComparison.Ordinal) ? "a unix socket outside the allowed folders" : "a tcp address outside the allowed networks")}", $"{error.StatusCode}: {error.Status.Detail}", error.StatusCode == StatusCode.InvalidArgument);
             Assert.Contains(rule, error.Status.Detail, StringComparison.Ordinal);
             await AssertNotRegisteredAsync(id);
         }
@@ -114,6 +120,8 @@ public sealed class AdminPowersTests(AdminPowersFixture fixture) : IClassFixture
         try
         {
             var error = await Assert.ThrowsAsync<RpcException>(() => Services().ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = ExternalSpec("beta", "shared.local") }, AdminPowersFixture.Admin).ResponseAsync);
+
+            AttackLog.Record("admin token, route keys", "apply a second service with the route key of another (take over its traffic)", $"{error.StatusCode}: {error.Status.Detail}", error.StatusCode == StatusCode.AlreadyExists);
 
             Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
             Assert.StartsWith("route_key: 'shared.local' is the route key of service 'alpha'", error.Status.Detail, StringComparison.Ordinal);
@@ -164,6 +172,8 @@ public sealed class AdminPowersTests(AdminPowersFixture fixture) : IClassFixture
             var instance = await fixture.Runtime.InspectAsync("gamma-green-s1");
             var pid = int.Parse(instance!.Id!, CultureInfo.InvariantCulture);
             var environment = ReadEnvironment(pid);
+            var leaked = AdminPowersFixture.ServerSecrets.Where(secret => environment.ContainsKey(secret.Key) || environment.Values.Any(v => v.Contains(secret.Value, StringComparison.Ordinal))).ToList();
+            AttackLog.Record("instances", "a root server with a token, a Redis password and a certificate password in its environment releases a process colour", $"instance's /proc/<pid>/environ holds {leaked.Count} of {AdminPowersFixture.ServerSecrets.Count} secrets; it runs as {File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal))}", leaked.Count == 0);
             foreach (var (key, value) in AdminPowersFixture.ServerSecrets)
             {
                 Assert.DoesNotContain(key, environment.Keys);

@@ -46,6 +46,7 @@ public sealed class ClusterRedisTests : IDisposable
         server.Launch();
         var exit = await server.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
+        AttackLog.Record("Redis (cluster)", "a silo with the wrong Redis password", $"exit {exit}; the password it tried is not in its output: {!server.Output.Contains("not-the-password", StringComparison.Ordinal)}", exit is not null and not 0);
         Assert.True(exit is not null and not 0, $"exit {exit}:\n{Tail(server.Output)}");
         // StackExchange.Redis' own words, in the process's last line ("Unhandled exception. …").
         Assert.Contains("There was an authentication failure; check that passwords", server.Output, StringComparison.Ordinal);

@@ -49,6 +49,7 @@ public sealed class ClusterTlsTests(TlsClusterFixture cluster) : IClassFixture<T
         }
 
         var members = await RedisMembership.ReadAsync(cluster.Redis.ConnectionString, cluster.ClusterId);
+        AttackLog.Record("Orleans silo ports (cluster, mutual TLS)", "a silo without a certificate, and one with a certificate from another CA, try to join", $"listed Active at any moment: {string.Join(", ", new[] { plain, foreign }.Select(i => seen.GetValueOrDefault(i.SiloPort) >= RedisMembership.Active))}; both stopped after {clock.Elapsed.TotalSeconds:0} s", new[] { plain, foreign }.All(i => seen.GetValueOrDefault(i.SiloPort) < RedisMembership.Active));
         foreach (var intruder in new[] { plain, foreign })
         {
             var exit = await intruder.WaitForExitAsync(TimeSpan.FromSeconds(1));
@@ -80,6 +81,7 @@ public sealed class ClusterTlsTests(TlsClusterFixture cluster) : IClassFixture<T
             await host.Services.GetRequiredService<IClusterClient>().GetGrain<ICatalogGrain>(0).ListProxiesAsync();
         });
 
+        AttackLog.Record("Orleans gateway ports (cluster, mutual TLS)", "an Orleans client without TLS finds the gateways in Redis and calls a grain", failure is null ? "the call was served" : $"never connected ({failure.GetType().Name})", failure is not null);
         Assert.NotNull(failure);
     }
 
@@ -96,6 +98,7 @@ public sealed class ClusterTlsTests(TlsClusterFixture cluster) : IClassFixture<T
             var buffer = new byte[1024];
             var read = await ReadOrClosedAsync(stream, buffer);
 
+            AttackLog.Record("Orleans silo and gateway ports (cluster, mutual TLS)", $"plain bytes (an Orleans preamble without TLS) to port {port}", read == 0 ? "connection closed without an answer" : $"{read} bytes answered", read == 0);
             Assert.Equal(0, read);
         }
     }

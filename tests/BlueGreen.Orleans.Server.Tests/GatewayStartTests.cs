@@ -16,6 +16,7 @@ public sealed class GatewayStartTests
         server.Launch();
         var exit = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
+        AttackLog.Record("gRPC gateway, configuration", $"start the gateway on {address} without TLS", exit is null ? "it listened" : $"refused to start, exit {exit}", exit is not null and not 0);
         Assert.NotNull(exit);
         Assert.NotEqual(0, exit);
         Assert.Contains($"Gateway:ListenAddress '{address}' is not a loopback address", server.Output, StringComparison.Ordinal);

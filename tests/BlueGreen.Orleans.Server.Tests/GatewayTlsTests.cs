@@ -59,6 +59,7 @@ public sealed class GatewayTlsTests : IAsyncLifetime
     {
         var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--server", $"https://127.0.0.1:{_server.GrpcPort}", "--token-file", TokenFile);
 
+        AttackLog.Record("CLI → gateway TLS", "a server whose certificate the CLI was not told to trust (no --ca-file)", $"exit {exit}, the token never sent in clear: {!output.Contains(ServerProcess.AdminToken, StringComparison.Ordinal)}", exit == ExitCodes.Unreachable);
         Assert.Equal(ExitCodes.Unreachable, exit);
         Assert.Contains("TLS with the server failed", output, StringComparison.Ordinal);
         Assert.Contains("--ca-file", output, StringComparison.Ordinal);
@@ -70,6 +71,7 @@ public sealed class GatewayTlsTests : IAsyncLifetime
     {
         var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--server", $"https://127.0.0.1:{_server.GrpcPort}", "--ca-file", _folder.File("other-ca.pem"), "--token-file", TokenFile);
 
+        AttackLog.Record("CLI → gateway TLS", "a server certificate from another CA than --ca-file names (a man in the middle)", $"exit {exit}", exit == ExitCodes.Unreachable);
         Assert.Equal(ExitCodes.Unreachable, exit);
         Assert.Contains("TLS with the server failed", output, StringComparison.Ordinal);
     }

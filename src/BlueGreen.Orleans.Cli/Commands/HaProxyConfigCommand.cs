@@ -73,7 +73,8 @@ internal static class HaProxyConfigCommand
     private static ListenAddress Listen(string value, string option)
     {
         var colon = value.LastIndexOf(':');
-        if (colon > 0
+        // .NET's number and address parsers forgive trailing NULs and spaces; a config line must not get them.
+        if (colon > 0 && value.All(c => c is > ' ' and < (char)0x7f)
             && IPAddress.TryParse(value[..colon].Trim('[', ']'), out var address)
             && int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
         {

@@ -14,6 +14,9 @@ public static partial class HaProxyConfigValidator
     [GeneratedRegex("^/[A-Za-z0-9._/-]{0,200}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex CheckPath();
 
+    /// <summary>A refused value as quoted in a problem: short, no control characters.</summary>
+    private static string P(string? value) => RuntimeArguments.Printable(value);
+
     public static bool IsValidServiceName(string? name) => name is not null && ServiceName().IsMatch(name);
 
     public static IReadOnlyList<string> Validate(HaProxyConfig config)
@@ -21,7 +24,7 @@ public static partial class HaProxyConfigValidator
         var errors = new List<string>();
         if (!RuntimeArguments.IsValidName(config.Name))
         {
-            errors.Add($"Name '{config.Name}' must be 1-128 characters of A-Z a-z 0-9 . _ : / -.");
+            errors.Add($"Name '{P(config.Name)}' must be 1-128 characters of A-Z a-z 0-9 . _ : / -.");
         }
 
         CheckListen(errors, "Frontend", config.Frontend);
@@ -36,13 +39,13 @@ public static partial class HaProxyConfigValidator
             CheckSocket(errors, "MasterApi", master);
             if (master == config.RuntimeApi)
             {
-                errors.Add($"MasterApi '{master}': the master CLI needs its own socket, not the Runtime API's.");
+                errors.Add($"MasterApi '{P(master)}': the master CLI needs its own socket, not the Runtime API's.");
             }
         }
 
         if (!RuntimeArguments.IsValidMap(config.MapFile) || config.MapFile.StartsWith('#'))
         {
-            errors.Add($"MapFile '{config.MapFile}' must be an absolute path of A-Z a-z 0-9 . _ / -.");
+            errors.Add($"MapFile '{P(config.MapFile)}' must be an absolute path of A-Z a-z 0-9 . _ / -.");
         }
 
         if (config.MaxConnections is < 1 or > 1_000_000)
@@ -57,7 +60,7 @@ public static partial class HaProxyConfigValidator
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var service in config.Services)
         {
-            var where = $"Services[{service.Name}]";
+            var where = $"Services[{P(service.Name)}]";
             if (!IsValidServiceName(service.Name))
             {
                 errors.Add($"{where}: the name must be 1-63 characters of a-z 0-9 -, starting with a letter or digit.");
@@ -72,7 +75,7 @@ public static partial class HaProxyConfigValidator
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var server in service.ServersOf(colour))
                 {
-                    var at = $"{where}.{colour}[{server.Name}]";
+                    var at = $"{where}.{colour}[{P(server.Name)}]";
                     if (!RuntimeArguments.IsValidName(server.Name) || server.Name.Contains('/', StringComparison.Ordinal))
                     {
                         errors.Add($"{at}: the server name must be 1-128 characters of A-Z a-z 0-9 . _ : -.");
@@ -89,7 +92,7 @@ public static partial class HaProxyConfigValidator
             var check = service.Check;
             if (!CheckPath().IsMatch(check.Path))
             {
-                errors.Add($"{where}.Check.Path '{check.Path}' must start with / and hold only A-Z a-z 0-9 . _ / -.");
+                errors.Add($"{where}.Check.Path '{P(check.Path)}' must start with / and hold only A-Z a-z 0-9 . _ / -.");
             }
 
             CheckDuration(errors, $"{where}.Check.Interval", check.Interval);
@@ -117,11 +120,11 @@ public static partial class HaProxyConfigValidator
         }
         else if (!endpoint.IsUnix && !IPAddress.TryParse(endpoint.Host, out _))
         {
-            errors.Add($"{where} '{value}': HAProxy binds an IP address, not a host name.");
+            errors.Add($"{where} '{P(value)}': HAProxy binds an IP address, not a host name.");
         }
         else if (endpoint.IsUnix && !RuntimeArguments.IsValidMap(endpoint.SocketPath))
         {
-            errors.Add($"{where} '{value}': the socket path has characters outside A-Z a-z 0-9 . _ / -.");
+            errors.Add($"{where} '{P(value)}': the socket path has characters outside A-Z a-z 0-9 . _ / -.");
         }
     }
 
@@ -129,7 +132,7 @@ public static partial class HaProxyConfigValidator
     {
         if (!IPAddress.TryParse(listen.Address, out _))
         {
-            errors.Add($"{where}: '{listen.Address}' is not an IP address.");
+            errors.Add($"{where}: '{P(listen.Address)}' is not an IP address.");
         }
 
         if (listen.Port is < 1 or > 65535)

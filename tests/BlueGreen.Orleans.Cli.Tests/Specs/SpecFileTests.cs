@@ -144,6 +144,7 @@ public sealed class SpecFileTests
         var (exit, output) = await CliRun.RunAsync("service", "apply", "-f", path, "--server", server).WaitAsync(TimeSpan.FromSeconds(30));
 
         clock.Stop();
+        AttackLog.Record("CLI, spec files", "a 1 KB \"billion laughs\" YAML file (nested anchors and aliases) to service apply -f", $"exit {exit} after {clock.Elapsed.TotalMilliseconds:0} ms, nothing sent: {!listener.Pending()}", exit == ExitCodes.Usage && !listener.Pending());
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("YAML anchors (&name) are not allowed", output, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"exit {exit} after {clock.Elapsed.TotalMilliseconds:0} ms");

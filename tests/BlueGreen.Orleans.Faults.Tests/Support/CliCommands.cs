@@ -29,6 +29,9 @@ public static class CliCommands
     public static bool IsRead(string path) =>
         path.EndsWith(" ls", StringComparison.Ordinal) || path.EndsWith(" show", StringComparison.Ordinal) || path is "history" or "watch";
 
+    /// <summary>Commands that talk to no server (they render files locally), so they need no token.</summary>
+    public static bool IsOffline(string path) => path.StartsWith("haproxy ", StringComparison.Ordinal);
+
     /// <summary>
     /// A valid command line for <paramref name="path"/>: every argument and value option with a valid value (the one
     /// named <paramref name="symbol"/> replaced by <paramref name="replacement"/>), <c>--no-wait</c> where there is one,

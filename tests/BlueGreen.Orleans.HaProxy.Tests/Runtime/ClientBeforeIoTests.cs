@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.HaProxy.Tests.Runtime;
 
@@ -57,6 +58,7 @@ public sealed class ClientBeforeIoTests : IAsyncLifetime, IDisposable
             client.SetServerStateAsync("web_blue", "s1\r\nshutdown", ServerAdminState.Maint));
 
         await Task.Delay(100);
+        AttackLog.Record("HAProxy Runtime API client", "command injection in a map key, value, server address and name (';', CR LF, '\\\\'), e.g. 'X; shutdown sessions server blue/blue'", $"InvalidRuntimeArgumentException each time; connections opened: {Volatile.Read(ref _connections)}, bytes sent: {_received.Length}", Volatile.Read(ref _connections) == 0);
         Assert.Equal(0, Volatile.Read(ref _connections));
         Assert.Equal(0, _received.Length);
         Assert.Equal(0, client.ConnectionsOpened);

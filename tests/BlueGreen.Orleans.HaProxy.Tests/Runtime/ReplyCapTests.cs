@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.HaProxy.Tests.Runtime;
 
@@ -32,6 +33,7 @@ public sealed class ReplyCapTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failed after {clock.Elapsed}, as if by the 20 s command timeout");
         // The client hung up once past the cap: the endpoint could push only what the socket buffers hold beyond it.
         var (sent, hungUp) = await endpoint.StreamEnded.WaitAsync(TimeSpan.FromSeconds(20));
+        AttackLog.Record("HAProxy Runtime API client (fake endpoint)", "a Runtime API endpoint that answers show map with an endless reply", $"{error.GetType().Name} after {clock.Elapsed.TotalMilliseconds:0} ms; client hung up: {hungUp} after {sent:N0} bytes (cap {Cap:N0})", hungUp);
         Assert.True(hungUp, $"the client never hung up; {sent} bytes sent");
         Assert.InRange(sent, Cap, Cap + SocketBuffers);
 
