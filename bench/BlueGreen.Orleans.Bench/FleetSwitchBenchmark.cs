@@ -9,7 +9,7 @@ using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Bench;
 

@@ -12,7 +12,7 @@ using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Bench;
 

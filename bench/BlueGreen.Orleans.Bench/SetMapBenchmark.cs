@@ -7,7 +7,7 @@ using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Bench.Recipe;
 using BlueGreen.Orleans.Bench.Reporting;
 using BlueGreen.Orleans.HaProxy.Runtime;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Bench;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Services;
-using BlueGreen.Orleans.Testing.Load;
+using BlueGreen.Orleans.Harness.Load;
 using Spectre.Console;
 
 namespace BlueGreen.Orleans.Demo;

@@ -2,7 +2,7 @@ using System.Globalization;
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Instances;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Spectre.Console;
 
 namespace BlueGreen.Orleans.Demo;

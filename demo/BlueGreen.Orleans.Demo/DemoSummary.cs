@@ -1,5 +1,5 @@
 using BlueGreen.Orleans.Deployments;
-using BlueGreen.Orleans.Testing.Load;
+using BlueGreen.Orleans.Harness.Load;
 using Spectre.Console;
 
 namespace BlueGreen.Orleans.Demo;

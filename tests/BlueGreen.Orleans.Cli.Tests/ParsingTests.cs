@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Cli.Tests;
@@ -52,7 +53,7 @@ public sealed class ParsingTests
     [Fact]
     public async Task Run_ServerUnreachable_UnreachableExitCode()
     {
-        var port = BlueGreen.Orleans.Testing.Loopback.FreePort();
+        var port = BlueGreen.Orleans.Harness.Loopback.FreePort();
 
         var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--server", $"http://127.0.0.1:{port}");
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using BlueGreen.Orleans.Faults.Tests.Support;
-using BlueGreen.Orleans.Testing.Load;
+using BlueGreen.Orleans.Harness.Load;
 using Google.Protobuf;
 using Grpc.Core;
 using V1 = BlueGreen.Orleans.Protos.V1;

@@ -3,6 +3,7 @@ using System.Net;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Faults.Tests.Support;
 using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Faults.Tests;

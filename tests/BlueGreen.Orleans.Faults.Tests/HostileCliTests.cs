@@ -1,5 +1,6 @@
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Faults.Tests.Support;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 using Google.Protobuf;
 using Grpc.Core;

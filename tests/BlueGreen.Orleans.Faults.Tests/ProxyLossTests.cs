@@ -1,6 +1,7 @@
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Faults.Tests.Support;
 using BlueGreen.Orleans.HaProxy.Maps;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Proxies;
 
 namespace BlueGreen.Orleans.Faults.Tests;
@@ -69,7 +70,7 @@ public sealed class ProxyLossTests(ReliabilityReport report)
 
         // 1. Down, noticed by its proxy grain, then started again from the same config: the map file has the route.
         await lost.StopAsync();
-        await Testing.Eventually.UntilAsync(grain.GetStatusAsync, s => !s.Reachable, TimeSpan.FromSeconds(5), "edge-2 seen unreachable");
+        await Eventually.UntilAsync(grain.GetStatusAsync, s => !s.Reachable, TimeSpan.FromSeconds(5), "edge-2 seen unreachable");
         await lost.RestartAsync();
         var fromFile = await stage.WaitRoutesAsync("web_green", TimeSpan.FromSeconds(10));
 

@@ -1,6 +1,6 @@
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Faults.Tests.Support;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Faults.Tests;
 

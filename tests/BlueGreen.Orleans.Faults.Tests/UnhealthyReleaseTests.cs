@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Faults.Tests.Support;
 using BlueGreen.Orleans.Testing;
-using BlueGreen.Orleans.Testing.Load;
+using BlueGreen.Orleans.Harness.Load;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
 namespace BlueGreen.Orleans.Faults.Tests;

@@ -27,7 +27,7 @@ public sealed class ProcessRecordTests
     [Fact]
     public async Task ReadAsync_UnreadableFile_ThrowsNamingFile()
     {
-        using var folder = new BlueGreen.Orleans.Testing.TempFolder();
+        using var folder = new BlueGreen.Orleans.Harness.TempFolder();
         var path = folder.File("web.pid");
         await File.WriteAllTextAsync(path, "not a pid file");
 

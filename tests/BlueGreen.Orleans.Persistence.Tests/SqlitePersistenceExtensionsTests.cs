@@ -1,5 +1,5 @@
 using BlueGreen.Orleans.Persistence.Tests.Grains;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 

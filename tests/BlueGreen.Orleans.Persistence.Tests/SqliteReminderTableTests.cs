@@ -1,4 +1,4 @@
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 

@@ -1,4 +1,4 @@
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Orleans.Runtime;
 
 namespace BlueGreen.Orleans.Persistence.Tests;

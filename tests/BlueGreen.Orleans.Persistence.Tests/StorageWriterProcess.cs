@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using BlueGreen.Orleans.Persistence.Tests.Grains;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Orleans.Runtime;
 
 namespace BlueGreen.Orleans.Persistence.Tests;

@@ -1,6 +1,6 @@
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Instances;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Grpc.Core;
 using Grpc.Net.Client;
 using V1 = BlueGreen.Orleans.Protos.V1;

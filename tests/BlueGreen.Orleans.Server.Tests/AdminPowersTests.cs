@@ -1,5 +1,6 @@
 using System.Globalization;
 using BlueGreen.Orleans.Instances;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

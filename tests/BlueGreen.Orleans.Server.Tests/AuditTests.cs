@@ -1,4 +1,5 @@
 using BlueGreen.Orleans.Gateway.Services;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 using Google.Protobuf.WellKnownTypes;
 using V1 = BlueGreen.Orleans.Protos.V1;

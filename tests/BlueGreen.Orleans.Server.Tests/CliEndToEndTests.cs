@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Server.Tests;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Server.Tests;

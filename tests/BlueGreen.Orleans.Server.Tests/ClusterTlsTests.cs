@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

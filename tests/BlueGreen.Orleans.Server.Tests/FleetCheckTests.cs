@@ -1,5 +1,6 @@
 using System.Globalization;
 using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 using Grpc.Core;
 using V1 = BlueGreen.Orleans.Protos.V1;

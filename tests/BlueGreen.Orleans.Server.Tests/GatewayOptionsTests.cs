@@ -1,6 +1,6 @@
 using BlueGreen.Orleans.Gateway;
 using BlueGreen.Orleans.Gateway.Security;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Server.Tests;
 

@@ -1,4 +1,4 @@
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Health.V1;

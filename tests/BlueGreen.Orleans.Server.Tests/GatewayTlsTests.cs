@@ -1,4 +1,5 @@
 using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Server.Tests;

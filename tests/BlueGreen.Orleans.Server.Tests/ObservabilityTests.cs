@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using BlueGreen.Orleans.Deployments;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Server.Tests;
 

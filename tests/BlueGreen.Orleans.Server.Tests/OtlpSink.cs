@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Server.Tests;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
 namespace BlueGreen.Orleans.Server.Tests;

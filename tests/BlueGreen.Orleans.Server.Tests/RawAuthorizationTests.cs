@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using BlueGreen.Orleans.Gateway.Security;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;

@@ -1,4 +1,4 @@
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Server.Tests;
 

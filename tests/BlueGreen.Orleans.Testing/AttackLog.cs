@@ -1,4 +1,5 @@
 using System.Reflection;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Testing;
 

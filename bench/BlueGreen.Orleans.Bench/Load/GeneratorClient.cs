@@ -1,4 +1,4 @@
-using BlueGreen.Orleans.Testing.Load;
+using BlueGreen.Orleans.Harness.Load;
 
 namespace BlueGreen.Orleans.Bench.Load;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using BlueGreen.Orleans.HaProxy.Config;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Bench.Load;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using BlueGreen.Orleans.HaProxy.Config;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Bench.Scale;
 

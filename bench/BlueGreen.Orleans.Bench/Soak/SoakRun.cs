@@ -158,7 +158,7 @@ internal sealed class SoakRun(TimeSpan duration, int seed)
         var liveVersion = info.Versions.GetValueOrDefault(info.LiveColour);
         foreach (var proxy in stage.Proxies.Take(2))
         {
-            using var http = new Testing.FrontendClient(proxy.FrontendUrl);
+            using var http = new Harness.FrontendClient(proxy.FrontendUrl);
             var echo = (await http.GetAsync(FaultStage.Host)).Echo;
             if (echo?.Colour != info.LiveColour.Name() || echo.Version != liveVersion)
             {
@@ -188,7 +188,7 @@ internal sealed class SoakRun(TimeSpan duration, int seed)
         }
     }
 
-    private string Summary(TimeSpan elapsed, int rounds, Testing.Load.LoadResult fast, Testing.Load.LoadResult slow)
+    private string Summary(TimeSpan elapsed, int rounds, Harness.Load.LoadResult fast, Harness.Load.LoadResult slow)
     {
         var text = new StringBuilder()
             .AppendLine("# Soak")

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using BlueGreen.Orleans.Cli;
-using BlueGreen.Orleans.Testing;
+
 using Spectre.Console;
 
 namespace BlueGreen.Orleans.Faults.Tests.Support;

@@ -6,8 +6,8 @@ using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
-using BlueGreen.Orleans.Testing;
-using BlueGreen.Orleans.Testing.Load;
+using BlueGreen.Orleans.Harness;
+using BlueGreen.Orleans.Harness.Load;
 
 namespace BlueGreen.Orleans.Faults.Tests.Support;
 

@@ -1,7 +1,4 @@
-using System.Globalization;
-using BlueGreen.Orleans.HaProxy.Config;
-using BlueGreen.Orleans.Instances;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -15,7 +12,6 @@ namespace BlueGreen.Orleans.Faults.Tests.Support;
 /// the cases of one class. Blue v1 of a service is started through the same process runtime (and state directory) as
 /// the server's, so the server can stop and restart it like an instance it started itself.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.DisposeAsync, which releases them.")]
 public sealed class GatewayStage : IAsyncLifetime
 {
     public const string ProxyId = "edge-0";
@@ -23,12 +19,11 @@ public sealed class GatewayStage : IAsyncLifetime
     /// <summary>Service names with backends in the haproxy config; each class uses its own.</summary>
     public static readonly string[] ServiceNames = ["web", "auth", "race", "sick"];
 
-    private readonly TempFolder _folder = new("stage");
-    private ProcessInstanceRuntime? _runtime;
+    private ServerFleet? _fleet;
 
-    public ServerProcess Server { get; private set; } = null!;
+    public ServerProcess Server => _fleet!.Server;
 
-    public HaProxyInstance Proxy { get; private set; } = null!;
+    public HaProxyInstance Proxy => _fleet!.Proxy;
 
     public GrpcChannel Channel { get; private set; } = null!;
 
@@ -40,9 +35,9 @@ public sealed class GatewayStage : IAsyncLifetime
 
     public V1.Deployments.DeploymentsClient Deployments => new(Channel);
 
-    public IReadOnlyDictionary<string, (int Blue, int Green)> Ports { get; private set; } = new Dictionary<string, (int, int)>();
+    public IReadOnlyDictionary<string, (int Blue, int Green)> Ports => _fleet!.Ports;
 
-    public string DataDirectory => _folder.File("data");
+    public string DataDirectory => _fleet!.DataDirectory;
 
     /// <summary>The CLI's connection options (server and token).</summary>
     public string[] CliServer(string? token = ServerProcess.AdminToken) =>
@@ -56,28 +51,9 @@ public sealed class GatewayStage : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = new Dictionary<string, (int, int)>();
-        var services = new List<ServiceBackends>();
-        foreach (var name in ServiceNames)
-        {
-            var (blue, green) = (Loopback.FreePort(), Loopback.FreePort());
-            ports[name] = (blue, green);
-            services.Add(new ServiceBackends
-            {
-                Name = name,
-                Blue = [new BackendServer("s1", "127.0.0.1", blue)],
-                Green = [new BackendServer("s1", "127.0.0.1", green)],
-                // Not TestChecks.Fast (200 ms timeout, fall 1): under 32 clients on 2 cores one slow check of the live
-                // colour marks it DOWN, a 503 storm that is the check settings' doing (seen: 1,373 failed requests).
-                Check = FaultStage.Checks,
-            });
-        }
-
-        Ports = ports;
-        Proxy = await HaProxyInstance.StartAsync(services);
-        _runtime = new ProcessInstanceRuntime(new ProcessRuntimeOptions { StateDirectory = Path.Combine(DataDirectory, "instances") });
-        Server = new ServerProcess(DataDirectory);
-        await Server.StartAsync();
+        // Not TestChecks.Fast (200 ms timeout, fall 1): under 32 clients on 2 cores one slow check of the live colour
+        // marks it DOWN, a 503 storm that is the check settings' doing (seen: 1,373 failed requests).
+        _fleet = await ServerFleet.StartAsync("stage", ServiceNames, FaultStage.Checks);
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{Server.GrpcPort}");
 
         // The silo's port listens before Kestrel's gRPC port does: retry while the gateway is not up yet.
@@ -159,14 +135,7 @@ public sealed class GatewayStage : IAsyncLifetime
     /// <summary>Starts blue v1 (as if it ran before the orchestrator took over) and applies the spec.</summary>
     public async Task<V1.Service> ApplyAsync(V1.ServiceSpec spec)
     {
-        await _runtime!.StartAsync(new InstanceSpec
-        {
-            Name = $"{spec.Name}-blue-s1",
-            Command = EchoInstance.Dotnet,
-            Arguments = [EchoInstance.DllPath, "--address", "127.0.0.1", "--port", Ports[spec.Name].Blue.ToString(CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1"],
-            Address = "127.0.0.1",
-            Port = Ports[spec.Name].Blue,
-        });
+        await _fleet!.StartBlueAsync(spec.Name);
         var applied = await Services.ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = spec }, Admin);
         await WaitUntilServingAsync(spec.Name, "blue");
         return applied;
@@ -232,27 +201,9 @@ public sealed class GatewayStage : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Channel?.Dispose();
-        if (Server is not null)
+        if (_fleet is not null)
         {
-            await Server.KillAsync();
+            await _fleet.DisposeAsync();
         }
-
-        if (_runtime is not null)
-        {
-            foreach (var name in ServiceNames)
-            {
-                await _runtime.RemoveAsync($"{name}-blue-s1");
-                await _runtime.RemoveAsync($"{name}-green-s1");
-            }
-
-            _runtime.Dispose();
-        }
-
-        if (Proxy is not null)
-        {
-            await Proxy.DisposeAsync();
-        }
-
-        _folder.Dispose();
     }
 }

@@ -3,7 +3,7 @@ using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Services;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using BlueGreen.Orleans.Deployments;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
 

@@ -5,7 +5,7 @@ using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using HaColour = BlueGreen.Orleans.HaProxy.Config.Colour;

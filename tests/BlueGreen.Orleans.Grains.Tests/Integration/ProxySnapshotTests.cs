@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
 

@@ -1,6 +1,6 @@
 using BlueGreen.Orleans.Grains.Proxies;
 using BlueGreen.Orleans.Proxies;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Grains.Tests.Proxies;
 

@@ -1,5 +1,5 @@
-using BlueGreen.Orleans.Testing;
-using BlueGreen.Orleans.Testing.Load;
+using BlueGreen.Orleans.Harness;
+using BlueGreen.Orleans.Harness.Load;
 
 namespace BlueGreen.Orleans.HaProxy.Tests.Integration;
 

@@ -1,5 +1,5 @@
 using BlueGreen.Orleans.HaProxy.Runtime;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.HaProxy.Tests.Integration;
 

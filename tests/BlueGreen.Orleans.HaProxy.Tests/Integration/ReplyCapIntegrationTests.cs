@@ -1,7 +1,7 @@
 using System.Text;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Runtime;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.HaProxy.Tests.Integration;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.HaProxy.Tests.Runtime;

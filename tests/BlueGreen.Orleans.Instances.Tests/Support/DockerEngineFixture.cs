@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.Text;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using BlueGreen.Orleans.Testing;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Instances.Tests.Support;
 

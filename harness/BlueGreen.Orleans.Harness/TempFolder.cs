@@ -1,4 +1,4 @@
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>A folder under /tmp removed on dispose. Names stay inside the runtime allow-list (A-Z a-z 0-9 . _ / -).</summary>
 public sealed class TempFolder : IDisposable

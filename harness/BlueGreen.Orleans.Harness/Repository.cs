@@ -1,4 +1,4 @@
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>The checkout the running tests, bench or demo were built from.</summary>
 public static class Repository

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using BlueGreen.Orleans.HaProxy.Config;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>A real echo server process (bluegreen-echo) on a loopback address, stopped by PID.</summary>
 public sealed class EchoInstance : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using StackExchange.Redis;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>
 /// The Orleans membership table as the Redis clustering provider stores it (a hash per cluster, one JSON row per silo

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>Sends HTTP requests through an HAProxy frontend with a chosen Host header, as a user's client would.</summary>
 public sealed class FrontendClient : IDisposable

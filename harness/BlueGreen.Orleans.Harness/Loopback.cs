@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>Addresses and ports on 127.0.0.0/8: the only place test traffic goes.</summary>
 public static class Loopback

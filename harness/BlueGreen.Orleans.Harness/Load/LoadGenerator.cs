@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace BlueGreen.Orleans.Testing.Load;
+namespace BlueGreen.Orleans.Harness.Load;
 
 /// <summary>
 /// Closed-loop HTTP/1.1 load through HAProxy frontends that never retries: each client owns one keep-alive TCP

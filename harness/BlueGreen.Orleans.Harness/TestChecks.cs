@@ -1,6 +1,6 @@
 using BlueGreen.Orleans.HaProxy.Config;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>Health-check settings for tests: a new instance is seen UP in about 0.2 s, a dead one DOWN at once.</summary>
 public static class TestChecks

@@ -1,4 +1,4 @@
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>Polls a condition of a real system until it holds or a deadline passes (then throws, naming what was awaited).</summary>
 public static class Eventually

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>A real bluegreen-server process, killed with SIGKILL by PID when the test wants a crash, and on dispose.</summary>
 public sealed class ServerProcess : IAsyncDisposable

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>A real redis-server on 127.0.0.1 and a free port, without persistence, stopped by PID.</summary>
 public sealed class RedisServer : IAsyncDisposable

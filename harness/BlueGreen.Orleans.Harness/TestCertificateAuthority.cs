@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>
 /// A certificate authority made by the test (ECDSA P-256, two days; what it issues, one day), and the certificates it issues, written as the

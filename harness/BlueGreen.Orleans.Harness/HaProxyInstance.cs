@@ -3,7 +3,7 @@ using BlueGreen.Orleans.HaProxy.Hosting;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
 
-namespace BlueGreen.Orleans.Testing;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>A real haproxy process on its own 127.0.0.x address, with a rendered config and map file in a temp folder.</summary>
 public sealed class HaProxyInstance : IAsyncDisposable
