@@ -161,10 +161,11 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             return Begin(d, DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); draining {d.From.Name()}", d.Options.DrainTimeout);
         }
 
-        // All or nothing: put back the proxies that did switch.
+        // All or nothing: put back every proxy, not only those that confirmed. A failure may hide a switch that took
+        // effect (HAProxy's reply or the grain call timed out after set map), and the target is retired only once
+        // every proxy is confirmed back.
         var error = $"switch failed on {string.Join(", ", failed.Select(f => f.ProxyId))}";
-        var switched = results.Where(r => r.Succeeded).Select(r => r.ProxyId).ToList();
-        var reverted = switched.Count == 0 ? [] : await environment.SwitchAsync(d.From, switched, cancellationToken);
+        var reverted = await environment.SwitchAsync(d.From, null, cancellationToken);
         foreach (var r in reverted)
         {
             d = Event(d, r.ProxyId, r.Succeeded ? $"reverted to {d.From.Backend(d.Service)}" : $"REVERT FAILED: {r.Error}");

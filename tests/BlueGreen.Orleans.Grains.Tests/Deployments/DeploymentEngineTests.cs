@@ -133,8 +133,35 @@ public sealed class DeploymentEngineTests
         Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
         Assert.NotEqual(DeploymentOutcome.Succeeded, d.Outcome);
         Assert.Contains("p2", d.Error, StringComparison.Ordinal);
-        Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p3", "retire green"], _env.Calls);
+        Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p2,p3", "retire green"], _env.Calls);
         Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Switch_OutcomeUnknownOnAProxy_EveryProxyRevertedBeforeTheTargetIsRetired()
+    {
+        // p2's set map took effect, but its answer was lost: it routes to green while the engine sees a failure.
+        _env.SwitchUnknown.Add("p2");
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("retire green", _env.Calls);
+        Assert.All(_env.Proxies, p => Assert.Equal(Colour.Blue, _env.Routes[p]));
+    }
+
+    [Fact]
+    public async Task Switch_OutcomeUnknownAndTheProxyCannotBeReverted_TargetKeptRunning()
+    {
+        _env.SwitchUnknown.Add("p2");
+        _env.RevertFails.Add("p2");
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("could not switch back p2", d.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("retire green", _env.Calls);
+        Assert.False(d.Retired);
     }
 
     [Fact]

@@ -40,6 +40,12 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
 
     public HashSet<string> SwitchFails { get; } = [];
 
+    /// <summary>
+    /// Proxies whose switch to green takes effect but whose answer is lost (HAProxy's reply or the grain call timed out):
+    /// they route to green while the engine sees a failure.
+    /// </summary>
+    public HashSet<string> SwitchUnknown { get; } = [];
+
     /// <summary>Proxies that refuse to go back to blue.</summary>
     public HashSet<string> RevertFails { get; } = [];
 
@@ -129,6 +135,13 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
         foreach (var p in targets)
         {
             // The fleet starts on blue: a switch goes to green, a revert back to blue.
+            if (colour == Colour.Green && SwitchUnknown.Contains(p))
+            {
+                Routes[p] = colour;
+                results.Add(new SwitchResult(p, null, $"{p}: timed out"));
+                continue;
+            }
+
             var fails = colour == Colour.Green ? SwitchFails.Contains(p) : RevertFails.Contains(p);
             if (fails)
             {
