@@ -17,6 +17,6 @@ internal static class ProxyRemoveCommand
             await context.Proxies.RemoveProxyAsync(new V1.RemoveProxyRequest { Id = name }, context.Call(cancellationToken));
             context.Console.MarkupLine($"proxy [bold]{Markup.Escape(name)}[/] removed");
             return ExitCodes.Ok;
-        });
+        }, NotFoundHint.Proxy(id));
     }
 }

@@ -17,6 +17,6 @@ internal static class ServiceRemoveCommand
             await context.Services.DeleteServiceAsync(new V1.DeleteServiceRequest { Name = service }, context.Call(cancellationToken));
             context.Console.MarkupLine($"service [bold]{Markup.Escape(service)}[/] deleted");
             return ExitCodes.Ok;
-        });
+        }, NotFoundHint.Service(name));
     }
 }
