@@ -4,7 +4,7 @@ using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Server.Tests;
 
-/// <summary>What the CLI prints against the real server: close names on NotFound.</summary>
+/// <summary>What the CLI prints against the real server: close names on NotFound, tables at any width.</summary>
 public sealed class CliOutputTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private const string ProxyId = "edge-out";
@@ -29,6 +29,43 @@ public sealed class CliOutputTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.EndsWith($"Did you mean '{ProxyId}'?", proxy.Output.Trim(), StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Refused, far.Exit);
         Assert.Equal("error: NotFound: service 'zzzzzz' does not exist.", far.Output.Trim());
+    }
+
+    [Theory]
+    [InlineData("60")]
+    [InlineData("200")]
+    [InlineData(null)]
+    public async Task Cli_HistoryInAPipe_FollowsColumnsAndCutsNothing(string? columns)
+    {
+        await ApplyAsync("auth");
+        if ((await CliRun.RunAsync(["history", "auth", "--output", "json", .. Server()])).Output.Contains("\"id\"", StringComparison.Ordinal) is false)
+        {
+            Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(["release", "auth", "--version", "2", .. Server()])).Exit);
+        }
+
+        var (exit, output) = await CliRun.RunProcessAsync(new Dictionary<string, string?> { ["COLUMNS"] = columns }, ["history", "auth", .. Server(ServerProcess.ReadToken)]);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain("…", output, StringComparison.Ordinal);
+        foreach (var word in new[] { "id", "kind", "version", "from", "to", "outcome", "by", "started", "took", "switch", "skew", "error", "release", "succeeded", ServerProcess.AdminTokenName })
+        {
+            Assert.Contains(lines, l => l.Split(' ', '│', '|').Contains(word));
+        }
+
+        var width = int.Parse(columns ?? "200", CultureInfo.InvariantCulture);
+        var widest = lines.Max(l => l.Length);
+        if (width >= 200)
+        {
+            // Room for every column: the table is as wide as its content, headers each on one line.
+            Assert.True(widest <= width, $"a line of {widest} columns:\n{output}");
+            Assert.Contains(lines, l => l.Contains("switch skew", StringComparison.Ordinal) && l.Contains("from → to", StringComparison.Ordinal));
+        }
+        else
+        {
+            // Too narrow for ten columns: wider than asked (a terminal wraps such a line), never ellipsized.
+            Assert.True(widest > width, $"the table fits {width} columns only by cutting, yet no line is wider:\n{output}");
+        }
     }
 
     /// <summary>Registers the proxy once and applies <paramref name="service"/> (blue v1 already running).</summary>

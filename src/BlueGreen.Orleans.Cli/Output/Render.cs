@@ -19,7 +19,39 @@ internal static class Render
         }
         else
         {
-            context.Console.Write(table());
+            Print(context.Console, table());
+        }
+    }
+
+    /// <summary>
+    /// Writes within the console's width, or wider when a table cannot fit there without cutting a word (see
+    /// <see cref="TableFit"/>): a terminal wraps an over-long line, and a wrapped line loses nothing.
+    /// </summary>
+    public static void Print(IAnsiConsole console, IRenderable view)
+    {
+        var width = console.Profile.Width;
+        var options = RenderOptions.Create(console, console.Profile.Capabilities);
+        List<Table> tables = view switch
+        {
+            Table table => [table],
+            Stack stack => [.. stack.Parts.OfType<Table>()],
+            _ => [],
+        };
+        var needed = tables.Count == 0 ? 0 : tables.Max(t => TableFit.Fit(t, options, width));
+        if (needed <= width)
+        {
+            console.Write(view);
+            return;
+        }
+
+        console.Profile.Width = needed;
+        try
+        {
+            console.Write(view);
+        }
+        finally
+        {
+            console.Profile.Width = width;
         }
     }
 
@@ -59,12 +91,12 @@ internal static class Render
             table.Caption(string.Create(CultureInfo.InvariantCulture, $"as the proxy's monitor read them {Math.Max(0, age.TotalSeconds):0.0} s ago ({read.ToDateTimeOffset().ToLocalTime():HH:mm:ss})"));
         }
 
-        return new Rows(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table);
+        return new Stack(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table);
     }
 
     /// <summary>One service with who applied it and its active and last deployments.</summary>
     public static IRenderable Service(V1.Service s) =>
-        new Rows(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
 
     public static IRenderable Services(IEnumerable<V1.Service> services)
     {
@@ -121,7 +153,7 @@ internal static class Render
                 Markup.Escape(p.Error));
         }
 
-        return new Rows(new IRenderable[] { header, proxies }.Concat(recent.TakeLast(8).Select(Event)));
+        return new Stack([header, proxies, .. recent.TakeLast(8).Select(Event)]);
     }
 
     public static IRenderable Event(V1.DeploymentEvent e) => new Markup(
