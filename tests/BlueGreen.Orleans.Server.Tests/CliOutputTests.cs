@@ -4,7 +4,7 @@ using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Server.Tests;
 
-/// <summary>What the CLI prints against the real server: close names on NotFound, tables at any width.</summary>
+/// <summary>What the CLI prints against the real server: close names on NotFound, retired colours, tables at any width.</summary>
 public sealed class CliOutputTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private const string ProxyId = "edge-out";
@@ -29,6 +29,19 @@ public sealed class CliOutputTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.EndsWith($"Did you mean '{ProxyId}'?", proxy.Output.Trim(), StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Refused, far.Exit);
         Assert.Equal("error: NotFound: service 'zzzzzz' does not exist.", far.Output.Trim());
+    }
+
+    [Fact]
+    public async Task Cli_ServiceShowAfterReleaseWithoutKeepWarm_RetiredColourNotShownAsRunning()
+    {
+        await ApplyAsync("cart");
+        var release = await CliRun.RunAsync(["release", "cart", "--version", "2", "--keep-warm", "0s", .. Server()]);
+
+        var show = await CliRun.RunAsync(["service", "show", "cart", .. Server(ServerProcess.ReadToken)]);
+
+        Assert.Equal(ExitCodes.Ok, release.Exit);
+        Assert.Equal(ExitCodes.Ok, show.Exit);
+        Assert.Contains("blue 1 (retired), green 2", show.Output, StringComparison.Ordinal);
     }
 
     [Theory]

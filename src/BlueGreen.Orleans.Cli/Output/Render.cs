@@ -107,13 +107,24 @@ internal static class Render
                 Markup.Escape(s.Spec.Name),
                 Markup.Escape(s.Spec.RouteKey),
                 Colour(s.LiveColour),
-                Markup.Escape(string.Join(", ", s.Versions.Select(v => $"{v.Key} {v.Value}"))),
+                Versions(s),
                 Markup.Escape(string.Join(", ", s.Spec.Proxies)),
                 s.ActiveDeployment is { } a ? $"#{a.Id} {Step(a.Step)}" : s.LastDeployment is { } l ? $"#{l.Id} {Outcome(l.Outcome)}" : "-");
         }
 
         return table;
     }
+
+    /// <summary>
+    /// The version each colour last ran, and whether it still runs: a retired colour keeps its last version in the
+    /// record (a rollback returns to it) but nothing serves it, so it must not read as running.
+    /// </summary>
+    private static string Versions(V1.Service s) => string.Join(", ", s.Versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v =>
+    {
+        var running = s.Running.Any(c => Name(c) == v.Key);
+        var state = running ? (Name(s.LiveColour) == v.Key ? string.Empty : " (warm)") : " [grey](retired)[/]";
+        return $"{Markup.Escape(v.Key)} {Markup.Escape(v.Value)}{state}";
+    }));
 
     public static IRenderable History(IEnumerable<V1.Deployment> deployments)
     {
@@ -205,6 +216,13 @@ internal static class Render
         V1.Colour.Blue => "[blue]blue[/]",
         V1.Colour.Green => "[green]green[/]",
         _ => "-",
+    };
+
+    private static string Name(V1.Colour colour) => colour switch
+    {
+        V1.Colour.Blue => "blue",
+        V1.Colour.Green => "green",
+        _ => string.Empty,
     };
 
     private static string Kind(V1.DeploymentKind kind) => kind.ToString().ToLowerInvariant();
