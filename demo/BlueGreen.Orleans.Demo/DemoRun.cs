@@ -116,11 +116,12 @@ internal static class DemoRun
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var (sent, now) = (load.Sent, Stopwatch.GetTimestamp());
+                // One snapshot: reading the sent count first and the answers after let the answers run ahead of it.
+                var (counts, now) = (load.Snapshot(), Stopwatch.GetTimestamp());
+                var (sent, failed) = (counts.Sent, counts.Failed);
                 var rate = (sent - lastSent) / Stopwatch.GetElapsedTime(last, now).TotalSeconds;
                 (lastSent, last) = (sent, now);
-                var colours = string.Join("  ", load.ByColour.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value:N0}"));
-                var failed = load.Failed;
+                var colours = string.Join("  ", counts.ByColour.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value:N0}"));
                 console.MarkupLineInvariant($"[grey]  load  {sent,9:N0} requests  {rate,7:N0}/s  [/]{(failed == 0 ? "[green]0 failed[/]" : $"[red]{failed:N0} failed[/]")}[grey]  {colours}[/]");
             }
         }

@@ -45,6 +45,13 @@ public static class BlueGreenCli
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
     {
         var parse = Build(console).Parse(args);
+        if (UnknownCommand(parse) is { } unknown)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(unknown)}");
+            console.MarkupLine("Run [bold]bluegreen --help[/] for usage.");
+            return ExitCodes.Usage;
+        }
+
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -60,5 +67,22 @@ public static class BlueGreenCli
 
         var writer = console.Profile.Out.Writer;
         return await parse.InvokeAsync(new InvocationConfiguration { Output = writer, Error = writer }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A word where a command was expected (<c>bluegreen relase web</c>): one line naming it and the closest commands
+    /// of that level, instead of the parser's line per word it could not match.
+    /// </summary>
+    private static string? UnknownCommand(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        if (command.Subcommands.Count == 0 || parse.UnmatchedTokens.Count == 0 || parse.UnmatchedTokens[0].StartsWith('-'))
+        {
+            return null;
+        }
+
+        var typed = parse.UnmatchedTokens[0];
+        var known = command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name));
+        return $"unknown command '{Names.Printable(typed)}'.{Suggestions.DidYouMean(typed, known)}";
     }
 }

@@ -9,7 +9,8 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
 {
     public IAnsiConsole Console => console;
 
-    public Command Handle(Command command, Func<CliContext, ParseResult, CancellationToken, Task<int>> handler)
+    /// <param name="notFound">For a command whose argument names a service or proxy: suggests the closest names on NotFound.</param>
+    public Command Handle(Command command, Func<CliContext, ParseResult, CancellationToken, Task<int>> handler, NotFoundHint? notFound = null)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -23,7 +24,14 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
                 }
 
                 using var context = new CliContext(console, server, token, parse.GetValue(globals.Output), parse.GetValue(globals.CaFile));
-                return await handler(context, parse, cancellationToken);
+                try
+                {
+                    return await handler(context, parse, cancellationToken);
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && notFound is not null)
+                {
+                    return Fail($"{e.StatusCode}: {e.Status.Detail}{await notFound.ForAsync(context, parse, cancellationToken)}", ExitCodeOf(e.StatusCode));
+                }
             }
             catch (CliException e)
             {

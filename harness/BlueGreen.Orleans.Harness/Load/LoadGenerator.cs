@@ -18,12 +18,10 @@ public sealed class LoadGenerator : IAsyncDisposable
 {
     private const int MaxErrorSamples = 20;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<string, long> _byColour = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<LoadError> _errors = new();
     private readonly List<Task<List<double>>> _clients = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private long _sent;
-    private long _failed;
+    private readonly LoadCounters _counters = new();
     private LoadResult? _result;
 
     private LoadGenerator()
@@ -46,12 +44,15 @@ public sealed class LoadGenerator : IAsyncDisposable
     }
 
     /// <summary>Requests completed so far (sent = succeeded + failed).</summary>
-    public long Sent => Interlocked.Read(ref _sent);
+    public long Sent => _counters.Sent;
 
-    public long Failed => Interlocked.Read(ref _failed);
+    public long Failed => _counters.Failed;
 
     /// <summary>Succeeded requests per colour of the echo backend that answered.</summary>
-    public IReadOnlyDictionary<string, long> ByColour => new Dictionary<string, long>(_byColour, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> ByColour => _counters.Snapshot().ByColour;
+
+    /// <summary>Sent, failed and per-colour counts read together: never more answers than requests (live displays).</summary>
+    public LoadCounts Snapshot() => _counters.Snapshot();
 
     /// <summary>Waits until at least <paramref name="count"/> requests have completed (or the load stops).</summary>
     public async Task WaitForRequestsAsync(long count, CancellationToken cancellationToken = default)
@@ -72,7 +73,8 @@ public sealed class LoadGenerator : IAsyncDisposable
 
         await _stop.CancelAsync();
         var latencies = (await Task.WhenAll(_clients)).SelectMany(l => l).Order().ToArray();
-        _result = new LoadResult(Sent, Failed, ByColour, _clock.Elapsed, latencies, [.. _errors]);
+        var counts = _counters.Snapshot();
+        _result = new LoadResult(counts.Sent, counts.Failed, counts.ByColour, _clock.Elapsed, latencies, [.. _errors]);
         return _result;
     }
 
@@ -123,14 +125,13 @@ public sealed class LoadGenerator : IAsyncDisposable
                 }
 
                 latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                Interlocked.Increment(ref _sent);
                 if (error is null)
                 {
-                    _byColour.AddOrUpdate(colour!, 1, (_, n) => n + 1);
+                    _counters.Answered(colour!);
                 }
                 else
                 {
-                    Interlocked.Increment(ref _failed);
+                    _counters.Failure();
                     if (_errors.Count < MaxErrorSamples)
                     {
                         _errors.Enqueue(new LoadError(_clock.Elapsed, frontend, error));

@@ -21,6 +21,6 @@ internal static class AbortCommand
 
             var exit = await DeploymentWatch.FollowAsync(context, name, aborted.Id, cancellationToken);
             return exit == ExitCodes.Failed ? ExitCodes.Ok : exit;
-        });
+        }, NotFoundHint.Service(service));
     }
 }

@@ -34,7 +34,7 @@ internal static class DeploymentWatch
             {
                 foreach (var e in update.Events)
                 {
-                    context.Console.Write(Render.Event(e));
+                    Render.Print(context.Console, Render.Event(e));
                     context.Console.WriteLine();
                 }
 
@@ -44,7 +44,7 @@ internal static class DeploymentWatch
 
             if (last is not null)
             {
-                context.Console.Write(Render.Deployment(last, []));
+                Render.Print(context.Console, Render.Deployment(last, []));
             }
         }
         else

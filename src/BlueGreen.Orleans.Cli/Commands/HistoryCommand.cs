@@ -16,6 +16,6 @@ internal static class HistoryCommand
             var response = await context.Deployments.ListDeploymentsAsync(request, context.Call(cancellationToken));
             Render.Write(context, response, () => Render.History(response.Deployments));
             return ExitCodes.Ok;
-        });
+        }, NotFoundHint.Service(service));
     }
 }

@@ -14,6 +14,6 @@ internal static class PromoteCommand
             var request = new V1.DeploymentCommand { Service = Names.CheckService(parse.GetValue(options.Service)!), Options = options.Read(parse) };
             var started = await context.Deployments.PromoteAsync(request, context.Call(cancellationToken));
             return await options.FollowAsync(context, parse, started, cancellationToken);
-        });
+        }, NotFoundHint.Service(options.Service));
     }
 }

@@ -9,6 +9,7 @@ internal static class ProxyListCommand
     public static Command Create(CommandRunner runner)
     {
         var command = new Command("ls", "List the registered proxies.");
+        command.Aliases.Add("list");
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
             var response = await context.Proxies.ListProxiesAsync(new V1.ListProxiesRequest(), context.Call(cancellationToken));

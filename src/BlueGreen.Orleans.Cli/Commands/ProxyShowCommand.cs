@@ -15,6 +15,6 @@ internal static class ProxyShowCommand
             var proxy = await context.Proxies.GetProxyAsync(new V1.GetProxyRequest { Id = Names.CheckProxy(parse.GetValue(id)!) }, context.Call(cancellationToken));
             Render.Write(context, proxy, () => Render.Proxy(proxy));
             return ExitCodes.Ok;
-        });
+        }, NotFoundHint.Proxy(id));
     }
 }

@@ -21,6 +21,6 @@ internal static class ReleaseCommand
             };
             var started = await context.Deployments.ReleaseAsync(request, context.Call(cancellationToken));
             return await options.FollowAsync(context, parse, started, cancellationToken);
-        });
+        }, NotFoundHint.Service(options.Service));
     }
 }

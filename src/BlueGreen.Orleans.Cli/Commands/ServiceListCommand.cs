@@ -9,6 +9,7 @@ internal static class ServiceListCommand
     public static Command Create(CommandRunner runner)
     {
         var command = new Command("ls", "List the services.");
+        command.Aliases.Add("list");
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
             var response = await context.Services.ListServicesAsync(new V1.ListServicesRequest(), context.Call(cancellationToken));

@@ -15,6 +15,6 @@ internal static class ServiceShowCommand
             var service = await context.Services.GetServiceAsync(new V1.GetServiceRequest { Name = Names.CheckService(parse.GetValue(name)!) }, context.Call(cancellationToken));
             Render.Write(context, service, () => Render.Service(service));
             return ExitCodes.Ok;
-        });
+        }, NotFoundHint.Service(name));
     }
 }

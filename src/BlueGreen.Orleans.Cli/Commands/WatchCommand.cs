@@ -22,6 +22,6 @@ internal static class WatchCommand
             }
 
             return await DeploymentWatch.FollowAsync(context, name, deployment.Value, cancellationToken);
-        });
+        }, NotFoundHint.Service(service));
     }
 }

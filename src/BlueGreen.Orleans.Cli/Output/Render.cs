@@ -19,7 +19,39 @@ internal static class Render
         }
         else
         {
-            context.Console.Write(table());
+            Print(context.Console, table());
+        }
+    }
+
+    /// <summary>
+    /// Writes within the console's width, or wider when a table cannot fit there without cutting a word (see
+    /// <see cref="TableFit"/>): a terminal wraps an over-long line, and a wrapped line loses nothing.
+    /// </summary>
+    public static void Print(IAnsiConsole console, IRenderable view)
+    {
+        var width = console.Profile.Width;
+        var options = RenderOptions.Create(console, console.Profile.Capabilities);
+        List<Table> tables = view switch
+        {
+            Table table => [table],
+            Stack stack => [.. stack.Parts.OfType<Table>()],
+            _ => [],
+        };
+        var needed = tables.Count == 0 ? 0 : tables.Max(t => TableFit.Fit(t, options, width));
+        if (needed <= width)
+        {
+            console.Write(view);
+            return;
+        }
+
+        console.Profile.Width = needed;
+        try
+        {
+            console.Write(view);
+        }
+        finally
+        {
+            console.Profile.Width = width;
         }
     }
 
@@ -59,12 +91,12 @@ internal static class Render
             table.Caption(string.Create(CultureInfo.InvariantCulture, $"as the proxy's monitor read them {Math.Max(0, age.TotalSeconds):0.0} s ago ({read.ToDateTimeOffset().ToLocalTime():HH:mm:ss})"));
         }
 
-        return new Rows(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table);
+        return new Stack(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table);
     }
 
     /// <summary>One service with who applied it and its active and last deployments.</summary>
     public static IRenderable Service(V1.Service s) =>
-        new Rows(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
 
     public static IRenderable Services(IEnumerable<V1.Service> services)
     {
@@ -75,13 +107,24 @@ internal static class Render
                 Markup.Escape(s.Spec.Name),
                 Markup.Escape(s.Spec.RouteKey),
                 Colour(s.LiveColour),
-                Markup.Escape(string.Join(", ", s.Versions.Select(v => $"{v.Key} {v.Value}"))),
+                Versions(s),
                 Markup.Escape(string.Join(", ", s.Spec.Proxies)),
                 s.ActiveDeployment is { } a ? $"#{a.Id} {Step(a.Step)}" : s.LastDeployment is { } l ? $"#{l.Id} {Outcome(l.Outcome)}" : "-");
         }
 
         return table;
     }
+
+    /// <summary>
+    /// The version each colour last ran, and whether it still runs: a retired colour keeps its last version in the
+    /// record (a rollback returns to it) but nothing serves it, so it must not read as running.
+    /// </summary>
+    private static string Versions(V1.Service s) => string.Join(", ", s.Versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v =>
+    {
+        var running = s.Running.Any(c => Name(c) == v.Key);
+        var state = running ? (Name(s.LiveColour) == v.Key ? string.Empty : " (warm)") : " [grey](retired)[/]";
+        return $"{Markup.Escape(v.Key)} {Markup.Escape(v.Value)}{state}";
+    }));
 
     public static IRenderable History(IEnumerable<V1.Deployment> deployments)
     {
@@ -121,7 +164,7 @@ internal static class Render
                 Markup.Escape(p.Error));
         }
 
-        return new Rows(new IRenderable[] { header, proxies }.Concat(recent.TakeLast(8).Select(Event)));
+        return new Stack([header, proxies, .. recent.TakeLast(8).Select(Event)]);
     }
 
     public static IRenderable Event(V1.DeploymentEvent e) => new Markup(
@@ -173,6 +216,13 @@ internal static class Render
         V1.Colour.Blue => "[blue]blue[/]",
         V1.Colour.Green => "[green]green[/]",
         _ => "-",
+    };
+
+    private static string Name(V1.Colour colour) => colour switch
+    {
+        V1.Colour.Blue => "blue",
+        V1.Colour.Green => "green",
+        _ => string.Empty,
     };
 
     private static string Kind(V1.DeploymentKind kind) => kind.ToString().ToLowerInvariant();
