@@ -355,6 +355,13 @@ internal sealed partial class ServiceGrain(
 
         var live = s.LiveColour;
         var versions = s.Versions;
+        if (d.ProvisionTarget && running.Contains(d.Target))
+        {
+            // The target was (re)started with this version and still runs (a revert or its retirement failed): the
+            // record says what runs, so a later rollback to it is "of" this version.
+            versions = versions.SetItem(d.Target, d.Version);
+        }
+
         if (d.Outcome == DeploymentOutcome.Succeeded)
         {
             live = d.Target;

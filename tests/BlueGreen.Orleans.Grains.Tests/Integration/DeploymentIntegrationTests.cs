@@ -134,7 +134,14 @@ public sealed class DeploymentIntegrationTests
             Assert.Equal([new MapEntry(Fleet.Host, "web_blue")], await MapFile.ReadAsync(fleet.Proxies[i].MapFile));
         }
 
-        Assert.Equal(Colour.Blue, (await fleet.ServiceGrain.GetAsync())!.LiveColour);
+        var info = (await fleet.ServiceGrain.GetAsync())!;
+        Assert.Equal(Colour.Blue, info.LiveColour);
+
+        // The killed proxy could not be switched back, so green (version 2) keeps running, and the record says so:
+        // a later rollback to green must be "of v2", the version green actually runs.
+        Assert.Contains("could not switch back", done.Error, StringComparison.Ordinal);
+        Assert.Contains(Colour.Green, info.Running);
+        Assert.Equal("2", info.Versions[Colour.Green]);
 
         // The killed proxy comes back on blue, like the rest of the fleet.
         await fleet.Proxies[1].RestartAsync();
