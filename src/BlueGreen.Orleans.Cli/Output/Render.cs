@@ -64,7 +64,11 @@ internal static class Render
 
     /// <summary>One service with who applied it and its active and last deployments.</summary>
     public static IRenderable Service(V1.Service s) =>
-        new Rows(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+        new Rows(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), Warm(s), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+
+    /// <summary>The colours kept warm after a deployment, and when each is retired.</summary>
+    private static Markup Warm(V1.Service s) => new(string.Concat(s.WarmUntil.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w =>
+        $"[grey]{Markup.Escape(w.Key)} kept warm until[/] {w.Value.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC\n")));
 
     public static IRenderable Services(IEnumerable<V1.Service> services)
     {
@@ -132,13 +136,13 @@ internal static class Render
         (d.FinishedAt is null ? string.Empty : $" in {Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset())}") +
         (d.SwitchSkew is null ? string.Empty : $", fleet switch {Milliseconds(d.SwitchDuration?.ToTimeSpan() ?? TimeSpan.Zero)} (skew {Milliseconds(d.SwitchSkew.ToTimeSpan())})") +
         (d.Error.Length == 0 ? string.Empty : $" — {Markup.Escape(d.Error)}") +
-        (d.DrainCut ? $" — [red]drain not clean[/]: HAProxy restarted during it on {Markup.Escape(string.Join(", ", d.Proxies.Where(p => p.RestartedAt is not null && p.SessionsLost != 0).Select(p => $"{p.ProxyId} ({Lost(p)})")))}" : string.Empty);
+        (d.DrainCut ? $" — [red]drain not clean[/]: HAProxy restarted during it on {Markup.Escape(string.Join(", ", d.Proxies.Where(p => p.RestartedAt is not null && (!p.HasSessionsLost || p.SessionsLost != 0)).Select(p => $"{p.ProxyId} ({Lost(p)})")))}" : string.Empty);
 
     /// <summary>The drain's count on one proxy: old workers' part, an old worker nothing can count, a restart that cut sessions.</summary>
     private static string SessionsLeft(V1.ProxyProgress p)
     {
-        var text = p.SessionsLeft < 0 ? "-" : p.SessionsLeft.ToString(CultureInfo.InvariantCulture);
-        if (p.OldWorkerSessions > 0)
+        var text = p.HasSessionsLeft ? p.SessionsLeft.ToString(CultureInfo.InvariantCulture) : "-";
+        if (p.HasOldWorkerSessions && p.OldWorkerSessions > 0)
         {
             text += $" ({p.OldWorkerSessions.ToString(CultureInfo.InvariantCulture)} on old workers)";
         }
@@ -150,14 +154,14 @@ internal static class Render
 
         if (p.RestartedAt is not null)
         {
-            text += p.SessionsLost == 0 ? " [yellow]restarted, none open[/]" : $" [red]restarted: {Lost(p)}[/]";
+            text += p.HasSessionsLost && p.SessionsLost == 0 ? " [yellow]restarted, none open[/]" : $" [red]restarted: {Lost(p)}[/]";
         }
 
         return text;
     }
 
     private static string Lost(V1.ProxyProgress p) =>
-        p.SessionsLost < 0 ? "sessions open then were cut" : $"{p.SessionsLost.ToString(CultureInfo.InvariantCulture)} sessions cut";
+        !p.HasSessionsLost ? "sessions open then were cut" : $"{p.SessionsLost.ToString(CultureInfo.InvariantCulture)} sessions cut";
 
     /// <summary>Who started a deployment, and who asked to abort it.</summary>
     private static string By(V1.Deployment d) =>

@@ -23,9 +23,11 @@ public static class RequestBaselines
         "bluegreen.v1.ListServicesRequest" => new V1.ListServicesRequest(),
         "bluegreen.v1.DeleteServiceRequest" => new V1.DeleteServiceRequest { Name = service },
         "bluegreen.v1.ReleaseRequest" => new V1.ReleaseRequest { Service = service, Version = "2", Options = Options() },
-        "bluegreen.v1.DeploymentCommand" => new V1.DeploymentCommand { Service = service, Options = Options() },
+        "bluegreen.v1.PromoteRequest" => new V1.PromoteRequest { Service = service, Options = Options() },
+        "bluegreen.v1.RollbackRequest" => new V1.RollbackRequest { Service = service, Options = Options() },
         "bluegreen.v1.AbortRequest" => new V1.AbortRequest { Service = service },
         "bluegreen.v1.GetDeploymentRequest" => new V1.GetDeploymentRequest { Service = service, Id = deploymentId },
+        "bluegreen.v1.WatchDeploymentRequest" => new V1.WatchDeploymentRequest { Service = service, Id = deploymentId },
         "bluegreen.v1.ListDeploymentsRequest" => new V1.ListDeploymentsRequest { Service = service },
         _ => throw new InvalidOperationException(
             $"No valid baseline request for {method.InputType.FullName} ({RpcCatalog.PathOf(method)}): add one to RequestBaselines so its fields get hostile values and its auth is checked."),
