@@ -38,7 +38,7 @@ internal sealed class ServicesService(IClusterClient cluster) : V1.Services.Serv
 
     public override async Task<Empty> DeleteService(V1.DeleteServiceRequest request, ServerCallContext context)
     {
-        await cluster.GetGrain<IServiceGrain>(Fields.Service(request.Name, "name")).DeleteAsync();
+        await cluster.GetGrain<IServiceGrain>(Fields.Service(request.Name, "name")).DeleteAsync(request.KeepInstances);
         return new Empty();
     }
 

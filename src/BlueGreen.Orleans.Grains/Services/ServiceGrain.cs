@@ -6,6 +6,7 @@ using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
+using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
@@ -130,11 +131,28 @@ internal sealed partial class ServiceGrain(
 
     public Task<ServiceInfo?> GetAsync() => Task.FromResult(state.State.Spec is null ? null : Info());
 
-    public async Task DeleteAsync()
+    public async Task DeleteAsync(bool keepInstances)
     {
         RequireSpec();
         RefuseWhileActive();
-        var routeKey = state.State.Spec!.RouteKey;
+        var spec = state.State.Spec!;
+        var routeKey = spec.RouteKey;
+        if (!keepInstances)
+        {
+            // As Retire does, for both colours: what nobody owns any more must not keep running (a colour kept warm too).
+            var fleet = new FleetEnvironment(GrainFactory, runtimes, spec, time);
+            try
+            {
+                await Task.WhenAll(fleet.RetireAsync(Colour.Blue, CancellationToken.None), fleet.RetireAsync(Colour.Green, CancellationToken.None));
+            }
+            catch (Exception e) when (e is InstanceRuntimeException or IOException or UnauthorizedAccessException)
+            {
+                throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not deleted: its instances could not all be stopped ({e.Message}); retry, or delete with keep_instances.");
+            }
+
+            Log.InstancesStopped(logger, Name);
+        }
+
         await state.ClearStateAsync();
         state.State = new ServiceState();
         var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
