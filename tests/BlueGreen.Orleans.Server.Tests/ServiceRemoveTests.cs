@@ -1,4 +1,3 @@
-using System.Globalization;
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Testing;
 using V1 = BlueGreen.Orleans.Protos.V1;
@@ -25,8 +24,8 @@ public sealed class ServiceRemoveTests(GatewayFixture fixture) : IClassFixture<G
 
         Assert.True(rm.Exit == ExitCodes.Ok, rm.Output);
         Assert.Contains("instances were stopped", rm.Output, StringComparison.Ordinal);
-        Assert.False(IsRunning(blue), $"blue pid {blue} still runs after service rm");
-        Assert.False(IsRunning(green), $"green pid {green} still runs after service rm");
+        Assert.False(EchoService.IsRunning(blue), $"blue pid {blue} still runs after service rm");
+        Assert.False(EchoService.IsRunning(green), $"green pid {green} still runs after service rm");
         Assert.Equal(ExitCodes.Refused, (await CliRun.RunAsync(["service", "show", "shop", .. Server])).Exit);
     }
 
@@ -40,14 +39,14 @@ public sealed class ServiceRemoveTests(GatewayFixture fixture) : IClassFixture<G
 
             Assert.True(rm.Exit == ExitCodes.Ok, rm.Output);
             Assert.Contains("instances keep running", rm.Output, StringComparison.Ordinal);
-            Assert.True(IsRunning(blue), $"blue pid {blue} was stopped despite --keep-instances");
-            Assert.True(IsRunning(green), $"green pid {green} was stopped despite --keep-instances");
+            Assert.True(EchoService.IsRunning(blue), $"blue pid {blue} was stopped despite --keep-instances");
+            Assert.True(EchoService.IsRunning(green), $"green pid {green} was stopped despite --keep-instances");
             Assert.Equal(ExitCodes.Refused, (await CliRun.RunAsync(["service", "show", "cart", .. Server])).Exit);
         }
         finally
         {
-            await StopAsync(blue);
-            await StopAsync(green);
+            await EchoService.StopAsync(blue);
+            await EchoService.StopAsync(green);
         }
     }
 
@@ -57,13 +56,13 @@ public sealed class ServiceRemoveTests(GatewayFixture fixture) : IClassFixture<G
         await RegisterProxyAsync();
         using var folder = new TempFolder("service-rm");
         // Green never becomes healthy: the release waits in AwaitHealthy for its 60 s.
-        var spec = await WriteSpecAsync(folder, "auth", liveVersion: null, greenExtra: ", \"--healthy\", \"false\"");
+        var spec = await EchoService.WriteSpecAsync(fixture, folder, ProxyId, "auth", liveVersion: null, greenExtra: ", \"--healthy\", \"false\"");
         Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server])).Exit);
         Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(["release", "auth", "--version", "1", "--no-wait", .. Server])).Exit);
-        var green = await Eventually.UntilAsync(() => Task.FromResult(Pid("auth-green-s1")), pid => pid is not null && IsRunning(pid.Value), TimeSpan.FromSeconds(30), "green's instance started");
+        var green = await Eventually.UntilAsync(() => Task.FromResult(EchoService.Pid(fixture, "auth-green-s1")), pid => pid is not null && EchoService.IsRunning(pid.Value), TimeSpan.FromSeconds(30), "green's instance started");
 
         var rm = await CliRun.RunAsync(["service", "rm", "auth", .. Server]);
-        var stillRunning = IsRunning(green!.Value);
+        var stillRunning = EchoService.IsRunning(green!.Value);
         var abort = await CliRun.RunAsync(["abort", "auth", .. Server]);
 
         Assert.Equal(ExitCodes.Refused, rm.Exit);
@@ -80,83 +79,18 @@ public sealed class ServiceRemoveTests(GatewayFixture fixture) : IClassFixture<G
         await RegisterProxyAsync();
         await fixture.StartBlueAsync(service);
         using var folder = new TempFolder("service-rm");
-        var spec = await WriteSpecAsync(folder, service, liveVersion: "1");
+        var spec = await EchoService.WriteSpecAsync(fixture, folder, ProxyId, service, liveVersion: "1");
         var apply = await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server]);
         Assert.True(apply.Exit == ExitCodes.Ok, apply.Output);
         var release = await CliRun.RunAsync(["release", service, "--version", "2", .. Server]);
         Assert.True(release.Exit == ExitCodes.Ok, release.Output);
-        var blue = Pid($"{service}-blue-s1") ?? throw new InvalidOperationException("no pid file for blue");
-        var green = Pid($"{service}-green-s1") ?? throw new InvalidOperationException("no pid file for green");
-        Assert.True(IsRunning(blue) && IsRunning(green), $"both colours run before service rm (blue {blue}, green {green})");
+        var blue = EchoService.Pid(fixture, $"{service}-blue-s1") ?? throw new InvalidOperationException("no pid file for blue");
+        var green = EchoService.Pid(fixture, $"{service}-green-s1") ?? throw new InvalidOperationException("no pid file for green");
+        Assert.True(EchoService.IsRunning(blue) && EchoService.IsRunning(green), $"both colours run before service rm (blue {blue}, green {green})");
         return (blue, green);
     }
 
     private Task<V1.Proxy> RegisterProxyAsync() =>
         new V1.Proxies.ProxiesClient(fixture.Channel).RegisterProxyAsync(
             new V1.RegisterProxyRequest { Id = ProxyId, RuntimeApi = fixture.Proxy.RuntimeApi.ToString(), MapFile = fixture.Proxy.MapFile }, GatewayFixture.Admin).ResponseAsync;
-
-    private async Task<string> WriteSpecAsync(TempFolder folder, string service, string? liveVersion, string greenExtra = "")
-    {
-        var (bluePort, greenPort) = fixture.Ports[service];
-        var arguments = $"\"{EchoInstance.DllPath}\", \"--address\", \"{{address}}\", \"--port\", \"{{port}}\", \"--colour\", \"{{colour}}\", \"--version\", \"{{version}}\"";
-        var path = folder.File($"{service}.yaml");
-        await File.WriteAllTextAsync(path, string.Create(CultureInfo.InvariantCulture, $"""
-            name: {service}
-            route_key: {service}.local
-            proxies: [{ProxyId}]
-            {(liveVersion is null ? string.Empty : $"live_version: \"{liveVersion}\"")}
-            health_timeout: 60s
-            drain_timeout: 5s
-            keep_warm: 10m
-            stop_timeout: 5s
-            blue:
-              command: {EchoInstance.Dotnet}
-              arguments: [{arguments}]
-              instances: [{"{"} server: s1, address: 127.0.0.1, port: {bluePort} {"}"}]
-            green:
-              command: {EchoInstance.Dotnet}
-              arguments: [{arguments}{greenExtra}]
-              instances: [{"{"} server: s1, address: 127.0.0.1, port: {greenPort} {"}"}]
-            """));
-        return path;
-    }
-
-    /// <summary>The pid the server's process runtime recorded for an instance (the first line of its pid file).</summary>
-    private int? Pid(string instance)
-    {
-        var path = Path.Combine(fixture.DataDirectory, "instances", instance + ".pid");
-        return File.Exists(path) && int.TryParse(File.ReadLines(path).First(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-    }
-
-    /// <summary>Alive: /proc has it and it is not a zombie waiting to be reaped.</summary>
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)] is not ('Z' or 'X');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task StopAsync(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            process.Kill();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (ArgumentException)
-        {
-            // Already gone.
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the lookup and the kill.
-        }
-    }
 }

@@ -25,6 +25,13 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Delete")]
     Task DeleteAsync(bool keepInstances);
 
+    /// <summary>
+    /// Both colours' instances as their runtime sees them now (those that exist; none for an external colour), with the
+    /// version each colour runs or is being deployed with.
+    /// </summary>
+    [Alias("ListInstances")]
+    Task<ImmutableList<InstanceInfo>> ListInstancesAsync();
+
     /// <summary>Starts a release of <paramref name="version"/> on the colour that is not live.</summary>
     [Alias("Release")]
     Task<DeploymentRecord> ReleaseAsync(string version, DeploymentOptions options);

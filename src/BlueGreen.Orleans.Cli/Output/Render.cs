@@ -87,6 +87,31 @@ internal static class Render
         return table;
     }
 
+    public static IRenderable Instances(IEnumerable<V1.Instance> instances)
+    {
+        var table = new Table().AddColumns("service", "colour", "version", "server", "address", "runtime", "pid / container", "state");
+        foreach (var i in instances)
+        {
+            table.AddRow(
+                Markup.Escape(i.Service),
+                Colour(i.Colour),
+                Markup.Escape(i.Version.Length == 0 ? "-" : i.Version),
+                Markup.Escape(i.Server),
+                Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{i.Address}:{i.Port}")),
+                Markup.Escape(i.Runtime),
+                // A container id is 64 hex digits; docker shows its first 12, and so do we.
+                Markup.Escape(i.Runtime == "docker" && i.Id.Length > 12 ? i.Id[..12] : i.Id),
+                i.State switch
+                {
+                    V1.InstanceState.Running => "[green]running[/]",
+                    V1.InstanceState.Exited => i.HasExitCode ? $"[red]exited ({i.ExitCode.ToString(CultureInfo.InvariantCulture)})[/]" : "[red]exited[/]",
+                    _ => "-",
+                });
+        }
+
+        return table;
+    }
+
     public static IRenderable History(IEnumerable<V1.Deployment> deployments)
     {
         var table = new Table().AddColumns("id", "kind", "version", "from → to", "outcome", "by", "started", "took", "switch skew", "error");

@@ -164,6 +164,30 @@ internal static class ProtoMapper
         return pb;
     }
 
+    public static V1.Instance ToProto(InstanceInfo instance)
+    {
+        var pb = new V1.Instance
+        {
+            Service = instance.Service,
+            Colour = ToProto(instance.Colour),
+            Version = instance.Version ?? string.Empty,
+            Server = instance.Server,
+            Name = instance.Name,
+            Runtime = instance.Runtime,
+            Id = instance.Id ?? string.Empty,
+            State = instance.Running ? V1.InstanceState.Running : V1.InstanceState.Exited,
+            StartedAt = instance.StartedAt is { } started ? Timestamp.FromDateTimeOffset(started) : null,
+            Address = instance.Address,
+            Port = instance.Port,
+        };
+        if (instance.ExitCode is { } code)
+        {
+            pb.ExitCode = code;
+        }
+
+        return pb;
+    }
+
     public static DeploymentOptions ToContract(V1.DeploymentOptions? options) => options is null
         ? DeploymentOptions.Default
         : new DeploymentOptions

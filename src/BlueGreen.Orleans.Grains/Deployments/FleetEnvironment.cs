@@ -37,6 +37,40 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         }));
     }
 
+    /// <summary>The colour's instances that its runtime knows (none for an external colour: it started nothing).</summary>
+    public async Task<IReadOnlyList<InstanceInfo>> InstancesAsync(Colour colour, string? version, CancellationToken cancellationToken)
+    {
+        var colourSpec = spec.For(colour);
+        var runtime = runtimes.Resolve(colourSpec);
+        if (runtime.Kind == "external")
+        {
+            return [];
+        }
+
+        var instances = await Task.WhenAll(colourSpec.Instances.Select(async slot =>
+        {
+            var name = InstanceSpecs.InstanceName(spec.Name, colour, slot);
+            return await runtime.InspectAsync(name, cancellationToken) is { } state
+                ? new InstanceInfo
+                {
+                    Service = spec.Name,
+                    Colour = colour,
+                    Version = version,
+                    Server = slot.Server,
+                    Name = name,
+                    Runtime = runtime.Kind,
+                    Id = state.Id,
+                    Running = state.Running,
+                    StartedAt = state.StartedAt,
+                    ExitCode = state.ExitCode,
+                    Address = slot.Address,
+                    Port = slot.Port,
+                }
+                : null;
+        }));
+        return instances.OfType<InstanceInfo>().ToList();
+    }
+
     public async Task<IReadOnlyList<InstanceExit>> ExitedInstancesAsync(Colour colour, CancellationToken cancellationToken)
     {
         var colourSpec = spec.For(colour);

@@ -161,6 +161,18 @@ internal sealed partial class ServiceGrain(
         DeactivateOnIdle();
     }
 
+    public async Task<ImmutableList<InstanceInfo>> ListInstancesAsync()
+    {
+        RequireSpec();
+        var fleet = new FleetEnvironment(GrainFactory, runtimes, state.State.Spec!, time);
+        var colours = await Task.WhenAll(new[] { Colour.Blue, Colour.Green }.Select(colour => fleet.InstancesAsync(colour, VersionOf(colour), CancellationToken.None)));
+        return [.. colours.SelectMany(c => c)];
+    }
+
+    /// <summary>What a colour runs: the version being deployed to it, else the one it last ran.</summary>
+    private string? VersionOf(Colour colour) =>
+        state.State.Active is { } active && active.Target == colour ? active.Version : state.State.Versions.GetValueOrDefault(colour);
+
     public Task<DeploymentRecord> ReleaseAsync(string version, DeploymentOptions options)
     {
         RequireSpec();
