@@ -6,7 +6,7 @@ namespace BlueGreen.Orleans.Server.Tests;
 /// <summary>A spec of a <see cref="GatewayFixture"/> service whose colours are echo processes, and their processes by pid.</summary>
 internal static class EchoService
 {
-    public static async Task<string> WriteSpecAsync(GatewayFixture fixture, TempFolder folder, string proxyId, string service, string? liveVersion, string greenExtra = "")
+    public static async Task<string> WriteSpecAsync(GatewayFixture fixture, TempFolder folder, string proxyId, string service, string? liveVersion, string greenExtra = "", string keepWarm = "10m")
     {
         var (bluePort, greenPort) = fixture.Ports[service];
         var arguments = $"\"{EchoInstance.DllPath}\", \"--address\", \"{{address}}\", \"--port\", \"{{port}}\", \"--colour\", \"{{colour}}\", \"--version\", \"{{version}}\"";
@@ -18,7 +18,7 @@ internal static class EchoService
             {(liveVersion is null ? string.Empty : $"live_version: \"{liveVersion}\"")}
             health_timeout: 60s
             drain_timeout: 5s
-            keep_warm: 10m
+            keep_warm: {keepWarm}
             stop_timeout: 5s
             blue:
               command: {EchoInstance.Dotnet}

@@ -78,6 +78,11 @@ internal sealed partial class ServiceGrain(
 
         await RefuseUnservableAsync(spec);
         var previous = state.State.Spec;
+        if (previous is null && spec.LiveVersion is { } live)
+        {
+            await AdoptAsync(spec, live);
+        }
+
         var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
         if (await catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
         {
@@ -487,6 +492,19 @@ internal sealed partial class ServiceGrain(
         if (checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}").ToList() is { Count: > 0 } problems)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' cannot be served as specified, nothing was saved. {string.Join(". ", problems)}.");
+        }
+    }
+
+    /// <summary>Blue runs <paramref name="version"/> already: its runtime takes its instances over, or nothing is saved.</summary>
+    private async Task AdoptAsync(ServiceSpec spec, string version)
+    {
+        try
+        {
+            await new FleetEnvironment(GrainFactory, runtimes, spec, time).AdoptAsync(Colour.Blue, version, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InstanceRuntimeException or IOException or UnauthorizedAccessException)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: blue {version} cannot be adopted. {e.Message}");
         }
     }
 
