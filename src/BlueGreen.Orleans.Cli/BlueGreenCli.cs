@@ -38,6 +38,7 @@ public static class BlueGreenCli
         root.Subcommands.Add(AbortCommand.Create(runner));
         root.Subcommands.Add(HistoryCommand.Create(runner));
         root.Subcommands.Add(WatchCommand.Create(runner));
+        root.Subcommands.Add(InstancesCommand.Create(runner));
         return root;
     }
 

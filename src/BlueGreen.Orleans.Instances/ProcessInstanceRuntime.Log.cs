@@ -26,5 +26,8 @@ public sealed partial class ProcessInstanceRuntime
 
         [LoggerMessage(7, LogLevel.Warning, "Process instance {Name}: pid {Pid} was started but never recorded (the orchestrator stopped mid-start); stopping it")]
         public static partial void StoppingUnrecorded(ILogger logger, string name, int pid);
+
+        [LoggerMessage(8, LogLevel.Information, "Adopted process {Pid} listening on {Address}:{Port} as instance {Name}: it is stopped like one started here")]
+        public static partial void Adopted(ILogger logger, string name, int pid, string address, int port);
     }
 }

@@ -151,8 +151,8 @@ public sealed partial class ConcurrencyTests(GatewayStage stage, ReliabilityRepo
             var (kind, rpc, request) = (i % 4) switch
             {
                 0 => ("release", "/bluegreen.v1.Deployments/Release", (IMessage)new V1.ReleaseRequest { Service = Service, Version = $"w{wave}r{i}" }),
-                1 => ("promote", "/bluegreen.v1.Deployments/Promote", new V1.DeploymentCommand { Service = Service }),
-                2 => ("rollback", "/bluegreen.v1.Deployments/Rollback", new V1.DeploymentCommand { Service = Service }),
+                1 => ("promote", "/bluegreen.v1.Deployments/Promote", new V1.PromoteRequest { Service = Service }),
+                2 => ("rollback", "/bluegreen.v1.Deployments/Rollback", new V1.RollbackRequest { Service = Service }),
                 _ => ("abort", "/bluegreen.v1.Deployments/Abort", new V1.AbortRequest { Service = Service }),
             };
             await go.Task;

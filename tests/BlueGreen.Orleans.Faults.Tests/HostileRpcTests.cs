@@ -150,7 +150,9 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
             }
 
             var request = RequestBaselines.For(method, stage, Service, deploymentId: 424_242);
-            var slot = FieldSlot.Of(method.InputType).FirstOrDefault(s => s.Name is "service" or "name" or "id" && s.Kind == SlotKind.Text);
+            // A list of names (ListInstances' services) gets the unknown one added to the stage's.
+            var slot = FieldSlot.Of(method.InputType).FirstOrDefault(s =>
+                (s.Name is "service" or "name" or "id" && s.Kind == SlotKind.Text) || (s.Name == "services[]" && s.Kind == SlotKind.TextList));
             if (slot is null)
             {
                 // The lists take nothing; any other RPC must name what it acts on, or be classified here.

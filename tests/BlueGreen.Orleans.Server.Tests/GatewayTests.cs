@@ -93,8 +93,8 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
         "ApplyService" => ServicesClient.ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = new V1.ServiceSpec { Name = "mail" } }, headers).ResponseAsync,
         "DeleteService" => ServicesClient.DeleteServiceAsync(new V1.DeleteServiceRequest { Name = "mail" }, headers).ResponseAsync,
         "Release" => DeploymentsClient.ReleaseAsync(new V1.ReleaseRequest { Service = "mail", Version = "2" }, headers).ResponseAsync,
-        "Promote" => DeploymentsClient.PromoteAsync(new V1.DeploymentCommand { Service = "mail" }, headers).ResponseAsync,
-        "Rollback" => DeploymentsClient.RollbackAsync(new V1.DeploymentCommand { Service = "mail" }, headers).ResponseAsync,
+        "Promote" => DeploymentsClient.PromoteAsync(new V1.PromoteRequest { Service = "mail" }, headers).ResponseAsync,
+        "Rollback" => DeploymentsClient.RollbackAsync(new V1.RollbackRequest { Service = "mail" }, headers).ResponseAsync,
         _ => DeploymentsClient.AbortAsync(new V1.AbortRequest { Service = "mail" }, headers).ResponseAsync,
     };
 
@@ -157,7 +157,7 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
 
         var notFound = await Assert.ThrowsAsync<RpcException>(() => ServicesClient.GetServiceAsync(new V1.GetServiceRequest { Name = "nothere" }, GatewayFixture.Admin).ResponseAsync);
         var badName = await Assert.ThrowsAsync<RpcException>(() => ServicesClient.GetServiceAsync(new V1.GetServiceRequest { Name = "Cart;x" }, GatewayFixture.Admin).ResponseAsync);
-        var promoteOnBlue = await Assert.ThrowsAsync<RpcException>(() => DeploymentsClient.PromoteAsync(new V1.DeploymentCommand { Service = "cart" }, GatewayFixture.Admin).ResponseAsync);
+        var promoteOnBlue = await Assert.ThrowsAsync<RpcException>(() => DeploymentsClient.PromoteAsync(new V1.PromoteRequest { Service = "cart" }, GatewayFixture.Admin).ResponseAsync);
         var badVersion = await Assert.ThrowsAsync<RpcException>(() => DeploymentsClient.ReleaseAsync(new V1.ReleaseRequest { Service = "cart", Version = "2;show info" }, GatewayFixture.Admin).ResponseAsync);
         var badDuration = await Assert.ThrowsAsync<RpcException>(() => DeploymentsClient.ReleaseAsync(
             new V1.ReleaseRequest { Service = "cart", Version = "2", Options = new V1.DeploymentOptions { DrainTimeout = new Duration { Seconds = -5 } } }, GatewayFixture.Admin).ResponseAsync);
@@ -179,7 +179,7 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
 
         var release = await DeploymentsClient.ReleaseAsync(new V1.ReleaseRequest { Service = "shop", Version = "2" }, GatewayFixture.Admin);
         var conflict = await Assert.ThrowsAsync<RpcException>(() => DeploymentsClient.ReleaseAsync(new V1.ReleaseRequest { Service = "shop", Version = "3" }, GatewayFixture.Admin).ResponseAsync);
-        using var watch = DeploymentsClient.WatchDeployment(new V1.GetDeploymentRequest { Service = "shop", Id = release.Id }, GatewayFixture.Bearer(ServerProcess.ReadToken));
+        using var watch = DeploymentsClient.WatchDeployment(new V1.WatchDeploymentRequest { Service = "shop", Id = release.Id }, GatewayFixture.Bearer(ServerProcess.ReadToken));
         var events = new List<V1.DeploymentEvent>();
         V1.Deployment? last = null;
         await foreach (var update in watch.ResponseStream.ReadAllAsync())

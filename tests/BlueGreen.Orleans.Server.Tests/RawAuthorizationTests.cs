@@ -171,9 +171,11 @@ public sealed class RawAuthorizationTests(GatewayFixture fixture) : IClassFixtur
             "DeleteService" => new V1.DeleteServiceRequest { Name = Service },
             "GetService" => new V1.GetServiceRequest { Name = Service },
             "Release" => new V1.ReleaseRequest { Service = Service, Version = "666" },
-            "Promote" or "Rollback" => new V1.DeploymentCommand { Service = Service, Options = new V1.DeploymentOptions { KeepWarm = Duration.FromTimeSpan(TimeSpan.Zero) } },
+            "Promote" => new V1.PromoteRequest { Service = Service, Options = new V1.DeploymentOptions { KeepWarm = Duration.FromTimeSpan(TimeSpan.Zero) } },
+            "Rollback" => new V1.RollbackRequest { Service = Service, Options = new V1.DeploymentOptions { KeepWarm = Duration.FromTimeSpan(TimeSpan.Zero) } },
             "Abort" => new V1.AbortRequest { Service = Service },
-            "GetDeployment" or "WatchDeployment" => new V1.GetDeploymentRequest { Service = Service, Id = 1 },
+            "GetDeployment" => new V1.GetDeploymentRequest { Service = Service, Id = 1 },
+            "WatchDeployment" => new V1.WatchDeploymentRequest { Service = Service, Id = 1 },
             "ListDeployments" => new V1.ListDeploymentsRequest { Service = Service },
             _ => new Empty(),
         };

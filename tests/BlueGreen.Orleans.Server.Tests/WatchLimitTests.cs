@@ -66,7 +66,7 @@ public sealed class WatchLimitTests : IAsyncLifetime
     {
         var deployments = new V1.Deployments.DeploymentsClient(_channel);
         var release = await deployments.ReleaseAsync(new V1.ReleaseRequest { Service = Service, Version = "2" }, GatewayFixture.Admin);
-        var request = new V1.GetDeploymentRequest { Service = Service, Id = release.Id };
+        var request = new V1.WatchDeploymentRequest { Service = Service, Id = release.Id };
         var read = GatewayFixture.Bearer(ServerProcess.ReadToken);
 
         using var first = deployments.WatchDeployment(request, read);
@@ -85,7 +85,7 @@ public sealed class WatchLimitTests : IAsyncLifetime
             {
             }
         });
-        var status = await deployments.GetDeploymentAsync(request, GatewayFixture.Admin);
+        var status = await deployments.GetDeploymentAsync(new V1.GetDeploymentRequest { Service = request.Service, Id = request.Id }, GatewayFixture.Admin);
 
         AttackLog.Record("gRPC gateway, WatchDeployment", "one read token opens a 3rd watch stream with Gateway:MaxWatchStreamsPerToken=2", $"{refused.StatusCode}; other tokens unaffected; streams end after Gateway:MaxWatchDuration with {ended.StatusCode}", refused.StatusCode == StatusCode.ResourceExhausted && ended.StatusCode == StatusCode.DeadlineExceeded);
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);

@@ -18,9 +18,19 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<ServiceInfo?> GetAsync();
 
-    /// <summary>Deletes the service (refused while a deployment runs). Routes and instances are left as they are.</summary>
+    /// <summary>
+    /// Deletes the service (refused while a deployment runs). First stops and removes both colours' instances through
+    /// their runtime, unless <paramref name="keepInstances"/>; when that fails, the service is kept. Routes stay.
+    /// </summary>
     [Alias("Delete")]
-    Task DeleteAsync();
+    Task DeleteAsync(bool keepInstances);
+
+    /// <summary>
+    /// Both colours' instances as their runtime sees them now (those that exist; none for an external colour), with the
+    /// version each colour runs or is being deployed with.
+    /// </summary>
+    [Alias("ListInstances")]
+    Task<ImmutableList<InstanceInfo>> ListInstancesAsync();
 
     /// <summary>Starts a release of <paramref name="version"/> on the colour that is not live.</summary>
     [Alias("Release")]

@@ -16,7 +16,7 @@ internal static class DeploymentWatch
 
     public static async Task<int> FollowAsync(CliContext context, string service, long id, CancellationToken cancellationToken)
     {
-        var request = new V1.GetDeploymentRequest { Service = service, Id = id };
+        var request = new V1.WatchDeploymentRequest { Service = service, Id = id };
         var events = new List<V1.DeploymentEvent>();
         V1.Deployment? last = null;
         if (context.Output == OutputFormat.Json)
@@ -80,7 +80,7 @@ internal static class DeploymentWatch
     /// The stream's updates, watching again when the server ends a stream at its lifetime (Gateway:MaxWatchDuration,
     /// DEADLINE_EXCEEDED): each new stream starts from the first event, so events already passed on are skipped.
     /// </summary>
-    private static async IAsyncEnumerable<V1.DeploymentUpdate> UpdatesAsync(CliContext context, V1.GetDeploymentRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<V1.DeploymentUpdate> UpdatesAsync(CliContext context, V1.WatchDeploymentRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var seen = 0;
         while (true)

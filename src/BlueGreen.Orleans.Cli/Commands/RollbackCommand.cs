@@ -11,7 +11,7 @@ internal static class RollbackCommand
         var command = options.AddTo(new Command("rollback", "Switch back to the other colour and its previous version (instant when kept warm)."));
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
-            var request = new V1.DeploymentCommand { Service = Names.CheckService(parse.GetValue(options.Service)!), Options = options.Read(parse) };
+            var request = new V1.RollbackRequest { Service = Names.CheckService(parse.GetValue(options.Service)!), Options = options.Read(parse) };
             var started = await context.Deployments.RollbackAsync(request, context.Call(cancellationToken));
             return await options.FollowAsync(context, parse, started, cancellationToken);
         }, NotFoundHint.Service(options.Service));

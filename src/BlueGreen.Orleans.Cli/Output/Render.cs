@@ -96,7 +96,11 @@ internal static class Render
 
     /// <summary>One service with who applied it and its active and last deployments.</summary>
     public static IRenderable Service(V1.Service s) =>
-        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), Warm(s), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+
+    /// <summary>The colours kept warm after a deployment, and when each is retired.</summary>
+    private static Markup Warm(V1.Service s) => new(string.Concat(s.WarmUntil.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w =>
+        $"[grey]{Markup.Escape(w.Key)} kept warm until[/] {w.Value.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC\n")));
 
     public static IRenderable Services(IEnumerable<V1.Service> services)
     {
@@ -125,6 +129,31 @@ internal static class Render
         var state = running ? (Name(s.LiveColour) == v.Key ? string.Empty : " (warm)") : " [grey](retired)[/]";
         return $"{Markup.Escape(v.Key)} {Markup.Escape(v.Value)}{state}";
     }));
+
+    public static IRenderable Instances(IEnumerable<V1.Instance> instances)
+    {
+        var table = new Table().AddColumns("service", "colour", "version", "server", "address", "runtime", "pid / container", "state");
+        foreach (var i in instances)
+        {
+            table.AddRow(
+                Markup.Escape(i.Service),
+                Colour(i.Colour),
+                Markup.Escape(i.Version.Length == 0 ? "-" : i.Version),
+                Markup.Escape(i.Server),
+                Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{i.Address}:{i.Port}")),
+                Markup.Escape(i.Runtime),
+                // A container id is 64 hex digits; docker shows its first 12, and so do we.
+                Markup.Escape(i.Runtime == "docker" && i.Id.Length > 12 ? i.Id[..12] : i.Id),
+                i.State switch
+                {
+                    V1.InstanceState.Running => "[green]running[/]",
+                    V1.InstanceState.Exited => i.HasExitCode ? $"[red]exited ({i.ExitCode.ToString(CultureInfo.InvariantCulture)})[/]" : "[red]exited[/]",
+                    _ => "-",
+                });
+        }
+
+        return table;
+    }
 
     public static IRenderable History(IEnumerable<V1.Deployment> deployments)
     {
@@ -175,13 +204,13 @@ internal static class Render
         (d.FinishedAt is null ? string.Empty : $" in {Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset())}") +
         (d.SwitchSkew is null ? string.Empty : $", fleet switch {Milliseconds(d.SwitchDuration?.ToTimeSpan() ?? TimeSpan.Zero)} (skew {Milliseconds(d.SwitchSkew.ToTimeSpan())})") +
         (d.Error.Length == 0 ? string.Empty : $" — {Markup.Escape(d.Error)}") +
-        (d.DrainCut ? $" — [red]drain not clean[/]: HAProxy restarted during it on {Markup.Escape(string.Join(", ", d.Proxies.Where(p => p.RestartedAt is not null && p.SessionsLost != 0).Select(p => $"{p.ProxyId} ({Lost(p)})")))}" : string.Empty);
+        (d.DrainCut ? $" — [red]drain not clean[/]: HAProxy restarted during it on {Markup.Escape(string.Join(", ", d.Proxies.Where(p => p.RestartedAt is not null && (!p.HasSessionsLost || p.SessionsLost != 0)).Select(p => $"{p.ProxyId} ({Lost(p)})")))}" : string.Empty);
 
     /// <summary>The drain's count on one proxy: old workers' part, an old worker nothing can count, a restart that cut sessions.</summary>
     private static string SessionsLeft(V1.ProxyProgress p)
     {
-        var text = p.SessionsLeft < 0 ? "-" : p.SessionsLeft.ToString(CultureInfo.InvariantCulture);
-        if (p.OldWorkerSessions > 0)
+        var text = p.HasSessionsLeft ? p.SessionsLeft.ToString(CultureInfo.InvariantCulture) : "-";
+        if (p.HasOldWorkerSessions && p.OldWorkerSessions > 0)
         {
             text += $" ({p.OldWorkerSessions.ToString(CultureInfo.InvariantCulture)} on old workers)";
         }
@@ -193,14 +222,14 @@ internal static class Render
 
         if (p.RestartedAt is not null)
         {
-            text += p.SessionsLost == 0 ? " [yellow]restarted, none open[/]" : $" [red]restarted: {Lost(p)}[/]";
+            text += p.HasSessionsLost && p.SessionsLost == 0 ? " [yellow]restarted, none open[/]" : $" [red]restarted: {Lost(p)}[/]";
         }
 
         return text;
     }
 
     private static string Lost(V1.ProxyProgress p) =>
-        p.SessionsLost < 0 ? "sessions open then were cut" : $"{p.SessionsLost.ToString(CultureInfo.InvariantCulture)} sessions cut";
+        !p.HasSessionsLost ? "sessions open then were cut" : $"{p.SessionsLost.ToString(CultureInfo.InvariantCulture)} sessions cut";
 
     /// <summary>Who started a deployment, and who asked to abort it.</summary>
     private static string By(V1.Deployment d) =>

@@ -12,7 +12,14 @@ namespace BlueGreen.Orleans.Gateway.Mapping;
 /// <summary>Proto messages to grain contracts and back, in small static methods.</summary>
 internal static class ProtoMapper
 {
-    public static V1.Colour ToProto(Colour colour) => colour == Colour.Blue ? V1.Colour.Blue : V1.Colour.Green;
+    // Every enum switch names each value and throws on any other: a value added to a contract enum and not mapped here
+    // fails loudly instead of reaching clients as some other value.
+    public static V1.Colour ToProto(Colour colour) => colour switch
+    {
+        Colour.Blue => V1.Colour.Blue,
+        Colour.Green => V1.Colour.Green,
+        _ => throw Unmapped(colour),
+    };
 
     public static V1.Proxy ToProto(ProxyStatus status)
     {
@@ -153,6 +160,31 @@ internal static class ProtoMapper
         };
         pb.Versions.Add(info.Versions.ToDictionary(v => v.Key.Name(), v => v.Value));
         pb.Running.AddRange(info.Running.Select(ToProto));
+        pb.WarmUntil.Add(info.WarmUntil.ToDictionary(w => w.Key.Name(), w => Timestamp.FromDateTimeOffset(w.Value)));
+        return pb;
+    }
+
+    public static V1.Instance ToProto(InstanceInfo instance)
+    {
+        var pb = new V1.Instance
+        {
+            Service = instance.Service,
+            Colour = ToProto(instance.Colour),
+            Version = instance.Version ?? string.Empty,
+            Server = instance.Server,
+            Name = instance.Name,
+            Runtime = instance.Runtime,
+            Id = instance.Id ?? string.Empty,
+            State = instance.Running ? V1.InstanceState.Running : V1.InstanceState.Exited,
+            StartedAt = instance.StartedAt is { } started ? Timestamp.FromDateTimeOffset(started) : null,
+            Address = instance.Address,
+            Port = instance.Port,
+        };
+        if (instance.ExitCode is { } code)
+        {
+            pb.ExitCode = code;
+        }
+
         return pb;
     }
 
@@ -173,19 +205,12 @@ internal static class ProtoMapper
         {
             Id = d.Id,
             Service = d.Service,
-            Kind = d.Kind switch { DeploymentKind.Release => V1.DeploymentKind.Release, DeploymentKind.Promote => V1.DeploymentKind.Promote, _ => V1.DeploymentKind.Rollback },
+            Kind = ToProto(d.Kind),
             From = ToProto(d.From),
             Target = ToProto(d.Target),
             Version = d.Version,
             Step = ToProto(d.Step),
-            Outcome = d.Outcome switch
-            {
-                DeploymentOutcome.Running => V1.DeploymentOutcome.Running,
-                DeploymentOutcome.Succeeded => V1.DeploymentOutcome.Succeeded,
-                DeploymentOutcome.RolledBack => V1.DeploymentOutcome.RolledBack,
-                DeploymentOutcome.Failed => V1.DeploymentOutcome.Failed,
-                _ => V1.DeploymentOutcome.Aborted,
-            },
+            Outcome = ToProto(d.Outcome),
             Error = d.Error ?? string.Empty,
             CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
             FinishedAt = d.FinishedAt is { } finished ? Timestamp.FromDateTimeOffset(finished) : null,
@@ -197,22 +222,41 @@ internal static class ProtoMapper
             AbortRequestedBy = d.AbortRequestedBy ?? string.Empty,
             DrainCut = d.DrainCut,
         };
-        pb.Proxies.AddRange(d.Proxies.Select(p => new V1.ProxyProgress
+        pb.Proxies.AddRange(d.Proxies.Select(ToProto));
+        if (withEvents)
+        {
+            pb.Events.AddRange(d.Events.Select(ToProto));
+        }
+
+        return pb;
+    }
+
+    /// <summary>One proxy's progress; the counts are set only when known (proto3 presence, no sentinel).</summary>
+    public static V1.ProxyProgress ToProto(ProxyProgress p)
+    {
+        var pb = new V1.ProxyProgress
         {
             ProxyId = p.ProxyId,
             Health = p.Health,
             Healthy = p.Healthy,
             SwitchedAt = p.SwitchedAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
             Error = p.Error ?? string.Empty,
-            SessionsLeft = p.SessionsLeft ?? -1,
-            OldWorkerSessions = p.OldWorkerSessions ?? -1,
             OldWorkersUnseen = p.OldWorkersUnseen,
             RestartedAt = p.RestartedAt is { } restarted ? Timestamp.FromDateTimeOffset(restarted) : null,
-            SessionsLost = p.RestartedAt is null ? 0 : p.SessionsLost ?? -1,
-        }));
-        if (withEvents)
+        };
+        if (p.SessionsLeft is { } left)
         {
-            pb.Events.AddRange(d.Events.Select(ToProto));
+            pb.SessionsLeft = left;
+        }
+
+        if (p.OldWorkerSessions is { } old)
+        {
+            pb.OldWorkerSessions = old;
+        }
+
+        if (p.RestartedAt is not null && p.SessionsLost is { } lost)
+        {
+            pb.SessionsLost = lost;
         }
 
         return pb;
@@ -227,7 +271,7 @@ internal static class ProtoMapper
         Message = e.Message,
     };
 
-    private static V1.DeploymentStep ToProto(DeploymentStep step) => step switch
+    public static V1.DeploymentStep ToProto(DeploymentStep step) => step switch
     {
         DeploymentStep.Provision => V1.DeploymentStep.Provision,
         DeploymentStep.AwaitHealthy => V1.DeploymentStep.AwaitHealthy,
@@ -236,6 +280,29 @@ internal static class ProtoMapper
         DeploymentStep.Drain => V1.DeploymentStep.Drain,
         DeploymentStep.Retire => V1.DeploymentStep.Retire,
         DeploymentStep.Revert => V1.DeploymentStep.Revert,
-        _ => V1.DeploymentStep.Done,
+        DeploymentStep.Done => V1.DeploymentStep.Done,
+        _ => throw Unmapped(step),
     };
+
+    public static V1.DeploymentKind ToProto(DeploymentKind kind) => kind switch
+    {
+        DeploymentKind.Release => V1.DeploymentKind.Release,
+        DeploymentKind.Promote => V1.DeploymentKind.Promote,
+        DeploymentKind.Rollback => V1.DeploymentKind.Rollback,
+        _ => throw Unmapped(kind),
+    };
+
+    public static V1.DeploymentOutcome ToProto(DeploymentOutcome outcome) => outcome switch
+    {
+        DeploymentOutcome.Running => V1.DeploymentOutcome.Running,
+        DeploymentOutcome.Succeeded => V1.DeploymentOutcome.Succeeded,
+        DeploymentOutcome.RolledBack => V1.DeploymentOutcome.RolledBack,
+        DeploymentOutcome.Failed => V1.DeploymentOutcome.Failed,
+        DeploymentOutcome.Aborted => V1.DeploymentOutcome.Aborted,
+        _ => throw Unmapped(outcome),
+    };
+
+    private static ArgumentOutOfRangeException Unmapped<T>(T value)
+        where T : struct, System.Enum =>
+        new(typeof(T).Name, value, $"{typeof(T).Name} {value} has no proto value: map it in ProtoMapper.");
 }

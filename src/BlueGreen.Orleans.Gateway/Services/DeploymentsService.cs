@@ -19,10 +19,10 @@ internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider ti
         return ProtoMapper.ToProto(await Grain(service).ReleaseAsync(version, ProtoMapper.ToContract(request.Options)));
     }
 
-    public override async Task<V1.Deployment> Promote(V1.DeploymentCommand request, ServerCallContext context) =>
+    public override async Task<V1.Deployment> Promote(V1.PromoteRequest request, ServerCallContext context) =>
         ProtoMapper.ToProto(await Grain(Fields.Service(request.Service)).PromoteAsync(ProtoMapper.ToContract(request.Options)));
 
-    public override async Task<V1.Deployment> Rollback(V1.DeploymentCommand request, ServerCallContext context) =>
+    public override async Task<V1.Deployment> Rollback(V1.RollbackRequest request, ServerCallContext context) =>
         ProtoMapper.ToProto(await Grain(Fields.Service(request.Service)).RollbackAsync(ProtoMapper.ToContract(request.Options)));
 
     public override async Task<V1.Deployment> Abort(V1.AbortRequest request, ServerCallContext context) =>
@@ -55,7 +55,7 @@ internal sealed class DeploymentsService(IClusterClient cluster, TimeProvider ti
     /// holds at most Gateway:MaxWatchStreamsPerToken streams, each for at most Gateway:MaxWatchDuration (then
     /// DEADLINE_EXCEEDED, and the client watches again).
     /// </summary>
-    public override async Task WatchDeployment(V1.GetDeploymentRequest request, IServerStreamWriter<V1.DeploymentUpdate> responseStream, ServerCallContext context)
+    public override async Task WatchDeployment(V1.WatchDeploymentRequest request, IServerStreamWriter<V1.DeploymentUpdate> responseStream, ServerCallContext context)
     {
         var service = Fields.Service(request.Service);
         var id = Fields.Id(request.Id);

@@ -38,8 +38,34 @@ internal sealed class ServicesService(IClusterClient cluster) : V1.Services.Serv
 
     public override async Task<Empty> DeleteService(V1.DeleteServiceRequest request, ServerCallContext context)
     {
-        await cluster.GetGrain<IServiceGrain>(Fields.Service(request.Name, "name")).DeleteAsync();
+        await cluster.GetGrain<IServiceGrain>(Fields.Service(request.Name, "name")).DeleteAsync(request.KeepInstances);
         return new Empty();
+    }
+
+    public override async Task<V1.ListInstancesResponse> ListInstances(V1.ListInstancesRequest request, ServerCallContext context)
+    {
+        var named = request.Services.Select(s => Fields.Service(s, "services")).Distinct(StringComparer.Ordinal).ToList();
+        IReadOnlyCollection<string> names = named.Count > 0 ? named : await cluster.GetGrain<ICatalogGrain>(0).ListServicesAsync();
+        var response = new V1.ListInstancesResponse();
+        foreach (var instances in await Task.WhenAll(names.Select(n => ListAsync(n, listed: named.Count == 0))))
+        {
+            response.Instances.AddRange(instances.Select(ProtoMapper.ToProto));
+        }
+
+        return response;
+    }
+
+    /// <summary>A service the catalog listed may be deleted meanwhile: then it has no instances to show.</summary>
+    private async Task<IReadOnlyList<InstanceInfo>> ListAsync(string service, bool listed)
+    {
+        try
+        {
+            return await cluster.GetGrain<IServiceGrain>(service).ListInstancesAsync();
+        }
+        catch (BlueGreenException e) when (listed && e.Code == ErrorCode.NotFound)
+        {
+            return [];
+        }
     }
 
     /// <summary>A read token sees every environment value of a spec redacted: they often hold credentials.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
+using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 
@@ -35,6 +36,53 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
             await runtime.StopAsync(name, spec.StopTimeout, cancellationToken);
             await runtime.RemoveAsync(name, cancellationToken);
         }));
+    }
+
+    /// <summary>
+    /// Takes over the colour's instances that run already, started outside the orchestrator, where the runtime can
+    /// (process: by the address each listens on; docker finds containers by name anyway; external starts nothing).
+    /// </summary>
+    public async Task AdoptAsync(Colour colour, string version, CancellationToken cancellationToken)
+    {
+        var colourSpec = spec.For(colour);
+        if (runtimes.Resolve(colourSpec) is IAdoptingRuntime adopting)
+        {
+            await Task.WhenAll(InstanceSpecs.For(spec.Name, colour, colourSpec, version).Select(i => adopting.AdoptAsync(i, cancellationToken)));
+        }
+    }
+
+    /// <summary>The colour's instances that its runtime knows (none for an external colour: it started nothing).</summary>
+    public async Task<IReadOnlyList<InstanceInfo>> InstancesAsync(Colour colour, string? version, CancellationToken cancellationToken)
+    {
+        var colourSpec = spec.For(colour);
+        var runtime = runtimes.Resolve(colourSpec);
+        if (runtime.Kind == "external")
+        {
+            return [];
+        }
+
+        var instances = await Task.WhenAll(colourSpec.Instances.Select(async slot =>
+        {
+            var name = InstanceSpecs.InstanceName(spec.Name, colour, slot);
+            return await runtime.InspectAsync(name, cancellationToken) is { } state
+                ? new InstanceInfo
+                {
+                    Service = spec.Name,
+                    Colour = colour,
+                    Version = version,
+                    Server = slot.Server,
+                    Name = name,
+                    Runtime = runtime.Kind,
+                    Id = state.Id,
+                    Running = state.Running,
+                    StartedAt = state.StartedAt,
+                    ExitCode = state.ExitCode,
+                    Address = slot.Address,
+                    Port = slot.Port,
+                }
+                : null;
+        }));
+        return instances.OfType<InstanceInfo>().ToList();
     }
 
     public async Task<IReadOnlyList<InstanceExit>> ExitedInstancesAsync(Colour colour, CancellationToken cancellationToken)

@@ -20,5 +20,8 @@ internal sealed partial class ServiceGrain
 
         [LoggerMessage(5, LogLevel.Information, "Service {Service}: retired {Colour} after its keep-warm delay")]
         public static partial void WarmRetired(ILogger logger, string service, string colour);
+
+        [LoggerMessage(6, LogLevel.Information, "Service {Service}: stopped and removed the instances of both colours before deleting it")]
+        public static partial void InstancesStopped(ILogger logger, string service);
     }
 }

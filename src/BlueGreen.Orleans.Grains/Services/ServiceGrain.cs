@@ -6,6 +6,7 @@ using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
+using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
@@ -77,6 +78,11 @@ internal sealed partial class ServiceGrain(
 
         await RefuseUnservableAsync(spec);
         var previous = state.State.Spec;
+        if (previous is null && spec.LiveVersion is { } live)
+        {
+            await AdoptAsync(spec, live);
+        }
+
         var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
         if (await catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
         {
@@ -130,11 +136,28 @@ internal sealed partial class ServiceGrain(
 
     public Task<ServiceInfo?> GetAsync() => Task.FromResult(state.State.Spec is null ? null : Info());
 
-    public async Task DeleteAsync()
+    public async Task DeleteAsync(bool keepInstances)
     {
         RequireSpec();
         RefuseWhileActive();
-        var routeKey = state.State.Spec!.RouteKey;
+        var spec = state.State.Spec!;
+        var routeKey = spec.RouteKey;
+        if (!keepInstances)
+        {
+            // As Retire does, for both colours: what nobody owns any more must not keep running (a colour kept warm too).
+            var fleet = new FleetEnvironment(GrainFactory, runtimes, spec, time);
+            try
+            {
+                await Task.WhenAll(fleet.RetireAsync(Colour.Blue, CancellationToken.None), fleet.RetireAsync(Colour.Green, CancellationToken.None));
+            }
+            catch (Exception e) when (e is InstanceRuntimeException or IOException or UnauthorizedAccessException)
+            {
+                throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not deleted: its instances could not all be stopped ({e.Message}); retry, or delete with keep_instances.");
+            }
+
+            Log.InstancesStopped(logger, Name);
+        }
+
         await state.ClearStateAsync();
         state.State = new ServiceState();
         var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
@@ -142,6 +165,18 @@ internal sealed partial class ServiceGrain(
         await catalog.ReleaseRouteKeyAsync(routeKey, Name);
         DeactivateOnIdle();
     }
+
+    public async Task<ImmutableList<InstanceInfo>> ListInstancesAsync()
+    {
+        RequireSpec();
+        var fleet = new FleetEnvironment(GrainFactory, runtimes, state.State.Spec!, time);
+        var colours = await Task.WhenAll(new[] { Colour.Blue, Colour.Green }.Select(colour => fleet.InstancesAsync(colour, VersionOf(colour), CancellationToken.None)));
+        return [.. colours.SelectMany(c => c)];
+    }
+
+    /// <summary>What a colour runs: the version being deployed to it, else the one it last ran.</summary>
+    private string? VersionOf(Colour colour) =>
+        state.State.Active is { } active && active.Target == colour ? active.Version : state.State.Versions.GetValueOrDefault(colour);
 
     public Task<DeploymentRecord> ReleaseAsync(string version, DeploymentOptions options)
     {
@@ -464,6 +499,19 @@ internal sealed partial class ServiceGrain(
         if (checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}").ToList() is { Count: > 0 } problems)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' cannot be served as specified, nothing was saved. {string.Join(". ", problems)}.");
+        }
+    }
+
+    /// <summary>Blue runs <paramref name="version"/> already: its runtime takes its instances over, or nothing is saved.</summary>
+    private async Task AdoptAsync(ServiceSpec spec, string version)
+    {
+        try
+        {
+            await new FleetEnvironment(GrainFactory, runtimes, spec, time).AdoptAsync(Colour.Blue, version, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InstanceRuntimeException or IOException or UnauthorizedAccessException)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: blue {version} cannot be adopted. {e.Message}");
         }
     }
 

@@ -27,7 +27,7 @@ public static class CliCommands
 
     /// <summary>Commands that only read (the others need an admin token).</summary>
     public static bool IsRead(string path) =>
-        path.EndsWith(" ls", StringComparison.Ordinal) || path.EndsWith(" show", StringComparison.Ordinal) || path is "history" or "watch";
+        path.EndsWith(" ls", StringComparison.Ordinal) || path.EndsWith(" show", StringComparison.Ordinal) || path is "history" or "watch" or "instances";
 
     /// <summary>Commands that talk to no server (they render files locally), so they need no token.</summary>
     public static bool IsOffline(string path) => path.StartsWith("haproxy ", StringComparison.Ordinal);

@@ -20,6 +20,7 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         ("proxy add", "--label") => "team=web",
         ("proxy rm" or "proxy show", "id") => GatewayStage.ProxyId,
         ("service apply", "--file") => specPath,
+        ("service apply", "--adopt") => "1",
         ("service show" or "service rm", "name") => service,
         (_, "service") => service,
         ("release", "--version") => "2",
