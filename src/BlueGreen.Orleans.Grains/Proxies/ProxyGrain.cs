@@ -94,7 +94,7 @@ internal sealed partial class ProxyGrain(
         _refusal = null;
         Connect(registration);
         await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetProxyAsync(Id, true);
+        await GrainFactory.GetCatalogGrain().SetProxyAsync(Id, true);
         await ProbeAsync(CancellationToken.None);
     }
 
@@ -123,7 +123,7 @@ internal sealed partial class ProxyGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetProxyAsync(Id, false);
+        await GrainFactory.GetCatalogGrain().SetProxyAsync(Id, false);
         DeactivateOnIdle();
     }
 

@@ -37,6 +37,8 @@ internal sealed partial class ServiceGrain(
 
     private string Name => this.GetPrimaryKeyString();
 
+    private ICatalogGrain Catalog => GrainFactory.GetCatalogGrain();
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Active is not null)
@@ -77,8 +79,7 @@ internal sealed partial class ServiceGrain(
 
         await RefuseUnservableAsync(spec);
         var previous = state.State.Spec;
-        var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
-        if (await catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
+        if (await Catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
         {
             // Two services on one key would take each other's traffic at every switch.
             throw new BlueGreenException(ErrorCode.AlreadyExists, $"route_key: '{spec.RouteKey}' is the route key of service '{owner}'; a route key routes to one service only.");
@@ -101,16 +102,16 @@ internal sealed partial class ServiceGrain(
             state.State = saved;
             if (previous?.RouteKey != spec.RouteKey)
             {
-                await catalog.ReleaseRouteKeyAsync(spec.RouteKey, Name);
+                await Catalog.ReleaseRouteKeyAsync(spec.RouteKey, Name);
             }
 
             throw;
         }
 
-        await catalog.SetServiceAsync(Name, true);
+        await Catalog.SetServiceAsync(Name, true);
         if (previous is not null && previous.RouteKey != spec.RouteKey)
         {
-            await catalog.ReleaseRouteKeyAsync(previous.RouteKey, Name);
+            await Catalog.ReleaseRouteKeyAsync(previous.RouteKey, Name);
         }
 
         if (previous is not null && previous.RouteKey != spec.RouteKey)
@@ -119,7 +120,7 @@ internal sealed partial class ServiceGrain(
         }
 
         // Every proxy routes the key to the live colour; a proxy added to the spec gets the route now.
-        var results = await new FleetEnvironment(GrainFactory, runtimes, spec, time).SwitchAsync(state.State.LiveColour, null, CancellationToken.None);
+        var results = await Fleet(spec).SwitchAsync(state.State.LiveColour, null, CancellationToken.None);
         if (results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList() is { Count: > 0 } failed)
         {
             throw new BlueGreenException(ErrorCode.Unavailable, $"spec saved, but the route could not be set on: {string.Join("; ", failed)}");
@@ -137,9 +138,8 @@ internal sealed partial class ServiceGrain(
         var routeKey = state.State.Spec!.RouteKey;
         await state.ClearStateAsync();
         state.State = new ServiceState();
-        var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
-        await catalog.SetServiceAsync(Name, false);
-        await catalog.ReleaseRouteKeyAsync(routeKey, Name);
+        await Catalog.SetServiceAsync(Name, false);
+        await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
         DeactivateOnIdle();
     }
 
@@ -226,13 +226,13 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
-        var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
+        var engine = new DeploymentEngine(Fleet(spec), time);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
+        await Catalog.SetActiveAsync(Name, true);
         Log.Started(logger, Name, record.ToString());
         EnsureLoop();
         return record;
@@ -269,7 +269,7 @@ internal sealed partial class ServiceGrain(
         await Task.Yield();
         while (state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
         {
-            var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
+            var engine = new DeploymentEngine(Fleet(spec), time);
             DeploymentRecord next;
             try
             {
@@ -376,7 +376,7 @@ internal sealed partial class ServiceGrain(
             History = history.Count > options.Value.HistoryLimit ? history.RemoveRange(options.Value.HistoryLimit, history.Count - options.Value.HistoryLimit) : history,
         };
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, false);
+        await Catalog.SetActiveAsync(Name, false);
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
         if (warm.IsEmpty && state.State.Active is null && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
         {
@@ -388,7 +388,7 @@ internal sealed partial class ServiceGrain(
             // The next deployment started during the awaits above: it keeps its reminder (crash resume) and its mark in
             // the catalog, whichever of its writes and ours landed last.
             await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
+            await Catalog.SetActiveAsync(Name, true);
         }
 
         ScheduleWarmRetirement();
@@ -420,7 +420,7 @@ internal sealed partial class ServiceGrain(
         {
             if (colour != state.State.LiveColour)
             {
-                await new FleetEnvironment(GrainFactory, runtimes, spec, time).RetireAsync(colour, cancellationToken);
+                await Fleet(spec).RetireAsync(colour, cancellationToken);
                 state.State = state.State with { Running = state.State.Running.Remove(colour) };
                 Log.WarmRetired(logger, Name, colour.Name());
             }
@@ -459,6 +459,9 @@ internal sealed partial class ServiceGrain(
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' cannot be served as specified, nothing was saved. {string.Join(". ", problems)}.");
         }
     }
+
+    /// <summary>The fleet a deployment step of <paramref name="spec"/> acts on: its proxies and its instance runtimes.</summary>
+    private FleetEnvironment Fleet(ServiceSpec spec) => new(GrainFactory, runtimes, spec, time);
 
     private void RequireSpec()
     {
