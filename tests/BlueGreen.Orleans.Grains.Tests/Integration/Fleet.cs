@@ -107,7 +107,11 @@ internal sealed class Fleet : IAsyncDisposable
                         o.Process.Enabled = true;
                         o.Process.AllowedCommands = [EchoInstance.Dotnet];
                     },
-                    registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
+                    registrations: o =>
+                    {
+                        o.MapsRoot = ServerProcess.TestFilesRoot;
+                        o.RuntimeApiSocketDirectories = [ServerProcess.TestFilesRoot];
+                    });
                 silo.Services.AddSingleton<IDeploymentObserver>(hooks);
             });
             cluster = builder.Build();
