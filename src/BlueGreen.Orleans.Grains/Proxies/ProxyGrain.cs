@@ -149,23 +149,7 @@ internal sealed partial class ProxyGrain(
     /// every proxy of the fleet: two fsyncs per proxy inside the fan-out made the fleet's skew grow by about 1 ms per
     /// proxy (docs/benchmarks.md, fleet-switch).
     /// </summary>
-    /// <remarks>
-    /// Why runtime-first is as safe as file-first:
-    /// <list type="bullet">
-    /// <item>The desired route changes in memory as soon as HAProxy took it, so a monitor tick between the two calls
-    /// finds runtime and desired route equal. A reload before the map file is written makes the new worker load the
-    /// old file; the next monitor tick compares <c>show map</c> with the desired routes and sets the new route again
-    /// (runtime, then file). A reload before the <c>set map</c> is caught in the same round trip by the client's live-worker
-    /// check, which replays it on the new worker.</item>
-    /// <item>A silo crash before the route is saved leaves the old desired route persisted, and the deployment record
-    /// still at its Switch step (it is persisted after every step): on restart the deployment runs the switch again on
-    /// every proxy. Until then the proxy's monitor may put the old route back, which is the state the persisted
-    /// records describe.</item>
-    /// <item>If saving fails, the runtime, file and desired route are put back to the route before the switch and the
-    /// call fails, so the service grain reverts the rest of the fleet; the monitor reconciles whatever could not be
-    /// put back.</item>
-    /// </list>
-    /// </remarks>
+    /// <remarks>Why runtime first is as safe as file first: docs/architecture.md, "The switch".</remarks>
     public async Task<DateTimeOffset> SwitchRouteAsync(string key, string backend)
     {
         // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and the
