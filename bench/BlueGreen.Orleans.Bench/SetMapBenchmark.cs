@@ -37,7 +37,7 @@ internal static class SetMapBenchmark
         }
 
         var service = new ServiceBackends { Name = "web" };
-        var backends = new[] { BackendNames.For("web", HaProxy.Config.Colour.Blue), BackendNames.For("web", HaProxy.Config.Colour.Green) };
+        var backends = new[] { Colour.Blue.Backend("web"), Colour.Green.Backend("web") };
         await using var proxy = await HaProxyInstance.StartAsync([service], new Dictionary<string, string> { [Host] = backends[0] }, cancellationToken: cancellationToken);
         var endpoint = proxy.RuntimeApi;
         var map = proxy.MapFile;

@@ -50,7 +50,7 @@ internal sealed class DemoStage : IAsyncDisposable
             Green = [new BackendServer("s1", "127.0.0.1", Ports.Green)],
             Check = new HealthCheck(),
         };
-        var routes = new Dictionary<string, string> { [DemoOptions.RouteKey] = BackendNames.For(DemoOptions.Service, HaProxy.Config.Colour.Blue) };
+        var routes = new Dictionary<string, string> { [DemoOptions.RouteKey] = Colour.Blue.Backend(DemoOptions.Service) };
         var starts = Enumerable.Range(0, options.Proxies).Select(_ => HaProxyInstance.StartAsync([service], routes, cancellationToken: cancellationToken)).ToList();
         foreach (var start in starts)
         {
@@ -74,7 +74,7 @@ internal sealed class DemoStage : IAsyncDisposable
         _instances = new ProcessInstanceRuntime(new ProcessRuntimeOptions { StateDirectory = Path.Combine(DataDirectory, "instances") });
         var blue = await _instances.StartAsync(new InstanceSpec
         {
-            Name = InstanceName(HaProxy.Config.Colour.Blue),
+            Name = InstanceName(Colour.Blue),
             Command = EchoInstance.Dotnet,
             Arguments = [EchoInstance.DllPath, "--address", "127.0.0.1", "--port", Ports.Blue.ToString(CultureInfo.InvariantCulture), "--colour", "blue", "--version", "1"],
             Address = "127.0.0.1",
@@ -135,7 +135,7 @@ internal sealed class DemoStage : IAsyncDisposable
         if (_instances is not null)
         {
             // The server started these with setsid so they outlive it; they end with the demo.
-            foreach (var colour in new[] { HaProxy.Config.Colour.Blue, HaProxy.Config.Colour.Green })
+            foreach (var colour in new[] { Colour.Blue, Colour.Green })
             {
                 await _instances.RemoveAsync(InstanceName(colour));
             }
@@ -151,6 +151,6 @@ internal sealed class DemoStage : IAsyncDisposable
         _folder.Dispose();
     }
 
-    private static string InstanceName(HaProxy.Config.Colour colour) =>
+    private static string InstanceName(Colour colour) =>
         $"{DemoOptions.Service}-{colour.ToString().ToLowerInvariant()}-s1";
 }

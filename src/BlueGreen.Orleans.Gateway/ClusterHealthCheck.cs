@@ -10,7 +10,7 @@ internal sealed class ClusterHealthCheck(IClusterClient cluster) : IHealthCheck
     {
         try
         {
-            await cluster.GetGrain<ICatalogGrain>(0).ListServicesAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            await cluster.GetCatalogGrain().ListServicesAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception e) when (e is TimeoutException or OrleansException)

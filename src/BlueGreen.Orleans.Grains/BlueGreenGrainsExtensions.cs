@@ -34,6 +34,7 @@ public static class BlueGreenGrainsExtensions
         // [GenerateSerializer] contracts (immutable records, enum-keyed dictionaries) that the default JSON one mangles.
         services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         services.TryAddSingleton<IInstanceRuntimeProvider, InstanceRuntimeProvider>();
+        services.TryAddSingleton<IProxyAccessFactory, HaProxyAccessFactory>();
         services.AddMetrics();
         services.TryAddSingleton<BlueGreenTelemetry>();
         silo.AddStartupTask<ResumeStartupTask>();

@@ -17,9 +17,7 @@ public sealed partial class ProcessInstanceRuntime : IAdoptingRuntime
             throw new InstanceRuntimeException(name, $"Instance '{name}': address '{spec.Address}' is not an IP address, so nothing listening there can be adopted.");
         }
 
-        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
+        return await _gates.RunAsync<InstanceState?>(name, async () =>
         {
             if (await ProcessRecord.ReadAsync(name, PidPath(name), cancellationToken) is { } known && Identify(known) is not null)
             {
@@ -53,11 +51,7 @@ public sealed partial class ProcessInstanceRuntime : IAdoptingRuntime
             await record.WriteAsync(PidPath(name), cancellationToken);
             Log.Adopted(_logger, name, pid, spec.Address, spec.Port);
             return new InstanceState(name, true, Id(record), record.StartedAt, null);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     /// <summary>

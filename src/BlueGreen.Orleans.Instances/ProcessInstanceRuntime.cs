@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -49,15 +48,12 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     /// <summary>The line the runtime writes into the log before each start (not the instance's own output).</summary>
     private const string StartMarker = "--- ";
 
-    /// <summary>How long SIGKILL may take (a process in uninterruptible I/O) before giving up with an error.</summary>
-    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
-
     private readonly ProcessRuntimeOptions _options;
     private readonly UserAccount? _runAs;
     private readonly string _directory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly InstanceGates _gates = new();
 
     // Processes this object started, kept so .NET reaps them and their exit code can be read.
     private readonly ConcurrentDictionary<string, (Process Process, ulong StartTime)> _children = new(StringComparer.Ordinal);
@@ -73,7 +69,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             throw new PlatformNotSupportedException("The process runtime needs Linux (/proc).");
         }
 
-        if (options.AllowedCommands?.FirstOrDefault(c => !IsAbsolute(c)) is { } relative)
+        if (options.AllowedCommands?.FirstOrDefault(c => !InstanceCommands.IsAbsolute(c)) is { } relative)
         {
             throw new ArgumentException($"Allowed command '{relative}' is not an absolute path.", nameof(options));
         }
@@ -95,22 +91,20 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         InstanceValidation.EnvironmentVariables(spec.Environment);
         var name = spec.Name;
         var command = spec.Command!;
-        if (_options.AllowedCommands is { } allowed && (!IsAbsolute(command) || !allowed.Contains(command, StringComparer.Ordinal)))
+        if (_options.AllowedCommands is { } allowed && (!InstanceCommands.IsAbsolute(command) || !allowed.Contains(command, StringComparer.Ordinal)))
         {
             // Before any I/O: a command that is not on the list must not even be looked at on disk.
             throw new InstanceRuntimeException(
                 name, $"Command '{command}' of process instance '{name}' is not allowed: instances run only the allowed commands (absolute paths, compared exactly).");
         }
 
-        if (!CanExecute(command, spec.Environment))
+        if (!InstanceCommands.CanExecute(command, spec.Environment))
         {
             // Checked here because past exec the only trace of a typo would be a line in the log and exit code 127.
             throw new InstanceRuntimeException(name, $"Command '{command}' of process instance '{name}' was not found or is not executable.");
         }
 
-        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
+        return await _gates.RunAsync(name, async () =>
         {
             Directory.CreateDirectory(_directory);
             await StopCoreAsync(name, _options.StopTimeout, cancellationToken);
@@ -151,38 +145,23 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             catch
             {
                 // Not recorded, so nobody could find it again: it must not outlive this failure.
-                KillUnrecorded(process);
+                ProcessSignals.KillUnrecorded(process);
                 throw;
             }
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task StopAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         InstanceValidation.Name(name);
         InstanceValidation.Timeout(timeout);
-        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            await StopCoreAsync(name, timeout, cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        await _gates.RunAsync(name, () => StopCoreAsync(name, timeout, cancellationToken), cancellationToken);
     }
 
     public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
     {
         InstanceValidation.Name(name);
-        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
+        await _gates.RunAsync(name, async () =>
         {
             await StopCoreAsync(name, _options.StopTimeout, cancellationToken);
             // File.Delete is silent for a missing file but throws for a missing folder (nothing ever started here).
@@ -202,11 +181,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             {
                 Log.Removed(_logger, name);
             }
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<InstanceState?> InspectAsync(string name, CancellationToken cancellationToken = default)
@@ -254,10 +229,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         }
 
         _children.Clear();
-        foreach (var gate in _gates.Values)
-        {
-            gate.Dispose();
-        }
+        _gates.Dispose();
     }
 
     internal string PidPath(string name) => Path.Combine(_directory, name + ".pid");
@@ -350,7 +322,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     private async Task WaitForExecAsync(Process process, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        while (!process.HasExited && IsLaunching(process.Id) && _time.GetElapsedTime(started) < KillGrace)
+        while (!process.HasExited && IsLaunching(process.Id) && _time.GetElapsedTime(started) < ProcessSignals.KillGrace)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(2), _time, cancellationToken);
         }
@@ -398,15 +370,15 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         // Started by this runtime it leads its own process group: signal the group, so helpers it forked stop too.
         var group = stat.ProcessGroup == record.Pid;
         Log.Stopping(_logger, name, record.Pid, group, (long)timeout.TotalMilliseconds);
-        Signal(name, record.Pid, group, NativeMethods.SigTerm);
+        ProcessSignals.Send(name, record.Pid, group, NativeMethods.SigTerm);
         if (!await WaitGoneAsync(record, group, timeout, cancellationToken))
         {
             Log.Killing(_logger, name, record.Pid, (long)timeout.TotalMilliseconds);
-            Signal(name, record.Pid, group, NativeMethods.SigKill);
-            if (!await WaitGoneAsync(record, group: false, KillGrace, cancellationToken))
+            ProcessSignals.Send(name, record.Pid, group, NativeMethods.SigKill);
+            if (!await WaitGoneAsync(record, group: false, ProcessSignals.KillGrace, cancellationToken))
             {
                 throw new InstanceRuntimeException(
-                    name, $"Process {record.Pid} of instance '{name}' still exists {KillGrace.TotalSeconds:0} s after SIGKILL (uninterruptible I/O?).");
+                    name, $"Process {record.Pid} of instance '{name}' still exists {ProcessSignals.KillGrace.TotalSeconds:0} s after SIGKILL (uninterruptible I/O?).");
             }
         }
     }
@@ -462,7 +434,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         var started = _time.GetTimestamp();
         while (true)
         {
-            if (Identify(record) is null && (!group || !GroupExists(record.Pid)))
+            if (Identify(record) is null && (!group || !ProcessSignals.GroupExists(record.Pid)))
             {
                 return true;
             }
@@ -484,7 +456,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         {
             try
             {
-                await child.Process.WaitForExitAsync(cancellationToken).WaitAsync(KillGrace, _time, cancellationToken);
+                await child.Process.WaitForExitAsync(cancellationToken).WaitAsync(ProcessSignals.KillGrace, _time, cancellationToken);
                 exitCode = child.Process.ExitCode;
             }
             catch (TimeoutException)
@@ -513,51 +485,6 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             : null;
     }
 
-    private static void Signal(string name, int pid, bool group, int signal)
-    {
-        var target = group ? -pid : pid;
-        // ESRCH: it exited since we looked; anything else (EPERM) means we cannot stop it at all.
-        if (NativeMethods.Kill(target, signal) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != NativeMethods.NoSuchProcess)
-        {
-            throw new InstanceRuntimeException(name, $"kill({target}, {signal}) for instance '{name}' failed with errno {errno}.");
-        }
-    }
-
-    /// <summary>kill(-pgid, 0): is any process of the group left (helpers the instance forked)?</summary>
-    private static bool GroupExists(int processGroup) =>
-        NativeMethods.Kill(-processGroup, 0) == 0 || Marshal.GetLastPInvokeError() != NativeMethods.NoSuchProcess;
-
-    private static void KillUnrecorded(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(KillGrace);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-        finally
-        {
-            process.Dispose();
-        }
-    }
-
-    private static bool CanExecute(string command, IReadOnlyDictionary<string, string> environment)
-    {
-        if (command.Contains('/', StringComparison.Ordinal))
-        {
-            return IsExecutableFile(Path.GetFullPath(command));
-        }
-
-        // The launcher's exec searches the PATH the instance will have: the spec's, else the minimal one.
-        var path = environment.TryGetValue("PATH", out var own) ? own : DefaultPath;
-        return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Any(folder => IsExecutableFile(Path.Combine(folder, command)));
-    }
-
-    private static bool IsAbsolute(string command) => command.StartsWith('/') && Path.IsPathFullyQualified(command);
-
     /// <summary>The account instances run as: only a root runtime switches, and never to root.</summary>
     private static UserAccount? RunAs(string? user)
     {
@@ -576,9 +503,4 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
             ? account
             : throw new PlatformNotSupportedException($"Running process instances as '{user}' needs {SetPrivPath} (util-linux).");
     }
-
-    private static bool IsExecutableFile(string path) =>
-        !OperatingSystem.IsWindows()
-        && File.Exists(path)
-        && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 }

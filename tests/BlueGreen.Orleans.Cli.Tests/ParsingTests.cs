@@ -1,8 +1,11 @@
+using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
+using Spectre.Console;
 
 namespace BlueGreen.Orleans.Cli.Tests;
 
@@ -64,12 +67,17 @@ public sealed class ParsingTests
     [Fact]
     public async Task Help_ListsEveryCommand()
     {
-        var (exit, output) = await CliRun.RunAsync("--help");
+        var root = BlueGreenCli.Build(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) }));
+        var groups = Groups(root, []).ToList();
 
-        Assert.Equal(ExitCodes.Ok, exit);
-        foreach (var command in new[] { "proxy", "service", "release", "promote", "rollback", "abort", "history", "watch" })
+        // The root and every command with subcommands: its help lists exactly the commands the tree has under it.
+        Assert.Contains(groups, g => g.Path.Length == 0);
+        foreach (var (path, command) in groups)
         {
-            Assert.Contains(command, output, StringComparison.Ordinal);
+            var (exit, output) = await CliRun.RunAsync([.. path, "--help"]);
+
+            Assert.Equal(ExitCodes.Ok, exit);
+            Assert.Equal(command.Subcommands.Select(c => c.Name).Order(StringComparer.Ordinal), Listed(output).Order(StringComparer.Ordinal));
         }
     }
 
@@ -85,8 +93,44 @@ public sealed class ParsingTests
     [Fact]
     public void ExitCodes_AreDistinct()
     {
-        int[] codes = [ExitCodes.Ok, ExitCodes.Failed, ExitCodes.Refused, ExitCodes.RolledBack, ExitCodes.Unreachable, ExitCodes.Unauthorized, ExitCodes.Usage];
+        // Every constant ExitCodes declares, so a code added later is checked too.
+        var codes = typeof(ExitCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (f.Name, Value: (int)f.GetRawConstantValue()!))
+            .ToList();
 
-        Assert.Equal(codes.Length, codes.Distinct().Count());
+        Assert.Contains(codes, c => c.Name == nameof(ExitCodes.Usage));
+        Assert.Empty(codes.GroupBy(c => c.Value).Where(g => g.Count() > 1).Select(g => string.Join(" = ", g.Select(c => c.Name))));
+    }
+
+    /// <summary>The commands that have subcommands, the root first, each with the words that reach it.</summary>
+    private static IEnumerable<(string[] Path, Command Command)> Groups(Command command, string[] path)
+    {
+        if (command.Subcommands.Count == 0)
+        {
+            yield break;
+        }
+
+        yield return (path, command);
+        foreach (var sub in command.Subcommands)
+        {
+            foreach (var group in Groups(sub, [.. path, sub.Name]))
+            {
+                yield return group;
+            }
+        }
+    }
+
+    /// <summary>The names a help text lists under <c>Commands:</c>: the first word of each entry's first line.</summary>
+    private static List<string> Listed(string help)
+    {
+        var lines = help.Split('\n').Select(l => l.TrimEnd()).ToList();
+        var start = lines.IndexOf("Commands:");
+        Assert.True(start >= 0, help);
+        return lines.Skip(start + 1)
+            .TakeWhile(l => l.Length > 0)
+            .Where(l => l.StartsWith("  ", StringComparison.Ordinal) && l.Length > 2 && l[2] != ' ')
+            .Select(l => l.TrimStart().Split(' ', ',')[0])
+            .ToList();
     }
 }

@@ -155,7 +155,7 @@ internal sealed class LoadFleet : IAsyncDisposable
             // timeout and fall 1, a saturated 2-core machine marks a healthy echo DOWN (L7TOUT) in the middle of a drain.
             Check = new HealthCheck(),
         };
-        var blueBackend = BackendNames.For(Service, HaProxy.Config.Colour.Blue);
+        var blueBackend = Colour.Blue.Backend(Service);
         for (var i = 0; i < proxies; i++)
         {
             _proxies.Add(await HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = blueBackend }, cancellationToken: cancellationToken));

@@ -25,7 +25,7 @@ internal static class NaiveSwitchControl
             Check = new HealthCheck(),
         };
         await using var proxy = await HaProxyInstance.StartAsync(
-            [backends], new Dictionary<string, string> { [LoadFleet.Host] = BackendNames.For(LoadFleet.Service, HaProxy.Config.Colour.Blue) }, cancellationToken: cancellationToken);
+            [backends], new Dictionary<string, string> { [LoadFleet.Host] = Colour.Blue.Backend(LoadFleet.Service) }, cancellationToken: cancellationToken);
         using (var http = new FrontendClient(proxy.FrontendUrl, TimeSpan.FromSeconds(5)))
         {
             await Eventually.UntilAsync(
@@ -44,7 +44,7 @@ internal static class NaiveSwitchControl
             async ct =>
             {
                 var switching = Stopwatch.GetTimestamp();
-                await runtime.SetMapAsync(proxy.MapFile, LoadFleet.Host, BackendNames.For(LoadFleet.Service, HaProxy.Config.Colour.Green), ct);
+                await runtime.SetMapAsync(proxy.MapFile, LoadFleet.Host, Colour.Green.Backend(LoadFleet.Service), ct);
                 // A bare kill(2) of blue's pid, at once: killing the tree (EchoInstance.StopAsync) first walks /proc.
                 using (var process = Process.GetProcessById(blue.Pid))
                 {

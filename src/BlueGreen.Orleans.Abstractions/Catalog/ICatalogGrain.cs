@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace BlueGreen.Orleans.Catalog;
 
-/// <summary>Which proxies and services exist (single key 0), and which services have a deployment to resume.</summary>
+/// <summary>Which proxies and services exist, and which services have a deployment to resume; one per cluster (<see cref="CatalogGrainExtensions.GetCatalogGrain"/>).</summary>
 [Alias("bluegreen.ICatalogGrain")]
 public interface ICatalogGrain : IGrainWithIntegerKey
 {

@@ -34,7 +34,7 @@ public sealed record DeploymentRecord
 
     [Id(12)] public DateTimeOffset StepStartedAt { get; init; }
 
-    /// <summary>Absolute deadline of the current step (health or drain), so a resumed step keeps its deadline.</summary>
+    /// <summary>Absolute deadline of the current step (health, verify or drain), so a resumed step keeps its deadline.</summary>
     [Id(13)] public DateTimeOffset? StepDeadline { get; init; }
 
     [Id(14)] public DateTimeOffset? FinishedAt { get; init; }

@@ -30,7 +30,7 @@ internal sealed class ProxiesService(IClusterClient cluster) : V1.Proxies.Proxie
 
     public override async Task<V1.ListProxiesResponse> ListProxies(V1.ListProxiesRequest request, ServerCallContext context)
     {
-        var ids = await cluster.GetGrain<ICatalogGrain>(0).ListProxiesAsync();
+        var ids = await cluster.GetCatalogGrain().ListProxiesAsync();
         var response = new V1.ListProxiesResponse();
         response.Proxies.AddRange(await Task.WhenAll(ids.Select(id => ReadAsync(cluster.GetGrain<IProxyGrain>(id)))));
         return response;

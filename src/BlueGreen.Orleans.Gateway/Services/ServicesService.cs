@@ -29,7 +29,7 @@ internal sealed class ServicesService(IClusterClient cluster) : V1.Services.Serv
 
     public override async Task<V1.ListServicesResponse> ListServices(V1.ListServicesRequest request, ServerCallContext context)
     {
-        var names = await cluster.GetGrain<ICatalogGrain>(0).ListServicesAsync();
+        var names = await cluster.GetCatalogGrain().ListServicesAsync();
         var infos = await Task.WhenAll(names.Select(n => cluster.GetGrain<IServiceGrain>(n).GetAsync()));
         var response = new V1.ListServicesResponse();
         response.Services.AddRange(infos.OfType<ServiceInfo>().Select(info => ForCaller(info, context)));
@@ -45,7 +45,7 @@ internal sealed class ServicesService(IClusterClient cluster) : V1.Services.Serv
     public override async Task<V1.ListInstancesResponse> ListInstances(V1.ListInstancesRequest request, ServerCallContext context)
     {
         var named = request.Services.Select(s => Fields.Service(s, "services")).Distinct(StringComparer.Ordinal).ToList();
-        IReadOnlyCollection<string> names = named.Count > 0 ? named : await cluster.GetGrain<ICatalogGrain>(0).ListServicesAsync();
+        IReadOnlyCollection<string> names = named.Count > 0 ? named : await cluster.GetCatalogGrain().ListServicesAsync();
         var response = new V1.ListInstancesResponse();
         foreach (var instances in await Task.WhenAll(names.Select(n => ListAsync(n, listed: named.Count == 0))))
         {

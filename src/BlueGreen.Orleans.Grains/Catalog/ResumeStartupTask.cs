@@ -14,7 +14,7 @@ internal sealed partial class ResumeStartupTask(IGrainFactory grains, ILogger<Re
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
-        var catalog = grains.GetGrain<ICatalogGrain>(0);
+        var catalog = grains.GetCatalogGrain();
         if (await catalog.NeedsRouteKeyIndexAsync())
         {
             // Once, for services applied before route keys were claimed: read from here, not from inside the catalog,

@@ -16,7 +16,7 @@ public interface IDeploymentEnvironment
     /// <summary>Stops and removes every instance of the colour.</summary>
     Task RetireAsync(Colour colour, CancellationToken cancellationToken);
 
-    /// <summary>Forces the colour's servers DOWN on every proxy; returns the proxies that could not be reached.</summary>
+    /// <summary>Forces the colour's servers DOWN on every proxy: one result per proxy, failed where it could not be reached.</summary>
     Task<IReadOnlyList<SwitchResult>> ForceRecheckAsync(Colour colour, CancellationToken cancellationToken);
 
     /// <summary>The colour's instances that are not running (exited, or gone), each with its exit code and last output.</summary>

@@ -3,8 +3,8 @@ using BlueGreen.Orleans.Deployments;
 namespace BlueGreen.Orleans.Grains.Deployments;
 
 /// <summary>
-/// Told when a deployment step is about to run and when a deployment ends: the hook for telemetry (a span per step)
-/// and for fault-injection tests (kill a proxy exactly at the switch). Runs on the service grain's scheduler.
+/// Told when a deployment step is about to run and when a deployment ends, on the service grain's scheduler; fault
+/// tests use it to act at an exact step. Traces do not go through it (docs/architecture.md, "Observers").
 /// </summary>
 public interface IDeploymentObserver
 {

@@ -53,6 +53,11 @@ internal sealed class InstanceRuntimeProvider(IOptions<InstanceRuntimeOptions> o
         {
             docker.Dispose();
         }
+
+        if (_process.IsValueCreated)
+        {
+            _process.Value.Dispose();
+        }
     }
 
     private DockerInstanceRuntime Docker(string endpoint)

@@ -10,11 +10,10 @@ namespace BlueGreen.Orleans.Grains.Proxies;
 /// </summary>
 internal sealed partial class ProxyGrain
 {
-    public async Task<ImmutableList<string>> CheckServiceAsync(ImmutableDictionary<string, ImmutableList<string>> backends)
+    public Task<ImmutableList<string>> CheckServiceAsync(ImmutableDictionary<string, ImmutableList<string>> backends)
     {
         var registration = state.State.Registration ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
-        var client = Client();
-        try
+        return GuardAsync(Proxy(), async client =>
         {
             var problems = ImmutableList.CreateBuilder<string>();
             if (MissingMap(registration.MapFile, await client.ShowMapsAsync()) is { } missing)
@@ -44,34 +43,20 @@ internal sealed partial class ProxyGrain
 
             Seen(client.LastInfo);
             return problems.ToImmutable();
-        }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
-        catch (Exception e) when (IsProxyFailure(e))
+        },
+        e =>
         {
             Unreachable(e);
             return [$"unreachable ({e.Message})"];
-        }
+        });
     }
 
     /// <summary>Registration is refused unless the HAProxy behind it answers and has loaded the map file named.</summary>
     private async Task CheckRegistrationAsync(ProxyRegistration registration)
     {
-        var monitor = options.Value;
-        await using var client = new HaProxyRuntimeClient(
-            RuntimeEndpoint.Parse(registration.RuntimeApi),
-            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout });
-        IReadOnlyList<MapDescriptor> maps;
-        try
-        {
-            maps = await client.ShowMapsAsync();
-        }
-        catch (Exception e) when (IsProxyFailure(e))
-        {
-            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"runtime_api: could not reach {registration.RuntimeApi} to check its maps ({e.Message}); nothing was registered.");
-        }
+        await using var proxy = proxies.Create(registration);
+        var maps = await GuardAsync(proxy, p => p.ShowMapsAsync(), e =>
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"runtime_api: could not reach {registration.RuntimeApi} to check its maps ({e.Message}); nothing was registered."));
 
         if (MissingMap(registration.MapFile, maps) is { } missing)
         {

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Grains.Telemetry;
-using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Proxies;
 using Microsoft.Extensions.Logging;
@@ -15,24 +14,23 @@ namespace BlueGreen.Orleans.Grains.Proxies;
 /// probes <c>show info</c> and compares the runtime map with the desired routes, re-applying them after a restart,
 /// a reload or any drift; a reminder brings the grain back after its silo is lost.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The client is disposed in OnDeactivateAsync: a grain lives as long as its activation.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The proxy access is disposed in OnDeactivateAsync: a grain lives as long as its activation.")]
 internal sealed partial class ProxyGrain(
     [PersistentState("proxy", BlueGreenStorage.Name)] IPersistentState<ProxyState> state,
     TimeProvider time,
     IOptions<ProxyMonitorOptions> options,
     IOptions<ProxyRegistrationOptions> access,
+    IProxyAccessFactory proxies,
     BlueGreenTelemetry telemetry,
-    ILoggerFactory loggers) : Grain, IProxyGrain, IRemindable
+    ILogger<ProxyGrain> logger) : Grain, IProxyGrain, IRemindable
 {
     private const string KeepAliveReminder = "proxy-keepalive";
-    private readonly ILogger _logger = loggers.CreateLogger<ProxyGrain>();
+    private readonly ILogger _logger = logger;
 
     /// <summary>Route keys switched at runtime and not saved yet, with the route each had before (null: none).</summary>
     private readonly Dictionary<string, string?> _unsaved = new(StringComparer.Ordinal);
-    private HaProxyRuntimeClient? _client;
-    private HaProxyMasterClient? _master;
+    private IProxyAccess? _proxy;
     private string? _masterError;
-    private RouteMap? _routes;
     private IGrainTimer? _timer;
     private HaProxyInfo? _lastInfo;
     private bool _reachable;
@@ -70,9 +68,9 @@ internal sealed partial class ProxyGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         telemetry.ProxyGone(Id);
-        if (_client is not null)
+        if (_proxy is not null)
         {
-            await _client.DisposeAsync();
+            await _proxy.DisposeAsync();
         }
     }
 
@@ -96,7 +94,7 @@ internal sealed partial class ProxyGrain(
         _refusal = null;
         Connect(registration);
         await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetProxyAsync(Id, true);
+        await GrainFactory.GetCatalogGrain().SetProxyAsync(Id, true);
         await ProbeAsync(CancellationToken.None);
     }
 
@@ -114,11 +112,10 @@ internal sealed partial class ProxyGrain(
         telemetry.ProxyGone(Id);
         _timer?.Dispose();
         _timer = null;
-        _master = null;
-        if (_client is not null)
+        if (_proxy is not null)
         {
-            await _client.DisposeAsync();
-            _client = null;
+            await _proxy.DisposeAsync();
+            _proxy = null;
         }
 
         if (await this.GetReminder(KeepAliveReminder) is { } reminder)
@@ -126,7 +123,7 @@ internal sealed partial class ProxyGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetProxyAsync(Id, false);
+        await GrainFactory.GetCatalogGrain().SetProxyAsync(Id, false);
         DeactivateOnIdle();
     }
 
@@ -152,42 +149,12 @@ internal sealed partial class ProxyGrain(
     /// every proxy of the fleet: two fsyncs per proxy inside the fan-out made the fleet's skew grow by about 1 ms per
     /// proxy (docs/benchmarks.md, fleet-switch).
     /// </summary>
-    /// <remarks>
-    /// Why runtime-first is as safe as file-first:
-    /// <list type="bullet">
-    /// <item>The desired route changes in memory as soon as HAProxy took it, so a monitor tick between the two calls
-    /// finds runtime and desired route equal. A reload before the map file is written makes the new worker load the
-    /// old file; the next monitor tick compares <c>show map</c> with the desired routes and sets the new route again
-    /// (runtime, then file). A reload before the <c>set map</c> is caught in the same round trip by the client's live-worker
-    /// check, which replays it on the new worker.</item>
-    /// <item>A silo crash before the route is saved leaves the old desired route persisted, and the deployment record
-    /// still at its Switch step (it is persisted after every step): on restart the deployment runs the switch again on
-    /// every proxy. Until then the proxy's monitor may put the old route back, which is the state the persisted
-    /// records describe.</item>
-    /// <item>If saving fails, the runtime, file and desired route are put back to the route before the switch and the
-    /// call fails, so the service grain reverts the rest of the fleet; the monitor reconciles whatever could not be
-    /// put back.</item>
-    /// </list>
-    /// </remarks>
+    /// <remarks>Why runtime first is as safe as file first: docs/architecture.md, "The switch".</remarks>
     public async Task<DateTimeOffset> SwitchRouteAsync(string key, string backend)
     {
-        var routes = Routes();
-        try
-        {
-            await routes.SetRuntimeRouteAsync(key, backend);
-        }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
-        catch (Exception e) when (IsProxyFailure(e))
-        {
-            // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and
-            // the monitor will hold it there, consistent with the fleet the service grain reverts.
-            Unreachable(e);
-            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': {e.Message}");
-        }
-
+        // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and the
+        // monitor will hold it there, consistent with the fleet the service grain reverts.
+        await CallAsync(proxy => proxy.SetRuntimeRouteAsync(key, backend));
         var done = time.GetUtcNow();
         _unsaved.TryAdd(key, state.State.Routes.TryGetValue(key, out var previous) ? previous : null);
         state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
@@ -196,58 +163,36 @@ internal sealed partial class ProxyGrain(
 
     public async Task SaveRouteAsync(string key, string backend)
     {
-        var routes = Routes();
+        var proxy = Proxy();
         // The route before the switch; after a reactivation between the two calls, the persisted one is that route.
         var previous = _unsaved.Remove(key, out var unsaved) ? unsaved : state.State.Routes.GetValueOrDefault(key);
         state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
         try
         {
-            await Task.WhenAll(state.WriteStateAsync(), routes.SaveRouteAsync(key, backend));
+            await Task.WhenAll(state.WriteStateAsync(), proxy.SaveRouteAsync(key, backend));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await PutBackAsync(routes, key, previous);
+            await PutBackAsync(proxy, key, previous);
             throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': switched, but the route could not be persisted ({e.Message}); put back.");
         }
     }
 
     public async Task RemoveRouteAsync(string key)
     {
-        try
-        {
-            await Routes().RemoveRouteAsync(key);
-        }
-        catch (Exception e) when (IsProxyFailure(e))
-        {
-            Unreachable(e);
-            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': {e.Message}");
-        }
-
+        await CallAsync(proxy => proxy.RemoveRouteAsync(key));
         state.State = state.State with { Routes = state.State.Routes.Remove(key) };
         await state.WriteStateAsync();
     }
 
-    public async Task ForceRecheckAsync(string backend)
+    public Task ForceRecheckAsync(string backend) => CallAsync(async proxy =>
     {
-        var client = Client();
-        try
+        var servers = (await ServerStatsOrNoneAsync(proxy, backend)).Select(r => r.ServiceName).ToList();
+        foreach (var server in servers)
         {
-            var servers = (await ServerStatsOrNoneAsync(client, backend)).Select(r => r.ServiceName).ToList();
-            foreach (var server in servers)
-            {
-                await client.SetServerHealthAsync(backend, server, ServerHealthState.Down);
-            }
+            await proxy.SetServerHealthAsync(backend, server, ServerHealthState.Down);
         }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
-        catch (Exception e) when (IsProxyFailure(e))
-        {
-            Unreachable(e);
-            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': {e.Message}");
-        }
-    }
+    });
 
     public async Task<BackendReport> GetBackendAsync(string backend)
     {
@@ -266,47 +211,47 @@ internal sealed partial class ProxyGrain(
     public async Task<DrainReport> GetDrainAsync(string backend)
     {
         var live = await GetBackendAsync(backend);
-        var info = live.Reachable ? _client?.LastInfo : null;
+        var proxy = Proxy();
+        var info = live.Reachable ? proxy.LastInfo : null;
         var report = new DrainReport
         {
             Live = live,
             WorkerPid = info?.Pid,
             WorkerUptime = info is null ? null : TimeSpan.FromSeconds(info.UptimeSeconds),
-            HasMaster = _master is not null,
+            HasMaster = proxy.HasMaster,
         };
-        if (_master is null || !live.Reachable)
+        if (!proxy.HasMaster || !live.Reachable)
         {
             return report;
         }
 
-        try
-        {
-            var processes = await _master.ShowProcAsync();
-            var others = await Task.WhenAll(processes.AllWorkers
-                .Where(w => w.Pid != info?.Pid)
-                .Select(w => _master.CountSessionsAsync(w.Pid, backend)));
-            _masterError = null;
-            return report with
+        return await GuardAsync(
+            proxy,
+            async master =>
             {
-                MasterPid = processes.Master.Pid,
-                MasterUptime = processes.Master.Uptime,
-                OtherWorkers = others.Select(w => new WorkerSessions(w.Pid, w.Sessions, w.Exited)).ToImmutableList(),
-            };
-        }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
-        catch (Exception e) when (IsProxyFailure(e))
-        {
-            if (_masterError is null)
+                var processes = await master.ShowProcAsync();
+                var others = await Task.WhenAll(processes.AllWorkers
+                    .Where(w => w.Pid != info?.Pid)
+                    .Select(w => master.CountSessionsAsync(w.Pid, backend)));
+                _masterError = null;
+                return report with
+                {
+                    MasterPid = processes.Master.Pid,
+                    MasterUptime = processes.Master.Uptime,
+                    OtherWorkers = others.Select(w => new WorkerSessions(w.Pid, w.Sessions, w.Exited)).ToImmutableList(),
+                };
+            },
+            e =>
             {
-                Log.MasterUnreadable(_logger, Id, e.Message);
-            }
+                // The master CLI failing leaves the live worker reachable: the report says so, the proxy stays up.
+                if (_masterError is null)
+                {
+                    Log.MasterUnreadable(_logger, Id, e.Message);
+                }
 
-            _masterError = e.Message;
-            return report with { MasterError = $"master CLI: {e.Message}" };
-        }
+                _masterError = e.Message;
+                return report with { MasterError = $"master CLI: {e.Message}" };
+            });
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -317,11 +262,11 @@ internal sealed partial class ProxyGrain(
         }
     }
 
-    private async Task<ImmutableList<BackendReport>> ReadBackendsAsync(string? only)
+    private Task<ImmutableList<BackendReport>> ReadBackendsAsync(string? only)
     {
-        var client = Client();
+        var proxy = Proxy();
         var now = time.GetUtcNow();
-        try
+        return GuardAsync(proxy, async client =>
         {
             var rows = only is null
                 ? (await client.ShowStatAsync()).Where(r => r.Type == StatRowType.Server).ToList()
@@ -346,24 +291,20 @@ internal sealed partial class ProxyGrain(
 
             Seen(client.LastInfo);
             return reports.ToImmutable();
-        }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
-        catch (Exception e) when (IsProxyFailure(e))
+        },
+        e =>
         {
             Unreachable(e);
             return [new BackendReport { ProxyId = Id, Backend = only ?? string.Empty, Reachable = false, Error = e.Message, ReadAt = now }];
-        }
+        });
     }
 
     /// <summary>A backend this HAProxy's config lacks has no servers: not a reason to call the proxy unreachable.</summary>
-    private static async Task<IReadOnlyList<StatRow>> ServerStatsOrNoneAsync(HaProxyRuntimeClient client, string backend)
+    private static async Task<IReadOnlyList<StatRow>> ServerStatsOrNoneAsync(IProxyAccess proxy, string backend)
     {
         try
         {
-            return await client.ShowServerStatsAsync(backend);
+            return await proxy.ShowServerStatsAsync(backend);
         }
         catch (HaProxyUnknownBackendException)
         {
@@ -373,23 +314,17 @@ internal sealed partial class ProxyGrain(
 
     private void Connect(ProxyRegistration registration)
     {
-        _client?.DisposeAsync().AsTask().Ignore();
+        _proxy?.DisposeAsync().AsTask().Ignore();
+        _proxy = null;
+        _proxy = proxies.Create(registration);
         var monitor = options.Value;
-        _client = new HaProxyRuntimeClient(
-            RuntimeEndpoint.Parse(registration.RuntimeApi),
-            new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout, MaxReplyBytes = monitor.MaxReplyBytes },
-            loggers.CreateLogger<HaProxyRuntimeClient>());
-        _routes = new RouteMap(_client, registration.MapFile, registration.MapFileWritePath);
-        _master = registration.MasterApi is { } master
-            ? new HaProxyMasterClient(RuntimeEndpoint.Parse(master), new HaProxyRuntimeOptions { CommandTimeout = monitor.CommandTimeout, ConnectTimeout = monitor.ConnectTimeout })
-            : null;
         _timer ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(monitor.Interval, monitor.Interval) { KeepAlive = true });
     }
 
     /// <summary>One monitor tick: who answers, and do its routes match the desired ones?</summary>
     private async Task MonitorAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Registration is null || _client is null)
+        if (state.State.Registration is null || _proxy is null)
         {
             return;
         }
@@ -397,37 +332,38 @@ internal sealed partial class ProxyGrain(
         await ProbeAsync(cancellationToken);
     }
 
-    private async Task ProbeAsync(CancellationToken cancellationToken)
-    {
-        try
+    private async Task ProbeAsync(CancellationToken cancellationToken) => await GuardAsync(
+        Proxy(),
+        async proxy =>
         {
-            var info = await Client().ShowInfoAsync(cancellationToken);
+            var info = await proxy.ShowInfoAsync(cancellationToken);
             if (_lastInfo is { } before && before.Pid != info.Pid)
             {
                 Log.WorkerChanged(_logger, Id, before.Pid, info.Pid);
             }
 
             Seen(info);
-            await ReconcileAsync(cancellationToken);
+            await ReconcileAsync(proxy, cancellationToken);
             if (_backendsReadAt is not { } read || time.GetUtcNow() - read >= options.Value.SnapshotInterval)
             {
-                await SnapshotBackendsAsync(cancellationToken);
+                await SnapshotBackendsAsync(proxy, cancellationToken);
             }
-        }
-        catch (Exception e) when (IsProxyFailure(e))
+
+            return true;
+        },
+        e =>
         {
             Unreachable(e);
-        }
-    }
+            return false;
+        });
 
     /// <summary>
     /// Every server of every backend in one command, kept for <see cref="GetStatusAsync"/>: listing proxies reads this,
     /// never HAProxy, so it queues no Runtime API I/O in front of a switch. Sessions are <c>scur</c>; connections in
     /// use (one <c>show servers conn</c> per backend) are left to the deployment's own live reads.
     /// </summary>
-    private async Task SnapshotBackendsAsync(CancellationToken cancellationToken)
+    private async Task SnapshotBackendsAsync(IProxyAccess client, CancellationToken cancellationToken)
     {
-        var client = Client();
         var rows = await client.ShowAllServerStatsAsync(cancellationToken);
         var now = time.GetUtcNow();
         var uptime = client.LastInfo is { } info ? TimeSpan.FromSeconds(info.UptimeSeconds) : (TimeSpan?)null;
@@ -444,15 +380,14 @@ internal sealed partial class ProxyGrain(
     }
 
     /// <summary>Re-applies every desired route the runtime map lacks or holds differently (restart, reload, drift).</summary>
-    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    private async Task ReconcileAsync(IProxyAccess routes, CancellationToken cancellationToken)
     {
         if (state.State.Routes.IsEmpty)
         {
             return;
         }
 
-        var routes = Routes();
-        var actual = await routes.ReadRuntimeAsync(cancellationToken);
+        var actual = await routes.ReadRuntimeRoutesAsync(cancellationToken);
         var drifted = state.State.Routes.Where(r => !actual.TryGetValue(r.Key, out var v) || v != r.Value).ToList();
         var reapplied = false;
         foreach (var (key, backend) in drifted)
@@ -488,7 +423,7 @@ internal sealed partial class ProxyGrain(
     /// Best effort after a failed save: the previous route as desired state, at runtime first (traffic: the file may be
     /// what failed), then in the file and the grain state.
     /// </summary>
-    private async Task PutBackAsync(RouteMap routes, string key, string? previous)
+    private async Task PutBackAsync(IProxyAccess routes, string key, string? previous)
     {
         state.State = state.State with { Routes = previous is null ? state.State.Routes.Remove(key) : state.State.Routes.SetItem(key, previous) };
         try
@@ -533,9 +468,42 @@ internal sealed partial class ProxyGrain(
         _lastError = e.Message;
     }
 
-    private HaProxyRuntimeClient Client() => _client ?? throw NotUsable();
+    private IProxyAccess Proxy() => _proxy ?? throw NotUsable();
 
-    private RouteMap Routes() => _routes ?? throw NotUsable();
+    /// <summary>One call on this proxy's HAProxy; a proxy that failed to answer is marked unreachable, and the call is Unavailable.</summary>
+    private async Task CallAsync(Func<IProxyAccess, Task> call) => await CallAsync(async proxy =>
+    {
+        await call(proxy);
+        return true;
+    });
+
+    /// <inheritdoc cref="CallAsync(Func{IProxyAccess, Task})"/>
+    private Task<T> CallAsync<T>(Func<IProxyAccess, Task<T>> call) => GuardAsync(Proxy(), call, e =>
+    {
+        Unreachable(e);
+        throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': {e.Message}");
+    });
+
+    /// <summary>
+    /// Where every call to HAProxy has its errors mapped: an argument HAProxy must not see is InvalidArgument, a proxy
+    /// that failed to answer (refused, timed out, closed, unparseable or oversized reply, an error reply) goes to
+    /// <paramref name="whenProxyFailed"/>; anything else is a bug and passes through.
+    /// </summary>
+    private static async Task<T> GuardAsync<T>(IProxyAccess proxy, Func<IProxyAccess, Task<T>> call, Func<Exception, T> whenProxyFailed)
+    {
+        try
+        {
+            return await call(proxy);
+        }
+        catch (InvalidRuntimeArgumentException e)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
+        }
+        catch (Exception e) when (IsProxyFailure(e))
+        {
+            return whenProxyFailed(e);
+        }
+    }
 
     private BlueGreenException NotUsable() => _refusal is null
         ? new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.")

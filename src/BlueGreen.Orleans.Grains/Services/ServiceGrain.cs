@@ -38,6 +38,8 @@ internal sealed partial class ServiceGrain(
 
     private string Name => this.GetPrimaryKeyString();
 
+    private ICatalogGrain Catalog => GrainFactory.GetCatalogGrain();
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Active is not null)
@@ -83,8 +85,7 @@ internal sealed partial class ServiceGrain(
             await AdoptAsync(spec, live);
         }
 
-        var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
-        if (await catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
+        if (await Catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
         {
             // Two services on one key would take each other's traffic at every switch.
             throw new BlueGreenException(ErrorCode.AlreadyExists, $"route_key: '{spec.RouteKey}' is the route key of service '{owner}'; a route key routes to one service only.");
@@ -107,16 +108,16 @@ internal sealed partial class ServiceGrain(
             state.State = saved;
             if (previous?.RouteKey != spec.RouteKey)
             {
-                await catalog.ReleaseRouteKeyAsync(spec.RouteKey, Name);
+                await Catalog.ReleaseRouteKeyAsync(spec.RouteKey, Name);
             }
 
             throw;
         }
 
-        await catalog.SetServiceAsync(Name, true);
+        await Catalog.SetServiceAsync(Name, true);
         if (previous is not null && previous.RouteKey != spec.RouteKey)
         {
-            await catalog.ReleaseRouteKeyAsync(previous.RouteKey, Name);
+            await Catalog.ReleaseRouteKeyAsync(previous.RouteKey, Name);
         }
 
         if (previous is not null && previous.RouteKey != spec.RouteKey)
@@ -125,7 +126,7 @@ internal sealed partial class ServiceGrain(
         }
 
         // Every proxy routes the key to the live colour; a proxy added to the spec gets the route now.
-        var results = await new FleetEnvironment(GrainFactory, runtimes, spec, time).SwitchAsync(state.State.LiveColour, null, CancellationToken.None);
+        var results = await Fleet(spec).SwitchAsync(state.State.LiveColour, null, CancellationToken.None);
         if (results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList() is { Count: > 0 } failed)
         {
             throw new BlueGreenException(ErrorCode.Unavailable, $"spec saved, but the route could not be set on: {string.Join("; ", failed)}");
@@ -145,7 +146,7 @@ internal sealed partial class ServiceGrain(
         if (!keepInstances)
         {
             // As Retire does, for both colours: what nobody owns any more must not keep running (a colour kept warm too).
-            var fleet = new FleetEnvironment(GrainFactory, runtimes, spec, time);
+            var fleet = Fleet(spec);
             try
             {
                 await Task.WhenAll(fleet.RetireAsync(Colour.Blue, CancellationToken.None), fleet.RetireAsync(Colour.Green, CancellationToken.None));
@@ -160,16 +161,15 @@ internal sealed partial class ServiceGrain(
 
         await state.ClearStateAsync();
         state.State = new ServiceState();
-        var catalog = GrainFactory.GetGrain<ICatalogGrain>(0);
-        await catalog.SetServiceAsync(Name, false);
-        await catalog.ReleaseRouteKeyAsync(routeKey, Name);
+        await Catalog.SetServiceAsync(Name, false);
+        await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
         DeactivateOnIdle();
     }
 
     public async Task<ImmutableList<InstanceInfo>> ListInstancesAsync()
     {
         RequireSpec();
-        var fleet = new FleetEnvironment(GrainFactory, runtimes, state.State.Spec!, time);
+        var fleet = Fleet(state.State.Spec!);
         var colours = await Task.WhenAll(new[] { Colour.Blue, Colour.Green }.Select(colour => fleet.InstancesAsync(colour, VersionOf(colour), CancellationToken.None)));
         return [.. colours.SelectMany(c => c)];
     }
@@ -261,13 +261,13 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
-        var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
+        var engine = new DeploymentEngine(Fleet(spec), time);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
+        await Catalog.SetActiveAsync(Name, true);
         Log.Started(logger, Name, record.ToString());
         EnsureLoop();
         return record;
@@ -304,7 +304,7 @@ internal sealed partial class ServiceGrain(
         await Task.Yield();
         while (state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
         {
-            var engine = new DeploymentEngine(new FleetEnvironment(GrainFactory, runtimes, spec, time), time);
+            var engine = new DeploymentEngine(Fleet(spec), time);
             DeploymentRecord next;
             try
             {
@@ -418,7 +418,7 @@ internal sealed partial class ServiceGrain(
             History = history.Count > options.Value.HistoryLimit ? history.RemoveRange(options.Value.HistoryLimit, history.Count - options.Value.HistoryLimit) : history,
         };
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, false);
+        await Catalog.SetActiveAsync(Name, false);
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
         if (warm.IsEmpty && state.State.Active is null && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
         {
@@ -430,7 +430,7 @@ internal sealed partial class ServiceGrain(
             // The next deployment started during the awaits above: it keeps its reminder (crash resume) and its mark in
             // the catalog, whichever of its writes and ours landed last.
             await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            await GrainFactory.GetGrain<ICatalogGrain>(0).SetActiveAsync(Name, true);
+            await Catalog.SetActiveAsync(Name, true);
         }
 
         ScheduleWarmRetirement();
@@ -462,7 +462,7 @@ internal sealed partial class ServiceGrain(
         {
             if (colour != state.State.LiveColour)
             {
-                await new FleetEnvironment(GrainFactory, runtimes, spec, time).RetireAsync(colour, cancellationToken);
+                await Fleet(spec).RetireAsync(colour, cancellationToken);
                 state.State = state.State with { Running = state.State.Running.Remove(colour) };
                 Log.WarmRetired(logger, Name, colour.Name());
             }
@@ -507,13 +507,16 @@ internal sealed partial class ServiceGrain(
     {
         try
         {
-            await new FleetEnvironment(GrainFactory, runtimes, spec, time).AdoptAsync(Colour.Blue, version, CancellationToken.None);
+            await Fleet(spec).AdoptAsync(Colour.Blue, version, CancellationToken.None);
         }
         catch (Exception e) when (e is InstanceRuntimeException or IOException or UnauthorizedAccessException)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: blue {version} cannot be adopted. {e.Message}");
         }
     }
+
+    /// <summary>The fleet a deployment step of <paramref name="spec"/> acts on: its proxies and its instance runtimes.</summary>
+    private FleetEnvironment Fleet(ServiceSpec spec) => new(GrainFactory, runtimes, spec, time);
 
     private void RequireSpec()
     {

@@ -81,7 +81,7 @@ public static class HaProxyConfigRenderer
     private static void RenderBackend(StringBuilder cfg, ServiceBackends service, Colour colour)
     {
         var check = service.Check;
-        cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.For(service.Name, colour)}\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {colour.Backend(service.Name)}\n");
         cfg.Append("    balance roundrobin\n");
         cfg.Append("    option httpchk\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    http-check send meth GET uri {check.Path}\n");

@@ -22,6 +22,19 @@ public static partial class HaProxyConfigValidator
     public static IReadOnlyList<string> Validate(HaProxyConfig config)
     {
         var errors = new List<string>();
+        CheckGlobal(errors, config);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in config.Services)
+        {
+            CheckService(errors, service, seen);
+        }
+
+        return errors;
+    }
+
+    /// <summary>The process: its name, listeners, sockets, map file, connection limit and timeouts.</summary>
+    private static void CheckGlobal(List<string> errors, HaProxyConfig config)
+    {
         if (!RuntimeArguments.IsValidName(config.Name))
         {
             errors.Add($"Name '{P(config.Name)}' must be 1-128 characters of A-Z a-z 0-9 . _ : / -.");
@@ -56,60 +69,68 @@ public static partial class HaProxyConfigValidator
         CheckDuration(errors, "ConnectTimeout", config.ConnectTimeout);
         CheckDuration(errors, "ClientTimeout", config.ClientTimeout);
         CheckDuration(errors, "ServerTimeout", config.ServerTimeout);
+    }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var service in config.Services)
+    /// <summary>One service: a unique valid name, the servers of both backends, the health check.</summary>
+    private static void CheckService(List<string> errors, ServiceBackends service, HashSet<string> seen)
+    {
+        var where = $"Services[{P(service.Name)}]";
+        if (!IsValidServiceName(service.Name))
         {
-            var where = $"Services[{P(service.Name)}]";
-            if (!IsValidServiceName(service.Name))
-            {
-                errors.Add($"{where}: the name must be 1-63 characters of a-z 0-9 -, starting with a letter or digit.");
-            }
-            else if (!seen.Add(service.Name))
-            {
-                errors.Add($"{where}: the service is listed twice.");
-            }
-
-            foreach (var colour in Enum.GetValues<Colour>())
-            {
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var server in service.ServersOf(colour))
-                {
-                    var at = $"{where}.{colour}[{P(server.Name)}]";
-                    if (!RuntimeArguments.IsValidName(server.Name) || server.Name.Contains('/', StringComparison.Ordinal))
-                    {
-                        errors.Add($"{at}: the server name must be 1-128 characters of A-Z a-z 0-9 . _ : -.");
-                    }
-                    else if (!names.Add(server.Name))
-                    {
-                        errors.Add($"{at}: the server name is used twice in this backend.");
-                    }
-
-                    CheckListen(errors, at, new ListenAddress(server.Address, server.Port));
-                }
-            }
-
-            var check = service.Check;
-            if (!CheckPath().IsMatch(check.Path))
-            {
-                errors.Add($"{where}.Check.Path '{P(check.Path)}' must start with / and hold only A-Z a-z 0-9 . _ / -.");
-            }
-
-            CheckDuration(errors, $"{where}.Check.Interval", check.Interval);
-            CheckDuration(errors, $"{where}.Check.FastInterval", check.FastInterval);
-            CheckDuration(errors, $"{where}.Check.DownInterval", check.DownInterval);
-            if (check.Rise is < 1 or > 100)
-            {
-                errors.Add($"{where}.Check.Rise {check.Rise} must be between 1 and 100.");
-            }
-
-            if (check.Fall is < 1 or > 100)
-            {
-                errors.Add($"{where}.Check.Fall {check.Fall} must be between 1 and 100.");
-            }
+            errors.Add($"{where}: the name must be 1-63 characters of a-z 0-9 -, starting with a letter or digit.");
+        }
+        else if (!seen.Add(service.Name))
+        {
+            errors.Add($"{where}: the service is listed twice.");
         }
 
-        return errors;
+        foreach (var colour in Enum.GetValues<Colour>())
+        {
+            CheckServers(errors, $"{where}.{colour}", service.ServersOf(colour));
+        }
+
+        CheckHealth(errors, $"{where}.Check", service.Check);
+    }
+
+    /// <summary>One backend's servers: valid names, each once, at an IP address and a port.</summary>
+    private static void CheckServers(List<string> errors, string where, IReadOnlyList<BackendServer> servers)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var server in servers)
+        {
+            var at = $"{where}[{P(server.Name)}]";
+            if (!RuntimeArguments.IsValidName(server.Name) || server.Name.Contains('/', StringComparison.Ordinal))
+            {
+                errors.Add($"{at}: the server name must be 1-128 characters of A-Z a-z 0-9 . _ : -.");
+            }
+            else if (!names.Add(server.Name))
+            {
+                errors.Add($"{at}: the server name is used twice in this backend.");
+            }
+
+            CheckListen(errors, at, new ListenAddress(server.Address, server.Port));
+        }
+    }
+
+    private static void CheckHealth(List<string> errors, string where, HealthCheck check)
+    {
+        if (!CheckPath().IsMatch(check.Path))
+        {
+            errors.Add($"{where}.Path '{P(check.Path)}' must start with / and hold only A-Z a-z 0-9 . _ / -.");
+        }
+
+        CheckDuration(errors, $"{where}.Interval", check.Interval);
+        CheckDuration(errors, $"{where}.FastInterval", check.FastInterval);
+        CheckDuration(errors, $"{where}.DownInterval", check.DownInterval);
+        if (check.Rise is < 1 or > 100)
+        {
+            errors.Add($"{where}.Rise {check.Rise} must be between 1 and 100.");
+        }
+
+        if (check.Fall is < 1 or > 100)
+        {
+            errors.Add($"{where}.Fall {check.Fall} must be between 1 and 100.");
+        }
     }
 
     private static void CheckSocket(List<string> errors, string where, string value)

@@ -219,6 +219,10 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     private async Task ExpectEmptyAsync(string command, bool idempotent, CancellationToken cancellationToken) =>
         ReplyErrors.ExpectEmpty(command, await ExecuteAsync(command, idempotent, cancellationToken));
 
+    /// <summary>
+    /// Runs a batch on the live worker, one batch at a time: reconnects and sends again after a lost connection (only
+    /// when <paramref name="idempotent"/>) or after finding itself on a stopping worker (when <paramref name="verify"/>).
+    /// </summary>
     private async Task<string[]> RunAsync(IReadOnlyList<string> commands, bool idempotent, bool verify, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -227,41 +231,8 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         {
             for (var attempt = 0; ; attempt++)
             {
-                var connection = await EnsureConnectedAsync(cancellationToken);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(_options.CommandTimeout);
-                string[] replies;
-                try
+                if (await SendOnceAsync(commands, idempotent, verify, attempt, cancellationToken) is not { } replies)
                 {
-                    // "show info" rides in the same write: it tells which worker ran the batch.
-                    replies = await connection.ExecuteAsync(verify ? [.. commands, "show info"] : commands, timeout.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    Drop();
-                    throw new HaProxyTimeoutException(Endpoint.ToString(), Describe(commands), _options.CommandTimeout);
-                }
-                catch (OperationCanceledException)
-                {
-                    Drop();
-                    throw;
-                }
-                catch (HaProxyReplyTooLargeException e)
-                {
-                    // The rest of that reply is still on its way: this socket cannot be framed again.
-                    Drop();
-                    Log.ReplyTooLarge(_logger, Endpoint.ToString(), e.Command, e.Limit);
-                    throw;
-                }
-                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                {
-                    Drop();
-                    if (!idempotent || attempt >= _options.MaxReconnects)
-                    {
-                        throw new HaProxyConnectionException(Endpoint.ToString(), $"connection lost during '{Describe(commands)}'.", e);
-                    }
-
-                    Log.ConnectionLostRetrying(_logger, Endpoint.ToString(), e.Message);
                     continue;
                 }
 
@@ -273,30 +244,88 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
                 var info = HaProxyInfo.Parse(replies[^1]);
                 if (!info.Stopping)
                 {
-                    if (LastInfo is { } last && last.Pid != info.Pid)
-                    {
-                        Log.WorkerChanged(_logger, Endpoint.ToString(), last.Pid, info.Pid);
-                    }
-
-                    LastInfo = info;
+                    RememberLiveWorker(info);
                     return replies[..^1];
                 }
 
-                // Attached to a worker that a reload is retiring: what ran there changes nothing for live traffic.
-                Log.StoppingWorker(_logger, Endpoint.ToString(), info.Pid);
-                Drop();
-                if (attempt >= _options.MaxReconnects)
-                {
-                    throw new HaProxyConnectionException(Endpoint.ToString(), $"still attached to a stopping worker after {attempt + 1} reconnects.");
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
+                await LeaveStoppingWorkerAsync(info, attempt, cancellationToken);
             }
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// One write of the batch (with <c>show info</c> when verifying) and its replies within the command timeout; null when
+    /// the connection was lost and the batch may be sent again. Every failure drops the connection.
+    /// </summary>
+    private async Task<string[]?> SendOnceAsync(IReadOnlyList<string> commands, bool idempotent, bool verify, int attempt, CancellationToken cancellationToken)
+    {
+        var connection = await EnsureConnectedAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.CommandTimeout);
+        try
+        {
+            // "show info" rides in the same write: it tells which worker ran the batch.
+            return await connection.ExecuteAsync(verify ? [.. commands, "show info"] : commands, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Drop();
+            throw new HaProxyTimeoutException(Endpoint.ToString(), Describe(commands), _options.CommandTimeout);
+        }
+        catch (OperationCanceledException)
+        {
+            Drop();
+            throw;
+        }
+        catch (HaProxyReplyTooLargeException e)
+        {
+            // The rest of that reply is still on its way: this socket cannot be framed again.
+            Drop();
+            Log.ReplyTooLarge(_logger, Endpoint.ToString(), e.Command, e.Limit);
+            throw;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Drop();
+            if (!idempotent || attempt >= _options.MaxReconnects)
+            {
+                throw new HaProxyConnectionException(Endpoint.ToString(), $"connection lost during '{Describe(commands)}'.", e);
+            }
+
+            Log.ConnectionLostRetrying(_logger, Endpoint.ToString(), e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The live worker answered: remembered, and a change of worker logged.</summary>
+    private void RememberLiveWorker(HaProxyInfo info)
+    {
+        if (LastInfo is { } last && last.Pid != info.Pid)
+        {
+            Log.WorkerChanged(_logger, Endpoint.ToString(), last.Pid, info.Pid);
+        }
+
+        LastInfo = info;
+    }
+
+    /// <summary>
+    /// Attached to a worker that a reload is retiring: what ran there changes nothing for live traffic. Drops the
+    /// connection so the next attempt reaches the new worker, after a short pause; gives up after the reconnect limit.
+    /// </summary>
+    private async Task LeaveStoppingWorkerAsync(HaProxyInfo info, int attempt, CancellationToken cancellationToken)
+    {
+        Log.StoppingWorker(_logger, Endpoint.ToString(), info.Pid);
+        Drop();
+        if (attempt >= _options.MaxReconnects)
+        {
+            throw new HaProxyConnectionException(Endpoint.ToString(), $"still attached to a stopping worker after {attempt + 1} reconnects.");
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
     }
 
     private async Task<RuntimeConnection> EnsureConnectedAsync(CancellationToken cancellationToken)

@@ -8,7 +8,6 @@ using BlueGreen.Orleans.Services;
 using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
-using HaColour = BlueGreen.Orleans.HaProxy.Config.Colour;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
 
@@ -67,7 +66,7 @@ internal sealed class Fleet : IAsyncDisposable
                 Check = TestChecks.Fast,
             };
             proxies.AddRange(await Task.WhenAll(Enumerable.Range(0, proxyCount).Select(_ =>
-                HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = BackendNames.For(Service, HaColour.Blue) }))));
+                HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = Colour.Blue.Backend(Service) }))));
 
             var colour = new ColourSpec
             {

@@ -43,8 +43,8 @@ public sealed class FieldRulesAdapterTests
 
             if (FieldRules.ServiceName.IsValid(value)
                 && (!HaProxyConfigValidator.IsValidServiceName(value)
-                    || !RuntimeArguments.IsValidName(BackendNames.For(value, HaProxy.Config.Colour.Blue))
-                    || !RuntimeArguments.IsValidName(BackendNames.For(value, HaProxy.Config.Colour.Green))))
+                    || !RuntimeArguments.IsValidName(Colour.Blue.Backend(value))
+                    || !RuntimeArguments.IsValidName(Colour.Green.Backend(value))))
             {
                 leaks.Add($"service '{value}'");
             }

@@ -32,9 +32,9 @@ internal sealed class Stage : IAsyncDisposable
 
     public FrontendClient Http { get; }
 
-    public static string BlueBackend => BackendNames.For(Service, Colour.Blue);
+    public static string BlueBackend => Colour.Blue.Backend(Service);
 
-    public static string GreenBackend => BackendNames.For(Service, Colour.Green);
+    public static string GreenBackend => Colour.Green.Backend(Service);
 
     public static async Task<Stage> StartAsync(TimeSpan? blueDelay = null, bool unixSocket = false)
     {

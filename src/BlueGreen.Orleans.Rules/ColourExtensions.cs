@@ -1,5 +1,6 @@
 namespace BlueGreen.Orleans;
 
+/// <summary>The naming rule that ties services and colours to HAProxy backends, once for the grains and the adapter.</summary>
 public static class ColourExtensions
 {
     public static Colour Other(this Colour colour) => colour == Colour.Blue ? Colour.Green : Colour.Blue;

@@ -1,0 +1,53 @@
+using BlueGreen.Orleans.HaProxy.Maps;
+using BlueGreen.Orleans.HaProxy.Runtime;
+
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+/// <summary>An HAProxy on this host (or reachable over TCP): its Runtime API, its map file, its master CLI.</summary>
+internal sealed class HaProxyAccess(HaProxyRuntimeClient client, RouteMap routes, HaProxyMasterClient? master) : IProxyAccess
+{
+    public HaProxyInfo? LastInfo => client.LastInfo;
+
+    public bool HasMaster => master is not null;
+
+    public Task<HaProxyInfo> ShowInfoAsync(CancellationToken cancellationToken = default) => client.ShowInfoAsync(cancellationToken);
+
+    public Task<IReadOnlyList<StatRow>> ShowStatAsync(CancellationToken cancellationToken = default) => client.ShowStatAsync(cancellationToken);
+
+    public Task<IReadOnlyList<StatRow>> ShowServerStatsAsync(string backend, CancellationToken cancellationToken = default) =>
+        client.ShowServerStatsAsync(backend, cancellationToken);
+
+    public Task<IReadOnlyList<StatRow>> ShowAllServerStatsAsync(CancellationToken cancellationToken = default) =>
+        client.ShowAllServerStatsAsync(cancellationToken);
+
+    public Task<IReadOnlyList<ServerState>> ShowServersStateAsync(string backend, CancellationToken cancellationToken = default) =>
+        client.ShowServersStateAsync(backend, cancellationToken);
+
+    public Task<IReadOnlyList<ServerConnections>> ShowServersConnAsync(string backend, CancellationToken cancellationToken = default) =>
+        client.ShowServersConnAsync(backend, cancellationToken);
+
+    public Task<IReadOnlyList<MapDescriptor>> ShowMapsAsync(CancellationToken cancellationToken = default) => client.ShowMapsAsync(cancellationToken);
+
+    public Task SetServerHealthAsync(string backend, string server, ServerHealthState health, CancellationToken cancellationToken = default) =>
+        client.SetServerHealthAsync(backend, server, health, cancellationToken);
+
+    public Task SetRuntimeRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
+        routes.SetRuntimeRouteAsync(key, backend, cancellationToken);
+
+    public Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
+        routes.SaveRouteAsync(key, backend, cancellationToken);
+
+    public Task RemoveRouteAsync(string key, CancellationToken cancellationToken = default) => routes.RemoveRouteAsync(key, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, string>> ReadRuntimeRoutesAsync(CancellationToken cancellationToken = default) =>
+        routes.ReadRuntimeAsync(cancellationToken);
+
+    public Task<MasterProcessList> ShowProcAsync(CancellationToken cancellationToken = default) => Master().ShowProcAsync(cancellationToken);
+
+    public Task<WorkerSessionCount> CountSessionsAsync(int pid, string backend, CancellationToken cancellationToken = default) =>
+        Master().CountSessionsAsync(pid, backend, cancellationToken);
+
+    public ValueTask DisposeAsync() => client.DisposeAsync();
+
+    private HaProxyMasterClient Master() => master ?? throw new InvalidOperationException("No master CLI is registered for this proxy.");
+}

@@ -1,0 +1,111 @@
+using BlueGreen.Orleans.Grains.Proxies;
+using BlueGreen.Orleans.HaProxy.Runtime;
+
+namespace BlueGreen.Orleans.Grains.Tests.Proxies;
+
+/// <summary>An HAProxy in memory: its runtime map, its map file, and failures to order. Pure logic only.</summary>
+internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, string> _runtime = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _file = new(StringComparer.Ordinal);
+
+    /// <summary>Thrown by every Runtime API call while set (the map file still works).</summary>
+    public Exception? RuntimeFailure { get; set; }
+
+    /// <summary>Thrown by every map file write while set.</summary>
+    public Exception? FileFailure { get; set; }
+
+    public HaProxyInfo? LastInfo { get; private set; }
+
+    public bool HasMaster => false;
+
+    public string? RuntimeRoute(string key)
+    {
+        lock (_gate)
+        {
+            return _runtime.GetValueOrDefault(key);
+        }
+    }
+
+    public string? FileRoute(string key)
+    {
+        lock (_gate)
+        {
+            return _file.GetValueOrDefault(key);
+        }
+    }
+
+    public Task<HaProxyInfo> ShowInfoAsync(CancellationToken cancellationToken = default) => RuntimeAsync(() =>
+        LastInfo = new HaProxyInfo(Pid: 4242, UptimeSeconds: 10, Stopping: false, Version: "2.6.12", CurrentConnections: 0));
+
+    public Task<IReadOnlyList<StatRow>> ShowStatAsync(CancellationToken cancellationToken = default) => NoRowsAsync();
+
+    public Task<IReadOnlyList<StatRow>> ShowServerStatsAsync(string backend, CancellationToken cancellationToken = default) => NoRowsAsync();
+
+    public Task<IReadOnlyList<StatRow>> ShowAllServerStatsAsync(CancellationToken cancellationToken = default) => NoRowsAsync();
+
+    public Task<IReadOnlyList<ServerState>> ShowServersStateAsync(string backend, CancellationToken cancellationToken = default) =>
+        RuntimeAsync<IReadOnlyList<ServerState>>(() => []);
+
+    public Task<IReadOnlyList<ServerConnections>> ShowServersConnAsync(string backend, CancellationToken cancellationToken = default) =>
+        RuntimeAsync<IReadOnlyList<ServerConnections>>(() => []);
+
+    public Task<IReadOnlyList<MapDescriptor>> ShowMapsAsync(CancellationToken cancellationToken = default) =>
+        RuntimeAsync<IReadOnlyList<MapDescriptor>>(() => [new MapDescriptor(0, mapFile, 0)]);
+
+    public Task SetServerHealthAsync(string backend, string server, ServerHealthState health, CancellationToken cancellationToken = default) =>
+        RuntimeAsync(() => true);
+
+    public Task SetRuntimeRouteAsync(string key, string backend, CancellationToken cancellationToken = default)
+    {
+        // The same allow-list the real route map applies before any I/O.
+        RuntimeArguments.Name(key, nameof(key));
+        RuntimeArguments.Name(backend, nameof(backend));
+        return RuntimeAsync(() => _runtime[key] = backend);
+    }
+
+    public Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (FileFailure is { } failure)
+            {
+                return Task.FromException(failure);
+            }
+
+            _file[key] = backend;
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RemoveRouteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _file.Remove(key);
+        }
+
+        return RuntimeAsync(() => _runtime.Remove(key));
+    }
+
+    public Task<IReadOnlyDictionary<string, string>> ReadRuntimeRoutesAsync(CancellationToken cancellationToken = default) =>
+        RuntimeAsync<IReadOnlyDictionary<string, string>>(() => new Dictionary<string, string>(_runtime, StringComparer.Ordinal));
+
+    public Task<MasterProcessList> ShowProcAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException("no master CLI");
+
+    public Task<WorkerSessionCount> CountSessionsAsync(int pid, string backend, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException("no master CLI");
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private Task<IReadOnlyList<StatRow>> NoRowsAsync() => RuntimeAsync<IReadOnlyList<StatRow>>(() => []);
+
+    private Task<T> RuntimeAsync<T>(Func<T> answer)
+    {
+        lock (_gate)
+        {
+            return RuntimeFailure is { } failure ? Task.FromException<T>(failure) : Task.FromResult(answer());
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using BlueGreen.Orleans.Grains.Proxies;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Harness;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace BlueGreen.Orleans.Grains.Tests.Proxies;
+
+/// <summary>
+/// The proxy grain's own decisions against an HAProxy in memory (<see cref="FakeProxyAccess"/>): which error a failure
+/// becomes, and what it puts back. The integration tests beside these drive real haproxy processes.
+/// </summary>
+public sealed class ProxyGrainTests : IAsyncLifetime
+{
+    private const string Key = "web.local";
+    private readonly FakeProxyAccessFactory _proxies = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(BlueGreenStorage.Name);
+            silo.UseInMemoryReminderService();
+            // No monitor tick during a test: each step below is the grain's answer to one call.
+            silo.AddBlueGreenGrains(proxies: o => o.Interval = TimeSpan.FromHours(1), registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
+            silo.Services.AddSingleton<IProxyAccessFactory>(_proxies);
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task SaveRouteAsync_MapFileWriteFails_PutsThePreviousRouteBack()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-save");
+        await grain.SwitchRouteAsync(Key, "web_blue");
+        await grain.SaveRouteAsync(Key, "web_blue");
+        await grain.SwitchRouteAsync(Key, "web_green");
+        proxy.FileFailure = new IOException("disk full");
+
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SaveRouteAsync(Key, "web_green"));
+
+        Assert.Equal(ErrorCode.Unavailable, error.Code);
+        Assert.Contains("put back", error.Message, StringComparison.Ordinal);
+        Assert.Equal("web_blue", proxy.RuntimeRoute(Key));
+        Assert.Equal("web_blue", proxy.FileRoute(Key));
+        Assert.Equal("web_blue", (await grain.GetStatusAsync()).Routes[Key]);
+    }
+
+    [Fact]
+    public async Task SwitchRouteAsync_ProxyUnreachable_IsUnavailableAndMarksTheProxyUnreachable()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-down");
+        proxy.RuntimeFailure = new HaProxyConnectionException("tcp://127.0.0.1:1", "connection refused");
+
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync(Key, "web_green"));
+
+        var status = await grain.GetStatusAsync();
+        Assert.Equal(ErrorCode.Unavailable, error.Code);
+        Assert.Contains("edge-down", error.Message, StringComparison.Ordinal);
+        Assert.False(status.Reachable);
+        Assert.Contains("connection refused", status.LastError, StringComparison.Ordinal);
+        Assert.False(status.Routes.ContainsKey(Key));
+    }
+
+    [Fact]
+    public async Task SwitchRouteAsync_KeyHaProxyMustNotSee_IsInvalidArgumentAndTheProxyStaysReachable()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-hostile");
+
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync("x; shutdown sessions server web_blue/s1", "web_green"));
+
+        Assert.Equal(ErrorCode.InvalidArgument, error.Code);
+        Assert.True((await grain.GetStatusAsync()).Reachable);
+        Assert.Null(proxy.RuntimeRoute("x"));
+    }
+
+    [Fact]
+    public async Task GetBackendAsync_ProxyUnreachable_ReportsItInsteadOfThrowing()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-report");
+        proxy.RuntimeFailure = new HaProxyTimeoutException("tcp://127.0.0.1:1", "show stat", TimeSpan.FromSeconds(5));
+
+        var report = await grain.GetBackendAsync("web_blue");
+
+        Assert.False(report.Reachable);
+        Assert.Equal("web_blue", report.Backend);
+        Assert.NotNull(report.Error);
+        Assert.False((await grain.GetStatusAsync()).Reachable);
+    }
+
+    private async Task<(IProxyGrain Grain, FakeProxyAccess Proxy)> RegisterAsync(string id)
+    {
+        var mapFile = Path.Combine(ServerProcess.TestFilesRoot, $"{id}-{Guid.NewGuid():N}.map");
+        var grain = _cluster.Client.GetGrain<IProxyGrain>(id);
+        await grain.RegisterAsync(new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:1", MapFile = mapFile });
+        return (grain, _proxies.For(mapFile));
+    }
+}
