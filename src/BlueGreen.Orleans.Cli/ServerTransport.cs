@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
+using BlueGreen.Orleans.Rules;
 using Grpc.Net.Client;
 
 namespace BlueGreen.Orleans.Cli;
@@ -64,17 +65,7 @@ internal static class ServerTransport
         var shown = Names.Printable(path, 200);
         try
         {
-            var authorities = new X509Certificate2Collection();
-            if (File.ReadAllText(path).Contains("-----BEGIN", StringComparison.Ordinal))
-            {
-                authorities.ImportFromPemFile(path);
-            }
-            else
-            {
-                authorities.Add(X509CertificateLoader.LoadCertificateFromFile(path));
-            }
-
-            return authorities.Count > 0 ? authorities : throw new CliException($"--ca-file '{shown}' is not a readable PEM or DER certificate: it holds no certificate.");
+            return CertificateAuthorities.Load(path);
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {

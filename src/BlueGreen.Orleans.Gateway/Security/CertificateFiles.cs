@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using BlueGreen.Orleans.Rules;
 
 namespace BlueGreen.Orleans.Gateway.Security;
 
@@ -67,18 +68,9 @@ public static class CertificateFiles
 
         try
         {
-            var authorities = new X509Certificate2Collection();
-            if (File.ReadAllText(path).Contains("-----BEGIN", StringComparison.Ordinal))
-            {
-                authorities.ImportFromPemFile(path);
-            }
-            else
-            {
-                authorities.Add(X509CertificateLoader.LoadCertificateFromFile(path));
-            }
-
-            error = authorities.Count == 0 ? $"{key} '{path}' holds no certificate." : null;
-            return error is null ? authorities : null;
+            var authorities = CertificateAuthorities.Load(path);
+            error = null;
+            return authorities;
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
