@@ -107,6 +107,13 @@ public sealed class HaProxyReloadTests(ReliabilityReport report)
     private static readonly TimeSpan SlowRequest = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// How much earlier than the test saw the answer blue may be retired: HAProxy counts the session gone when blue has
+    /// answered, and the test's own continuation runs later under 20 clients of load on 2 cores (seen: 613 ms). A drain
+    /// that ends early (the bug) retires blue right after the reload, about 14 s before the answer.
+    /// </summary>
+    private static readonly TimeSpan AnswerSeenLate = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Issue 12: a slow request in flight to blue through edge-0, a release, and a reload of edge-0 during the drain. The
     /// new worker has no session to blue; the old one still carries the request. The drain must wait for it (through
     /// the master CLI), so the request gets its 200 and blue is stopped only after.
@@ -129,7 +136,7 @@ public sealed class HaProxyReloadTests(ReliabilityReport report)
         var blueRunning = await stage.IsRunningAsync(FaultStage.BlueInstance);
         // Seen when a drain poll read edge-0's master both before and after the reload (one during it may be refused).
         var reloadSeen = d.Events.Any(e => e.ProxyId == "edge-0" && e.Message.StartsWith($"HAProxy reloaded (worker {oldWorker} → {newWorker})", StringComparison.Ordinal));
-        var ok = reply?.Status == HttpStatusCode.OK && d.Outcome == DeploymentOutcome.Succeeded && retiring >= answeredAt - TimeSpan.FromMilliseconds(300) && !d.DrainCut;
+        var ok = reply?.Status == HttpStatusCode.OK && d.Outcome == DeploymentOutcome.Succeeded && retiring >= answeredAt - AnswerSeenLate && !d.DrainCut;
         report.Record(new ReliabilityCase(
             "haproxy reload during the drain with a slow request on the old colour", 1, ok ? 1 : 0, 1, reply?.Status == HttpStatusCode.OK ? 0 : 1, "none",
             $"request {(reply is null ? failure : (int)reply.Status)}; drain {Ms(retiring - drainStarted)} ms, blue retired {Ms(retiring - answeredAt)} ms after the answer; {d.Outcome}{(reloadSeen ? "; reload recorded" : string.Empty)}"));
@@ -139,7 +146,7 @@ public sealed class HaProxyReloadTests(ReliabilityReport report)
         Assert.True(reply?.Status == HttpStatusCode.OK, $"slow request: {(object?)reply?.Status ?? failure}\n{string.Join("\n", d.Events)}");
         Assert.Equal("blue", reply!.Echo?.Colour);
         Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
-        Assert.True(retiring >= answeredAt - TimeSpan.FromMilliseconds(300), $"blue retired at {retiring:HH:mm:ss.fff}, before the request was answered at {answeredAt:HH:mm:ss.fff}\n{string.Join("\n", d.Events)}");
+        Assert.True(retiring >= answeredAt - AnswerSeenLate, $"blue retired at {retiring:HH:mm:ss.fff}, before the request was answered at {answeredAt:HH:mm:ss.fff}\n{string.Join("\n", d.Events)}");
         Assert.False(d.DrainCut);
         Assert.True(blueRunning is null or false, "blue still runs after the release");
     }
