@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Cli.Output;
 using BlueGreen.Orleans.Services;
 using BlueGreen.Orleans.Harness.Load;
 using Spectre.Console;
@@ -16,6 +17,12 @@ internal static class DemoRun
     public static async Task<int> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
+        // In a pipe (CI, a log file), the CLI's width rule: COLUMNS, else wide enough that no summary cell is cut.
+        if (ConsoleWidth.Choose(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable("COLUMNS")) is { } width)
+        {
+            console.Profile.Width = width;
+        }
+
         if (options.Validate() is { Count: > 0 } errors)
         {
             foreach (var error in errors)

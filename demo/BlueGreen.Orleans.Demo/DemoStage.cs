@@ -31,6 +31,7 @@ internal sealed class DemoStage : IAsyncDisposable
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(Console.Out),
         });
+        _cliConsole.Profile.Width = console.Profile.Width;
     }
 
     public ServerProcess Server { get; private set; } = null!;

@@ -6,7 +6,7 @@ namespace BlueGreen.Orleans.Cli.Output;
 /// How wide output may be. A terminal has its own width (Spectre reads it); a pipe or a file has none, and Spectre's
 /// 80 columns cut tables there: <c>COLUMNS</c> when set, else wide enough for every table of this CLI.
 /// </summary>
-internal static class ConsoleWidth
+public static class ConsoleWidth
 {
     /// <summary>Without a terminal or COLUMNS: no table of this CLI wraps a header at this width.</summary>
     public const int Default = 200;
