@@ -63,4 +63,17 @@ public sealed class InstancesTests(GatewayFixture fixture) : IClassFixture<Gatew
                 i => i.GetProperty("colour").GetString()!,
                 i => (i.GetProperty("version").GetString()!, i.GetProperty("id").GetString()!, i.GetProperty("state").GetString()!, i.GetProperty("runtime").GetString()!));
     }
+
+    [Fact]
+    public async Task ListInstances_MoreNamesThanAnyFleet_RefusedBeforeAnyGrainCall()
+    {
+        var services = new V1.Services.ServicesClient(fixture.Channel);
+        var request = new V1.ListInstancesRequest();
+        request.Services.AddRange(Enumerable.Range(0, 1001).Select(i => string.Create(CultureInfo.InvariantCulture, $"svc-{i}")));
+
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => services.ListInstancesAsync(request, GatewayFixture.Admin).ResponseAsync);
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith("services: at most 1000 names", e.Status.Detail, StringComparison.Ordinal);
+    }
 }

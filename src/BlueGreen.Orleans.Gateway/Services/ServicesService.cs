@@ -42,8 +42,16 @@ internal sealed class ServicesService(IClusterClient cluster) : V1.Services.Serv
         return new Empty();
     }
 
+    private const int MaxListedServices = 1000;
+
     public override async Task<V1.ListInstancesResponse> ListInstances(V1.ListInstancesRequest request, ServerCallContext context)
     {
+        // Each name is a grain call: a list longer than any fleet's service count is refused, not fanned out.
+        if (request.Services.Count > MaxListedServices)
+        {
+            throw Fields.Invalid("services", $"at most {MaxListedServices} names; send none to list every service");
+        }
+
         var named = request.Services.Select(s => Fields.Service(s, "services")).Distinct(StringComparer.Ordinal).ToList();
         IReadOnlyCollection<string> names = named.Count > 0 ? named : await cluster.GetCatalogGrain().ListServicesAsync();
         var response = new V1.ListInstancesResponse();
