@@ -98,24 +98,7 @@ public sealed class CliOutputTests(GatewayFixture fixture) : IClassFixture<Gatew
 
         await fixture.StartBlueAsync(service);
         using var folder = new TempFolder("cli-output");
-        var spec = folder.File($"{service}.yaml");
-        var (bluePort, greenPort) = fixture.Ports[service];
-        await File.WriteAllTextAsync(spec, string.Create(CultureInfo.InvariantCulture, $"""
-            name: {service}
-            route_key: {service}.local
-            proxies: [{ProxyId}]
-            live_version: "1"
-            health_timeout: 20s
-            drain_timeout: 5s
-            blue:
-              command: {EchoInstance.Dotnet}
-              arguments: ["{EchoInstance.DllPath}", "--address", "{"{address}"}", "--port", "{"{port}"}", "--colour", "{"{colour}"}", "--version", "{"{version}"}"]
-              instances: [{"{"} server: s1, address: 127.0.0.1, port: {bluePort} {"}"}]
-            green:
-              command: {EchoInstance.Dotnet}
-              arguments: ["{EchoInstance.DllPath}", "--address", "{"{address}"}", "--port", "{"{port}"}", "--colour", "{"{colour}"}", "--version", "{"{version}"}"]
-              instances: [{"{"} server: s1, address: 127.0.0.1, port: {greenPort} {"}"}]
-            """));
+        var spec = await EchoService.WriteSpecAsync(fixture, folder, ProxyId, service, liveVersion: "1", keepWarm: "0s", healthTimeout: "20s");
         var apply = await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server()]);
         Assert.True(apply.Exit == ExitCodes.Ok, apply.Output);
     }

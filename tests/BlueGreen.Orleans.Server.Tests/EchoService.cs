@@ -6,7 +6,7 @@ namespace BlueGreen.Orleans.Server.Tests;
 /// <summary>A spec of a <see cref="GatewayFixture"/> service whose colours are echo processes, and their processes by pid.</summary>
 internal static class EchoService
 {
-    public static async Task<string> WriteSpecAsync(GatewayFixture fixture, TempFolder folder, string proxyId, string service, string? liveVersion, string greenExtra = "", string keepWarm = "10m")
+    public static async Task<string> WriteSpecAsync(GatewayFixture fixture, TempFolder folder, string proxyId, string service, string? liveVersion, string greenExtra = "", string keepWarm = "10m", string healthTimeout = "60s")
     {
         var (bluePort, greenPort) = fixture.Ports[service];
         var arguments = $"\"{EchoInstance.DllPath}\", \"--address\", \"{{address}}\", \"--port\", \"{{port}}\", \"--colour\", \"{{colour}}\", \"--version\", \"{{version}}\"";
@@ -16,7 +16,7 @@ internal static class EchoService
             route_key: {service}.local
             proxies: [{proxyId}]
             {(liveVersion is null ? string.Empty : $"live_version: \"{liveVersion}\"")}
-            health_timeout: 60s
+            health_timeout: {healthTimeout}
             drain_timeout: 5s
             keep_warm: {keepWarm}
             stop_timeout: 5s
