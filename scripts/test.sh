@@ -47,6 +47,8 @@ if [ "$files" -eq 0 ]; then
   failed=$((failed + 1))
 fi
 echo
+# The tests that did not pass, named with their messages, last: a CI log is often kept only by its tail.
+python3 scripts/trx-failures.py "$results" || true
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
