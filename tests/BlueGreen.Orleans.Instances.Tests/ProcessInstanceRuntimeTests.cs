@@ -330,8 +330,13 @@ public sealed class ProcessInstanceRuntimeTests : IAsyncLifetime
         Assert.Equal($"{nobody.Gid}\t{nobody.Gid}\t{nobody.Gid}\t{nobody.Gid}", status["Gid"]);
         Assert.Equal(string.Empty, status["Groups"]);
         Assert.Equal("1", status["NoNewPrivs"]);
-        // setpriv exec'd in place: the recorded pid is the program; its log is root's, opened before the switch.
-        Assert.StartsWith("/bin/busybox sleep", ProcessTable.CommandLine(Pid(state)), StringComparison.Ordinal);
+        // setpriv exec'd in place: the recorded pid is the program (the shell until it execs sleep, after its echo: a
+        // moment later on a busy machine); its log is root's, opened before the switch.
+        await Eventually.UntilAsync(
+            () => Task.FromResult(ProcessTable.CommandLine(Pid(state))),
+            commandLine => commandLine.StartsWith("/bin/busybox sleep", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5),
+            "the recorded pid running the program's exec'd sleep");
         await Eventually.UntilAsync(
             () => File.ReadAllTextAsync(runtime.LogPath("unprivileged")),
             log => log.Contains($"running as {nobody.Uid}", StringComparison.Ordinal),
