@@ -26,7 +26,13 @@ install_tool() { # <project> <command> <assembly>
   local project=$1 command=$2 assembly=$3 target="$prefix/lib/bluegreen/$2"
   echo "Publishing $command → $target"
   rm -rf "$target.new"
-  dotnet publish "src/$project" -c Release -o "$target.new" -nologo -v quiet -p:UseAppHost=false >/dev/null
+  # Quiet when it works; the whole build output when it does not (dotnet prints its errors on stdout).
+  local log
+  if ! log=$(dotnet publish "src/$project" -c Release -o "$target.new" -nologo -v quiet -p:UseAppHost=false 2>&1); then
+    echo "$log" >&2
+    echo "install.sh: publishing $command from src/$project failed (above)" >&2
+    exit 1
+  fi
   rm -rf "$target" && mv "$target.new" "$target"
   # A wrapper, not a symlink to an apphost: it finds the runtime through PATH like every other dotnet command.
   printf '#!/bin/sh\nexec dotnet "%s" "$@"\n' "$target/$assembly.dll" > "$prefix/bin/$command"
