@@ -78,7 +78,11 @@ public static class ServerHostingExtensions
                 p.MaxReplyBytes = options.ProxyMaxReplyBytes;
                 p.SnapshotInterval = options.ProxySnapshotInterval;
             },
-            deployments: d => d.PollInterval = options.DeploymentPollInterval,
+            deployments: d =>
+            {
+                d.PollInterval = options.DeploymentPollInterval;
+                d.ConfirmWindow = options.DeploymentConfirmWindow;
+            },
             instances: i =>
             {
                 i.ProcessStateDirectory = Path.Combine(data, "instances");

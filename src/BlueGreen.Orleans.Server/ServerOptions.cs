@@ -55,6 +55,12 @@ public sealed class ServerOptions
 
     public TimeSpan DeploymentPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long after the switch the new colour must stay UP on every reachable proxy before the old colour is stopped
+    /// (default 2 s, HAProxy's default check interval; set it to at least your backends' <c>inter</c>).
+    /// </summary>
+    public TimeSpan DeploymentConfirmWindow { get; set; } = Grains.Deployments.DeploymentEngine.DefaultConfirmWindow;
+
     public TelemetryOptions Telemetry { get; set; } = new();
 
     public DashboardOptions Dashboard { get; set; } = new();
@@ -104,6 +110,11 @@ public sealed class ServerOptions
         if (ProxyMonitorInterval < TimeSpan.FromMilliseconds(50) || DeploymentPollInterval < TimeSpan.FromMilliseconds(10))
         {
             errors.Add("BlueGreen:ProxyMonitorInterval must be at least 50 ms and BlueGreen:DeploymentPollInterval at least 10 ms.");
+        }
+
+        if (DeploymentConfirmWindow < TimeSpan.Zero || DeploymentConfirmWindow > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("BlueGreen:DeploymentConfirmWindow must be between 0 (stop the old colour as soon as it is drained) and 10 minutes.");
         }
 
         if (ProxySnapshotInterval < TimeSpan.Zero || ProxySnapshotInterval > TimeSpan.FromHours(1))

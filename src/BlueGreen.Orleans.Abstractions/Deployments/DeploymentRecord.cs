@@ -59,6 +59,12 @@ public sealed record DeploymentRecord
 
     [Id(22)] public ImmutableDictionary<string, long> VerifyBaselineResponses { get; init; } = ImmutableDictionary<string, long>.Empty;
 
+    /// <summary>
+    /// Per proxy, when its baseline was taken: a worker started after it (a reload or restart) counts from zero, so its
+    /// counters are compared with a zero baseline from the worker's start instead.
+    /// </summary>
+    [Id(28)] public ImmutableDictionary<string, DateTimeOffset> VerifyBaselineAt { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
     /// <summary>The colour the Retire step stops: the old one after a success, the target after a rollback.</summary>
     [Id(23)] public Colour RetireColour { get; init; }
 

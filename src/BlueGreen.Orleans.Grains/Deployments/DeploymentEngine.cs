@@ -11,12 +11,22 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// drain, returns the record with fresh per-proxy progress (the caller waits a poll interval). Every step is
 /// idempotent, so a deployment resumed after a crash simply runs its persisted step again.
 /// </summary>
-public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimeProvider time)
+/// <param name="confirmWindow">
+/// How long after the switch the target must be seen UP on every reachable proxy before the old colour is stopped
+/// (<see cref="DefaultConfirmWindow"/> when null): a target that dies on its first real traffic is noticed by HAProxy's
+/// checks only some check intervals later, and by then the old colour must still be there to switch back to.
+/// </param>
+public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimeProvider time, TimeSpan? confirmWindow = null)
 {
     private const int MaxEvents = 500;
 
     /// <summary>How long a freshly started HAProxy worker's health checks are given before a DOWN there counts alone.</summary>
     public static readonly TimeSpan ChecksSettle = TimeSpan.FromSeconds(10);
+
+    /// <summary>HAProxy's default check interval (<c>inter 2s</c>): one full check after the switch, at least.</summary>
+    public static readonly TimeSpan DefaultConfirmWindow = TimeSpan.FromSeconds(2);
+
+    private readonly TimeSpan _confirmWindow = confirmWindow ?? DefaultConfirmWindow;
 
     public async Task<DeploymentRecord> AdvanceAsync(DeploymentRecord d, CancellationToken cancellationToken = default)
     {
@@ -32,6 +42,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 case DeploymentStep.Provision or DeploymentStep.AwaitHealthy:
                     return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" }, DeploymentStep.Retire, d.Target, "abort: retiring the target, the live colour is untouched");
                 case DeploymentStep.Verify or DeploymentStep.Drain:
+                case DeploymentStep.Retire when Confirming(d):
                     return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted after the switch" }, DeploymentStep.Revert, d.Target, $"abort: switching back to {d.From.Name()}");
             }
         }
@@ -134,6 +145,17 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
 
     private async Task<DeploymentRecord> SwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
+        // The health seen at AwaitHealthy may be old (a deployment resumed here after a crash, or a slow write between
+        // the steps): switch only to a target that is UP on every proxy now.
+        var health = await environment.ReadBackendAsync(d.Target, cancellationToken);
+        if (health.Count != environment.Proxies.Count || !health.All(r => r.AllUp))
+        {
+            d = Progress(d, health, r => p => p with { Health = Summary(r), Healthy = r.AllUp });
+            var notUp = string.Join(", ", health.Where(r => !r.AllUp).Select(r => $"{r.ProxyId} ({Summary(r)})"));
+            return Begin(d, DeploymentStep.AwaitHealthy, d.Target,
+                $"{d.Target.Backend(d.Service)} is no longer UP on every proxy ({notUp}): waiting again before the switch", d.Options.HealthTimeout);
+        }
+
         var started = time.GetUtcNow();
         var results = await environment.SwitchAsync(d.Target, null, cancellationToken);
         d = Progress(d, results, r => p => p with { SwitchedAt = r.CompletedAt, Error = r.Error });
@@ -149,11 +171,13 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             d = d with { SwitchSkew = times.Max() - times.Min(), SwitchDuration = times.Max() - started };
             if (d.Options.VerifyWindow > TimeSpan.Zero)
             {
-                var baseline = await environment.ReadBackendAsync(d.Target, cancellationToken);
+                // A proxy unreachable now has no baseline yet: it gets one at its first read in the window.
+                var baseline = (await environment.ReadBackendAsync(d.Target, cancellationToken)).Where(r => r.Reachable).ToList();
                 d = d with
                 {
                     VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Http5xx)),
                     VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Responses)),
+                    VerifyBaselineAt = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.ReadAt),
                 };
                 return Begin(d, DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); verifying the 5xx rate", d.Options.VerifyWindow);
             }
@@ -177,9 +201,23 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     private async Task<DeploymentRecord> VerifyAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
         var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
-        var errors = reports.Sum(r => r.Servers.Sum(s => s.Http5xx) - d.VerifyBaseline5xx.GetValueOrDefault(r.ProxyId));
-        var responses = reports.Sum(r => r.Servers.Sum(s => s.Responses) - d.VerifyBaselineResponses.GetValueOrDefault(r.ProxyId));
-        if (responses > 0 && (double)errors / responses > d.Options.MaxErrorRatio)
+        long errors = 0, responses = 0;
+        foreach (var r in reports.Where(r => r.Reachable))
+        {
+            var (proxyErrors, proxyResponses, rebased) = SinceBaseline(d, r);
+            d = rebased;
+            errors += proxyErrors;
+            responses += proxyResponses;
+
+            // Judged per proxy too: a proxy that serves only 5xx is not hidden by a busier one that serves none.
+            if (OverLimit(proxyErrors, proxyResponses, d.Options.MaxErrorRatio))
+            {
+                return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{proxyErrors} of {proxyResponses} responses were 5xx on {r.ProxyId} (limit {d.Options.MaxErrorRatio:P1})" },
+                    DeploymentStep.Revert, d.Target, $"5xx rate over the limit on {r.ProxyId}: switching back to {d.From.Name()}");
+            }
+        }
+
+        if (OverLimit(errors, responses, d.Options.MaxErrorRatio))
         {
             return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{errors} of {responses} responses were 5xx (limit {d.Options.MaxErrorRatio:P1})" },
                 DeploymentStep.Revert, d.Target, $"5xx rate over the limit: switching back to {d.From.Name()}");
@@ -189,6 +227,43 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {errors} 5xx in {responses} responses; draining {d.From.Name()}", d.Options.DrainTimeout)
             : d;
     }
+
+    private static bool OverLimit(long errors, long responses, double limit) => responses > 0 && (double)errors / responses > limit;
+
+    /// <summary>
+    /// One proxy's 5xx and responses since its baseline. A proxy without one (unreachable when the window opened) gets
+    /// it now and counts nothing yet, rather than its lifetime counters; a worker that started after the baseline (a
+    /// reload or a restart: its counters start at zero, or counters that went down) counts from zero, not as a negative
+    /// delta, and its baseline moves to its start.
+    /// </summary>
+    private (long Errors, long Responses, DeploymentRecord Record) SinceBaseline(DeploymentRecord d, BackendReport r)
+    {
+        var current5xx = r.Servers.Sum(s => s.Http5xx);
+        var currentResponses = r.Servers.Sum(s => s.Responses);
+        if (!d.VerifyBaseline5xx.TryGetValue(r.ProxyId, out var base5xx) || !d.VerifyBaselineResponses.TryGetValue(r.ProxyId, out var baseResponses))
+        {
+            d = Event(d, r.ProxyId, "verify baseline taken now (the proxy was not read when the window opened)");
+            return (0, 0, Rebase(d, r.ProxyId, current5xx, currentResponses, r.ReadAt));
+        }
+
+        // Uptime is whole seconds: only a worker that started more than a second after the baseline is surely new.
+        var workerStart = r.WorkerUptime is { } up && r.ReadAt != default ? r.ReadAt - up : (DateTimeOffset?)null;
+        var newWorker = workerStart is { } started && d.VerifyBaselineAt.TryGetValue(r.ProxyId, out var at) && started - TimeSpan.FromSeconds(1) > at;
+        if (newWorker || current5xx < base5xx || currentResponses < baseResponses)
+        {
+            d = Event(d, r.ProxyId, "HAProxy's counters restarted (reload or restart) during the verify window: counting from zero");
+            return (current5xx, currentResponses, Rebase(d, r.ProxyId, 0, 0, workerStart ?? r.ReadAt));
+        }
+
+        return (current5xx - base5xx, currentResponses - baseResponses, d);
+    }
+
+    private static DeploymentRecord Rebase(DeploymentRecord d, string proxy, long errors, long responses, DateTimeOffset at) => d with
+    {
+        VerifyBaseline5xx = d.VerifyBaseline5xx.SetItem(proxy, errors),
+        VerifyBaselineResponses = d.VerifyBaselineResponses.SetItem(proxy, responses),
+        VerifyBaselineAt = d.VerifyBaselineAt.SetItem(proxy, at),
+    };
 
     private async Task<DeploymentRecord> DrainAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
@@ -327,7 +402,47 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     private DeploymentRecord BeginRetireOld(DeploymentRecord d, string message) =>
         d.Options.KeepWarm > TimeSpan.Zero
             ? Finish(Event(d, null, $"{message}; {d.From.Name()} kept warm for {Seconds(d.Options.KeepWarm)}"), DeploymentOutcome.Succeeded)
-            : Begin(d, DeploymentStep.Retire, d.From, $"{message}; retiring {d.From.Name()}");
+            : Begin(d, DeploymentStep.Retire, d.From,
+                $"{message}; retiring {d.From.Name()} once {d.Target.Name()} has been UP on every proxy for {Seconds(_confirmWindow)} after the switch",
+                d.Options.HealthTimeout + _confirmWindow);
+
+    /// <summary>Retiring the old colour after a switch that stands: the target is confirmed first, the old colour can still take over.</summary>
+    private static bool Confirming(DeploymentRecord d) =>
+        d.Step == DeploymentStep.Retire && d.RetireColour == d.From && d.PendingOutcome == DeploymentOutcome.Succeeded && !d.Retired;
+
+    /// <summary>
+    /// Before the old colour stops: the target UP on every reachable proxy, read now, and for the confirm window after the
+    /// switch. Null: confirmed. Otherwise the record, waiting, or switching back when the target went DOWN on a proxy
+    /// whose checks have settled, or was still not UP everywhere at the step's deadline. An unreachable proxy can tell
+    /// nothing (the drain has already waited for it) and is not waited for.
+    /// </summary>
+    private async Task<DeploymentRecord?> ConfirmTargetAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
+        d = Progress(d, reports, r => p => p with { Health = Summary(r), Healthy = r.AllUp });
+        if (reports.FirstOrDefault(TargetDied) is { } dead)
+        {
+            return Begin(d with { PendingOutcome = DeploymentOutcome.Failed, Error = $"{d.Target.Name()} went down on {dead.ProxyId} after the switch ({Summary(dead)})" },
+                DeploymentStep.Revert, d.Target, $"{d.Target.Name()} is down while {d.From.Name()} still runs: switching back");
+        }
+
+        var now = time.GetUtcNow();
+        var switched = d.Proxies.Select(p => p.SwitchedAt).Where(at => at is not null).Max() ?? d.StepStartedAt;
+        var notUp = reports.Where(r => r.Reachable && !r.AllUp).ToList();
+        if (notUp.Count == 0 && now - switched >= _confirmWindow)
+        {
+            return null;
+        }
+
+        if (d.StepDeadline is { } deadline && now >= deadline)
+        {
+            var where = string.Join(", ", notUp.Select(r => $"{r.ProxyId} ({Summary(r)})"));
+            return Begin(d with { PendingOutcome = DeploymentOutcome.Failed, Error = $"{d.Target.Name()} not confirmed UP after the switch on: {where}" },
+                DeploymentStep.Revert, d.Target, $"{d.Target.Name()} not confirmed UP while {d.From.Name()} still runs: switching back");
+        }
+
+        return d;
+    }
 
     private async Task<DeploymentRecord> RevertAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
@@ -355,6 +470,16 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
 
     private async Task<DeploymentRecord> RetireAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
+        if (Confirming(d))
+        {
+            if (await ConfirmTargetAsync(d, cancellationToken) is { } waiting)
+            {
+                return waiting;
+            }
+
+            d = Event(d, null, $"{d.Target.Name()} UP on every reachable proxy {Seconds(time.GetUtcNow() - (d.Proxies.Select(p => p.SwitchedAt).Where(at => at is not null).Max() ?? d.StepStartedAt))} after the switch");
+        }
+
         try
         {
             await environment.RetireAsync(d.RetireColour, cancellationToken);

@@ -261,7 +261,7 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
-        var engine = new DeploymentEngine(Fleet(spec), time);
+        var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
@@ -304,7 +304,7 @@ internal sealed partial class ServiceGrain(
         await Task.Yield();
         while (state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
         {
-            var engine = new DeploymentEngine(Fleet(spec), time);
+            var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow);
             DeploymentRecord next;
             try
             {

@@ -229,15 +229,18 @@ public sealed class DeploymentEngineTests
     [Fact]
     public async Task Drain_TargetOneCheckFromDownOnAProxy_StillServesSoTheDrainGoesOn()
     {
-        // "UP 1/2": one failed check, fall 2 — HAProxy still sends traffic there.
+        // "UP 1/2": one failed check, fall 2 — HAProxy still sends traffic there; the next check passes.
         _env.Sessions = (_, c) => c == Colour.Blue && _time.GetUtcNow() < _start + TimeSpan.FromSeconds(3) ? 1 : 0;
-        _env.Status = (p, c) => c == Colour.Green && p == "p2" && _time.GetUtcNow() > _start + TimeSpan.FromSeconds(1) ? "UP 1/2" : "UP";
+        var recovered = _start + TimeSpan.FromSeconds(6);
+        _env.Status = (p, c) => c == Colour.Green && p == "p2" && _time.GetUtcNow() > _start + TimeSpan.FromSeconds(1) && _time.GetUtcNow() < recovered ? "UP 1/2" : "UP";
 
         var d = await RunAsync(Release());
 
         Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
         Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Green, c));
         Assert.Contains("retire blue", _env.Calls);
+        // Drained at 3 s, but blue is stopped only once green is fully UP again: "UP 1/2" is not a confirmation.
+        Assert.True(d.Events.Single(e => e.Message == "blue instances stopped").At >= recovered);
     }
 
     [Fact]
@@ -402,5 +405,164 @@ public sealed class DeploymentEngineTests
 
         Assert.Equal(Enumerable.Range(1, d.Events.Count), d.Events.Select(e => e.Sequence));
         Assert.True(d.Events.Zip(d.Events.Skip(1)).All(p => p.First.At <= p.Second.At));
+    }
+
+    [Fact]
+    public async Task Retire_TargetDiesOnFirstTrafficAfterTheSwitch_SwitchesBackAndKeepsTheOldColour()
+    {
+        // Green passes its checks until it takes real traffic, then HAProxy sees it DOWN one check interval later; blue's
+        // sessions are gone at the first drain read.
+        DateTimeOffset? switched = null;
+        _env.Up = (p, c) => c != Colour.Green || switched is null || _time.GetUtcNow() < switched + TimeSpan.FromSeconds(1);
+        _env.Sessions = (_, _) => 0;
+
+        var d = Release();
+        while (!d.IsFinished)
+        {
+            var next = await _engine.AdvanceAsync(d);
+            if (switched is null && next.Proxies.All(p => p.SwitchedAt is not null))
+            {
+                switched = _time.GetUtcNow();
+            }
+
+            if (next.Step == d.Step && !next.IsFinished)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+
+            d = next;
+        }
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("green went down on p1 after the switch", d.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("retire blue", _env.Calls);
+        Assert.Equal("retire green", _env.Calls[^1]);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Retire_HealthyTarget_OldColourStoppedOnlyAfterTheConfirmWindow()
+    {
+        var d = await RunAsync(Release());
+
+        var switchedAt = d.Proxies.Max(p => p.SwitchedAt)!.Value;
+        var stopped = d.Events.Single(e => e.Message == "blue instances stopped").At;
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.True(stopped - switchedAt >= DeploymentEngine.DefaultConfirmWindow, $"blue stopped {stopped - switchedAt} after the switch");
+        Assert.True(stopped - switchedAt < DeploymentEngine.DefaultConfirmWindow + TimeSpan.FromMilliseconds(300), $"blue stopped {stopped - switchedAt} after the switch");
+    }
+
+    [Fact]
+    public async Task Retire_TargetNeverConfirmedOnAProxyWhoseWorkerIsYoung_SwitchesBackAtTheDeadline()
+    {
+        // p2 reloaded after the switch: its fresh worker sees green DOWN, not believed alone (checks settle) — but not UP
+        // either, so blue is not stopped on its word.
+        _env.WorkerUptime = p => p == "p2" ? TimeSpan.FromSeconds(1) : null;
+        _env.Up = (p, c) => c != Colour.Green || p != "p2" || !_env.Calls.Contains("switch green p1,p2,p3");
+
+        var d = await RunAsync(Release());
+
+        Assert.Equal(DeploymentOutcome.Failed, d.Outcome);
+        Assert.Contains("green not confirmed UP after the switch on: p2", d.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("retire blue", _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Switch_ResumedWhenTargetIsNoLongerUp_WaitsForHealthAgainInsteadOfSwitching()
+    {
+        var d = Release();
+        while (d.Step != DeploymentStep.Switch)
+        {
+            d = await _engine.AdvanceAsync(d);
+        }
+
+        // The server stopped here; by the time it resumes, green died on p3.
+        _env.Up = (p, c) => c != Colour.Green || p != "p3";
+        _time.Advance(TimeSpan.FromMinutes(30));
+        d = await _engine.AdvanceAsync(d);
+
+        Assert.Equal(DeploymentStep.AwaitHealthy, d.Step);
+        Assert.DoesNotContain(_env.Calls, c => c.StartsWith("switch", StringComparison.Ordinal));
+        Assert.Contains(d.Events, e => e.Message.StartsWith("web_green is no longer UP on every proxy (p3", StringComparison.Ordinal));
+        d = await RunAsync(d);
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Abort_WhileConfirmingBeforeRetire_SwitchesBack()
+    {
+        var d = Release();
+        while (d.Step != DeploymentStep.Retire)
+        {
+            d = await _engine.AdvanceAsync(d);
+        }
+
+        d = await _engine.AdvanceAsync(d with { AbortRequested = true });
+        d = await RunAsync(d);
+
+        Assert.Equal(DeploymentOutcome.Aborted, d.Outcome);
+        Assert.DoesNotContain("retire blue", _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Verify_ReloadResetsAProxysCountersThenItServesOnly5xx_RollsBack()
+    {
+        // p1 had served 1,000 good responses when the window opened; a reload restarts its counters, and the new worker
+        // answers 50 of 50 with 5xx. Summed naively its delta is 50 5xx of -950 responses, which hides every 5xx.
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3) };
+        var start = _time.GetUtcNow();
+        var reloaded = false;
+        _env.Counters = p => p == "p1" ? (reloaded ? (50, 50) : (0, 1000)) : (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 200 : 100);
+        _env.WorkerUptime = p => p == "p1" && reloaded ? TimeSpan.Zero : TimeSpan.FromHours(1);
+
+        var d = Release(window);
+        while (d.Step != DeploymentStep.Verify)
+        {
+            d = await _engine.AdvanceAsync(d);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        reloaded = true;
+        d = await RunAsync(d);
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Contains("50 of 50 responses were 5xx on p1", d.Error, StringComparison.Ordinal);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Verify_ProxyUnreachableWhenTheWindowOpened_ItsLifetimeCountersDoNotRollBackAGoodRelease()
+    {
+        // p3's HAProxy has served 100,000 responses over its life, 5,000 of them 5xx (5 %, over the 1 % limit), all
+        // before this release; it is unreachable when the window opens, back a moment later, and serves no new 5xx.
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(2) };
+        _env.Counters = p => p == "p3" ? (5000, 100_000) : (0, 100);
+
+        // Only the first read after the switch (the baseline's) misses p3.
+        var missed = false;
+        _env.ReadUnreachable = p => p == "p3" && _env.Routes[p] == Colour.Green && !missed && (missed = true);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Contains(d.Events, e => e.ProxyId == "p3" && e.Message.StartsWith("verify baseline taken now", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Verify_OneProxyServesOnly5xxWhileTheFleetRatioIsUnderTheLimit_RollsBack()
+    {
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3) };
+        var start = _time.GetUtcNow();
+        _env.Counters = p => _time.GetUtcNow() - start > TimeSpan.FromSeconds(1)
+            ? (p == "p1" ? (10, 10) : (0, 10_000))
+            : (0, 0);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Contains("10 of 10 responses were 5xx on p1", d.Error, StringComparison.Ordinal);
     }
 }

@@ -38,6 +38,9 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
 
     public HashSet<string> Unreachable { get; } = [];
 
+    /// <summary>Per proxy, asked at each backend read: does this read fail (the proxy stays reachable for everything else)?</summary>
+    public Func<string, bool> ReadUnreachable { get; set; } = _ => false;
+
     public HashSet<string> SwitchFails { get; } = [];
 
     /// <summary>
@@ -85,13 +88,14 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
         Task.FromResult<IReadOnlyList<InstanceExit>>(Exited.GetValueOrDefault(colour) ?? []);
 
     public Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<BackendReport>>(Proxies.Select(p => Unreachable.Contains(p)
+        Task.FromResult<IReadOnlyList<BackendReport>>(Proxies.Select(p => Unreachable.Contains(p) || ReadUnreachable(p)
             ? new BackendReport { ProxyId = p, Backend = colour.Backend("web"), Reachable = false, Error = "unreachable" }
             : new BackendReport
             {
                 ProxyId = p,
                 Backend = colour.Backend("web"),
                 Reachable = true,
+                ReadAt = time.GetUtcNow(),
                 WorkerUptime = WorkerUptime(p),
                 Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)],
             }).ToList());
