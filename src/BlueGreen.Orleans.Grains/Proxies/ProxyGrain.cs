@@ -88,6 +88,7 @@ internal sealed partial class ProxyGrain(
             throw new BlueGreenException(ErrorCode.AlreadyExists, $"proxy '{Id}' is already registered at {existing.RuntimeApi}; remove it first.");
         }
 
+        await CheckMapFileFreeAsync(registration);
         await CheckRegistrationAsync(registration);
         state.State = state.State with { Registration = registration, Registered = Actor.Stamp(time) };
         await state.WriteStateAsync();

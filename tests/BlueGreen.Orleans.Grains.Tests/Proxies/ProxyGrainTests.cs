@@ -1,3 +1,4 @@
+using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Grains.Proxies;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Proxies;
@@ -50,6 +51,25 @@ public sealed class ProxyGrainTests : IAsyncLifetime
         Assert.Equal("web_blue", proxy.RuntimeRoute(Key));
         Assert.Equal("web_blue", proxy.FileRoute(Key));
         Assert.Equal("web_blue", (await grain.GetStatusAsync()).Routes[Key]);
+    }
+
+    [Fact]
+    public async Task RegisterAsync_MapFileAnotherProxyWrites_IsRefusedNamingThatProxy()
+    {
+        using var folder = new TempFolder("shared-map");
+        Directory.CreateSymbolicLink(folder.File("link"), folder.Path);
+        var first = _cluster.Client.GetGrain<IProxyGrain>("edge-first");
+        await first.RegisterAsync(new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:1", MapFile = folder.File("hosts.map") });
+        var second = _cluster.Client.GetGrain<IProxyGrain>("edge-second");
+
+        // The same file through a symlink to its folder: compared by real path, not by the text sent.
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => second.RegisterAsync(
+            new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:2", MapFile = Path.Combine(folder.File("link"), "hosts.map") }));
+
+        Assert.Equal(ErrorCode.AlreadyExists, error.Code);
+        Assert.Contains("proxy 'edge-first'", error.Message, StringComparison.Ordinal);
+        Assert.Null((await second.GetStatusAsync()).Registration);
+        Assert.DoesNotContain("edge-second", await _cluster.Client.GetCatalogGrain().ListProxiesAsync());
     }
 
     [Fact]
