@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Proxies;
 
@@ -62,6 +63,31 @@ internal sealed partial class ProxyGrain
         {
             throw new BlueGreenException(ErrorCode.InvalidArgument, $"map_file: {missing}; nothing was registered.");
         }
+    }
+
+    /// <summary>
+    /// Refuses a map file another registered proxy writes (compared by real path, so a symlink or '..' does not hide
+    /// it): two proxies writing one file each rewrite it from what they read, so one loses the other's routes. This
+    /// checks the proxies in the catalog, whatever silo registered them.
+    /// </summary>
+    private async Task CheckMapFileFreeAsync(ProxyRegistration registration)
+    {
+        var mine = WrittenMap(registration);
+        var others = (await GrainFactory.GetCatalogGrain().ListProxiesAsync()).Where(id => id != Id).ToList();
+        var statuses = await Task.WhenAll(others.Select(id => GrainFactory.GetGrain<IProxyGrain>(id).GetStatusAsync()));
+        if (statuses.FirstOrDefault(s => s.Registration is { } other && WrittenMap(other) == mine) is { } owner)
+        {
+            throw new BlueGreenException(
+                ErrorCode.AlreadyExists,
+                $"map_file: {mine} is already written by proxy '{owner.Id}'; two proxies writing one map file lose each other's routes. Nothing was registered.");
+        }
+    }
+
+    /// <summary>The file this server writes for a registration, as a real path (the path made absolute when it cannot be resolved).</summary>
+    private static string WrittenMap(ProxyRegistration registration)
+    {
+        var path = registration.MapFileWritePath ?? registration.MapFile;
+        return RealPath.Resolve(path) ?? Path.GetFullPath(path);
     }
 
     private static string? MissingMap(string mapFile, IReadOnlyList<MapDescriptor> maps) =>

@@ -23,6 +23,10 @@ internal sealed partial class ProxyGrain
 
         [LoggerMessage(6, LogLevel.Error, "Proxy {ProxyId} not connected: {Reason}")]
         public static partial void Refused(ILogger logger, string proxyId, string reason);
+
+        [LoggerMessage(7, LogLevel.Information, "Proxy {ProxyId}: route {Key} written to the map file again")]
+        public static partial void MapFileWritten(ILogger logger, string proxyId, string key);
+
         [LoggerMessage(16, LogLevel.Warning, "Proxy {ProxyId}: master CLI unreadable, old workers cannot be counted: {Reason}")]
         public static partial void MasterUnreadable(ILogger logger, string proxyId, string reason);
     }

@@ -6,6 +6,7 @@ using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Proxies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace BlueGreen.Orleans.Grains.Proxies;
 
@@ -29,6 +30,12 @@ internal sealed partial class ProxyGrain(
 
     /// <summary>Route keys switched at runtime and not saved yet, with the route each had before (null: none).</summary>
     private readonly Dictionary<string, string?> _unsaved = new(StringComparer.Ordinal);
+
+    /// <summary>Route keys whose map file write failed: the monitor writes them again until one succeeds.</summary>
+    private readonly HashSet<string> _fileBehind = new(StringComparer.Ordinal);
+
+    /// <summary>Keys of <see cref="_fileBehind"/> whose failure is logged already: a tick every few seconds would flood the log.</summary>
+    private readonly HashSet<string> _fileFailureLogged = new(StringComparer.Ordinal);
     private IProxyAccess? _proxy;
     private string? _masterError;
     private IGrainTimer? _timer;
@@ -88,6 +95,7 @@ internal sealed partial class ProxyGrain(
             throw new BlueGreenException(ErrorCode.AlreadyExists, $"proxy '{Id}' is already registered at {existing.RuntimeApi}; remove it first.");
         }
 
+        await CheckMapFileFreeAsync(registration);
         await CheckRegistrationAsync(registration);
         state.State = state.State with { Registration = registration, Registered = Actor.Stamp(time) };
         await state.WriteStateAsync();
@@ -170,6 +178,16 @@ internal sealed partial class ProxyGrain(
         try
         {
             await Task.WhenAll(state.WriteStateAsync(), proxy.SaveRouteAsync(key, backend));
+            _fileBehind.Remove(key);
+            _fileFailureLogged.Remove(key);
+        }
+        catch (Exception e) when (IsStale(e))
+        {
+            // Another writer saved this grain's record since it was read: the state in memory is stale, and every
+            // later write would fail the same way. Only a new activation re-reads it.
+            await PutBackAsync(proxy, key, previous);
+            DeactivateOnIdle();
+            throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -392,8 +410,7 @@ internal sealed partial class ProxyGrain(
         var reapplied = false;
         foreach (var (key, backend) in drifted)
         {
-            // Runtime first: that is where traffic is routed. The file follows for the next reload; a file that cannot
-            // be written is logged, not taken for an unreachable proxy, and does not keep the runtime wrong.
+            // Runtime first: that is where traffic is routed. The file follows for the next reload.
             await routes.SetRuntimeRouteAsync(key, backend, cancellationToken);
             if (!reapplied)
             {
@@ -402,14 +419,7 @@ internal sealed partial class ProxyGrain(
                 _reconciliations++;
             }
 
-            try
-            {
-                await routes.SaveRouteAsync(key, backend, cancellationToken);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Log.MapFileNotWritten(_logger, Id, key, e);
-            }
+            _fileBehind.Add(key);
         }
 
         if (drifted.Count > 0)
@@ -417,33 +427,78 @@ internal sealed partial class ProxyGrain(
             telemetry.RoutesReconciled(Id, drifted.Count);
             Log.Reconciled(_logger, Id, drifted.Count);
         }
+
+        await WriteFilesBehindAsync(routes, cancellationToken);
     }
 
     /// <summary>
-    /// Best effort after a failed save: the previous route as desired state, at runtime first (traffic: the file may be
-    /// what failed), then in the file and the grain state.
+    /// Writes the desired route of every key whose file write failed, on every tick until it succeeds: once the runtime
+    /// holds the route nothing else would write it, and the next reload would load the stale one. A file that cannot be
+    /// written is logged (once), not taken for an unreachable proxy, and does not keep the runtime wrong.
+    /// </summary>
+    private async Task WriteFilesBehindAsync(IProxyAccess routes, CancellationToken cancellationToken)
+    {
+        foreach (var key in _fileBehind.ToList())
+        {
+            if (!state.State.Routes.TryGetValue(key, out var backend))
+            {
+                _fileBehind.Remove(key);
+                _fileFailureLogged.Remove(key);
+                continue;
+            }
+
+            try
+            {
+                await routes.SaveRouteAsync(key, backend, cancellationToken);
+                _fileBehind.Remove(key);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (!_fileFailureLogged.Contains(key))
+                {
+                    Log.MapFileNotWritten(_logger, Id, key, e);
+                }
+
+                _fileFailureLogged.Add(key);
+                continue;
+            }
+
+            if (_fileFailureLogged.Remove(key))
+            {
+                Log.MapFileWritten(_logger, Id, key);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Best effort after a failed save: the previous route as desired state, at runtime first (traffic), then in the grain
+    /// state, then in the file. Each part is tried whatever the others did: the file is often what failed, and must not
+    /// keep the state from being put back (a new activation's monitor applies the stored route). What fails is logged;
+    /// the monitor holds the runtime on the route in memory and writes the file until it succeeds.
     /// </summary>
     private async Task PutBackAsync(IProxyAccess routes, string key, string? previous)
     {
         state.State = state.State with { Routes = previous is null ? state.State.Routes.Remove(key) : state.State.Routes.SetItem(key, previous) };
+        await PutBackStepAsync(key, () => previous is null ? routes.RemoveRouteAsync(key) : routes.SetRuntimeRouteAsync(key, previous));
+        await PutBackStepAsync(key, () => state.WriteStateAsync());
+        if (previous is not null && !await PutBackStepAsync(key, () => routes.SaveRouteAsync(key, previous)))
+        {
+            _fileBehind.Add(key);
+            _fileFailureLogged.Add(key);
+        }
+    }
+
+    private async Task<bool> PutBackStepAsync(string key, Func<Task> step)
+    {
         try
         {
-            if (previous is not null)
-            {
-                await routes.SetRuntimeRouteAsync(key, previous);
-                await routes.SaveRouteAsync(key, previous);
-            }
-            else
-            {
-                await routes.RemoveRouteAsync(key);
-            }
-
-            await state.WriteStateAsync();
+            await step();
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The monitor holds the proxy on the desired route in memory (the previous one) from its next tick.
             Log.PutBackFailed(_logger, Id, key, e);
+            return false;
         }
     }
 
@@ -508,6 +563,9 @@ internal sealed partial class ProxyGrain(
     private BlueGreenException NotUsable() => _refusal is null
         ? new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.")
         : new BlueGreenException(ErrorCode.FailedPrecondition, _refusal);
+
+    /// <summary>An ETag conflict, also when a storage provider wraps it.</summary>
+    private static bool IsStale(Exception e) => e is InconsistentStateException || e.InnerException is InconsistentStateException;
 
     private static bool IsProxyFailure(Exception e) =>
         e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or HaProxyReplyTooLargeException or IOException or FormatException;

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Text;
+using BlueGreen.Orleans.HaProxy.Hosting;
 using BlueGreen.Orleans.HaProxy.Runtime;
 
 namespace BlueGreen.Orleans.HaProxy.Maps;
@@ -7,7 +9,8 @@ namespace BlueGreen.Orleans.HaProxy.Maps;
 /// <summary>
 /// Reads and atomically writes an HAProxy map file (one <c>key value</c> per line). HAProxy loads it at every start
 /// and reload, so it must always hold the routes the runtime holds: a write goes to a temp file in the same folder,
-/// is flushed to disk, then renamed over the old file, so a reader sees the old file or the new one, never half.
+/// is flushed to disk, then renamed over the old file (and the folder synced), so a reader sees the old file or the new
+/// one, never half.
 /// </summary>
 public static class MapFile
 {
@@ -77,6 +80,37 @@ public static class MapFile
         {
             File.Delete(temp);
             throw;
+        }
+
+        SyncFolder(folder);
+    }
+
+    /// <summary>
+    /// fsync(2) of the folder after the rename: the new name lives in the folder's entries, and until they reach the disk
+    /// a power loss can bring the old file back (ext4, xfs), which the next start of HAProxy would load. No test can see
+    /// this without cutting the power; a failure is an <see cref="IOException"/> like a failed write.
+    /// </summary>
+    private static void SyncFolder(string folder)
+    {
+        const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC: no child process started meanwhile inherits it.
+        const int NotSupported = 22; // EINVAL: a file system that cannot sync a folder; nothing more to do there.
+        var descriptor = NativeMethods.Open(folder, ReadOnlyCloseOnExec);
+        if (descriptor < 0)
+        {
+            throw new IOException($"Could not open the folder {folder} to sync it: errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        try
+        {
+            if (NativeMethods.Fsync(descriptor) != 0 && Marshal.GetLastPInvokeError() is var error and not NotSupported)
+            {
+                throw new IOException($"Could not sync the folder {folder}: errno {error}.");
+            }
+        }
+        finally
+        {
+            // A read-only descriptor: nothing was written through it, so a failed close loses nothing.
+            _ = NativeMethods.Close(descriptor);
         }
     }
 

@@ -1,8 +1,10 @@
+using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Grains.Proxies;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace BlueGreen.Orleans.Grains.Tests.Proxies;
@@ -14,6 +16,7 @@ namespace BlueGreen.Orleans.Grains.Tests.Proxies;
 public sealed class ProxyGrainTests : IAsyncLifetime
 {
     private const string Key = "web.local";
+    private const string StateName = "proxy";
     private readonly FakeProxyAccessFactory _proxies = new();
     private InProcessTestCluster _cluster = null!;
 
@@ -50,6 +53,46 @@ public sealed class ProxyGrainTests : IAsyncLifetime
         Assert.Equal("web_blue", proxy.RuntimeRoute(Key));
         Assert.Equal("web_blue", proxy.FileRoute(Key));
         Assert.Equal("web_blue", (await grain.GetStatusAsync()).Routes[Key]);
+    }
+
+    [Fact]
+    public async Task SaveRouteAsync_StoredRecordChangedBehindTheGrain_FailsOnceThenTheGrainRereadsIt()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-stale");
+        await grain.SwitchRouteAsync(Key, "web_blue");
+        await grain.SaveRouteAsync(Key, "web_blue");
+        // Another writer saves the record after this activation read it (as after a store was wiped and refilled).
+        await ChangeStoredRecordAsync(grain, s => s with { Routes = s.Routes.SetItem("other.local", "other_blue") });
+        await grain.SwitchRouteAsync(Key, "web_green");
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => grain.SaveRouteAsync(Key, "web_green"));
+
+        Assert.Equal("web_blue", proxy.RuntimeRoute(Key));
+        var status = await grain.GetStatusAsync();
+        Assert.Equal("other_blue", status.Routes.GetValueOrDefault("other.local"));
+        Assert.Equal("web_blue", status.Routes[Key]);
+        await grain.SwitchRouteAsync(Key, "web_green");
+        await grain.SaveRouteAsync(Key, "web_green");
+        Assert.Equal("web_green", (await ReadStoredRecordAsync(grain)).State?.Routes[Key]);
+    }
+
+    [Fact]
+    public async Task RegisterAsync_MapFileAnotherProxyWrites_IsRefusedNamingThatProxy()
+    {
+        using var folder = new TempFolder("shared-map");
+        Directory.CreateSymbolicLink(folder.File("link"), folder.Path);
+        var first = _cluster.Client.GetGrain<IProxyGrain>("edge-first");
+        await first.RegisterAsync(new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:1", MapFile = folder.File("hosts.map") });
+        var second = _cluster.Client.GetGrain<IProxyGrain>("edge-second");
+
+        // The same file through a symlink to its folder: compared by real path, not by the text sent.
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => second.RegisterAsync(
+            new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:2", MapFile = Path.Combine(folder.File("link"), "hosts.map") }));
+
+        Assert.Equal(ErrorCode.AlreadyExists, error.Code);
+        Assert.Contains("proxy 'edge-first'", error.Message, StringComparison.Ordinal);
+        Assert.Null((await second.GetStatusAsync()).Registration);
+        Assert.DoesNotContain("edge-second", await _cluster.Client.GetCatalogGrain().ListProxiesAsync());
     }
 
     [Fact]
@@ -93,6 +136,23 @@ public sealed class ProxyGrainTests : IAsyncLifetime
         Assert.NotNull(report.Error);
         Assert.False((await grain.GetStatusAsync()).Reachable);
     }
+
+    /// <summary>Writes the grain's record through the storage provider, as a second writer would.</summary>
+    private async Task ChangeStoredRecordAsync(IProxyGrain grain, Func<ProxyState, ProxyState> change)
+    {
+        var record = await ReadStoredRecordAsync(grain);
+        record.State = change(record.State ?? new ProxyState());
+        await Storage().WriteStateAsync(StateName, grain.GetGrainId(), record);
+    }
+
+    private async Task<GrainState<ProxyState>> ReadStoredRecordAsync(IProxyGrain grain)
+    {
+        var record = new GrainState<ProxyState>();
+        await Storage().ReadStateAsync(StateName, grain.GetGrainId(), record);
+        return record;
+    }
+
+    private IGrainStorage Storage() => _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(BlueGreenStorage.Name);
 
     private async Task<(IProxyGrain Grain, FakeProxyAccess Proxy)> RegisterAsync(string id)
     {
