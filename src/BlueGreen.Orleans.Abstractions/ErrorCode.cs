@@ -11,4 +11,7 @@ public enum ErrorCode
 
     /// <summary>A proxy or instance runtime could not be reached or refused the command.</summary>
     Unavailable = 4,
+
+    /// <summary>The server's state storage failed to read or write; the command changed nothing.</summary>
+    StorageFailed = 5,
 }

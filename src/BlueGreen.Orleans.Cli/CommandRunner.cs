@@ -55,6 +55,8 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
         StatusCode.Unauthenticated or StatusCode.PermissionDenied => ExitCodes.Unauthorized,
         StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.AlreadyExists or StatusCode.FailedPrecondition => ExitCodes.Refused,
         StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled => ExitCodes.Unreachable,
+        // The server was reached: a storage failure is not "unreachable" (TLS failures that gRPC reports as Internal are caught before).
+        StatusCode.Internal => ExitCodes.ServerFailed,
         _ => ExitCodes.Failed,
     };
 

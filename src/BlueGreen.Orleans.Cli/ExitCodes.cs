@@ -21,6 +21,9 @@ public static class ExitCodes
     /// <summary>No token, a wrong token, or a read-only token for a command that changes something.</summary>
     public const int Unauthorized = 5;
 
+    /// <summary>The server answered but failed: its state storage failed (the message says so) or an internal error.</summary>
+    public const int ServerFailed = 6;
+
     /// <summary>
     /// The command line itself is wrong (unknown option, bad value, unreadable spec, token or CA file) or unsafe (a token
     /// over cleartext http:// to a server off loopback without --insecure). Nothing was sent.

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace BlueGreen.Orleans.Gateway.Security;
 
@@ -70,19 +71,32 @@ internal sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger)
             ErrorCode.AlreadyExists => StatusCode.AlreadyExists,
             ErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
             ErrorCode.Unavailable => StatusCode.Unavailable,
+            ErrorCode.StorageFailed => StatusCode.Internal,
             _ => StatusCode.Internal,
         }, b.Message),
         TimeoutException => new Status(StatusCode.DeadlineExceeded, "The cluster did not answer in time."),
-        OrleansException => new Status(StatusCode.Unavailable, "The cluster is unavailable: " + e.Message),
+        InconsistentStateException => new Status(StatusCode.Internal, "state storage conflict: the state changed under this server (it re-reads it now); retry."),
+        OrleansException when e.Message.StartsWith(StorageProviderError, StringComparison.Ordinal) =>
+            new Status(StatusCode.Internal, $"state storage failed: {FirstLine(e.InnerException?.Message ?? e.Message)}"),
+        OrleansException => new Status(StatusCode.Unavailable, "The cluster is unavailable: " + FirstLine(e.Message)),
         _ => new Status(StatusCode.Internal, InternalDetail),
     };
+
+    /// <summary>
+    /// How Orleans' storage bridge starts the message of a failed read, write or clear of any grain's state (the cause's
+    /// type, message and stack trace follow on the next lines).
+    /// </summary>
+    private const string StorageProviderError = "Error from storage provider ";
+
+    /// <summary>Orleans' messages carry stack traces on their next lines: a client gets the first line only.</summary>
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary>All a client learns of an unexpected failure.</summary>
     internal const string InternalDetail = "Internal error; the server's log has the details.";
 
     private RpcException Translate(Exception e, Status status, ServerCallContext context)
     {
-        if (status.StatusCode == StatusCode.Internal)
+        if (status.StatusCode == StatusCode.Internal && e is not BlueGreenException)
         {
             Log.Unexpected(logger, context.Method, e);
         }

@@ -23,5 +23,14 @@ internal sealed partial class ServiceGrain
 
         [LoggerMessage(6, LogLevel.Information, "Service {Service}: stopped and removed the instances of both colours before deleting it")]
         public static partial void InstancesStopped(ILogger logger, string service);
+
+        [LoggerMessage(7, LogLevel.Warning, "Service {Service}: {Deployment} is stale (storage holds a newer record); deactivating to re-read it")]
+        public static partial void StaleState(ILogger logger, string service, string deployment, Exception exception);
+
+        [LoggerMessage(8, LogLevel.Warning, "Service {Service}: the reminder or the catalog mark of the deployment could not be updated; retrying")]
+        public static partial void TrackingFailed(ILogger logger, string service, Exception exception);
+
+        [LoggerMessage(9, LogLevel.Error, "Service {Service}: the state could not be saved; the command was refused")]
+        public static partial void StorageFailed(ILogger logger, string service, Exception exception);
     }
 }

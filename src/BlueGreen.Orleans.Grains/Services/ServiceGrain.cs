@@ -12,6 +12,7 @@ using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace BlueGreen.Orleans.Grains.Services;
 
@@ -28,11 +29,13 @@ internal sealed partial class ServiceGrain(
     IOptions<InstanceRuntimeOptions> runtimeOptions,
     IEnumerable<IDeploymentObserver> observers,
     BlueGreenTelemetry telemetry,
-    ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
+    ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable, IDisposable
 {
     private const string Reminder = "service-deployment";
     private readonly DeploymentTrace _trace = new(telemetry);
+    private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
+    private bool _tracked;
     private DeploymentStep? _observedStep;
     private IGrainTimer? _warmTimer;
 
@@ -52,11 +55,27 @@ internal sealed partial class ServiceGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // The loop stops and is awaited here: left running, it would drive the record beside the next activation's loop.
+        // A step already under way ends and persists (as after a crash, the next activation resumes from the record).
+        await _stopping.CancelAsync();
+        if (_loop is { } loop)
+        {
+            try
+            {
+                await loop.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Deactivation timed out: the record stays as last persisted, and the next activation resumes from it.
+            }
+        }
+
         _trace.Abandon();
-        return Task.CompletedTask;
     }
+
+    public void Dispose() => _stopping.Dispose();
 
     public async Task<ServiceInfo> ApplyAsync(ServiceSpec spec)
     {
@@ -101,11 +120,10 @@ internal sealed partial class ServiceGrain(
 
         try
         {
-            await state.WriteStateAsync();
+            await PersistForCallerAsync(saved);
         }
         catch
         {
-            state.State = saved;
             if (previous?.RouteKey != spec.RouteKey)
             {
                 await Catalog.ReleaseRouteKeyAsync(spec.RouteKey, Name);
@@ -159,7 +177,15 @@ internal sealed partial class ServiceGrain(
             Log.InstancesStopped(logger, Name);
         }
 
-        await state.ClearStateAsync();
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            throw StorageFailed(e);
+        }
+
         state.State = new ServiceState();
         await Catalog.SetServiceAsync(Name, false);
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
@@ -231,8 +257,9 @@ internal sealed partial class ServiceGrain(
         }
 
         var aborted = active with { AbortRequested = true, AbortRequestedBy = active.AbortRequestedBy ?? Actor.Current };
+        var saved = state.State;
         state.State = state.State with { Active = aborted };
-        await state.WriteStateAsync();
+        await PersistForCallerAsync(saved);
         EnsureLoop();
         return aborted;
     }
@@ -264,13 +291,46 @@ internal sealed partial class ServiceGrain(
         var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
+        var saved = state.State;
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await Catalog.SetActiveAsync(Name, true);
+        try
+        {
+            // Persisted first: a failed write leaves nothing started (memory as before, no loop, no reminder).
+            await PersistForCallerAsync(saved);
+        }
+        catch
+        {
+            _trace.Abandon();
+            throw;
+        }
+
+        // The deployment is saved, so it runs and the caller hears so. The reminder (crash resume) and the catalog's
+        // mark are kept by the loop until they are set: a failure of either is logged, never the caller's error.
+        _tracked = false;
         Log.Started(logger, Name, record.ToString());
         EnsureLoop();
+        await TrackActiveAsync();
         return record;
+    }
+
+    /// <summary>Registers the reminder and the catalog's mark of the active deployment, once per deployment; a failure is retried by the loop.</summary>
+    private async Task TrackActiveAsync()
+    {
+        if (_tracked || state.State.Active is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await Catalog.SetActiveAsync(Name, true);
+            _tracked = true;
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            Log.TrackingFailed(logger, Name, e);
+        }
     }
 
     private static ResolvedOptions Resolve(ServiceSpec spec, DeploymentOptions o)
@@ -294,82 +354,108 @@ internal sealed partial class ServiceGrain(
     {
         if (_loop is null || _loop.IsCompleted)
         {
-            _loop = RunLoopAsync();
+            _loop = RunLoopAsync(_stopping.Token);
         }
     }
 
     /// <summary>Advances the active deployment until it ends. Runs on the grain's scheduler, between its turns.</summary>
-    private async Task RunLoopAsync()
+    private async Task RunLoopAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        while (state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
+        while (!cancellationToken.IsCancellationRequested && state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
         {
-            var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow);
-            DeploymentRecord next;
             try
             {
-                if (current.Step != _observedStep)
-                {
-                    _observedStep = current.Step;
-                    _trace.StepStarting(current);
-                    foreach (var observer in observers)
-                    {
-                        await observer.OnStepStartingAsync(current);
-                    }
-                }
-
-                // What the step does (switch spans per proxy) is traced under the step. The loop's own flow: no caller sees it.
-                Activity.Current = _trace.Step;
-                next = await engine.AdvanceAsync(current);
+                await TrackActiveAsync();
+                await StepAsync(current, spec, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (InconsistentStateException e)
+            {
+                // Storage holds a newer record than this activation read (another activation wrote it): this copy is
+                // stale, and every write of it would fail again. The next activation re-reads the record and resumes.
+                Log.StaleState(logger, Name, current.ToString(), e);
+                DeactivateOnIdle();
+                return;
             }
             catch (Exception e)
             {
+                // A step, or a write of its result, failed; the state is what storage holds. Retry soon (not only on the
+                // reminder): the step runs again from the persisted record, as after a crash.
                 Log.StepFailed(logger, Name, current.ToString(), e);
-                await Task.Delay(options.Value.PollInterval * 10, time);
-                continue;
-            }
-
-            // Abort may have been requested while the step awaited I/O.
-            if (state.State.Active is { AbortRequested: true } asked && !next.AbortRequested)
-            {
-                next = next with { AbortRequested = true, AbortRequestedBy = asked.AbortRequestedBy };
-            }
-
-            if (next.IsFinished)
-            {
-                // Into the history with the live colour updated in this same turn (CompleteAsync changes the state before
-                // its first await, and persists it): no caller sees the deployment finished while the service still
-                // looks as it was before it, and a command sent the moment a watcher hears "finished" is not refused.
-                // The trace ends first: a deployment started during CompleteAsync's awaits starts a trace of its own.
-                _observedStep = null;
-                _trace.StepEnded(current, next);
-                await CompleteAsync(next);
-                foreach (var observer in observers)
+                try
                 {
-                    await observer.OnFinishedAsync(next);
+                    await Task.Delay(options.Value.PollInterval * 10, time, cancellationToken);
                 }
-
-                // Grain calls interleave with this loop at its awaits: a deployment started while CompleteAsync awaited
-                // found this loop still running (EnsureLoop started none), so go on with it rather than leave it idle.
-                continue;
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
+        }
+    }
 
-            var moved = next.Step != current.Step;
-            state.State = state.State with { Active = next };
-            if (moved || next.Events.Count != current.Events.Count || next.AbortRequested != current.AbortRequested)
+    /// <summary>One turn of the loop: runs the current step once and persists what changed.</summary>
+    private async Task StepAsync(DeploymentRecord current, ServiceSpec spec, CancellationToken cancellationToken)
+    {
+        if (current.Step != _observedStep)
+        {
+            _observedStep = current.Step;
+            _trace.StepStarting(current);
+            foreach (var observer in observers)
             {
-                await state.WriteStateAsync();
+                await observer.OnStepStartingAsync(current);
+            }
+        }
+
+        // What the step does (switch spans per proxy) is traced under the step. The loop's own flow: no caller sees it.
+        Activity.Current = _trace.Step;
+        // Not cut by a deactivation: a step under way ends and persists its result.
+        var next = await new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow).AdvanceAsync(current, CancellationToken.None);
+
+        // Abort may have been requested while the step awaited I/O.
+        if (state.State.Active is { AbortRequested: true } asked && !next.AbortRequested)
+        {
+            next = next with { AbortRequested = true, AbortRequestedBy = asked.AbortRequestedBy };
+        }
+
+        if (next.IsFinished)
+        {
+            // Into the history with the live colour updated in this same turn (CompleteAsync changes the state before
+            // its first await, and persists it): no caller sees the deployment finished while the service still
+            // looks as it was before it, and a command sent the moment a watcher hears "finished" is not refused.
+            // The trace ends first: a deployment started during CompleteAsync's awaits starts a trace of its own.
+            // Grain calls interleave with this loop at its awaits: a deployment started while CompleteAsync awaited
+            // found this loop still running (EnsureLoop started none), so the loop goes on with it.
+            _observedStep = null;
+            _trace.StepEnded(current, next);
+            await CompleteAsync(next);
+            foreach (var observer in observers)
+            {
+                await observer.OnFinishedAsync(next);
             }
 
-            if (moved)
-            {
-                _trace.StepEnded(current, next);
-            }
+            return;
+        }
 
-            if (!moved)
-            {
-                await Task.Delay(options.Value.PollInterval, time);
-            }
+        var moved = next.Step != current.Step;
+        var saved = state.State;
+        state.State = state.State with { Active = next };
+        if (moved || next.Events.Count != current.Events.Count || next.AbortRequested != current.AbortRequested)
+        {
+            await PersistAsync(saved);
+        }
+
+        if (moved)
+        {
+            _trace.StepEnded(current, next);
+        }
+        else
+        {
+            await Task.Delay(options.Value.PollInterval, time, cancellationToken);
         }
     }
 
@@ -417,20 +503,29 @@ internal sealed partial class ServiceGrain(
             WarmUntil = warm,
             History = history.Count > options.Value.HistoryLimit ? history.RemoveRange(options.Value.HistoryLimit, history.Count - options.Value.HistoryLimit) : history,
         };
-        await state.WriteStateAsync();
-        await Catalog.SetActiveAsync(Name, false);
+        // Until this write lands, callers see the deployment at its last persisted step, never an outcome storage lacks.
+        await PersistAsync(s);
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
-        if (warm.IsEmpty && state.State.Active is null && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
+        try
         {
-            await this.UnregisterReminder(reminder);
+            await Catalog.SetActiveAsync(Name, false);
+            if (warm.IsEmpty && state.State.Active is null && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            // The outcome is saved; a mark left in the catalog only wakes the grain at the next start, a reminder only ticks.
+            Log.TrackingFailed(logger, Name, e);
         }
 
         if (state.State.Active is not null)
         {
             // The next deployment started during the awaits above: it keeps its reminder (crash resume) and its mark in
             // the catalog, whichever of its writes and ours landed last.
-            await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            await Catalog.SetActiveAsync(Name, true);
+            _tracked = false;
+            await TrackActiveAsync();
         }
 
         ScheduleWarmRetirement();
@@ -532,6 +627,53 @@ internal sealed partial class ServiceGrain(
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}': deployment {active.Id} ({active.Kind} to {active.Target.Name()} {active.Version}, step {active.Step}) is in progress.");
         }
+    }
+
+    /// <summary>
+    /// Writes the state set in memory. When the write fails, memory goes back to <paramref name="saved"/> (unless a later
+    /// turn changed it since): no caller sees a change that storage does not hold.
+    /// </summary>
+    private async Task PersistAsync(ServiceState saved)
+    {
+        var written = state.State;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            if (ReferenceEquals(state.State, written))
+            {
+                state.State = saved;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PersistAsync"/> for a command: a storage failure is the caller's error, one line with its cause. An ETag
+    /// conflict passes as it is, so Orleans deactivates this stale activation and the next one re-reads the state.
+    /// </summary>
+    private async Task PersistForCallerAsync(ServiceState saved)
+    {
+        try
+        {
+            await PersistAsync(saved);
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            throw StorageFailed(e);
+        }
+    }
+
+    /// <summary>A storage failure as the caller sees it: its cause on one line (Orleans' own message carries a stack trace).</summary>
+    private BlueGreenException StorageFailed(Exception e)
+    {
+        Log.StorageFailed(logger, Name, e);
+        var cause = e is OrleansException { InnerException: { } inner } ? inner : e;
+        var line = cause.Message.Split('\n', 2)[0].Trim();
+        return new BlueGreenException(ErrorCode.StorageFailed, $"state storage failed: {line}; service '{Name}' is unchanged, retry once storage is back.");
     }
 
     private static async Task IgnoreFailureAsync(Task task)

@@ -7,6 +7,8 @@ using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
@@ -24,8 +26,9 @@ internal sealed class Fleet : IAsyncDisposable
     private readonly TempFolder _folder;
     private readonly ProcessInstanceRuntime _runtime;
 
-    private Fleet(TempFolder folder, IReadOnlyList<HaProxyInstance> proxies, InProcessTestCluster cluster, ProcessInstanceRuntime runtime, ServiceSpec spec, StepHooks hooks)
+    private Fleet(TempFolder folder, IReadOnlyList<HaProxyInstance> proxies, InProcessTestCluster cluster, ProcessInstanceRuntime runtime, ServiceSpec spec, StepHooks hooks, FaultyGrainStorage storage)
     {
+        Storage = storage;
         _folder = folder;
         Proxies = proxies;
         Cluster = cluster;
@@ -41,6 +44,9 @@ internal sealed class Fleet : IAsyncDisposable
     public ServiceSpec Spec { get; }
 
     public StepHooks Hooks { get; }
+
+    /// <summary>The grains' storage (in memory), with faults to order.</summary>
+    public FaultyGrainStorage Storage { get; }
 
     public IServiceGrain ServiceGrain => Cluster.Client.GetGrain<IServiceGrain>(Service);
 
@@ -93,10 +99,16 @@ internal sealed class Fleet : IAsyncDisposable
             await Task.WhenAll(blue.Select(b => runtime.StartAsync(b)));
 
             var hooks = new StepHooks();
+            var storage = new FaultyGrainStorage();
             var builder = new InProcessTestClusterBuilder(1);
             builder.ConfigureSilo((_, silo) =>
             {
-                silo.AddMemoryGrainStorage(BlueGreenStorage.Name);
+                silo.AddMemoryGrainStorage("memory");
+                silo.Services.AddGrainStorage(BlueGreenStorage.Name, (services, _) =>
+                {
+                    storage.Inner = services.GetRequiredKeyedService<IGrainStorage>("memory");
+                    return storage;
+                });
                 silo.UseInMemoryReminderService();
                 silo.AddBlueGreenGrains(
                     proxies: o => o.Interval = TimeSpan.FromMilliseconds(250),
@@ -128,7 +140,7 @@ internal sealed class Fleet : IAsyncDisposable
             }
 
             await cluster.Client.GetGrain<IServiceGrain>(Service).ApplyAsync(spec);
-            var fleet = new Fleet(folder, proxies, cluster, runtime, spec, hooks);
+            var fleet = new Fleet(folder, proxies, cluster, runtime, spec, hooks, storage);
             await fleet.WaitUntilServingAsync("blue", "1");
             return fleet;
         }

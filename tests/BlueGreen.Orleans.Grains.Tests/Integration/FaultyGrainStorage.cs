@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using Orleans.Storage;
+
+namespace BlueGreen.Orleans.Grains.Tests.Integration;
+
+/// <summary>
+/// The silo's real grain storage with faults to order: writes of a state name fail while told to, and a write "from
+/// another activation" makes a grain's ETag stale. Everything else passes through to the real store.
+/// </summary>
+internal sealed class FaultyGrainStorage : IGrainStorage
+{
+    private readonly ConcurrentDictionary<string, Exception> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, GrainId> _written = new(StringComparer.Ordinal);
+
+    /// <summary>The store the silo really persists to; set when the silo resolves this storage.</summary>
+    public IGrainStorage Inner { get; set; } = null!;
+
+    /// <summary>Every write of <paramref name="stateName"/> throws <paramref name="failure"/> until <see cref="Heal"/>.</summary>
+    public void FailWrites(string stateName, Exception failure) => _failures[stateName] = failure;
+
+    public void Heal(string stateName) => _failures.TryRemove(stateName, out _);
+
+    /// <summary>What the store holds for the last grain that wrote <paramref name="stateName"/>.</summary>
+    public async Task<T> StoredAsync<T>(string stateName)
+        where T : class
+    {
+        var stored = new GrainState<T>();
+        await Inner.ReadStateAsync(stateName, _written[stateName], stored);
+        return stored.State ?? throw new InvalidOperationException($"nothing stored for {stateName}");
+    }
+
+    /// <summary>
+    /// Writes back what the store holds for the last grain that wrote <paramref name="stateName"/>, as a second activation
+    /// would: the store's ETag moves on, so that grain's next write is an ETag conflict.
+    /// </summary>
+    public async Task WriteBehindAsync<T>(string stateName)
+    {
+        var stored = new GrainState<T>();
+        await Inner.ReadStateAsync(stateName, _written[stateName], stored);
+        await Inner.WriteStateAsync(stateName, _written[stateName], stored);
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (_failures.TryGetValue(stateName, out var failure))
+        {
+            return Task.FromException(failure);
+        }
+
+        _written[stateName] = grainId;
+        return Inner.WriteStateAsync(stateName, grainId, grainState);
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Inner.ClearStateAsync(stateName, grainId, grainState);
+}
