@@ -17,6 +17,16 @@ internal static partial class NativeMethods
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    /// <summary>open(2): .NET opens no folder, and fsync(2) of a folder needs its descriptor.</summary>
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(int descriptor);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int descriptor);
+
     /// <summary>getpwnam_r(3): the user database through NSS (files, LDAP...), not /etc/passwd alone.</summary>
     [LibraryImport("libc", EntryPoint = "getpwnam_r", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int GetPasswordEntry(string name, out Passwd entry, byte[] buffer, nuint size, out nint result);
