@@ -10,6 +10,9 @@ internal static partial class NativeMethods
     /// <summary>errno: no such process (or process group).</summary>
     public const int NoSuchProcess = 3;
 
+    /// <summary>waitpid option: return at once when the child has not exited.</summary>
+    public const int NoHang = 1;
+
     /// <summary>errno of getpwnam_r: the buffer is too small for the entry.</summary>
     public const int Range = 34;
 
@@ -26,6 +29,10 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int descriptor);
+
+    /// <summary>waitpid(2) with WNOHANG: reaps one exited child without blocking.</summary>
+    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
+    public static partial int WaitPid(int pid, out int status, int options);
 
     /// <summary>getpwnam_r(3): the user database through NSS (files, LDAP...), not /etc/passwd alone.</summary>
     [LibraryImport("libc", EntryPoint = "getpwnam_r", StringMarshalling = StringMarshalling.Utf8)]

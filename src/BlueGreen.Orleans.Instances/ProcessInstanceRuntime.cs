@@ -434,7 +434,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         var started = _time.GetTimestamp();
         while (true)
         {
-            if (Identify(record) is null && (!group || !ProcessSignals.GroupExists(record.Pid)))
+            if (Identify(record) is null && (!group || !ProcessSignals.GroupAlive(record.Pid)))
             {
                 return true;
             }
