@@ -5,8 +5,9 @@ namespace BlueGreen.Orleans.Instances;
 /// <summary>
 /// The fields of <c>/proc/&lt;pid&gt;/stat</c> this runtime needs. <see cref="StartTime"/> (clock ticks after boot) does
 /// not change across exec and differs for a recycled pid, so pid + start time names one process for the uptime.
+/// <see cref="ParentPid"/> tells which zombies are ours to reap.
 /// </summary>
-internal readonly record struct ProcStat(int Pid, char State, int ProcessGroup, int Session, ulong StartTime)
+internal readonly record struct ProcStat(int Pid, char State, int ProcessGroup, int Session, ulong StartTime, int ParentPid)
 {
     /// <summary>Zombies (Z) and dead tasks (X) have exited; they only wait to be reaped.</summary>
     public bool IsAlive => State is not ('Z' or 'X' or 'x');
@@ -42,6 +43,7 @@ internal readonly record struct ProcStat(int Pid, char State, int ProcessGroup, 
         if (fields.Length < 20
             || fields[0].Length != 1
             || !int.TryParse(text.AsSpan(0, open), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
             || !int.TryParse(fields[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var group)
             || !int.TryParse(fields[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var session)
             || !ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var startTime))
@@ -49,6 +51,6 @@ internal readonly record struct ProcStat(int Pid, char State, int ProcessGroup, 
             return null;
         }
 
-        return new ProcStat(pid, fields[0][0], group, session, startTime);
+        return new ProcStat(pid, fields[0][0], group, session, startTime, parent);
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class ProcessInstanceRuntime : IAdoptingRuntime
 
         return await _gates.RunAsync<InstanceState?>(name, async () =>
         {
-            if (await ProcessRecord.ReadAsync(name, PidPath(name), cancellationToken) is { } known && Identify(known) is not null)
+            if (await ProcessRecord.ReadAsync(PidPath(name), cancellationToken) is { } known && Identify(known) is not null)
             {
                 return new InstanceState(name, true, Id(known), known.StartedAt, null);
             }

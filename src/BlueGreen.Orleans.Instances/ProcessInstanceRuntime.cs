@@ -187,7 +187,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     public async Task<InstanceState?> InspectAsync(string name, CancellationToken cancellationToken = default)
     {
         InstanceValidation.Name(name);
-        var record = await ProcessRecord.ReadAsync(name, PidPath(name), cancellationToken);
+        var record = await ProcessRecord.ReadAsync(PidPath(name), cancellationToken);
         if (record is null)
         {
             return null;
@@ -346,7 +346,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     private async Task StopCoreAsync(string name, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var pidPath = PidPath(name);
-        var record = await ProcessRecord.ReadAsync(name, pidPath, cancellationToken);
+        var record = await ProcessRecord.ReadAsync(pidPath, cancellationToken);
         await StopUnrecordedAsync(name, record, timeout, cancellationToken);
         if (record is null || Identify(record) is not { } stat)
         {
@@ -434,7 +434,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         var started = _time.GetTimestamp();
         while (true)
         {
-            if (Identify(record) is null && (!group || !ProcessSignals.GroupExists(record.Pid)))
+            if (Identify(record) is null && (!group || !ProcessSignals.GroupAlive(record.Pid)))
             {
                 return true;
             }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace BlueGreen.Orleans.Instances;
@@ -64,28 +65,63 @@ internal sealed record ProcessRecord(int Pid, ulong StartTime, DateTimeOffset St
         return startTime is null || startedAt is null ? null : new ProcessRecord(pid, startTime.Value, startedAt.Value, exitCode);
     }
 
-    /// <summary>Null when there is no pid file; throws when there is one this runtime cannot read.</summary>
-    public static async Task<ProcessRecord?> ReadAsync(string instance, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Null when there is no pid file, or when it is empty or unparsable: written durably (see <see cref="WriteAsync"/>),
+    /// such a file is what a power loss leaves of an older, undurable write, and a power loss left nothing of the process
+    /// running. Refusing it would wedge the instance until someone deleted the file by hand.
+    /// </summary>
+    public static async Task<ProcessRecord?> ReadAsync(string path, CancellationToken cancellationToken)
     {
-        string text;
         try
         {
-            text = await File.ReadAllTextAsync(path, cancellationToken);
+            return Parse(await File.ReadAllTextAsync(path, cancellationToken));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
-
-        // Treating an unreadable file as "absent" would start a second copy next to a possibly running first one.
-        return Parse(text) ?? throw new InstanceRuntimeException(instance, $"Pid file {path} of instance '{instance}' is not in the expected format.");
     }
 
-    /// <summary>Write-then-rename, so a crash mid-write never leaves a half pid file.</summary>
+    /// <summary>
+    /// Write, fsync, rename, fsync of the folder: neither a crash nor a power loss leaves a half or empty pid file, nor
+    /// brings the previous one back.
+    /// </summary>
     public async Task WriteAsync(string path, CancellationToken cancellationToken)
     {
         var temporary = path + ".tmp";
-        await File.WriteAllTextAsync(temporary, Format(), cancellationToken);
+        var bytes = Encoding.UTF8.GetBytes(Format());
+        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true))
+        {
+            await stream.WriteAsync(bytes, cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+
         File.Move(temporary, path, overwrite: true);
+        SyncFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>fsync(2) of the folder: the rename lives in its entries, which a power loss can otherwise undo.</summary>
+    private static void SyncFolder(string folder)
+    {
+        const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC: no instance started meanwhile inherits it.
+        const int NotSupported = 22; // EINVAL: a file system that cannot sync a folder; nothing more to do there.
+        var descriptor = NativeMethods.Open(folder, ReadOnlyCloseOnExec);
+        if (descriptor < 0)
+        {
+            throw new IOException($"Could not open the folder {folder} to sync it: errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        try
+        {
+            if (NativeMethods.Fsync(descriptor) != 0 && Marshal.GetLastPInvokeError() is var error and not NotSupported)
+            {
+                throw new IOException($"Could not sync the folder {folder}: errno {error}.");
+            }
+        }
+        finally
+        {
+            // A read-only descriptor: nothing was written through it, so a failed close loses nothing.
+            _ = NativeMethods.Close(descriptor);
+        }
     }
 }

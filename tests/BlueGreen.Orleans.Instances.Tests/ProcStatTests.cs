@@ -11,7 +11,7 @@ public sealed class ProcStatTests
 
         var stat = ProcStat.Parse(line);
 
-        Assert.Equal(new ProcStat(4242, 'S', 4242, 4242, 987654), stat);
+        Assert.Equal(new ProcStat(4242, 'S', 4242, 4242, 987654, 1), stat);
         Assert.True(stat!.Value.IsAlive);
     }
 

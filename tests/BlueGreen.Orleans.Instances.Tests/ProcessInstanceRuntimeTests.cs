@@ -136,6 +136,23 @@ public sealed class ProcessInstanceRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_EmptyPidFile_StartsTheInstance()
+    {
+        var port = Loopback.FreePort();
+        var name = "web-blue-s1";
+        Directory.CreateDirectory(StateDirectory);
+        // What a power loss can leave of a pid file that was renamed into place before its data reached the disk.
+        await File.WriteAllTextAsync(_runtime.PidPath(name), string.Empty);
+
+        Assert.Null(await _runtime.InspectAsync(name));
+        var state = await StartAsync(Httpd(name, port));
+
+        Assert.True(state.Running);
+        Assert.True((await _runtime.InspectAsync(name))!.Running);
+        Assert.Equal(HttpStatusCode.OK, (await LoopbackHttp.GetEventuallyAsync(port)).Status);
+    }
+
+    [Fact]
     public async Task StopAsync_RunningInstance_ClosesPortAndReportsStoppedWithExitCode()
     {
         var port = Loopback.FreePort();

@@ -35,7 +35,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             return d;
         }
 
-        if (d.AbortRequested && d.PendingOutcome == DeploymentOutcome.Succeeded)
+        if (d.AbortRequested && CanAbort(d))
         {
             switch (d.Step)
             {
@@ -59,6 +59,16 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             _ => Finish(d, d.PendingOutcome),
         };
     }
+
+    /// <summary>
+    /// Whether an abort can still change how <paramref name="d"/> ends: before the switch, around it (an abort during
+    /// <see cref="DeploymentStep.Switch"/> is honoured at the next step), and while the old colour can still take over.
+    /// Not once it is already ending otherwise (reverting, retiring after a failure or an abort) or finished.
+    /// </summary>
+    public static bool CanAbort(DeploymentRecord d) =>
+        !d.IsFinished && d.PendingOutcome == DeploymentOutcome.Succeeded
+        && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
+            || Confirming(d));
 
     /// <summary>A new deployment, at its first step.</summary>
     public DeploymentRecord Create(long id, string service, DeploymentKind kind, Colour from, Colour target, string version, bool provisionTarget, ResolvedOptions options)

@@ -256,6 +256,20 @@ internal sealed partial class ServiceGrain(
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' has no deployment in progress.");
         }
 
+        if (active.AbortRequested && active.PendingOutcome == DeploymentOutcome.Aborted)
+        {
+            // Asked again: the first request is being carried out.
+            return active;
+        }
+
+        if (!DeploymentEngine.CanAbort(active))
+        {
+            // Too late to change how it ends: a record saying "abort requested" that nothing honours would mislead.
+            throw new BlueGreenException(
+                ErrorCode.FailedPrecondition,
+                $"deployment {active.Id} of service '{Name}' can no longer be aborted: it is at step {active.Step}, ending as {active.PendingOutcome}.");
+        }
+
         var aborted = active with { AbortRequested = true, AbortRequestedBy = active.AbortRequestedBy ?? Actor.Current };
         var saved = state.State;
         state.State = state.State with { Active = aborted };

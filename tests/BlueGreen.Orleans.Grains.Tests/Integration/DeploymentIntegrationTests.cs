@@ -233,6 +233,75 @@ public sealed class DeploymentIntegrationTests
     }
 
     [Fact]
+    public async Task Abort_WhileRollingBackAlready_RefusedNamingTheStepAndNotRecorded()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1, customize: s => s with
+        {
+            Green = s.Green with { Arguments = s.Green.Arguments.AddRange(["--healthy", "false"]) },
+            HealthTimeout = TimeSpan.FromSeconds(2),
+        });
+        var retiring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fleet.Hooks.Before(DeploymentStep.Retire, async _ =>
+        {
+            retiring.SetResult();
+            await go.Task;
+        });
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        await retiring.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        BlueGreenException refused;
+        try
+        {
+            // The health deadline passed: the deployment already ends as rolled back, retiring green.
+            refused = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.AbortAsync());
+        }
+        finally
+        {
+            go.SetResult();
+        }
+
+        var done = await fleet.WaitFinishedAsync(release.Id);
+        Assert.Equal(ErrorCode.FailedPrecondition, refused.Code);
+        Assert.Contains($"deployment {release.Id}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("can no longer be aborted: it is at step Retire", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(DeploymentOutcome.RolledBack, done.Outcome);
+        Assert.False(done.AbortRequested);
+        Assert.Null(done.AbortRequestedBy);
+    }
+
+    [Fact]
+    public async Task Abort_WhileConfirmingTheTargetBeforeRetire_SwitchedBack()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+        var retiring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fleet.Hooks.Before(DeploymentStep.Retire, async _ =>
+        {
+            retiring.SetResult();
+            await go.Task;
+        });
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        await retiring.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        DeploymentRecord aborted;
+        try
+        {
+            // Blue still runs while green is confirmed: an abort here is still honoured.
+            aborted = await fleet.ServiceGrain.AbortAsync();
+        }
+        finally
+        {
+            go.SetResult();
+        }
+
+        var done = await fleet.WaitFinishedAsync(release.Id);
+        Assert.True(aborted.AbortRequested);
+        Assert.Equal(DeploymentOutcome.Aborted, done.Outcome);
+        Assert.Equal(["blue 1"], await fleet.ServedAsync());
+    }
+
+    [Fact]
     public async Task HaProxyRestartedWithStaleMap_ProxyGrainReappliesRoutes()
     {
         await using var fleet = await Fleet.StartAsync(proxyCount: 2);
