@@ -206,8 +206,10 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
             "--output" when value.Trim() == "table" => [ExitCodes.Usage, ExitCodes.Ok],
             // Label values are free text (printable, at most 256 characters), kept verbatim (checked by the caller).
             _ when slot == "proxy add --label" && !control => [ExitCodes.Usage, ExitCodes.Refused, ExitCodes.Ok],
-            // Empty means "not set" for the optional write path and master CLI.
-            _ when slot is "proxy add --map-file-write-path" or "proxy add --master-api" && value.Length == 0 => [ExitCodes.Ok],
+            // Empty means "not set" for the optional write path and master CLI. Without a write path the new proxy would
+            // write its --map-file, which the stage's proxy already writes: refused (AlreadyExists).
+            _ when slot is "proxy add --map-file-write-path" && value.Length == 0 => [ExitCodes.Refused],
+            _ when slot is "proxy add --master-api" && value.Length == 0 => [ExitCodes.Ok],
             _ when ServerChecked.Contains(slot) => [ExitCodes.Usage, ExitCodes.Refused],
             _ => new[] { ExitCodes.Usage },
         };

@@ -33,7 +33,9 @@ public sealed class FleetCheckTests(GatewayFixture fixture) : IClassFixture<Gate
     [Fact]
     public async Task ProxyAdd_NothingListening_RefusedAndNotRegistered()
     {
-        var add = await CliRun.RunAsync(["proxy", "add", "edge-gone", "--runtime-api", $"tcp://127.0.0.1:{Loopback.FreePort()}", "--map-file", fixture.Proxy.MapFile, .. Server]);
+        // A map file of its own: the fixture's proxy writes fixture.Proxy.MapFile, and a second writer is refused first.
+        var mapFile = Path.Combine(Path.GetDirectoryName(fixture.Proxy.MapFile)!, "gone.map");
+        var add = await CliRun.RunAsync(["proxy", "add", "edge-gone", "--runtime-api", $"tcp://127.0.0.1:{Loopback.FreePort()}", "--map-file", mapFile, .. Server]);
         var show = await CliRun.RunAsync(["proxy", "show", "edge-gone", .. Server]);
 
         Assert.Equal(ExitCodes.Refused, add.Exit);

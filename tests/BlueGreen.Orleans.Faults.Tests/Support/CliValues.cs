@@ -15,7 +15,9 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         (_, "--output") => "table",
         ("proxy add", "id") => CliCommands.NewProxy,
         ("proxy add", "--runtime-api") => stage.Proxy.RuntimeApi.ToString(),
-        ("proxy add", "--map-file" or "--map-file-write-path") => stage.Proxy.MapFile,
+        ("proxy add", "--map-file") => stage.Proxy.MapFile,
+        // Its own file beside the stage proxy's: two registrations never write one map file.
+        ("proxy add", "--map-file-write-path") => Path.Combine(Path.GetDirectoryName(stage.Proxy.MapFile)!, "cli-walk.map"),
         ("proxy add", "--master-api") => stage.Proxy.MasterApi.ToString(),
         ("proxy add", "--label") => "team=web",
         ("proxy rm" or "proxy show", "id") => GatewayStage.ProxyId,
