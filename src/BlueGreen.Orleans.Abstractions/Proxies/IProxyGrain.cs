@@ -49,6 +49,10 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("RemoveRoute")]
     Task RemoveRouteAsync(string key);
 
+    /// <summary>The routes HAProxy serves right now (<c>show map</c>), read live: what traffic follows, whatever the grain's state says.</summary>
+    [Alias("GetServedRoutes")]
+    Task<ImmutableDictionary<string, string>> GetServedRoutesAsync();
+
     /// <summary>Forces every server of the backend DOWN so that only a check run from now on can bring it UP.</summary>
     [Alias("ForceRecheck")]
     Task ForceRecheckAsync(string backend);

@@ -37,8 +37,9 @@ public sealed record ServiceSpec
     [Id(10)] public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The version blue already runs when the service is first applied (instances started before the orchestrator
-    /// took over, as in the recipe); null when nothing runs yet.
+    /// The version the live colour already runs when the service is first applied (instances started before the
+    /// orchestrator took over, as in the recipe); null when nothing runs yet. The live colour is blue, unless the proxies
+    /// serve the route key from the service's green backend already.
     /// </summary>
     [Id(11)] public string? LiveVersion { get; init; }
 

@@ -203,6 +203,9 @@ internal sealed partial class ProxyGrain(
         await state.WriteStateAsync();
     }
 
+    public Task<ImmutableDictionary<string, string>> GetServedRoutesAsync() =>
+        CallAsync(async proxy => (await proxy.ReadRuntimeRoutesAsync()).ToImmutableDictionary(StringComparer.Ordinal));
+
     public Task ForceRecheckAsync(string backend) => CallAsync(async proxy =>
     {
         var servers = (await ServerStatsOrNoneAsync(proxy, backend)).Select(r => r.ServiceName).ToList();

@@ -32,5 +32,11 @@ internal sealed partial class ServiceGrain
 
         [LoggerMessage(9, LogLevel.Error, "Service {Service}: the state could not be saved; the command was refused")]
         public static partial void StorageFailed(ILogger logger, string service, Exception exception);
+
+        [LoggerMessage(10, LogLevel.Warning, "Service {Service}: first applied while proxies {Proxies} serve {Colour}, taken as the live colour")]
+        public static partial void ServedColourTaken(ILogger logger, string service, string colour, string proxies);
+
+        [LoggerMessage(11, LogLevel.Information, "Service {Service}: stopped {Colour}, whose instances the applied spec orphans (it {Reason})")]
+        public static partial void OrphansStopped(ILogger logger, string service, string colour, string reason);
     }
 }

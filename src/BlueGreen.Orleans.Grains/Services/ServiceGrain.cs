@@ -99,9 +99,20 @@ internal sealed partial class ServiceGrain(
 
         await RefuseUnservableAsync(spec);
         var previous = state.State.Spec;
-        if (previous is null && spec.LiveVersion is { } live)
+
+        // A first apply takes the colour the proxies serve already (a store wiped under a running fleet, say): the
+        // route is never flipped to a colour nobody chose.
+        var live = previous is null ? await ServedColourAsync(spec) : state.State.LiveColour;
+        var orphaned = previous is null ? [] : Orphaned(previous, spec);
+        if (orphaned.FirstOrDefault(o => o.Colour == live) is { } serving)
         {
-            await AdoptAsync(spec, live);
+            // Stopping them would be an outage, leaving them would leave instances nobody owns serving traffic.
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: {live.Name()} is live and this spec {serving.Reason}, which would leave {string.Join(", ", serving.Instances)} running outside it; change {live.Other().Name()} and release to it first, then change {live.Name()}.");
+        }
+
+        if (previous is null && spec.LiveVersion is { } version)
+        {
+            await AdoptAsync(spec, live, version);
         }
 
         if (await Catalog.ClaimRouteKeyAsync(spec.RouteKey, Name) is { } owner)
@@ -111,15 +122,32 @@ internal sealed partial class ServiceGrain(
         }
 
         var saved = state.State;
-        state.State = state.State with { Spec = spec, Applied = Actor.Stamp(time) };
-        if (previous is null && spec.LiveVersion is { } adopted)
-        {
-            // Adopt what already runs: blue is live with that version.
-            state.State = state.State with { Versions = state.State.Versions.SetItem(Colour.Blue, adopted), Running = state.State.Running.Add(Colour.Blue) };
-        }
-
         try
         {
+            // Stopped through the spec that started them, before the spec that no longer names them is saved.
+            foreach (var orphan in orphaned)
+            {
+                await RetireOrphansAsync(previous!, orphan);
+            }
+
+            var stopped = orphaned.Select(o => o.Colour).ToList();
+            state.State = state.State with
+            {
+                Spec = spec,
+                Applied = Actor.Stamp(time),
+                Running = state.State.Running.Except(stopped),
+                WarmUntil = state.State.WarmUntil.RemoveRange(stopped),
+            };
+            if (previous is null)
+            {
+                state.State = state.State with { LiveColour = live };
+                if (spec.LiveVersion is { } adopted)
+                {
+                    // Adopt what already runs: the live colour runs that version.
+                    state.State = state.State with { Versions = state.State.Versions.SetItem(live, adopted), Running = state.State.Running.Add(live) };
+                }
+            }
+
             await PersistForCallerAsync(saved);
         }
         catch
@@ -132,22 +160,43 @@ internal sealed partial class ServiceGrain(
             throw;
         }
 
-        await Catalog.SetServiceAsync(Name, true);
-        if (previous is not null && previous.RouteKey != spec.RouteKey)
+        if (orphaned.Count > 0)
         {
-            await Catalog.ReleaseRouteKeyAsync(previous.RouteKey, Name);
+            ScheduleWarmRetirement();
         }
 
-        if (previous is not null && previous.RouteKey != spec.RouteKey)
+        await Catalog.SetServiceAsync(Name, true);
+        var unremoved = new List<string>();
+        if (previous is not null)
         {
-            await Task.WhenAll(previous.Proxies.Select(p => IgnoreFailureAsync(GrainFactory.GetGrain<IProxyGrain>(p).RemoveRouteAsync(previous.RouteKey))));
+            if (previous.RouteKey != spec.RouteKey)
+            {
+                await Catalog.ReleaseRouteKeyAsync(previous.RouteKey, Name);
+            }
+
+            // Every proxy that no longer routes this service must not keep (and its monitor re-assert) the old route:
+            // the old key on every proxy after a key change, the key on the proxies dropped from the spec.
+            var stale = previous.RouteKey != spec.RouteKey ? previous.Proxies : previous.Proxies.Except(spec.Proxies, StringComparer.Ordinal);
+            unremoved.AddRange((await Task.WhenAll(stale.Select(p => RemoveRouteAsync(p, previous.RouteKey)))).OfType<string>());
         }
 
         // Every proxy routes the key to the live colour; a proxy added to the spec gets the route now.
         var results = await Fleet(spec).SwitchAsync(state.State.LiveColour, null, CancellationToken.None);
-        if (results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList() is { Count: > 0 } failed)
+        var failed = results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList();
+        if (failed.Count > 0 || unremoved.Count > 0)
         {
-            throw new BlueGreenException(ErrorCode.Unavailable, $"spec saved, but the route could not be set on: {string.Join("; ", failed)}");
+            var problems = new List<string>();
+            if (failed.Count > 0)
+            {
+                problems.Add($"the route could not be set on: {string.Join("; ", failed)}");
+            }
+
+            if (unremoved.Count > 0)
+            {
+                problems.Add($"the route of '{previous!.RouteKey}' could not be removed from: {string.Join("; ", unremoved)}");
+            }
+
+            throw new BlueGreenException(ErrorCode.Unavailable, $"spec saved, but {string.Join("; and ", problems)}");
         }
 
         return Info();
@@ -611,16 +660,99 @@ internal sealed partial class ServiceGrain(
         }
     }
 
-    /// <summary>Blue runs <paramref name="version"/> already: its runtime takes its instances over, or nothing is saved.</summary>
-    private async Task AdoptAsync(ServiceSpec spec, string version)
+    /// <summary>The live colour runs <paramref name="version"/> already: its runtime takes its instances over, or nothing is saved.</summary>
+    private async Task AdoptAsync(ServiceSpec spec, Colour colour, string version)
     {
         try
         {
-            await Fleet(spec).AdoptAsync(Colour.Blue, version, CancellationToken.None);
+            await Fleet(spec).AdoptAsync(colour, version, CancellationToken.None);
         }
         catch (Exception e) when (e is InstanceRuntimeException or IOException or UnauthorizedAccessException)
         {
-            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: blue {version} cannot be adopted. {e.Message}");
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: {colour.Name()} {version} cannot be adopted. {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The colour a proxy of <paramref name="spec"/> serves its route key from (<c>show map</c>), blue when none serves
+    /// either colour. Proxies serving both colours are refused: which one is live is for the operator to say.
+    /// </summary>
+    private async Task<Colour> ServedColourAsync(ServiceSpec spec)
+    {
+        var backends = new[] { Colour.Blue, Colour.Green }.ToDictionary(c => c.Backend(spec.Name), c => c, StringComparer.Ordinal);
+        var served = await Task.WhenAll(spec.Proxies.Select(async p =>
+            (Proxy: p, Backend: (await GrainFactory.GetGrain<IProxyGrain>(p).GetServedRoutesAsync()).GetValueOrDefault(spec.RouteKey))));
+        var ours = served.Where(s => s.Backend is not null && backends.ContainsKey(s.Backend)).ToList();
+        if (ours.Select(s => s.Backend).Distinct().Count() > 1)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: its proxies serve '{spec.RouteKey}' from both colours ({string.Join(", ", ours.Select(s => $"{s.Proxy}: {s.Backend}"))}); route it to one colour on every proxy first.");
+        }
+
+        var colour = ours.Count > 0 ? backends[ours[0].Backend!] : Colour.Blue;
+        if (colour != Colour.Blue)
+        {
+            Log.ServedColourTaken(logger, Name, colour.Name(), string.Join(", ", ours.Select(s => s.Proxy)));
+        }
+
+        return colour;
+    }
+
+    /// <summary>
+    /// The colours that run (per the record) instances <paramref name="spec"/> no longer names: a slot removed or renamed,
+    /// or the colour moved to another runtime. Its runtime would never stop them again.
+    /// </summary>
+    private List<OrphanedInstances> Orphaned(ServiceSpec previous, ServiceSpec spec)
+    {
+        var orphaned = new List<OrphanedInstances>();
+        foreach (var colour in new[] { Colour.Blue, Colour.Green }.Where(state.State.Running.Contains))
+        {
+            var (before, after) = (previous.For(colour), spec.For(colour));
+            var moved = before.Runtime != after.Runtime || (before.Runtime == "docker" && before.DockerEndpoint != after.DockerEndpoint);
+            var dropped = before.Instances.Where(slot => after.Instances.All(a => a.Server != slot.Server)).ToList();
+            if (moved || dropped.Count > 0)
+            {
+                var reason = moved
+                    ? $"moves {colour.Name()} from runtime {before.Runtime} to {after.Runtime}"
+                    : $"drops {colour.Name()}'s instance slot(s) {string.Join(", ", dropped.Select(d => d.Server))}";
+                var instances = (moved ? before.Instances.ToList() : dropped).Select(slot => InstanceSpecs.InstanceName(previous.Name, colour, slot)).ToList();
+                orphaned.Add(new OrphanedInstances(colour, reason, instances));
+            }
+        }
+
+        return orphaned;
+    }
+
+    /// <summary>Stops a colour that is not live whose instances a new spec orphans: all of it, so the record can say it no longer runs.</summary>
+    private async Task RetireOrphansAsync(ServiceSpec previous, OrphanedInstances orphans)
+    {
+        var colour = orphans.Colour;
+        try
+        {
+            await Fleet(previous).RetireAsync(colour, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InstanceRuntimeException or IOException or UnauthorizedAccessException)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: this spec {orphans.Reason}, and {colour.Name()}'s running instances could not be stopped ({e.Message}); retry.");
+        }
+
+        Log.OrphansStopped(logger, Name, colour.Name(), orphans.Reason);
+    }
+
+    /// <summary>Removes a route from a proxy; returns the failure (null when done, or when the proxy is no longer registered).</summary>
+    private async Task<string?> RemoveRouteAsync(string proxy, string key)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IProxyGrain>(proxy).RemoveRouteAsync(key);
+            return null;
+        }
+        catch (BlueGreenException e) when (e.Code != ErrorCode.NotFound)
+        {
+            return $"{proxy}: {e.Message}";
+        }
+        catch (BlueGreenException)
+        {
+            return null;
         }
     }
 
@@ -688,16 +820,5 @@ internal sealed partial class ServiceGrain(
         var cause = e is OrleansException { InnerException: { } inner } ? inner : e;
         var line = cause.Message.Split('\n', 2)[0].Trim();
         return new BlueGreenException(ErrorCode.StorageFailed, $"state storage failed: {line}; service '{Name}' is unchanged, retry once storage is back.");
-    }
-
-    private static async Task IgnoreFailureAsync(Task task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (BlueGreenException)
-        {
-        }
     }
 }
