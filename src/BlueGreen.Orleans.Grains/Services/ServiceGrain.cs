@@ -39,12 +39,19 @@ internal sealed partial class ServiceGrain(
     private DeploymentStep? _observedStep;
     private IGrainTimer? _warmTimer;
 
+    /// <summary>
+    /// The state as storage last acknowledged it. Reads answer from it, not from <c>state.State</c>: a read interleaves
+    /// with the loop's writes, and must never show a change (a deployment finished, say) that a failing write takes back.
+    /// </summary>
+    private ServiceState _published = new();
+
     private string Name => this.GetPrimaryKeyString();
 
     private ICatalogGrain Catalog => GrainFactory.GetCatalogGrain();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _published = state.State;
         if (state.State.Active is not null)
         {
             Log.Resuming(logger, Name, state.State.Active.ToString());
@@ -202,7 +209,7 @@ internal sealed partial class ServiceGrain(
         return Info();
     }
 
-    public Task<ServiceInfo?> GetAsync() => Task.FromResult(state.State.Spec is null ? null : Info());
+    public Task<ServiceInfo?> GetAsync() => Task.FromResult(_published.Spec is null ? null : Info());
 
     public async Task DeleteAsync(bool keepInstances)
     {
@@ -236,6 +243,7 @@ internal sealed partial class ServiceGrain(
         }
 
         state.State = new ServiceState();
+        _published = state.State;
         await Catalog.SetServiceAsync(Name, false);
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
         DeactivateOnIdle();
@@ -328,10 +336,10 @@ internal sealed partial class ServiceGrain(
     }
 
     public Task<DeploymentRecord?> GetDeploymentAsync(long id) =>
-        Task.FromResult(state.State.Active?.Id == id ? state.State.Active : state.State.History.FirstOrDefault(d => d.Id == id));
+        Task.FromResult(_published.Active?.Id == id ? _published.Active : _published.History.FirstOrDefault(d => d.Id == id));
 
     public Task<ImmutableList<DeploymentRecord>> ListDeploymentsAsync() =>
-        Task.FromResult(state.State.Active is { } active ? state.State.History.Insert(0, active) : state.State.History);
+        Task.FromResult(_published.Active is { } active ? _published.History.Insert(0, active) : _published.History);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -627,6 +635,7 @@ internal sealed partial class ServiceGrain(
 
             state.State = state.State with { WarmUntil = state.State.WarmUntil.Remove(colour) };
             await state.WriteStateAsync(cancellationToken);
+            _published = state.State;
         }
 
         ScheduleWarmRetirement();
@@ -634,14 +643,14 @@ internal sealed partial class ServiceGrain(
 
     private ServiceInfo Info() => new()
     {
-        Spec = state.State.Spec!,
-        LiveColour = state.State.LiveColour,
-        Versions = state.State.Versions,
-        Running = state.State.Running,
-        WarmUntil = state.State.WarmUntil,
-        ActiveDeployment = state.State.Active,
-        LastDeployment = state.State.History.FirstOrDefault(),
-        Applied = state.State.Applied,
+        Spec = _published.Spec!,
+        LiveColour = _published.LiveColour,
+        Versions = _published.Versions,
+        Running = _published.Running,
+        WarmUntil = _published.WarmUntil,
+        ActiveDeployment = _published.Active,
+        LastDeployment = _published.History.FirstOrDefault(),
+        Applied = _published.Applied,
     };
 
     /// <summary>
@@ -776,8 +785,8 @@ internal sealed partial class ServiceGrain(
     }
 
     /// <summary>
-    /// Writes the state set in memory. When the write fails, memory goes back to <paramref name="saved"/> (unless a later
-    /// turn changed it since): no caller sees a change that storage does not hold.
+    /// Writes the state set in memory, and publishes it to reads once storage has it. When the write fails, memory goes
+    /// back to <paramref name="saved"/> (unless a later turn changed it since): no caller sees a change storage does not hold.
     /// </summary>
     private async Task PersistAsync(ServiceState saved)
     {
@@ -785,6 +794,7 @@ internal sealed partial class ServiceGrain(
         try
         {
             await state.WriteStateAsync();
+            _published = written;
         }
         catch
         {

@@ -11,6 +11,7 @@ internal sealed class FaultyGrainStorage : IGrainStorage
 {
     private readonly ConcurrentDictionary<string, Exception> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrainId> _written = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new(StringComparer.Ordinal);
 
     /// <summary>The store the silo really persists to; set when the silo resolves this storage.</summary>
     public IGrainStorage Inner { get; set; } = null!;
@@ -19,6 +20,17 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     public void FailWrites(string stateName, Exception failure) => _failures[stateName] = failure;
 
     public void Heal(string stateName) => _failures.TryRemove(stateName, out _);
+
+    /// <summary>
+    /// Every write of <paramref name="stateName"/> from now waits for the returned source: a slow disk. Set a result to
+    /// let them through, an exception to fail them.
+    /// </summary>
+    public TaskCompletionSource HoldWrites(string stateName)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holds[stateName] = gate;
+        return gate;
+    }
 
     /// <summary>What the store holds for the last grain that wrote <paramref name="stateName"/>.</summary>
     public async Task<T> StoredAsync<T>(string stateName)
@@ -43,15 +55,20 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Inner.ReadStateAsync(stateName, grainId, grainState);
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (_holds.TryGetValue(stateName, out var hold))
+        {
+            await hold.Task;
+        }
+
         if (_failures.TryGetValue(stateName, out var failure))
         {
-            return Task.FromException(failure);
+            throw failure;
         }
 
         _written[stateName] = grainId;
-        return Inner.WriteStateAsync(stateName, grainId, grainState);
+        await Inner.WriteStateAsync(stateName, grainId, grainState);
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>

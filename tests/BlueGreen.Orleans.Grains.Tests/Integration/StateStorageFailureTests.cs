@@ -1,5 +1,6 @@
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Services;
+using BlueGreen.Orleans.Harness;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
 
@@ -81,6 +82,41 @@ public sealed class StateStorageFailureTests
         Assert.Null(stored.Active);
         Assert.Equal((release.Id, DeploymentOutcome.Succeeded), (stored.History[0].Id, stored.History[0].Outcome));
         Assert.Equal(["green 2"], await fleet.ServedAsync());
+    }
+
+    [Fact]
+    public async Task Release_OutcomeWriteInFlightThenFails_NoReadEverShowsTheDeploymentFinished()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+        TaskCompletionSource? held = null;
+        fleet.Hooks.Before(DeploymentStep.Retire, _ =>
+        {
+            // From here the disk is slow: the write that records the outcome hangs while callers read the service.
+            held = fleet.Storage.HoldWrites(ServiceStateName);
+            return Task.CompletedTask;
+        });
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        await Eventually.UntilAsync(() => Task.FromResult(held), h => h is not null, TimeSpan.FromSeconds(60), "the Retire step");
+        var seen = new List<DeploymentRecord?>();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(4);
+        while (DateTime.UtcNow < until)
+        {
+            // The confirm window, the retire and the outcome's write, all while the write hangs.
+            seen.Add(await fleet.ServiceGrain.GetDeploymentAsync(release.Id));
+            seen.Add((await fleet.ServiceGrain.GetAsync())?.ActiveDeployment ?? (await fleet.ServiceGrain.GetAsync())?.LastDeployment);
+            await Task.Delay(50);
+        }
+
+        // The write fails: the outcome was never stored, so no caller may have seen it.
+        fleet.Storage.FailWrites(ServiceStateName, new IOException("database or disk is full"));
+        held!.SetResult();
+        await Task.Delay(500);
+        seen.Add(await fleet.ServiceGrain.GetDeploymentAsync(release.Id));
+
+        Assert.DoesNotContain(seen, d => d is null || d.IsFinished);
+        fleet.Storage.Heal(ServiceStateName);
+        Assert.Equal(DeploymentOutcome.Succeeded, (await fleet.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(10))).Outcome);
     }
 
     [Fact]
