@@ -519,6 +519,12 @@ internal sealed partial class ServiceGrain(
         {
             await PersistAsync(saved);
         }
+        else if (_published.Active is { } shown && shown.Id == next.Id && shown.Step == next.Step)
+        {
+            // Progress within the persisted step (health, sessions left): shown as it is read, never stored (a resumed
+            // step reads it again), and it changes neither the step nor the outcome a caller sees.
+            _published = _published with { Active = next };
+        }
 
         if (moved)
         {
