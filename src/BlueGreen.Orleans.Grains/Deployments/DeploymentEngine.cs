@@ -35,14 +35,16 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             return d;
         }
 
-        if (d.AbortRequested && CanAbort(d))
+        if (d.AbortRequested && d.PendingOutcome == DeploymentOutcome.Succeeded)
         {
             switch (d.Step)
             {
                 case DeploymentStep.Provision or DeploymentStep.AwaitHealthy:
                     return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" }, DeploymentStep.Retire, d.Target, "abort: retiring the target, the live colour is untouched");
                 case DeploymentStep.Verify or DeploymentStep.Drain:
-                case DeploymentStep.Retire when Confirming(d):
+                // Also once confirmed: an abort accepted while the confirming step ran lands on its result, and the old
+                // colour is stopped only in the step after that one.
+                case DeploymentStep.Retire when d.RetireColour == d.From && !d.Retired:
                     return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted after the switch" }, DeploymentStep.Revert, d.Target, $"abort: switching back to {d.From.Name()}");
             }
         }
@@ -416,9 +418,15 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 $"{message}; retiring {d.From.Name()} once {d.Target.Name()} has been UP on every proxy for {Seconds(_confirmWindow)} after the switch",
                 d.Options.HealthTimeout + _confirmWindow);
 
-    /// <summary>Retiring the old colour after a switch that stands: the target is confirmed first, the old colour can still take over.</summary>
+    /// <summary>
+    /// Retiring the old colour after a switch that stands, while the target is being confirmed (the old colour can still
+    /// take over). The confirmation ends by clearing the step's deadline, in a turn of its own: the old colour is stopped
+    /// only in the next one, once the confirmed record is stored, so an abort is either accepted before it (and honoured)
+    /// or refused.
+    /// </summary>
     private static bool Confirming(DeploymentRecord d) =>
-        d.Step == DeploymentStep.Retire && d.RetireColour == d.From && d.PendingOutcome == DeploymentOutcome.Succeeded && !d.Retired;
+        d.Step == DeploymentStep.Retire && d.RetireColour == d.From && d.PendingOutcome == DeploymentOutcome.Succeeded && !d.Retired
+        && d.StepDeadline is not null;
 
     /// <summary>
     /// Before the old colour stops: the target UP on every reachable proxy, read now, and for the confirm window after the
@@ -487,7 +495,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 return waiting;
             }
 
-            d = Event(d, null, $"{d.Target.Name()} UP on every reachable proxy {Seconds(time.GetUtcNow() - (d.Proxies.Select(p => p.SwitchedAt).Where(at => at is not null).Max() ?? d.StepStartedAt))} after the switch");
+            return Event(d with { StepDeadline = null }, null, $"{d.Target.Name()} UP on every reachable proxy {Seconds(time.GetUtcNow() - (d.Proxies.Select(p => p.SwitchedAt).Where(at => at is not null).Max() ?? d.StepStartedAt))} after the switch");
         }
 
         try

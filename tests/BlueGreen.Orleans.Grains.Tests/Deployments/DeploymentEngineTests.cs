@@ -565,4 +565,28 @@ public sealed class DeploymentEngineTests
         Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
         Assert.Contains("10 of 10 responses were 5xx on p1", d.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Abort_AcceptedWhileTheConfirmingStepRan_LandsOnItsResultAndStillSwitchesBack()
+    {
+        // The grain accepts an abort while the record it holds is confirming, and merges it into whatever that step
+        // returns: the confirmed record must not have stopped blue already.
+        var d = Release();
+        while (d.Step != DeploymentStep.Retire)
+        {
+            d = await _engine.AdvanceAsync(d);
+        }
+
+        Assert.True(DeploymentEngine.CanAbort(d));
+        _time.Advance(DeploymentEngine.DefaultConfirmWindow);
+        var confirmed = await _engine.AdvanceAsync(d);
+        Assert.DoesNotContain("retire blue", _env.Calls);
+        Assert.False(DeploymentEngine.CanAbort(confirmed), "an abort arriving now would come too late: the grain refuses it");
+
+        var end = await RunAsync(confirmed with { AbortRequested = true });
+
+        Assert.Equal(DeploymentOutcome.Aborted, end.Outcome);
+        Assert.DoesNotContain("retire blue", _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
 }
