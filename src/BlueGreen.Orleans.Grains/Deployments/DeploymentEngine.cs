@@ -430,11 +430,12 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
 
     /// <summary>
     /// Before the old colour stops: the target UP on every reachable proxy, read now, and for the confirm window after the
-    /// switch. Null: confirmed. Otherwise the record, waiting, or switching back when the target went DOWN on a proxy
-    /// whose checks have settled, or was still not UP everywhere at the step's deadline. An unreachable proxy can tell
-    /// nothing (the drain has already waited for it) and is not waited for.
+    /// switch. Confirmed: the record without its deadline (the old colour is stopped in the next turn). Otherwise the
+    /// record, waiting, or switching back when the target went DOWN on a proxy whose checks have settled, or was still
+    /// not UP everywhere at the step's deadline. An unreachable proxy can tell nothing (the drain has already waited for
+    /// it) and is not waited for.
     /// </summary>
-    private async Task<DeploymentRecord?> ConfirmTargetAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    private async Task<DeploymentRecord> ConfirmTargetAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
         var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
         d = Progress(d, reports, r => p => p with { Health = Summary(r), Healthy = r.AllUp });
@@ -449,7 +450,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         var notUp = reports.Where(r => r.Reachable && !r.AllUp).ToList();
         if (notUp.Count == 0 && now - switched >= _confirmWindow)
         {
-            return null;
+            return Event(d with { StepDeadline = null }, null, $"{d.Target.Name()} UP on every reachable proxy {Seconds(now - switched)} after the switch");
         }
 
         if (d.StepDeadline is { } deadline && now >= deadline)
@@ -490,12 +491,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     {
         if (Confirming(d))
         {
-            if (await ConfirmTargetAsync(d, cancellationToken) is { } waiting)
-            {
-                return waiting;
-            }
-
-            return Event(d with { StepDeadline = null }, null, $"{d.Target.Name()} UP on every reachable proxy {Seconds(time.GetUtcNow() - (d.Proxies.Select(p => p.SwitchedAt).Where(at => at is not null).Max() ?? d.StepStartedAt))} after the switch");
+            return await ConfirmTargetAsync(d, cancellationToken);
         }
 
         try
