@@ -31,11 +31,11 @@ internal sealed partial class ProxyGrain(
     /// <summary>Route keys switched at runtime and not saved yet, with the route each had before (null: none).</summary>
     private readonly Dictionary<string, string?> _unsaved = new(StringComparer.Ordinal);
 
-    /// <summary>Route keys whose map file write failed: the monitor writes them again until one succeeds.</summary>
-    private readonly HashSet<string> _fileBehind = new(StringComparer.Ordinal);
-
-    /// <summary>Keys of <see cref="_fileBehind"/> whose failure is logged already: a tick every few seconds would flood the log.</summary>
-    private readonly HashSet<string> _fileFailureLogged = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Route keys whose map file write failed: the monitor writes them again until one succeeds. The value: whether the
+    /// failure is logged already (a tick every few seconds would flood the log).
+    /// </summary>
+    private readonly Dictionary<string, bool> _fileBehind = new(StringComparer.Ordinal);
     private IProxyAccess? _proxy;
     private string? _masterError;
     private IGrainTimer? _timer;
@@ -179,7 +179,6 @@ internal sealed partial class ProxyGrain(
         {
             await Task.WhenAll(state.WriteStateAsync(), proxy.SaveRouteAsync(key, backend));
             _fileBehind.Remove(key);
-            _fileFailureLogged.Remove(key);
         }
         catch (Exception e) when (IsStale(e))
         {
@@ -422,7 +421,7 @@ internal sealed partial class ProxyGrain(
                 _reconciliations++;
             }
 
-            _fileBehind.Add(key);
+            _fileBehind.TryAdd(key, false);
         }
 
         if (drifted.Count > 0)
@@ -441,32 +440,31 @@ internal sealed partial class ProxyGrain(
     /// </summary>
     private async Task WriteFilesBehindAsync(IProxyAccess routes, CancellationToken cancellationToken)
     {
-        foreach (var key in _fileBehind.ToList())
+        foreach (var (key, logged) in _fileBehind.ToList())
         {
             if (!state.State.Routes.TryGetValue(key, out var backend))
             {
                 _fileBehind.Remove(key);
-                _fileFailureLogged.Remove(key);
                 continue;
             }
 
             try
             {
                 await routes.SaveRouteAsync(key, backend, cancellationToken);
-                _fileBehind.Remove(key);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                if (!_fileFailureLogged.Contains(key))
+                if (!logged)
                 {
                     Log.MapFileNotWritten(_logger, Id, key, e);
+                    _fileBehind[key] = true;
                 }
 
-                _fileFailureLogged.Add(key);
                 continue;
             }
 
-            if (_fileFailureLogged.Remove(key))
+            _fileBehind.Remove(key);
+            if (logged)
             {
                 Log.MapFileWritten(_logger, Id, key);
             }
@@ -486,8 +484,7 @@ internal sealed partial class ProxyGrain(
         await PutBackStepAsync(key, () => state.WriteStateAsync());
         if (previous is not null && !await PutBackStepAsync(key, () => routes.SaveRouteAsync(key, previous)))
         {
-            _fileBehind.Add(key);
-            _fileFailureLogged.Add(key);
+            _fileBehind[key] = true;
         }
     }
 
