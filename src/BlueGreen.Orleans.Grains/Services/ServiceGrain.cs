@@ -667,7 +667,7 @@ internal sealed partial class ServiceGrain(
     {
         var backends = new[] { Colour.Blue, Colour.Green }.ToImmutableDictionary(
             c => c.Backend(spec.Name),
-            c => (c == Colour.Blue ? spec.Blue : spec.Green).Instances.Select(i => i.Server).ToImmutableList());
+            c => spec.For(c).Instances.Select(i => i.Server).ToImmutableList());
         var checks = await Task.WhenAll(spec.Proxies.Select(async p => (Proxy: p, Problems: await GrainFactory.GetGrain<IProxyGrain>(p).CheckServiceAsync(backends))));
         if (checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}").ToList() is { Count: > 0 } problems)
         {
