@@ -240,16 +240,10 @@ public sealed class DeploymentIntegrationTests
             Green = s.Green with { Arguments = s.Green.Arguments.AddRange(["--healthy", "false"]) },
             HealthTimeout = TimeSpan.FromSeconds(2),
         });
-        var retiring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fleet.Hooks.Before(DeploymentStep.Retire, async _ =>
-        {
-            retiring.SetResult();
-            await go.Task;
-        });
+        var retiring = fleet.Hooks.HoldAt(DeploymentStep.Retire);
 
         var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
-        await retiring.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await retiring.Reached.WaitAsync(TimeSpan.FromSeconds(30));
         BlueGreenException refused;
         try
         {
@@ -258,7 +252,7 @@ public sealed class DeploymentIntegrationTests
         }
         finally
         {
-            go.SetResult();
+            retiring.Release();
         }
 
         var done = await fleet.WaitFinishedAsync(release.Id);
@@ -274,16 +268,10 @@ public sealed class DeploymentIntegrationTests
     public async Task Abort_WhileConfirmingTheTargetBeforeRetire_SwitchedBack()
     {
         await using var fleet = await Fleet.StartAsync(proxyCount: 1);
-        var retiring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fleet.Hooks.Before(DeploymentStep.Retire, async _ =>
-        {
-            retiring.SetResult();
-            await go.Task;
-        });
+        var retiring = fleet.Hooks.HoldAt(DeploymentStep.Retire);
 
         var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
-        await retiring.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await retiring.Reached.WaitAsync(TimeSpan.FromSeconds(30));
         DeploymentRecord aborted;
         try
         {
@@ -292,7 +280,7 @@ public sealed class DeploymentIntegrationTests
         }
         finally
         {
-            go.SetResult();
+            retiring.Release();
         }
 
         var done = await fleet.WaitFinishedAsync(release.Id);

@@ -13,6 +13,14 @@ internal sealed class StepHooks : IDeploymentObserver
 
     public void Before(DeploymentStep step, Func<DeploymentRecord, Task> action) => _before[step] = action;
 
+    /// <summary>Holds the deployment at the start of <paramref name="step"/> until the returned gate is released.</summary>
+    public StepGate HoldAt(DeploymentStep step)
+    {
+        var gate = new StepGate();
+        Before(step, _ => gate.HoldAsync());
+        return gate;
+    }
+
     public async Task OnStepStartingAsync(DeploymentRecord deployment)
     {
         Seen.Enqueue((deployment.Step, deployment.Id));
