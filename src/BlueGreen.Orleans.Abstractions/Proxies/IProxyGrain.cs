@@ -36,18 +36,24 @@ public interface IProxyGrain : IGrainWithStringKey
     /// The first half of a switch: points a route key at a backend at runtime (<c>set map</c>) and as the desired route
     /// in memory; returns when HAProxy applied it. <see cref="SaveRouteAsync"/> must follow.
     /// </summary>
+    /// <param name="version">
+    /// The route's desired version, issued by the one service grain that owns the key and growing with every change it
+    /// makes. A call older than the version the proxy holds is refused (FailedPrecondition) and changes nothing: a switch
+    /// whose caller gave up on it (timed out, then reverted) cannot re-assert an abandoned route when it arrives late.
+    /// </param>
     [Alias("SwitchRoute")]
-    Task<DateTimeOffset> SwitchRouteAsync(string key, string backend);
+    Task<DateTimeOffset> SwitchRouteAsync(string key, string backend, long version);
 
     /// <summary>
     /// The second half: persists the route (grain state and map file). When that fails, the proxy is put back on the
-    /// route it had before the switch and the call fails.
+    /// route it had before the switch and the call fails. Versioned as <see cref="SwitchRouteAsync"/>.
     /// </summary>
     [Alias("SaveRoute")]
-    Task SaveRouteAsync(string key, string backend);
+    Task SaveRouteAsync(string key, string backend, long version);
 
+    /// <summary>Removes the route; the proxy keeps its version, so a late switch of the key stays refused.</summary>
     [Alias("RemoveRoute")]
-    Task RemoveRouteAsync(string key);
+    Task RemoveRouteAsync(string key, long version);
 
     /// <summary>The routes HAProxy serves right now (<c>show map</c>), read live: what traffic follows, whatever the grain's state says.</summary>
     [Alias("GetServedRoutes")]

@@ -11,7 +11,8 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// The real environment of a deployment: the service's proxy grains, called in parallel (never one after the other),
 /// and the instance runtime of each colour.
 /// </summary>
-internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time) : IDeploymentEnvironment
+/// <param name="nextRouteVersion">Issues the version of each route change (see <see cref="IProxyGrain.SwitchRouteAsync"/>).</param>
+internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time, Func<long> nextRouteVersion) : IDeploymentEnvironment
 {
     /// <summary>How many of its last output lines a dead instance's event quotes.</summary>
     private const int OutputLines = 10;
@@ -145,12 +146,15 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
     public async Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken)
     {
         var backend = colour.Backend(spec.Name);
-        var switched = await OnEachAsync(proxies, proxy => proxy.SwitchRouteAsync(spec.RouteKey, backend), $"switch to {backend}");
+        // One version for both halves: newer than every change this service sent before, so a proxy refuses any of
+        // those that arrives late (e.g. the forward switch of a switch being reverted now).
+        var version = nextRouteVersion();
+        var switched = await OnEachAsync(proxies, proxy => proxy.SwitchRouteAsync(spec.RouteKey, backend, version), $"switch to {backend}");
         var saved = await OnEachAsync(
             switched.Where(r => r.Succeeded).Select(r => r.ProxyId).ToList(),
             async proxy =>
             {
-                await proxy.SaveRouteAsync(spec.RouteKey, backend);
+                await proxy.SaveRouteAsync(spec.RouteKey, backend, version);
                 return time.GetUtcNow();
             },
             $"save {backend}");

@@ -27,6 +27,9 @@ internal sealed partial class ProxyGrain
         [LoggerMessage(7, LogLevel.Information, "Proxy {ProxyId}: route {Key} written to the map file again")]
         public static partial void MapFileWritten(ILogger logger, string proxyId, string key);
 
+        [LoggerMessage(8, LogLevel.Warning, "Proxy {ProxyId}: {Call} of route {Key} at version {Version} refused: the route is at version {Held}, newer")]
+        public static partial void StaleRouteRefused(ILogger logger, string proxyId, string call, string key, long version, long held);
+
         [LoggerMessage(16, LogLevel.Warning, "Proxy {ProxyId}: master CLI unreadable, old workers cannot be counted: {Reason}")]
         public static partial void MasterUnreadable(ILogger logger, string proxyId, string reason);
     }

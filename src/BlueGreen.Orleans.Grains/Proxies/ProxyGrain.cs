@@ -158,23 +158,27 @@ internal sealed partial class ProxyGrain(
     /// proxy (docs/benchmarks.md, fleet-switch).
     /// </summary>
     /// <remarks>Why runtime first is as safe as file first: docs/architecture.md, "The switch".</remarks>
-    public async Task<DateTimeOffset> SwitchRouteAsync(string key, string backend)
+    public async Task<DateTimeOffset> SwitchRouteAsync(string key, string backend, long version)
     {
+        RefuseStale("switch", key, version);
+
         // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and the
         // monitor will hold it there, consistent with the fleet the service grain reverts.
         await CallAsync(proxy => proxy.SetRuntimeRouteAsync(key, backend));
         var done = time.GetUtcNow();
         _unsaved.TryAdd(key, state.State.Routes.TryGetValue(key, out var previous) ? previous : null);
-        state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
+        state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
         return done;
     }
 
-    public async Task SaveRouteAsync(string key, string backend)
+    public async Task SaveRouteAsync(string key, string backend, long version)
     {
+        RefuseStale("save", key, version);
         var proxy = Proxy();
         // The route before the switch; after a reactivation between the two calls, the persisted one is that route.
+        // A put-back restores that route but keeps this version: only a newer call may change the key again.
         var previous = _unsaved.Remove(key, out var unsaved) ? unsaved : state.State.Routes.GetValueOrDefault(key);
-        state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend) };
+        state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
         try
         {
             await Task.WhenAll(state.WriteStateAsync(), proxy.SaveRouteAsync(key, backend));
@@ -195,11 +199,25 @@ internal sealed partial class ProxyGrain(
         }
     }
 
-    public async Task RemoveRouteAsync(string key)
+    public async Task RemoveRouteAsync(string key, long version)
     {
+        RefuseStale("removal", key, version);
         await CallAsync(proxy => proxy.RemoveRouteAsync(key));
-        state.State = state.State with { Routes = state.State.Routes.Remove(key) };
+        state.State = state.State with { Routes = state.State.Routes.Remove(key), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
         await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Refuses a route change older than the one the proxy holds: its sender gave up on it (a reply lost or late, then a
+    /// newer change sent), and applying it now would re-assert an abandoned route. Equal is the same change sent again.
+    /// </summary>
+    private void RefuseStale(string call, string key, long version)
+    {
+        if (state.State.RouteVersions.TryGetValue(key, out var held) && version < held)
+        {
+            Log.StaleRouteRefused(_logger, Id, call, key, version, held);
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"proxy '{Id}': {call} of route '{key}' at version {version} refused: the route is at version {held}, newer.");
+        }
     }
 
     public Task<ImmutableDictionary<string, string>> GetServedRoutesAsync() =>

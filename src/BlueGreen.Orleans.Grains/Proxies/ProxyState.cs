@@ -14,4 +14,10 @@ public sealed record ProxyState
 
     /// <summary>Who registered the proxy, and when.</summary>
     [Id(2)] public Change? Registered { get; init; }
+
+    /// <summary>
+    /// Each route key's desired version (see <see cref="IProxyGrain.SwitchRouteAsync"/>), kept after the route is
+    /// removed so that a late call for the key stays refused.
+    /// </summary>
+    [Id(3)] public ImmutableDictionary<string, long> RouteVersions { get; init; } = ImmutableDictionary<string, long>.Empty;
 }

@@ -39,6 +39,9 @@ internal sealed partial class ServiceGrain(
     private DeploymentStep? _observedStep;
     private IGrainTimer? _warmTimer;
 
+    /// <summary>The last route version issued (see <see cref="NextRouteVersion"/>).</summary>
+    private long _routeVersion;
+
     /// <summary>
     /// The state as storage last acknowledged it. Reads answer from it, not from <c>state.State</c>: a read interleaves
     /// with the loop's writes, and must never show a change (a deployment finished, say) that a failing write takes back.
@@ -758,7 +761,7 @@ internal sealed partial class ServiceGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IProxyGrain>(proxy).RemoveRouteAsync(key);
+            await GrainFactory.GetGrain<IProxyGrain>(proxy).RemoveRouteAsync(key, NextRouteVersion());
             return null;
         }
         catch (BlueGreenException e) when (e.Code != ErrorCode.NotFound)
@@ -772,7 +775,19 @@ internal sealed partial class ServiceGrain(
     }
 
     /// <summary>The fleet a deployment step of <paramref name="spec"/> acts on: its proxies and its instance runtimes.</summary>
-    private FleetEnvironment Fleet(ServiceSpec spec) => new(GrainFactory, runtimes, spec, time);
+    private FleetEnvironment Fleet(ServiceSpec spec) => new(GrainFactory, runtimes, spec, time, NextRouteVersion);
+
+    /// <summary>
+    /// A route version newer than any this service sent: past the last one, and not below the wall clock in microseconds,
+    /// so that a new activation whose predecessor sent a version it never persisted (crash mid-switch) still issues a
+    /// newer one. Kept in memory as well: a failed state write that restores the record must not hand one out twice.
+    /// </summary>
+    private long NextRouteVersion()
+    {
+        _routeVersion = Math.Max(Math.Max(_routeVersion, state.State.RouteVersion) + 1, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
+        state.State = state.State with { RouteVersion = _routeVersion };
+        return _routeVersion;
+    }
 
     private void RequireSpec()
     {

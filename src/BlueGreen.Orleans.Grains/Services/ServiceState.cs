@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 
 namespace BlueGreen.Orleans.Grains.Services;
@@ -28,4 +29,7 @@ public sealed record ServiceState
 
     /// <summary>Who applied the spec last, and when.</summary>
     [Id(8)] public Change? Applied { get; init; }
+
+    /// <summary>The version of the last route change this service sent its proxies (see <see cref="IProxyGrain.SwitchRouteAsync"/>).</summary>
+    [Id(9)] public long RouteVersion { get; init; }
 }

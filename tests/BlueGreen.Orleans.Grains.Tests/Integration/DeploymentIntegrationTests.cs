@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 using BlueGreen.Orleans.Harness;
 
@@ -147,6 +148,36 @@ public sealed class DeploymentIntegrationTests
         await fleet.Proxies[1].RestartAsync();
         using var back = new FrontendClient(fleet.Proxies[1].FrontendUrl);
         Assert.Equal("blue", (await Eventually.UntilAsync(() => back.GetAsync(Fleet.Host), r => r.Echo is not null, TimeSpan.FromSeconds(5), "proxy 1 back")).Echo?.Colour);
+    }
+
+    [Fact]
+    public async Task Release_SwitchReplyLostAndTheCallArrivesAfterTheRevert_LateSwitchRefusedAndBlueKeepsServing()
+    {
+        await using var fleet = await Fleet.StartAsync();
+        var deliver = new TaskCompletionSource();
+        // Proxy 1's switch to green times out for the service grain, which reverts every proxy and retires green;
+        // only then does that switch reach proxy 1.
+        fleet.LateCalls.LoseReplyOnce(nameof(IProxyGrain.SwitchRouteAsync), Fleet.ProxyId(1), a => a[1] is "web_green", deliver.Task);
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var done = await fleet.WaitFinishedAsync(release.Id);
+        deliver.SetResult();
+        var late = await fleet.LateCalls.Delivered.WaitAsync(TimeSpan.FromSeconds(10));
+        // A late switch that was applied would show within one monitor tick (250 ms); wait two.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(DeploymentOutcome.Failed, done.Outcome);
+        for (var i = 0; i < 3; i++)
+        {
+            await using var client = fleet.Proxies[i].CreateClient();
+            Assert.Equal("web_blue", await client.GetMapAsync(fleet.Proxies[i].MapFile, Fleet.Host));
+            Assert.Equal("web_blue", (await fleet.ProxyGrain(i).GetStatusAsync()).Routes[Fleet.Host]);
+        }
+
+        Assert.Equal(["blue 1", "blue 1", "blue 1"], await fleet.ServedAsync());
+        var refused = Assert.IsType<BlueGreenException>(late);
+        Assert.Equal(ErrorCode.FailedPrecondition, refused.Code);
+        Assert.Contains("refused: the route is at version", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,9 +26,10 @@ internal sealed class Fleet : IAsyncDisposable
     private readonly TempFolder _folder;
     private readonly ProcessInstanceRuntime _runtime;
 
-    private Fleet(TempFolder folder, IReadOnlyList<HaProxyInstance> proxies, InProcessTestCluster cluster, ProcessInstanceRuntime runtime, ServiceSpec spec, StepHooks hooks, FaultyGrainStorage storage)
+    private Fleet(TempFolder folder, IReadOnlyList<HaProxyInstance> proxies, InProcessTestCluster cluster, ProcessInstanceRuntime runtime, ServiceSpec spec, StepHooks hooks, FaultyGrainStorage storage, LateCalls lateCalls)
     {
         Storage = storage;
+        LateCalls = lateCalls;
         _folder = folder;
         Proxies = proxies;
         Cluster = cluster;
@@ -44,6 +45,9 @@ internal sealed class Fleet : IAsyncDisposable
     public ServiceSpec Spec { get; }
 
     public StepHooks Hooks { get; }
+
+    /// <summary>Grain calls made by the silo's grains whose reply is lost and which arrive late, to order.</summary>
+    public LateCalls LateCalls { get; }
 
     /// <summary>The grains' storage (in memory), with faults to order.</summary>
     public FaultyGrainStorage Storage { get; }
@@ -100,6 +104,7 @@ internal sealed class Fleet : IAsyncDisposable
 
             var hooks = new StepHooks();
             var storage = new FaultyGrainStorage();
+            var lateCalls = new LateCalls();
             var builder = new InProcessTestClusterBuilder(1);
             builder.ConfigureSilo((_, silo) =>
             {
@@ -125,6 +130,7 @@ internal sealed class Fleet : IAsyncDisposable
                         o.RuntimeApiSocketDirectories = [ServerProcess.TestFilesRoot];
                     });
                 silo.Services.AddSingleton<IDeploymentObserver>(hooks);
+                silo.AddOutgoingGrainCallFilter(lateCalls);
             });
             cluster = builder.Build();
             await cluster.DeployAsync();
@@ -140,7 +146,7 @@ internal sealed class Fleet : IAsyncDisposable
             }
 
             await cluster.Client.GetGrain<IServiceGrain>(Service).ApplyAsync(spec);
-            var fleet = new Fleet(folder, proxies, cluster, runtime, spec, hooks, storage);
+            var fleet = new Fleet(folder, proxies, cluster, runtime, spec, hooks, storage, lateCalls);
             await fleet.WaitUntilServingAsync("blue", "1");
             return fleet;
         }

@@ -16,6 +16,7 @@ namespace BlueGreen.Orleans.Grains.Tests.Integration;
 public sealed class ProxyMapFileTests : IAsyncLifetime
 {
     private const string Key = "web.local";
+    private static long _version;
     private HaProxyInstance? _haproxy;
     private InProcessTestCluster? _cluster;
 
@@ -45,8 +46,8 @@ public sealed class ProxyMapFileTests : IAsyncLifetime
             _cluster = builder.Build();
             await _cluster.DeployAsync();
             await Grain.RegisterAsync(new ProxyRegistration { RuntimeApi = HaProxy.RuntimeApi.ToString(), MapFile = HaProxy.MapFile });
-            await Grain.SwitchRouteAsync(Key, "web_blue");
-            await Grain.SaveRouteAsync(Key, "web_blue");
+            await Grain.SwitchRouteAsync(Key, "web_blue", NextVersion());
+            await Grain.SaveRouteAsync(Key, "web_blue", NextVersion());
         }
         catch
         {
@@ -71,10 +72,10 @@ public sealed class ProxyMapFileTests : IAsyncLifetime
     [Fact]
     public async Task SaveRouteAsync_MapFileUnwritableThenGrainReactivated_StoresAndServesThePreviousRoute()
     {
-        await Grain.SwitchRouteAsync(Key, "web_green");
+        await Grain.SwitchRouteAsync(Key, "web_green", NextVersion());
         BreakMapFile();
 
-        var error = await Assert.ThrowsAsync<BlueGreenException>(() => Grain.SaveRouteAsync(Key, "web_green"));
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => Grain.SaveRouteAsync(Key, "web_green", NextVersion()));
 
         Assert.Contains("put back", error.Message, StringComparison.Ordinal);
         Assert.Equal("web_blue", await RuntimeRouteAsync());
@@ -119,4 +120,7 @@ public sealed class ProxyMapFileTests : IAsyncLifetime
         await using var client = HaProxy.CreateClient();
         return await client.GetMapAsync(HaProxy.MapFile, Key);
     }
+
+    /// <summary>Route versions in the order the calls are made, whatever order the tests run in.</summary>
+    private static long NextVersion() => Interlocked.Increment(ref _version);
 }

@@ -18,6 +18,7 @@ public sealed class ProxyGrainTests : IAsyncLifetime
     private const string Key = "web.local";
     private const string StateName = "proxy";
     private readonly FakeProxyAccessFactory _proxies = new();
+    private static long _version;
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync()
@@ -41,12 +42,12 @@ public sealed class ProxyGrainTests : IAsyncLifetime
     public async Task SaveRouteAsync_MapFileWriteFails_PutsThePreviousRouteBack()
     {
         var (grain, proxy) = await RegisterAsync("edge-save");
-        await grain.SwitchRouteAsync(Key, "web_blue");
-        await grain.SaveRouteAsync(Key, "web_blue");
-        await grain.SwitchRouteAsync(Key, "web_green");
+        await grain.SwitchRouteAsync(Key, "web_blue", NextVersion());
+        await grain.SaveRouteAsync(Key, "web_blue", NextVersion());
+        await grain.SwitchRouteAsync(Key, "web_green", NextVersion());
         proxy.FileFailure = new IOException("disk full");
 
-        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SaveRouteAsync(Key, "web_green"));
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SaveRouteAsync(Key, "web_green", NextVersion()));
 
         Assert.Equal(ErrorCode.Unavailable, error.Code);
         Assert.Contains("put back", error.Message, StringComparison.Ordinal);
@@ -59,20 +60,20 @@ public sealed class ProxyGrainTests : IAsyncLifetime
     public async Task SaveRouteAsync_StoredRecordChangedBehindTheGrain_FailsOnceThenTheGrainRereadsIt()
     {
         var (grain, proxy) = await RegisterAsync("edge-stale");
-        await grain.SwitchRouteAsync(Key, "web_blue");
-        await grain.SaveRouteAsync(Key, "web_blue");
+        await grain.SwitchRouteAsync(Key, "web_blue", NextVersion());
+        await grain.SaveRouteAsync(Key, "web_blue", NextVersion());
         // Another writer saves the record after this activation read it (as after a store was wiped and refilled).
         await ChangeStoredRecordAsync(grain, s => s with { Routes = s.Routes.SetItem("other.local", "other_blue") });
-        await grain.SwitchRouteAsync(Key, "web_green");
+        await grain.SwitchRouteAsync(Key, "web_green", NextVersion());
 
-        await Assert.ThrowsAsync<InconsistentStateException>(() => grain.SaveRouteAsync(Key, "web_green"));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => grain.SaveRouteAsync(Key, "web_green", NextVersion()));
 
         Assert.Equal("web_blue", proxy.RuntimeRoute(Key));
         var status = await grain.GetStatusAsync();
         Assert.Equal("other_blue", status.Routes.GetValueOrDefault("other.local"));
         Assert.Equal("web_blue", status.Routes[Key]);
-        await grain.SwitchRouteAsync(Key, "web_green");
-        await grain.SaveRouteAsync(Key, "web_green");
+        await grain.SwitchRouteAsync(Key, "web_green", NextVersion());
+        await grain.SaveRouteAsync(Key, "web_green", NextVersion());
         Assert.Equal("web_green", (await ReadStoredRecordAsync(grain)).State?.Routes[Key]);
     }
 
@@ -96,12 +97,47 @@ public sealed class ProxyGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SwitchAndSaveRouteAsync_OlderVersionArrivesAfterANewerChange_RefusedAndNothingChanges()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-late");
+        await grain.SwitchRouteAsync(Key, "web_blue", 10);
+        await grain.SaveRouteAsync(Key, "web_blue", 10);
+
+        // Version 9: a switch to green whose sender timed out and reverted (version 10) before it arrived.
+        var lateSwitch = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync(Key, "web_green", 9));
+        var lateSave = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SaveRouteAsync(Key, "web_green", 9));
+        var again = await grain.SwitchRouteAsync(Key, "web_blue", 10);
+
+        Assert.All([lateSwitch, lateSave], e => Assert.Equal(ErrorCode.FailedPrecondition, e.Code));
+        Assert.Contains("at version 9 refused: the route is at version 10", lateSwitch.Message, StringComparison.Ordinal);
+        Assert.Equal("web_blue", proxy.RuntimeRoute(Key));
+        Assert.Equal("web_blue", proxy.FileRoute(Key));
+        Assert.Equal("web_blue", (await grain.GetStatusAsync()).Routes[Key]);
+        Assert.NotEqual(default, again);
+    }
+
+    [Fact]
+    public async Task RemoveRouteAsync_ThenALateSwitchOfTheKey_RefusedAndTheKeyStaysUnrouted()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-removed");
+        await grain.SwitchRouteAsync(Key, "web_blue", 1);
+        await grain.SaveRouteAsync(Key, "web_blue", 1);
+        await grain.RemoveRouteAsync(Key, 3);
+
+        var late = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync(Key, "web_green", 2));
+
+        Assert.Equal(ErrorCode.FailedPrecondition, late.Code);
+        Assert.Null(proxy.RuntimeRoute(Key));
+        Assert.False((await grain.GetStatusAsync()).Routes.ContainsKey(Key));
+    }
+
+    [Fact]
     public async Task SwitchRouteAsync_ProxyUnreachable_IsUnavailableAndMarksTheProxyUnreachable()
     {
         var (grain, proxy) = await RegisterAsync("edge-down");
         proxy.RuntimeFailure = new HaProxyConnectionException("tcp://127.0.0.1:1", "connection refused");
 
-        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync(Key, "web_green"));
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync(Key, "web_green", NextVersion()));
 
         var status = await grain.GetStatusAsync();
         Assert.Equal(ErrorCode.Unavailable, error.Code);
@@ -116,7 +152,7 @@ public sealed class ProxyGrainTests : IAsyncLifetime
     {
         var (grain, proxy) = await RegisterAsync("edge-hostile");
 
-        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync("x; shutdown sessions server web_blue/s1", "web_green"));
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SwitchRouteAsync("x; shutdown sessions server web_blue/s1", "web_green", NextVersion()));
 
         Assert.Equal(ErrorCode.InvalidArgument, error.Code);
         Assert.True((await grain.GetStatusAsync()).Reachable);
@@ -161,4 +197,7 @@ public sealed class ProxyGrainTests : IAsyncLifetime
         await grain.RegisterAsync(new ProxyRegistration { RuntimeApi = "tcp://127.0.0.1:1", MapFile = mapFile });
         return (grain, _proxies.For(mapFile));
     }
+
+    /// <summary>Route versions in the order the calls are made, whatever order the tests run in.</summary>
+    private static long NextVersion() => Interlocked.Increment(ref _version);
 }
