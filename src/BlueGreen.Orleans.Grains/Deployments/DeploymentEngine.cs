@@ -16,7 +16,11 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// (<see cref="DefaultConfirmWindow"/> when null): a target that dies on its first real traffic is noticed by HAProxy's
 /// checks only some check intervals later, and by then the old colour must still be there to switch back to.
 /// </param>
-public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimeProvider time, TimeSpan? confirmWindow = null)
+/// <param name="clock">
+/// Judges deadlines and durations on the monotonic clock (see <see cref="DeploymentClock"/>); the caller keeps one per
+/// activation, since a new engine runs each step. A new one when null.
+/// </param>
+public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimeProvider time, TimeSpan? confirmWindow = null, DeploymentClock? clock = null)
 {
     private const int MaxEvents = 500;
 
@@ -27,6 +31,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     public static readonly TimeSpan DefaultConfirmWindow = TimeSpan.FromSeconds(2);
 
     private readonly TimeSpan _confirmWindow = confirmWindow ?? DefaultConfirmWindow;
+    private readonly DeploymentClock _clock = clock ?? new DeploymentClock(time);
 
     public async Task<DeploymentRecord> AdvanceAsync(DeploymentRecord d, CancellationToken cancellationToken = default)
     {
@@ -75,7 +80,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     /// <summary>A new deployment, at its first step.</summary>
     public DeploymentRecord Create(long id, string service, DeploymentKind kind, Colour from, Colour target, string version, bool provisionTarget, ResolvedOptions options)
     {
-        var now = time.GetUtcNow();
+        var now = _clock.Stamp(id);
         var record = new DeploymentRecord
         {
             Id = id,
@@ -143,7 +148,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 DeploymentStep.Retire, d.Target, "an instance of the target died: rolling back, the live colour keeps serving");
         }
 
-        if (time.GetUtcNow() >= d.StepDeadline)
+        if (DeadlinePassed(d))
         {
             var notUp = string.Join(", ", reports.Where(r => !r.AllUp).Select(r => $"{r.ProxyId} ({Summary(r)})"));
             return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{d.Target.Name()} not healthy within {Seconds(d.Options.HealthTimeout)} on: {notUp}" },
@@ -168,7 +173,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 $"{d.Target.Backend(d.Service)} is no longer UP on every proxy ({notUp}): waiting again before the switch", d.Options.HealthTimeout);
         }
 
-        var started = time.GetUtcNow();
+        var started = time.GetTimestamp();
         var results = await environment.SwitchAsync(d.Target, null, cancellationToken);
         d = Progress(d, results, r => p => p with { SwitchedAt = r.CompletedAt, Error = r.Error });
         foreach (var r in results)
@@ -180,7 +185,11 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         if (failed.Count == 0 && results.Count == environment.Proxies.Count)
         {
             var times = results.Select(r => r.CompletedAt!.Value).ToList();
-            d = d with { SwitchSkew = times.Max() - times.Min(), SwitchDuration = times.Max() - started };
+            // The skew compares the proxies' own stamps; the duration is this process's, on the monotonic clock.
+            d = d with { SwitchSkew = times.Max() - times.Min(), SwitchDuration = time.GetElapsedTime(started) };
+
+            // Anchored now: the confirm window after the switch counts on the monotonic clock from here.
+            _clock.Since(d.Id, times.Max());
             if (d.Options.VerifyWindow > TimeSpan.Zero)
             {
                 // A proxy unreachable now has no baseline yet: it gets one at its first read in the window.
@@ -235,7 +244,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 DeploymentStep.Revert, d.Target, $"5xx rate over the limit: switching back to {d.From.Name()}");
         }
 
-        return time.GetUtcNow() >= d.StepDeadline
+        return DeadlinePassed(d)
             ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {errors} 5xx in {responses} responses; draining {d.From.Name()}", d.Options.DrainTimeout)
             : d;
     }
@@ -302,7 +311,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             return BeginRetireOld(d, $"{d.From.Name()} drained on every proxy");
         }
 
-        if (time.GetUtcNow() >= d.StepDeadline)
+        if (DeadlinePassed(d))
         {
             var unreachable = reports.Count(r => !r.Live.Reachable);
             var blind = reports.Where(r => r.Live.Reachable && r.HasMaster && !r.MasterRead).Select(r => r.Live.ProxyId)
@@ -445,15 +454,15 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 DeploymentStep.Revert, d.Target, $"{d.Target.Name()} is down while {d.From.Name()} still runs: switching back");
         }
 
-        var now = time.GetUtcNow();
         var switched = d.Proxies.Select(p => p.SwitchedAt).Where(at => at is not null).Max() ?? d.StepStartedAt;
+        var sinceSwitch = _clock.Since(d.Id, switched);
         var notUp = reports.Where(r => r.Reachable && !r.AllUp).ToList();
-        if (notUp.Count == 0 && now - switched >= _confirmWindow)
+        if (notUp.Count == 0 && sinceSwitch >= _confirmWindow)
         {
-            return Event(d with { StepDeadline = null }, null, $"{d.Target.Name()} UP on every reachable proxy {Seconds(now - switched)} after the switch");
+            return Event(d with { StepDeadline = null }, null, $"{d.Target.Name()} UP on every reachable proxy {Seconds(sinceSwitch)} after the switch");
         }
 
-        if (d.StepDeadline is { } deadline && now >= deadline)
+        if (DeadlinePassed(d))
         {
             var where = string.Join(", ", notUp.Select(r => $"{r.ProxyId} ({Summary(r)})"));
             return Begin(d with { PendingOutcome = DeploymentOutcome.Failed, Error = $"{d.Target.Name()} not confirmed UP after the switch on: {where}" },
@@ -507,9 +516,24 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         return Finish(d, d.PendingOutcome);
     }
 
+    /// <summary>
+    /// The step's deadline passed, judged on the monotonic clock: the persisted deadline (wall-clock) gives the step's
+    /// budget and, after a resume, what is left of it.
+    /// </summary>
+    private bool DeadlinePassed(DeploymentRecord d)
+    {
+        if (d.StepDeadline is not { } deadline)
+        {
+            return false;
+        }
+
+        var budget = deadline - d.StepStartedAt;
+        return _clock.Since(d.Id, d.StepStartedAt, budget) >= budget;
+    }
+
     private DeploymentRecord Begin(DeploymentRecord d, DeploymentStep step, Colour colour, string message, TimeSpan? deadline = null)
     {
-        var now = time.GetUtcNow();
+        var now = _clock.Stamp(d.Id);
         var next = d with
         {
             Step = step,
@@ -529,7 +553,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 $"HAProxy on {p.ProxyId} restarted with {(p.SessionsLost is { } n ? n.ToString(CultureInfo.InvariantCulture) : "an unknown number of")} sessions to {d.From.Name()} open"))
             : string.Empty;
         // The last event is stamped at FinishedAt itself, not a clock read later: the timeline ends where the record does.
-        return Event(done, null, $"{outcome} in {Seconds(now - d.CreatedAt)}{(d.Error is null ? string.Empty : ": " + d.Error)}{cut}", now);
+        return Event(done, null, $"{outcome} in {Seconds(_clock.Since(d.Id, d.CreatedAt))}{(d.Error is null ? string.Empty : ": " + d.Error)}{cut}", now);
     }
 
     private DeploymentRecord Event(DeploymentRecord d, string? proxy, string message, DateTimeOffset? at = null)

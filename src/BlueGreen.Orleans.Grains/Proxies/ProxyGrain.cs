@@ -47,6 +47,9 @@ internal sealed partial class ProxyGrain(
     private ImmutableList<BackendReport> _backends = [];
     private DateTimeOffset? _backendsReadAt;
 
+    // The snapshot's age on the monotonic clock: a wall clock set back an hour must not keep listings an hour old.
+    private long _backendsReadStamp;
+
     /// <summary>Why the stored registration is not used: the configuration no longer allows where it points.</summary>
     private string? _refusal;
 
@@ -382,7 +385,7 @@ internal sealed partial class ProxyGrain(
 
             Seen(info);
             await ReconcileAsync(proxy, cancellationToken);
-            if (_backendsReadAt is not { } read || time.GetUtcNow() - read >= options.Value.SnapshotInterval)
+            if (_backendsReadAt is null || time.GetElapsedTime(_backendsReadStamp) >= options.Value.SnapshotInterval)
             {
                 await SnapshotBackendsAsync(proxy, cancellationToken);
             }
@@ -415,6 +418,7 @@ internal sealed partial class ProxyGrain(
             Servers = g.Select(r => new ServerHealth(r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, 0, r.Http5xxResponses, r.HttpResponses)).ToImmutableList(),
         }).ToImmutableList();
         _backendsReadAt = now;
+        _backendsReadStamp = time.GetTimestamp();
     }
 
     /// <summary>Re-applies every desired route the runtime map lacks or holds differently (restart, reload, drift).</summary>

@@ -34,6 +34,9 @@ internal sealed partial class ServiceGrain(
     private const string Reminder = "service-deployment";
     private readonly DeploymentTrace _trace = new(telemetry);
     private readonly CancellationTokenSource _stopping = new();
+
+    // One per activation: the engine is new each step, the monotonic anchors of the deployment's deadlines are not.
+    private readonly DeploymentClock _clock = new(time);
     private Task? _loop;
     private bool _tracked;
     private DeploymentStep? _observedStep;
@@ -362,7 +365,7 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
-        var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow);
+        var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
         var saved = state.State;
@@ -488,7 +491,7 @@ internal sealed partial class ServiceGrain(
         // What the step does (switch spans per proxy) is traced under the step. The loop's own flow: no caller sees it.
         Activity.Current = _trace.Step;
         // Not cut by a deactivation: a step under way ends and persists its result.
-        var next = await new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow).AdvanceAsync(current, CancellationToken.None);
+        var next = await new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock).AdvanceAsync(current, CancellationToken.None);
 
         // Abort may have been requested while the step awaited I/O.
         if (state.State.Active is { AbortRequested: true } asked && !next.AbortRequested)
