@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using StackExchange.Redis;
 
 namespace BlueGreen.Orleans.Harness;
 
-/// <summary>A real redis-server on 127.0.0.1 and a free port, without persistence, stopped by PID.</summary>
+/// <summary>A real redis-server on 127.0.0.1 and a free port, without persistence unless asked, stopped by PID.</summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly Process _process;
@@ -22,8 +23,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>
     /// <paramref name="password"/>: <c>requirepass</c>. <paramref name="tls"/>: TLS only (no cleartext port), with that
     /// certificate and key, and client certificates required from that CA (<c>tls-auth-clients yes</c>, the default).
+    /// <paramref name="settings"/>: more redis-server arguments after these (a later <c>--appendonly</c> wins), e.g.
+    /// <c>--appendonly yes --dir FOLDER</c> for persistence.
     /// </summary>
-    public static async Task<RedisServer> StartAsync(string? password = null, (string Certificate, string Key, string Ca)? tls = null)
+    public static async Task<RedisServer> StartAsync(string? password = null, (string Certificate, string Key, string Ca)? tls = null, IEnumerable<string>? settings = null)
     {
         var port = Loopback.FreePort();
         var portText = port.ToString(CultureInfo.InvariantCulture);
@@ -51,6 +54,12 @@ public sealed class RedisServer : IAsyncDisposable
             start.ArgumentList.Add("--requirepass");
             start.ArgumentList.Add(password);
         }
+
+        foreach (var argument in settings ?? [])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-server.");
         TrackedProcesses.Track(process);
         process.OutputDataReceived += (_, _) => { };
@@ -74,6 +83,15 @@ public sealed class RedisServer : IAsyncDisposable
 
         await TrackedProcesses.StopAsync(process);
         throw new TimeoutException($"redis-server did not listen on {port} within 10 s.");
+    }
+
+    /// <summary>FLUSHALL: every key of every database gone, as after a restart of a Redis that does not persist.</summary>
+    public async Task FlushAllAsync()
+    {
+        var options = ConfigurationOptions.Parse(ConnectionString);
+        options.AllowAdmin = true;
+        using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        await redis.GetServer(redis.GetEndPoints()[0]).FlushAllDatabasesAsync();
     }
 
     public async ValueTask DisposeAsync()

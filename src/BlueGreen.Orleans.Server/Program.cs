@@ -11,7 +11,7 @@ catch (InvalidOperationException e)
 {
     // Invalid settings, unreadable token files, a data directory in use: a sentence, not a stack trace.
     await Console.Error.WriteLineAsync("bluegreen-server: " + e.Message);
-    return 2;
+    return ServerExitCodes.InvalidConfiguration;
 }
 
 var app = builder.Build();

@@ -2,6 +2,7 @@ using System.Net;
 using BlueGreen.Orleans.Gateway;
 using BlueGreen.Orleans.Grains;
 using BlueGreen.Orleans.Persistence;
+using BlueGreen.Orleans.Server.ClusterStore;
 using Orleans.Configuration;
 
 namespace BlueGreen.Orleans.Server;
@@ -114,6 +115,7 @@ public static class ServerHostingExtensions
         silo.UseRedisClustering(r => r.ConfigurationOptions = redis);
         silo.AddRedisGrainStorage(BlueGreenStorage.Name, r => r.ConfigurationOptions = redis);
         silo.UseRedisReminderService(r => r.ConfigurationOptions = redis);
+        silo.AddClusterStoreGuard(options);
     }
 
     private static void ConfigureClient(IClientBuilder client, ServerOptions options)
