@@ -33,6 +33,12 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     /// <summary>How many connections this client has opened (1 while nothing went wrong).</summary>
     public int ConnectionsOpened { get; private set; }
 
+    /// <summary>
+    /// How many times this client found its connection attached to a stopping worker (a reload happened) and left it:
+    /// a watcher that compares it between reads sees a reload even when the new worker's pid looks unchanged.
+    /// </summary>
+    public int StoppingWorkersLeft { get; private set; }
+
     /// <summary>The worker seen by the last verified batch, or null before the first one.</summary>
     public HaProxyInfo? LastInfo { get; private set; }
 
@@ -48,6 +54,7 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         }
 
         // The plain command answered from a stopping worker: a verified batch moves to the live one.
+        StoppingWorkersLeft++;
         await ExecuteBatchAsync([], idempotent: true, cancellationToken);
         return LastInfo!;
     }
@@ -87,6 +94,13 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     public async Task<IReadOnlyList<ServerConnections>> ShowServersConnAsync(string backend, CancellationToken cancellationToken = default)
     {
         var command = $"show servers conn {RuntimeArguments.Name(backend, nameof(backend))}";
+        return ServerConnections.Parse(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    /// <summary><c>show servers conn</c> of every backend at once: one read per tick for an agent's snapshot.</summary>
+    public async Task<IReadOnlyList<ServerConnections>> ShowAllServersConnAsync(CancellationToken cancellationToken = default)
+    {
+        const string command = "show servers conn";
         return ServerConnections.Parse(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
     }
 
@@ -319,6 +333,7 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     private async Task LeaveStoppingWorkerAsync(HaProxyInfo info, int attempt, CancellationToken cancellationToken)
     {
         Log.StoppingWorker(_logger, Endpoint.ToString(), info.Pid);
+        StoppingWorkersLeft++;
         Drop();
         if (attempt >= _options.MaxReconnects)
         {

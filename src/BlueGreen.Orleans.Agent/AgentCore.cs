@@ -1,0 +1,196 @@
+using BlueGreen.Orleans.Agent.Commands;
+using BlueGreen.Orleans.Agent.Routes;
+using BlueGreen.Orleans.Agent.Snapshots;
+using BlueGreen.Orleans.Agent.Watching;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreen.Orleans.Agent;
+
+/// <summary>
+/// Everything the agent does to its HAProxy, one operation at a time (the stream's routes and commands and the tick's
+/// watch and snapshot share one Runtime API connection): no gRPC here, so it is tested against a real haproxy without a
+/// stream. The agent's autonomy lives in <see cref="TickAsync"/>: a reloaded or restarted HAProxy gets the held routes
+/// again with no round trip.
+/// </summary>
+internal sealed partial class AgentCore(
+    HaProxyRuntimeClient client,
+    HaProxyMasterClient? master,
+    RouteKeeper keeper,
+    ReloadWatcher watcher,
+    SnapshotReader reader,
+    TimeProvider time,
+    ILogger<AgentCore> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private string? _lastError;
+
+    public RouteKeeper Routes => keeper;
+
+    /// <summary>The HAProxy seen by the last successful watch, or null.</summary>
+    public HaProxyIdentity? LastSeen => watcher.Last;
+
+    /// <summary>Loads the state file and re-applies what it holds: a restarted agent converges before it dials anyone.</summary>
+    public async Task<RoutesApplyResult?> StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var held = await keeper.LoadAsync(cancellationToken);
+            Log.Started(logger, held?.Version ?? 0, held?.Routes.Count ?? 0);
+            try
+            {
+                watcher.Observe(await ReadIdentityAsync(cancellationToken));
+            }
+            catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+            {
+                NoteUnreachable(e);
+            }
+
+            return await keeper.ReapplyAsync(ApplyTrigger.Start, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A version from the server (see <see cref="RouteKeeper.OfferAsync"/>).</summary>
+    public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await keeper.OfferAsync(desired, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads which HAProxy answers; re-applies the held routes when it reloaded or restarted since the last tick, or when
+    /// the last attempt failed; with <paramref name="readSnapshot"/>, reads every backend too.
+    /// </summary>
+    public async Task<TickOutcome> TickAsync(bool readSnapshot, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            RoutesApplyResult? reapplied = null;
+            try
+            {
+                var identity = await ReadIdentityAsync(cancellationToken);
+                if (_lastError is not null)
+                {
+                    Log.Reachable(logger, identity.WorkerPid);
+                    _lastError = null;
+                }
+
+                if (watcher.Observe(identity) is { } change)
+                {
+                    Log.HaProxyChanged(logger, change, keeper.HeldVersion);
+                    reapplied = await keeper.ReapplyAsync(ApplyTrigger.HaProxyChanged, cancellationToken);
+                }
+                else if (!keeper.Converged && keeper.Held is not null)
+                {
+                    reapplied = await keeper.ReapplyAsync(ApplyTrigger.Retry, cancellationToken);
+                }
+
+                return new TickOutcome(reapplied, readSnapshot ? await reader.ReadAsync(cancellationToken) : null, null);
+            }
+            catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+            {
+                return new TickOutcome(reapplied, null, NoteUnreachable(e));
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs one command from the server; a refused or failed one comes back with its one-line error.</summary>
+    public async Task<CommandOutcome> ExecuteAsync(AgentCommandRequest command, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        if (command.FirstError() is { } invalid)
+        {
+            return new CommandOutcome(command.Id, false, invalid, time.GetElapsedTime(started));
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return command.Kind switch
+            {
+                AgentCommandKind.RecheckBackend => new CommandOutcome(
+                    command.Id, true, null, TimeSpan.Zero, Snapshot: await reader.ReadBackendAsync(command.Backend, cancellationToken)) with { Duration = time.GetElapsedTime(started) },
+                _ => new CommandOutcome(command.Id, true, null, TimeSpan.Zero, Drain: await ReadDrainAsync(command.Backend, cancellationToken)) with { Duration = time.GetElapsedTime(started) },
+            };
+        }
+        catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+        {
+            return new CommandOutcome(command.Id, false, RuntimeArguments.Printable(e.Message.ReplaceLineEndings(" "), 512), time.GetElapsedTime(started));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<DrainView> ReadDrainAsync(string backend, CancellationToken cancellationToken)
+    {
+        var stats = await client.ShowServerStatsAsync(backend, cancellationToken);
+        var inUse = await client.ShowServersConnAsync(backend, cancellationToken);
+        var live = stats.Sum(s => s.CurrentSessions) + inUse.Sum(c => c.UsedCurrent);
+        if (master is null)
+        {
+            return new DrainView(backend, live, [], false, time.GetUtcNow());
+        }
+
+        var processes = await master.ShowProcAsync(cancellationToken);
+        var old = new List<WorkerSessionCount>();
+        foreach (var worker in processes.OldWorkers)
+        {
+            old.Add(await master.CountSessionsAsync(worker.Pid, backend, cancellationToken));
+        }
+
+        return new DrainView(backend, live, old, true, time.GetUtcNow());
+    }
+
+    private async Task<HaProxyIdentity> ReadIdentityAsync(CancellationToken cancellationToken)
+    {
+        var info = await client.ShowInfoAsync(cancellationToken);
+        int? masterPid = null;
+        if (master is not null)
+        {
+            try
+            {
+                masterPid = (await master.ShowProcAsync(cancellationToken)).Master.Pid;
+            }
+            catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+            {
+                // The worker answered: the master CLI only adds a signal; the worker pid and uptime still tell.
+            }
+        }
+
+        return new HaProxyIdentity(info.Pid, info.UptimeSeconds, client.StoppingWorkersLeft, masterPid, info.Version);
+    }
+
+    /// <summary>Logs an unreachable HAProxy once (not every tick) and returns the one-line reason.</summary>
+    private string NoteUnreachable(Exception e)
+    {
+        var message = RuntimeArguments.Printable(e.Message.ReplaceLineEndings(" "), 512);
+        if (_lastError is null)
+        {
+            Log.Unreachable(logger, message);
+        }
+
+        _lastError = message;
+        return message;
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

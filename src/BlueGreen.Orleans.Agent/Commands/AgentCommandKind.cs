@@ -1,0 +1,7 @@
+namespace BlueGreen.Orleans.Agent.Commands;
+
+internal enum AgentCommandKind
+{
+    RecheckBackend,
+    ReadDrain,
+}

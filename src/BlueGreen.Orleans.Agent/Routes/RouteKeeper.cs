@@ -1,0 +1,232 @@
+using System.Net.Sockets;
+using BlueGreen.Orleans.HaProxy.Maps;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreen.Orleans.Agent.Routes;
+
+/// <summary>
+/// Holds one desired-routes version and converges three places to it, in this order: the agent's state file (so a
+/// crash from here on re-applies this version), the map file (so a reload from here on loads it), HAProxy's runtime map
+/// (one <c>set</c>/<c>add</c>/<c>del map</c> per key that differs, each timed). Never replays history: only the held
+/// version matters. Not thread-safe: <see cref="AgentCore"/> serializes every call.
+/// </summary>
+internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string mapFile, RouteStateStore store, TimeProvider time, ILogger<RouteKeeper> logger)
+{
+    private const int MaxErrorLength = 512;
+
+    /// <summary>The version the agent holds (on its disk), or null before the first one.</summary>
+    public DesiredRoutes? Held { get; private set; }
+
+    public long HeldVersion => Held?.Version ?? 0;
+
+    /// <summary>True when the runtime map and the map file hold <see cref="Held"/> (as of the last convergence).</summary>
+    public bool Converged { get; private set; }
+
+    public string MapFile { get; } = RuntimeArguments.Map(mapFile, nameof(mapFile));
+
+    /// <summary>Reads the state file; an unreadable one is logged and leaves nothing held (HAProxy is not touched).</summary>
+    public async Task<DesiredRoutes?> LoadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Held = await store.LoadAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Log.StateUnreadable(logger, store.FilePath, e.Message);
+            Held = null;
+        }
+
+        Converged = false;
+        return Held;
+    }
+
+    /// <summary>
+    /// A version from the server: older or equal ones are acknowledged without any I/O, an invalid one is refused, a newer
+    /// one is written to the state file first and then converged.
+    /// </summary>
+    public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        if (desired.Version <= HeldVersion)
+        {
+            var status = desired.Version == HeldVersion ? AckStatus.AlreadyHeld : AckStatus.Stale;
+            return Result(desired.Version, status, ApplyTrigger.Server, started);
+        }
+
+        if (DesiredRoutesValidator.FirstError(desired) is { } invalid)
+        {
+            Log.Refused(logger, desired.Version, invalid);
+            return Result(desired.Version, AckStatus.Refused, ApplyTrigger.Server, started) with { Error = invalid };
+        }
+
+        var stateStarted = time.GetTimestamp();
+        try
+        {
+            await store.SaveAsync(desired, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not taken: the disk does not hold it, so neither may HAProxy (a restart would bring the old version back).
+            Log.StateWriteFailed(logger, desired.Version, e.Message);
+            return Result(desired.Version, AckStatus.Failed, ApplyTrigger.Server, started) with { Error = OneLine($"state file: {e.Message}") };
+        }
+
+        var stateFile = time.GetElapsedTime(stateStarted);
+        Held = desired;
+        Converged = false;
+        return await ConvergeAsync(ApplyTrigger.Server, started, stateFile, cancellationToken);
+    }
+
+    /// <summary>Converges to the held version again (start, HAProxy reloaded or restarted, retry); null when nothing is held.</summary>
+    public async Task<RoutesApplyResult?> ReapplyAsync(ApplyTrigger trigger, CancellationToken cancellationToken)
+    {
+        if (Held is null)
+        {
+            return null;
+        }
+
+        var started = time.GetTimestamp();
+        if (DesiredRoutesValidator.FirstError(Held) is { } invalid)
+        {
+            return Result(Held.Version, AckStatus.Refused, trigger, started) with { Error = invalid };
+        }
+
+        return await ConvergeAsync(trigger, started, TimeSpan.Zero, cancellationToken);
+    }
+
+    private async Task<RoutesApplyResult> ConvergeAsync(ApplyTrigger trigger, long started, TimeSpan stateFile, CancellationToken cancellationToken)
+    {
+        var held = Held!;
+        var mapStarted = time.GetTimestamp();
+        try
+        {
+            var entries = held.Routes.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new MapEntry(r.Key, r.Value));
+            await HaProxy.Maps.MapFile.WriteAsync(MapFile, entries, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.MapFileFailed(logger, held.Version, e.Message);
+            return Result(held.Version, AckStatus.Failed, trigger, started) with
+            {
+                Error = OneLine($"map file: {e.Message}"),
+                StateFile = stateFile,
+                MapFile = time.GetElapsedTime(mapStarted),
+            };
+        }
+
+        var mapFileTime = time.GetElapsedTime(mapStarted);
+        var runtimeStarted = time.GetTimestamp();
+        var (commands, error) = await ConvergeRuntimeAsync(held, cancellationToken);
+        var runtime = time.GetElapsedTime(runtimeStarted);
+        Converged = error is null;
+        var result = Result(held.Version, Converged ? AckStatus.Applied : AckStatus.Failed, trigger, started) with
+        {
+            Error = error,
+            Commands = commands,
+            StateFile = stateFile,
+            MapFile = mapFileTime,
+            Runtime = runtime,
+            HaProxyPid = client.LastInfo?.Pid ?? 0,
+        };
+        if (Converged)
+        {
+            Log.Applied(logger, held.Version, trigger, commands.Count, result.Total.TotalMilliseconds);
+        }
+        else
+        {
+            Log.ApplyFailed(logger, held.Version, trigger, error!);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Reads the runtime map and runs one command per key that differs. A refused command is recorded and the others
+    /// still run; a lost connection ends the pass (the next tick retries).
+    /// </summary>
+    private async Task<(IReadOnlyList<RouteCommandOutcome> Commands, string? Error)> ConvergeRuntimeAsync(DesiredRoutes held, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<MapEntry> current;
+        try
+        {
+            current = await client.ShowMapAsync(MapFile, cancellationToken);
+        }
+        catch (Exception e) when (IsHaProxyFailure(e))
+        {
+            return ([], OneLine($"show map: {e.Message}"));
+        }
+
+        var runtime = current.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Value).ToList(), StringComparer.Ordinal);
+        var plan = new List<(string Verb, string Key, string Value)>();
+        foreach (var (key, backend) in held.Routes.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (!runtime.TryGetValue(key, out var values))
+            {
+                plan.Add(("add map", key, backend));
+            }
+            else if (values.Count > 1)
+            {
+                // HAProxy matches the first of duplicate keys: one clean entry, whatever the file once held.
+                plan.Add(("del map", key, string.Empty));
+                plan.Add(("add map", key, backend));
+            }
+            else if (!string.Equals(values[0], backend, StringComparison.Ordinal))
+            {
+                plan.Add(("set map", key, backend));
+            }
+        }
+
+        plan.AddRange(runtime.Keys.Where(k => !held.Routes.ContainsKey(k)).Order(StringComparer.Ordinal).Select(k => ("del map", k, string.Empty)));
+
+        var outcomes = new List<RouteCommandOutcome>(plan.Count);
+        string? error = null;
+        foreach (var (verb, key, value) in plan)
+        {
+            var commandStarted = time.GetTimestamp();
+            try
+            {
+                await (verb switch
+                {
+                    "set map" => client.SetMapAsync(MapFile, key, value, cancellationToken),
+                    "add map" => client.AddMapAsync(MapFile, key, value, cancellationToken),
+                    _ => client.DeleteMapAsync(MapFile, key, cancellationToken),
+                });
+                outcomes.Add(new RouteCommandOutcome(verb, key, value, true, null, time.GetElapsedTime(commandStarted)));
+            }
+            catch (Exception e) when (IsHaProxyFailure(e))
+            {
+                var message = OneLine(e.Message);
+                outcomes.Add(new RouteCommandOutcome(verb, key, value, false, message, time.GetElapsedTime(commandStarted)));
+                error ??= $"{verb} {key}: {message}";
+                if (e is not HaProxyCommandException)
+                {
+                    break;
+                }
+            }
+        }
+
+        return (outcomes, error is null ? null : OneLine(error));
+    }
+
+    private RoutesApplyResult Result(long version, AckStatus status, ApplyTrigger trigger, long started) => new()
+    {
+        Version = version,
+        Status = status,
+        HeldVersion = HeldVersion,
+        Trigger = trigger,
+        Total = time.GetElapsedTime(started),
+        FinishedAt = time.GetUtcNow(),
+    };
+
+    internal static bool IsHaProxyFailure(Exception e) =>
+        e is HaProxyCommandException or HaProxyConnectionException or HaProxyTimeoutException or HaProxyReplyTooLargeException
+            or FormatException or IOException or SocketException;
+
+    private static string OneLine(string text)
+    {
+        var line = RuntimeArguments.Printable(text.ReplaceLineEndings(" "), MaxErrorLength);
+        return line;
+    }
+}

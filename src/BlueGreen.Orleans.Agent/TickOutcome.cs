@@ -1,0 +1,10 @@
+using BlueGreen.Orleans.Agent.Routes;
+using BlueGreen.Orleans.Agent.Snapshots;
+
+namespace BlueGreen.Orleans.Agent;
+
+/// <summary>
+/// One tick: the re-apply it ran (HAProxy changed, or an earlier attempt failed), the snapshot it read when one was due,
+/// or why HAProxy could not be read.
+/// </summary>
+internal sealed record TickOutcome(RoutesApplyResult? Reapplied, FleetSnapshot? Snapshot, string? Error);

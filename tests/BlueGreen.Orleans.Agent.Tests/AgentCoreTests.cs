@@ -1,0 +1,111 @@
+using BlueGreen.Orleans.Agent.Commands;
+using BlueGreen.Orleans.Agent.Routes;
+using BlueGreen.Orleans.Agent.Snapshots;
+using BlueGreen.Orleans.Agent.Tests.Support;
+using BlueGreen.Orleans.Agent.Watching;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BlueGreen.Orleans.Agent.Tests;
+
+/// <summary>The agent's core in-process against a real haproxy: ticks and commands, without a stream.</summary>
+public sealed class AgentCoreTests
+{
+    [Fact]
+    public async Task TickAsync_HaProxyReloadedWithAStaleMapFile_ReappliedWithTheHaProxyChangedTrigger()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(new DesiredRoutes(4, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }), CancellationToken.None);
+        using var core = Core(stage);
+        var started = await core.StartAsync(CancellationToken.None);
+        var quiet = await core.TickAsync(readSnapshot: false, CancellationToken.None);
+
+        await stage.ResetMapFileToBlueAsync();
+        var worker = await stage.Proxy.ReloadAsync();
+        var tick = await core.TickAsync(readSnapshot: true, CancellationToken.None);
+
+        Assert.Equal((AckStatus.Applied, ApplyTrigger.Start), (started!.Status, started.Trigger));
+        Assert.Null(quiet.Reapplied);
+        Assert.Equal((AckStatus.Applied, ApplyTrigger.HaProxyChanged, 4L), (tick.Reapplied!.Status, tick.Reapplied.Trigger, tick.Reapplied.Version));
+        Assert.Equal(worker, tick.Reapplied.HaProxyPid);
+        Assert.Equal(worker, tick.Snapshot!.WorkerPid);
+        Assert.Equal(AgentStage.GreenBackend, await stage.RuntimeRouteAsync());
+    }
+
+    [Fact]
+    public async Task TickAsync_HaProxyDown_ErrorThenRetriedWhenItAnswersAgain()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        using var core = Core(stage);
+        await core.StartAsync(CancellationToken.None);
+        await stage.Proxy.StopAsync();
+
+        var offered = await core.OfferAsync(new DesiredRoutes(1, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }), CancellationToken.None);
+        var down = await core.TickAsync(readSnapshot: true, CancellationToken.None);
+        // Started again from the map file the agent wrote while HAProxy was down.
+        await stage.Proxy.RestartAsync();
+        var back = await core.TickAsync(readSnapshot: false, CancellationToken.None);
+
+        Assert.Equal((AckStatus.Failed, 1L), (offered.Status, offered.HeldVersion));
+        Assert.NotNull(down.Error);
+        Assert.Null(down.Snapshot);
+        Assert.Equal(AckStatus.Applied, back.Reapplied!.Status);
+        Assert.Equal(AgentStage.GreenBackend, await stage.RuntimeRouteAsync());
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ReadDrain_LiveSessionsAndOldWorkersThroughTheMasterCli()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        using var core = Core(stage);
+
+        var outcome = await core.ExecuteAsync(new AgentCommandRequest("drain-1", AgentCommandKind.ReadDrain, AgentStage.BlueBackend), CancellationToken.None);
+
+        Assert.True(outcome.Ok, outcome.Error);
+        Assert.Equal(("drain-1", AgentStage.BlueBackend, 0L, true), (outcome.Id, outcome.Drain!.Backend, outcome.Drain.LiveSessions, outcome.Drain.OldWorkersRead));
+        Assert.True(outcome.Duration > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RecheckBackend_ThatBackendNow()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        using var core = Core(stage);
+
+        var outcome = await core.ExecuteAsync(new AgentCommandRequest("r1", AgentCommandKind.RecheckBackend, AgentStage.GreenBackend), CancellationToken.None);
+
+        Assert.True(outcome.Ok, outcome.Error);
+        var backend = Assert.Single(outcome.Snapshot!.Backends.Values);
+        Assert.Equal(AgentStage.GreenBackend, backend.Name);
+        Assert.Equal("UP", Assert.Single(backend.Servers).Status);
+    }
+
+    [Theory]
+    [InlineData("id;x", AgentStage.Service)]
+    [InlineData("r1", "web_blue;shutdown sessions server web_blue/s1")]
+    [InlineData("r1", "web_blue\nshow info")]
+    public async Task ExecuteAsync_HostileIdOrBackend_RefusedBeforeAnyIo(string id, string backend)
+    {
+        // No HAProxy at all: a refused command must not need one.
+        var client = new HaProxyRuntimeClient(RuntimeEndpoint.Unix("/nonexistent/admin.sock"));
+        using var core = new AgentCore(
+            client, null, new RouteKeeper(client, "/nonexistent/hosts.map", new RouteStateStore("/nonexistent", TimeProvider.System), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
+            new ReloadWatcher(), new SnapshotReader(client, TimeProvider.System), TimeProvider.System, NullLogger<AgentCore>.Instance);
+
+        var outcome = await core.ExecuteAsync(new AgentCommandRequest(id, AgentCommandKind.ReadDrain, backend), CancellationToken.None);
+
+        Assert.False(outcome.Ok);
+        Assert.DoesNotContain('\n', outcome.Error!);
+        Assert.Equal(0, client.ConnectionsOpened);
+    }
+
+    private static AgentCore Core(AgentStage stage) =>
+        new(
+            stage.Client,
+            stage.Proxy.CreateMasterClient(),
+            new RouteKeeper(stage.Client, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
+            new ReloadWatcher(),
+            new SnapshotReader(stage.Client, TimeProvider.System),
+            TimeProvider.System,
+            NullLogger<AgentCore>.Instance);
+}

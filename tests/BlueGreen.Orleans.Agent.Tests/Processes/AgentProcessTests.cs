@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using BlueGreen.Orleans.Agent.Routes;
+using BlueGreen.Orleans.Agent.Tests.Support;
+using BlueGreen.Orleans.Harness;
+
+namespace BlueGreen.Orleans.Agent.Tests.Processes;
+
+/// <summary>
+/// A real bluegreen-agent process beside a real haproxy, with the control plane down (nothing listens at --server): the
+/// agent keeps HAProxy on the routes its state file holds, by itself, through reloads, restarts and its own kill -9.
+/// </summary>
+public sealed class AgentProcessTests
+{
+    /// <summary>How long after HAProxy's new worker answers the agent may take to put the desired route back.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(3);
+
+    private static readonly DesiredRoutes Green = new(7, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend });
+
+    [Fact]
+    public async Task Agent_HaProxyReloadedLoadingAStaleMapFile_ReappliesHeldRoutesByItself()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        await using var agent = AgentProcess.Start(stage.AgentArguments());
+        await WaitGreenAsync(stage, agent, "the agent's start re-apply");
+
+        await stage.ResetMapFileToBlueAsync();
+        await stage.Proxy.ReloadAsync();
+        var reloaded = Stopwatch.StartNew();
+        await WaitGreenAsync(stage, agent, "the re-apply after a reload");
+
+        Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
+        Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
+        Assert.Contains("HAProxy changed", agent.Output, StringComparison.Ordinal);
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
+    public async Task Agent_HaProxyKilledAndStartedAgain_ReappliesHeldRoutesByItself()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        await using var agent = AgentProcess.Start(stage.AgentArguments());
+        await WaitGreenAsync(stage, agent, "the agent's start re-apply");
+
+        await stage.ResetMapFileToBlueAsync();
+        await stage.Proxy.RestartAsync();
+        var restarted = Stopwatch.StartNew();
+        await WaitGreenAsync(stage, agent, "the re-apply after a restart");
+
+        Assert.True(restarted.Elapsed < Bound, $"{restarted.Elapsed}");
+        Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
+    public async Task Agent_KilledNineAndStartedAgain_ReadsItsStateFileAndConverges()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        var first = AgentProcess.Start(stage.AgentArguments());
+        try
+        {
+            await WaitGreenAsync(stage, first, "the first agent");
+            await first.KillAsync();
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        // While no agent runs: HAProxy restarts from a stale map file, and a state write that kill -9 cut short left its
+        // temp file behind (the rename never happened).
+        await stage.ResetMapFileToBlueAsync();
+        await stage.Proxy.RestartAsync();
+        Assert.Equal("blue", await stage.ColourAsync());
+        await File.WriteAllTextAsync(Path.Combine(stage.StateDirectory, $".{RouteStateStore.FileName}.0123456789abcdef.tmp"), "{\"format\":1,\"version\":8,\"rou");
+
+        await using var second = AgentProcess.Start(stage.AgentArguments());
+        await WaitGreenAsync(stage, second, "the restarted agent");
+
+        Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
+        var state = await stage.Store().LoadAsync(CancellationToken.None);
+        Assert.Equal(7, state!.Version);
+        Assert.Equal(Green.Routes, state.Routes);
+    }
+
+    [Fact]
+    public async Task Agent_SecondAgentOnTheSameStateDirectory_RefusedWithUsage()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await using var agent = AgentProcess.Start(stage.AgentArguments());
+        await Eventually.UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(stage.StateDirectory, "agent.lock")) && agent.Output.Length > 0), done => done, TimeSpan.FromSeconds(20), "the first agent to start");
+
+        var (exitCode, output) = await AgentProcess.RunToExitAsync(stage.AgentArguments());
+
+        Assert.Equal(64, exitCode);
+        Assert.Equal("bluegreen-agent: error: another bluegreen-agent uses this --state-dir.", output.Trim());
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    /// <summary>Runtime map green and a fresh connection through the frontend answered by green.</summary>
+    private static async Task WaitGreenAsync(AgentStage stage, AgentProcess agent, string what)
+    {
+        try
+        {
+            await Eventually.UntilAsync(stage.RuntimeRouteAsync, route => route == AgentStage.GreenBackend, TimeSpan.FromSeconds(20), $"{what}: the runtime route");
+            await Eventually.UntilAsync(stage.ColourAsync, colour => colour == "green", TimeSpan.FromSeconds(5), $"{what}: traffic on green");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nagent output:\n{agent.Output}", e);
+        }
+    }
+}
