@@ -37,6 +37,9 @@ internal sealed partial class ServiceGrain(
 
     // One per activation: the engine is new each step, the monotonic anchors of the deployment's deadlines are not.
     private readonly DeploymentClock _clock = new(time);
+
+    /// <summary>Each warm colour's end as this activation anchored it (see <see cref="WarmLeft"/>).</summary>
+    private readonly Dictionary<Colour, (DateTimeOffset Until, long Timestamp, TimeSpan Left)> _warmAnchors = [];
     private Task? _loop;
     private bool _tracked;
     private DeploymentStep? _observedStep;
@@ -624,8 +627,26 @@ internal sealed partial class ServiceGrain(
             return;
         }
 
-        var due = state.State.WarmUntil.Values.Min() - time.GetUtcNow();
-        _warmTimer = this.RegisterGrainTimer(RetireWarmAsync, new GrainTimerCreationOptions(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan));
+        var due = state.State.WarmUntil.Min(w => WarmLeft(w.Key, w.Value));
+        _warmTimer = this.RegisterGrainTimer(RetireWarmAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>
+    /// How long the colour stays warm, on the monotonic clock: <paramref name="until"/> (wall clock, kept for display and
+    /// for a new activation) is read once per activation and anchored, so a step of the wall clock afterwards neither
+    /// retires it early nor keeps it for an hour more.
+    /// </summary>
+    private TimeSpan WarmLeft(Colour colour, DateTimeOffset until)
+    {
+        if (!_warmAnchors.TryGetValue(colour, out var anchor) || anchor.Until != until)
+        {
+            var left = until - time.GetUtcNow();
+            anchor = (until, time.GetTimestamp(), left < TimeSpan.Zero ? TimeSpan.Zero : left);
+            _warmAnchors[colour] = anchor;
+        }
+
+        var remaining = anchor.Left - time.GetElapsedTime(anchor.Timestamp);
+        return remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining;
     }
 
     private async Task RetireWarmAsync(CancellationToken cancellationToken)
@@ -635,8 +656,7 @@ internal sealed partial class ServiceGrain(
             return;
         }
 
-        var now = time.GetUtcNow();
-        foreach (var (colour, _) in state.State.WarmUntil.Where(w => w.Value <= now).ToList())
+        foreach (var (colour, _) in state.State.WarmUntil.Where(w => WarmLeft(w.Key, w.Value) == TimeSpan.Zero).ToList())
         {
             if (colour != state.State.LiveColour)
             {

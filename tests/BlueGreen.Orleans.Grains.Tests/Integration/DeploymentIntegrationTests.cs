@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Grains.Tests.Proxies;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 using BlueGreen.Orleans.Harness;
@@ -72,6 +73,22 @@ public sealed class DeploymentIntegrationTests
             Assert.Equal(DeploymentOutcome.Succeeded, seen.Outcome);
         }
 
+        Assert.Equal(["green 2"], await fleet.ServedAsync());
+    }
+
+    [Fact]
+    public async Task Release_KeepWarmThenTheWallClockSetBackAnHour_OldColourRetiredOnTime()
+    {
+        var clock = new SteppedSystemClock();
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1, customize: s => s with { KeepWarm = TimeSpan.FromSeconds(3) }, time: clock);
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        Assert.Equal(DeploymentOutcome.Succeeded, (await fleet.WaitFinishedAsync(release.Id)).Outcome);
+        // An NTP correction right after the release: blue's 3 s of warmth are still 3 s.
+        clock.Jump(TimeSpan.FromHours(-1));
+
+        await Eventually.UntilAsync(() => fleet.InspectAsync(Colour.Blue), s => s is not { Running: true }, TimeSpan.FromSeconds(20), "blue retired once kept warm 3 s");
+        Assert.Empty((await fleet.ServiceGrain.GetAsync())!.WarmUntil);
         Assert.Equal(["green 2"], await fleet.ServedAsync());
     }
 

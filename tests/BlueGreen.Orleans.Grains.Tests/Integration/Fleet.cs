@@ -58,7 +58,8 @@ internal sealed class Fleet : IAsyncDisposable
 
     public static string ProxyId(int i) => $"edge-{i}";
 
-    public static async Task<Fleet> StartAsync(int proxyCount = 3, Func<ServiceSpec, ServiceSpec>? customize = null)
+    /// <param name="time">The silo's clock (the system's when null), e.g. one whose wall clock the test steps.</param>
+    public static async Task<Fleet> StartAsync(int proxyCount = 3, Func<ServiceSpec, ServiceSpec>? customize = null, TimeProvider? time = null)
     {
         var folder = new TempFolder("fleet");
         var proxies = new List<HaProxyInstance>();
@@ -108,6 +109,11 @@ internal sealed class Fleet : IAsyncDisposable
             var builder = new InProcessTestClusterBuilder(1);
             builder.ConfigureSilo((_, silo) =>
             {
+                if (time is not null)
+                {
+                    silo.Services.AddSingleton(time);
+                }
+
                 silo.AddMemoryGrainStorage("memory");
                 silo.Services.AddGrainStorage(BlueGreenStorage.Name, (services, _) =>
                 {
