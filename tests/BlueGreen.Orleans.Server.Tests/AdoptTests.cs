@@ -83,6 +83,48 @@ public sealed class AdoptTests(GatewayFixture fixture) : IClassFixture<GatewayFi
         }
     }
 
+    [Fact]
+    public async Task ServiceApplyAdoptServed_ProxyServesTheColourTheRecordDoesNotSay_RefusedThenAdoptedWithoutAFlip()
+    {
+        const string service = "mail";
+        var register = new V1.RegisterProxyRequest { Id = ProxyId, RuntimeApi = fixture.Proxy.RuntimeApi.ToString(), MapFile = fixture.Proxy.MapFile };
+        var proxies = new V1.Proxies.ProxiesClient(fixture.Channel);
+        await proxies.RegisterProxyAsync(register, GatewayFixture.Admin);
+        await fixture.StartBlueAsync(service);
+        using var folder = new TempFolder("adopt-served");
+        var spec = await EchoService.WriteSpecAsync(fixture, folder, ProxyId, service, liveVersion: "1", keepWarm: "10m");
+        Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server])).Exit);
+        var release = await CliRun.RunAsync(["release", service, "--version", "2", .. Server]);
+        Assert.True(release.Exit == ExitCodes.Ok, release.Output);
+
+        // The record says green v2; blue v1 still runs (kept warm). The proxy's record is lost (removed, registered
+        // again: no desired route its monitor would put back), and someone routes the key to blue by hand.
+        await proxies.RemoveProxyAsync(new V1.RemoveProxyRequest { Id = ProxyId }, GatewayFixture.Admin);
+        await proxies.RegisterProxyAsync(register, GatewayFixture.Admin);
+        await using var runtime = fixture.Proxy.CreateClient();
+        await runtime.UpsertMapAsync(fixture.Proxy.MapFile, $"{service}.local", "mail_blue");
+        using var http = new FrontendClient(fixture.Proxy.FrontendUrl);
+
+        var refused = await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server]);
+        var mapAfterRefusal = await runtime.GetMapAsync(fixture.Proxy.MapFile, $"{service}.local");
+        var servedAfterRefusal = (await http.GetAsync($"{service}.local")).Echo;
+        var adopted = await CliRun.RunAsync(["service", "apply", "-f", spec, "--adopt-served", .. Server]);
+        var shown = await new V1.Services.ServicesClient(fixture.Channel).GetServiceAsync(new V1.GetServiceRequest { Name = service }, GatewayFixture.Admin);
+        var mapAfterAdoption = await runtime.GetMapAsync(fixture.Proxy.MapFile, $"{service}.local");
+        var servedAfterAdoption = (await http.GetAsync($"{service}.local")).Echo;
+
+        Assert.Equal(ExitCodes.Refused, refused.Exit);
+        Assert.Contains($"{ProxyId} serve '{service}.local' from blue (mail_blue)", refused.Output, StringComparison.Ordinal);
+        Assert.Contains("the record says green is live", refused.Output, StringComparison.Ordinal);
+        Assert.Contains("--adopt-served", refused.Output, StringComparison.Ordinal);
+        Assert.Equal("mail_blue", mapAfterRefusal);
+        Assert.Equal(("blue", "1"), (servedAfterRefusal?.Colour, servedAfterRefusal?.Version));
+        Assert.True(adopted.Exit == ExitCodes.Ok, adopted.Output);
+        Assert.Equal(V1.Colour.Blue, shown.LiveColour);
+        Assert.Equal("mail_blue", mapAfterAdoption);
+        Assert.Equal(("blue", "1"), (servedAfterAdoption?.Colour, servedAfterAdoption?.Version));
+    }
+
     /// <summary>Blue as someone started it before the orchestrator: the spec's own command line, by hand.</summary>
     private static async Task<Process> StartOutsideAsync(int port, string service = Service, string version = "1")
     {

@@ -11,9 +11,13 @@ namespace BlueGreen.Orleans.Services;
 [Alias("bluegreen.IServiceGrain")]
 public interface IServiceGrain : IGrainWithStringKey
 {
-    /// <summary>Creates or updates the spec and points the route at the live colour on every proxy.</summary>
+    /// <summary>
+    /// Creates or updates the spec and points the route at the live colour on every proxy. A re-apply never flips a
+    /// route: when the proxies serve the other colour than the record's live one, it is refused, nothing saved, unless
+    /// <paramref name="adoptServed"/>, which records the served colour as live instead.
+    /// </summary>
     [Alias("Apply")]
-    Task<ServiceInfo> ApplyAsync(ServiceSpec spec);
+    Task<ServiceInfo> ApplyAsync(ServiceSpec spec, bool adoptServed = false);
 
     [Alias("Get")]
     Task<ServiceInfo?> GetAsync();

@@ -15,7 +15,11 @@ internal static class ServiceApplyCommand
         {
             Description = "Blue already runs this version, started outside the orchestrator: take its instances over as live (first apply only; sets live_version).",
         };
-        var command = new Command("apply", "Create or update a service from a spec file.") { file, adopt };
+        var adoptServed = new Option<bool>("--adopt-served")
+        {
+            Description = "The proxies serve the colour that is not live in the service's record (a record restored from an older backup): record the served colour as live instead of refusing. No route changes.",
+        };
+        var command = new Command("apply", "Create or update a service from a spec file.") { file, adopt, adoptServed };
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
             var spec = SpecChecks.Check(SpecFile.Load(parse.GetValue(file)!));
@@ -24,7 +28,7 @@ internal static class ServiceApplyCommand
                 spec.LiveVersion = Names.Check(FieldRules.Version, version, "--adopt");
             }
 
-            var service = await context.Services.ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = spec }, context.Call(cancellationToken));
+            var service = await context.Services.ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = spec, AdoptServed = parse.GetValue(adoptServed) }, context.Call(cancellationToken));
             Render.Write(context, service, () => Render.Services([service]));
             return ExitCodes.Ok;
         });

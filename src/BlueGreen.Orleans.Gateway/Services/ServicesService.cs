@@ -17,7 +17,7 @@ internal sealed class ServicesService(IClusterClient cluster) : V1.Services.Serv
     public override async Task<V1.Service> ApplyService(V1.ApplyServiceRequest request, ServerCallContext context)
     {
         var spec = ProtoMapper.ToContract(request.Spec);
-        return ProtoMapper.ToProto(await cluster.GetGrain<IServiceGrain>(spec.Name).ApplyAsync(spec));
+        return ProtoMapper.ToProto(await cluster.GetGrain<IServiceGrain>(spec.Name).ApplyAsync(spec, request.AdoptServed));
     }
 
     public override async Task<V1.Service> GetService(V1.GetServiceRequest request, ServerCallContext context)

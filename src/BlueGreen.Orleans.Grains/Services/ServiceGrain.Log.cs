@@ -38,5 +38,8 @@ internal sealed partial class ServiceGrain
 
         [LoggerMessage(11, LogLevel.Information, "Service {Service}: stopped {Colour}, whose instances the applied spec orphans (it {Reason})")]
         public static partial void OrphansStopped(ILogger logger, string service, string colour, string reason);
+
+        [LoggerMessage(12, LogLevel.Warning, "Service {Service}: re-applied while proxies {Proxies} serve {Colour} while the record said {Recorded}: the served colour adopted as live")]
+        public static partial void ServedColourAdopted(ILogger logger, string service, string colour, string recorded, string proxies);
     }
 }

@@ -93,7 +93,7 @@ internal sealed partial class ServiceGrain(
 
     public void Dispose() => _stopping.Dispose();
 
-    public async Task<ServiceInfo> ApplyAsync(ServiceSpec spec)
+    public async Task<ServiceInfo> ApplyAsync(ServiceSpec spec, bool adoptServed = false)
     {
         var errors = ServiceSpecValidator.Validate(spec, runtimeOptions.Value).ToList();
         if (spec.Name != Name)
@@ -117,8 +117,9 @@ internal sealed partial class ServiceGrain(
         var previous = state.State.Spec;
 
         // A first apply takes the colour the proxies serve already (a store wiped under a running fleet, say): the
-        // route is never flipped to a colour nobody chose.
-        var live = previous is null ? await ServedColourAsync(spec) : state.State.LiveColour;
+        // route is never flipped to a colour nobody chose. A re-apply keeps the recorded colour only where the proxies
+        // serve it too (a record restored from an old backup would flip live traffic back).
+        var live = previous is null ? await ServedColourAsync(spec) : await KeptColourAsync(previous, spec, adoptServed);
         var orphaned = previous is null ? [] : Orphaned(previous, spec);
         if (orphaned.FirstOrDefault(o => o.Colour == live) is { } serving)
         {
@@ -154,9 +155,15 @@ internal sealed partial class ServiceGrain(
                 Running = state.State.Running.Except(stopped),
                 WarmUntil = state.State.WarmUntil.RemoveRange(stopped),
             };
+            if (previous is not null && live != saved.LiveColour)
+            {
+                // Adopted as served: traffic goes to it, so it runs (and a spec orphaning it is refused from now on).
+                state.State = state.State with { Running = state.State.Running.Add(live) };
+            }
+
+            state.State = state.State with { LiveColour = live };
             if (previous is null)
             {
-                state.State = state.State with { LiveColour = live };
                 if (spec.LiveVersion is { } adopted)
                 {
                     // Adopt what already runs: the live colour runs that version.
@@ -736,6 +743,55 @@ internal sealed partial class ServiceGrain(
         }
 
         return colour;
+    }
+
+    /// <summary>
+    /// The live colour a re-apply keeps: the recorded one, unless the proxies that the record says route to it (those of
+    /// the previous spec that stay in this one, under the previous route key) serve the key from the other colour
+    /// (<c>show map</c>, read live). Then the apply is refused, nothing saved and no route changed, or with
+    /// <paramref name="adoptServed"/> the served colour is recorded as live. Proxies serving both colours are refused
+    /// either way. A proxy that does not answer, or has no route of this service under the key, says nothing.
+    /// </summary>
+    private async Task<Colour> KeptColourAsync(ServiceSpec previous, ServiceSpec spec, bool adoptServed)
+    {
+        var stored = state.State.LiveColour;
+        var backends = new[] { Colour.Blue, Colour.Green }.ToDictionary(c => c.Backend(Name), c => c, StringComparer.Ordinal);
+        var vouched = previous.Proxies.Intersect(spec.Proxies, StringComparer.Ordinal).ToList();
+        var reads = await Task.WhenAll(vouched.Select(async p =>
+        {
+            try
+            {
+                return (Proxy: p, Backend: (await GrainFactory.GetGrain<IProxyGrain>(p).GetServedRoutesAsync()).GetValueOrDefault(previous.RouteKey), Read: true);
+            }
+            catch (BlueGreenException e) when (e.Code == ErrorCode.Unavailable)
+            {
+                // Unknown is not agreement: its route is set (or fails to be) as it would be without this check.
+                return (Proxy: p, Backend: null, Read: false);
+            }
+        }));
+        var ours = reads.Where(r => r.Backend is not null && backends.ContainsKey(r.Backend)).ToList();
+        var colours = ours.Select(r => backends[r.Backend!]).Distinct().ToList();
+        if (colours.Count == 0 || (colours.Count == 1 && colours[0] == stored))
+        {
+            return stored;
+        }
+
+        var unread = reads.Where(r => !r.Read).Select(r => r.Proxy).ToList();
+        var notRead = unread.Count > 0 ? $" ({string.Join(", ", unread)} not read: unreachable)" : string.Empty;
+        if (colours.Count > 1)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved and no route was changed: its proxies serve '{previous.RouteKey}' from both colours ({string.Join(", ", ours.Select(r => $"{r.Proxy}: {r.Backend}"))}){notRead} while the record says {stored.Name()} is live; bring every proxy to one colour first (a release or a rollback switches them all), then apply again.");
+        }
+
+        var served = colours[0];
+        var proxies = string.Join(", ", ours.Select(r => r.Proxy));
+        if (!adoptServed)
+        {
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved and no route was changed: {proxies} serve '{previous.RouteKey}' from {served.Name()} ({served.Backend(Name)}){notRead} while the record says {stored.Name()} is live (a record restored from an older backup?); apply with adopt_served (service apply --adopt-served) to record {served.Name()} as live, then roll back if {stored.Name()} should serve.");
+        }
+
+        Log.ServedColourAdopted(logger, Name, served.Name(), stored.Name(), proxies);
+        return served;
     }
 
     /// <summary>

@@ -52,6 +52,18 @@ internal sealed class FaultyGrainStorage : IGrainStorage
         await Inner.WriteStateAsync(stateName, _written[stateName], stored);
     }
 
+    /// <summary>
+    /// Puts <paramref name="older"/> back as what the store holds for the last grain that wrote <paramref name="stateName"/>,
+    /// as a restore from an older backup would: the store's ETag moves on too.
+    /// </summary>
+    public async Task RestoreAsync<T>(string stateName, T older)
+    {
+        var stored = new GrainState<T>();
+        await Inner.ReadStateAsync(stateName, _written[stateName], stored);
+        stored.State = older;
+        await Inner.WriteStateAsync(stateName, _written[stateName], stored);
+    }
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Inner.ReadStateAsync(stateName, grainId, grainState);
 

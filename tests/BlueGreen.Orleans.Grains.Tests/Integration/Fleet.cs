@@ -7,6 +7,7 @@ using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -208,6 +209,16 @@ internal sealed class Fleet : IAsyncDisposable
 
     public Task<InstanceState?> InspectAsync(Orleans.Colour colour) =>
         _runtime.InspectAsync(Grains.Instances.InstanceSpecs.InstanceName(Service, colour, Spec.For(colour).Instances[0]));
+
+    /// <summary>
+    /// The service's record as an older backup held it, restored under the running fleet: the store gets it back and
+    /// the service grain is deactivated, so its next activation reads it.
+    /// </summary>
+    public async Task RestoreServiceRecordAsync(Grains.Services.ServiceState older)
+    {
+        await Storage.RestoreAsync("service", older);
+        await ServiceGrain.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+    }
 
     public async ValueTask DisposeAsync() => await StopAllAsync(_folder, Proxies, Cluster, _runtime);
 
