@@ -135,8 +135,10 @@ public sealed class ApplyIntegrationTests
 
         // edge-1 on green through its own grain, as a switch whose revert failed there would leave it: its monitor
         // holds green there, while the record and edge-0 say blue.
-        await fleet.ProxyGrain(1).SwitchRouteAsync(Fleet.Host, "web_green");
-        await fleet.ProxyGrain(1).SaveRouteAsync(Fleet.Host, "web_green");
+        // A version newer than the service's (which counts in wall-clock microseconds): the proxy takes it.
+        var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        await fleet.ProxyGrain(1).SwitchRouteAsync(Fleet.Host, "web_green", version);
+        await fleet.ProxyGrain(1).SaveRouteAsync(Fleet.Host, "web_green", version);
 
         var refused = await Assert.ThrowsAsync<BlueGreenException>(() => fleet.ServiceGrain.ApplyAsync(fleet.Spec, adoptServed: true));
 
