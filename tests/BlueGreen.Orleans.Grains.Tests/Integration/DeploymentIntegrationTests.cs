@@ -77,6 +77,28 @@ public sealed class DeploymentIntegrationTests
     }
 
     [Fact]
+    public async Task Deactivate_WhileTheLoopIsInAStep_NextActivationWaitsForItAndOneLoopFinishes()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+        var drain = fleet.Hooks.HoldAt(DeploymentStep.Drain);
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        await drain.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Deactivated (as when a silo shuts down gracefully or Orleans rebalances) while its loop is inside the Drain step;
+        // then called, which activates it again as soon as Orleans lets it.
+        await fleet.DeactivateServiceAsync();
+        var read = fleet.ServiceGrain.GetAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        drain.Release();
+        var done = await fleet.WaitFinishedAsync(release.Id);
+        await read;
+
+        Assert.Equal(1, fleet.Hooks.MostStepsAtOnce);
+        Assert.Equal(DeploymentOutcome.Succeeded, done.Outcome);
+        Assert.Equal(["green 2"], await fleet.ServedAsync());
+    }
+
+    [Fact]
     public async Task Release_KeepWarmThenTheWallClockSetBackAnHour_OldColourRetiredOnTime()
     {
         var clock = new SteppedSystemClock();

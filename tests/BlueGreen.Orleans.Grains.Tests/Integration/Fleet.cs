@@ -217,8 +217,11 @@ internal sealed class Fleet : IAsyncDisposable
     public async Task RestoreServiceRecordAsync(Grains.Services.ServiceState older)
     {
         await Storage.RestoreAsync("service", older);
-        await ServiceGrain.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await DeactivateServiceAsync();
     }
+
+    /// <summary>Asks Orleans to deactivate the service grain (as a graceful silo shutdown or a rebalance would); returns at once.</summary>
+    public async Task DeactivateServiceAsync() => await ServiceGrain.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
 
     public async ValueTask DisposeAsync() => await StopAllAsync(_folder, Proxies, Cluster, _runtime);
 

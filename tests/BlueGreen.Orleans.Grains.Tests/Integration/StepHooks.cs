@@ -9,7 +9,16 @@ internal sealed class StepHooks : IDeploymentObserver
 {
     private readonly ConcurrentDictionary<DeploymentStep, Func<DeploymentRecord, Task>> _before = new();
 
+    private int _inStep;
+    private int _mostAtOnce;
+
     public ConcurrentQueue<(DeploymentStep Step, long Id)> Seen { get; } = new();
+
+    /// <summary>
+    /// The most steps started and not yet past their hook at one time, across every activation of the silo: 1 while one
+    /// loop at a time drives a service, more when two activations' loops overlap.
+    /// </summary>
+    public int MostStepsAtOnce => Volatile.Read(ref _mostAtOnce);
 
     public void Before(DeploymentStep step, Func<DeploymentRecord, Task> action) => _before[step] = action;
 
@@ -24,9 +33,22 @@ internal sealed class StepHooks : IDeploymentObserver
     public async Task OnStepStartingAsync(DeploymentRecord deployment)
     {
         Seen.Enqueue((deployment.Step, deployment.Id));
-        if (_before.TryRemove(deployment.Step, out var action))
+        var now = Interlocked.Increment(ref _inStep);
+        for (var most = Volatile.Read(ref _mostAtOnce); now > most; most = Volatile.Read(ref _mostAtOnce))
         {
-            await action(deployment);
+            Interlocked.CompareExchange(ref _mostAtOnce, now, most);
+        }
+
+        try
+        {
+            if (_before.TryRemove(deployment.Step, out var action))
+            {
+                await action(deployment);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inStep);
         }
     }
 
