@@ -202,12 +202,19 @@ internal sealed partial class ProxyGrain(
         }
     }
 
+    /// <summary>
+    /// The desired state first: once stored, the route is gone whatever HAProxy does, and the monitor removes it from a
+    /// proxy that could not be reached now (removed keys keep their version: <see cref="ReconcileAsync"/>). The other
+    /// way round, an unreachable proxy kept the route desired, and its monitor put it back for good.
+    /// </summary>
     public async Task RemoveRouteAsync(string key, long version)
     {
         RefuseStale("removal", key, version);
-        await CallAsync(proxy => proxy.RemoveRouteAsync(key));
+        var proxy = Proxy();
         state.State = state.State with { Routes = state.State.Routes.Remove(key), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
         await state.WriteStateAsync();
+        _unsaved.Remove(key);
+        await CallAsync(routes => routes.RemoveRouteAsync(key));
     }
 
     /// <summary>
@@ -421,15 +428,25 @@ internal sealed partial class ProxyGrain(
         _backendsReadStamp = time.GetTimestamp();
     }
 
-    /// <summary>Re-applies every desired route the runtime map lacks or holds differently (restart, reload, drift).</summary>
+    /// <summary>
+    /// Re-applies every desired route the runtime map lacks or holds differently (restart, reload, drift), and removes
+    /// the keys this grain removed (they keep a version) that the runtime still holds: a proxy that could not be reached
+    /// at the removal, or a reload that loaded an older file.
+    /// </summary>
     private async Task ReconcileAsync(IProxyAccess routes, CancellationToken cancellationToken)
     {
-        if (state.State.Routes.IsEmpty)
+        if (state.State.RouteVersions.IsEmpty && state.State.Routes.IsEmpty)
         {
             return;
         }
 
         var actual = await routes.ReadRuntimeRoutesAsync(cancellationToken);
+        foreach (var key in actual.Keys.Where(k => state.State.RouteVersions.ContainsKey(k) && !state.State.Routes.ContainsKey(k)).ToList())
+        {
+            await routes.RemoveRouteAsync(key, cancellationToken);
+            _reconciliations++;
+        }
+
         var drifted = state.State.Routes.Where(r => !actual.TryGetValue(r.Key, out var v) || v != r.Value).ToList();
         var reapplied = false;
         foreach (var (key, backend) in drifted)

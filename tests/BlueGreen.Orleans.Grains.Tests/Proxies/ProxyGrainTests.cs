@@ -132,6 +132,26 @@ public sealed class ProxyGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RemoveRouteAsync_ProxyUnreachable_RouteNoLongerDesiredAndTheNextProbeRemovesIt()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-dropped");
+        await grain.SwitchRouteAsync(Key, "web_blue", 1);
+        await grain.SaveRouteAsync(Key, "web_blue", 1);
+        proxy.RuntimeFailure = new HaProxyConnectionException("tcp://127.0.0.1:1", "connection refused");
+
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.RemoveRouteAsync(Key, 2));
+        var desired = (await grain.GetStatusAsync()).Routes;
+        proxy.RuntimeFailure = null;
+        // The proxy answers again; registering it once more probes it at once, as the monitor's next tick would.
+        await grain.RegisterAsync((await grain.GetStatusAsync()).Registration!);
+
+        Assert.Equal(ErrorCode.Unavailable, error.Code);
+        Assert.False(desired.ContainsKey(Key));
+        Assert.Null(proxy.RuntimeRoute(Key));
+        Assert.Null(proxy.FileRoute(Key));
+    }
+
+    [Fact]
     public async Task SwitchRouteAsync_ProxyUnreachable_IsUnavailableAndMarksTheProxyUnreachable()
     {
         var (grain, proxy) = await RegisterAsync("edge-down");
