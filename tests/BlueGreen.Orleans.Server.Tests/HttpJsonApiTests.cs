@@ -106,7 +106,10 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         Assert.Equal(HttpStatusCode.OK, proxies.StatusCode);
         Assert.Contains(V1.ListProxiesResponse.Parser.ParseJson(await proxies.Content.ReadAsStringAsync()).Proxies, p => p.Id == ProxyId && p.Reachable);
         Assert.Equal(HttpStatusCode.OK, service.StatusCode);
-        var got = V1.Service.Parser.ParseJson(await service.Content.ReadAsStringAsync());
+        var raw = await service.Content.ReadAsStringAsync();
+        var got = V1.Service.Parser.ParseJson(raw);
+        // Compact proto JSON, enums by name: what the README's `grep -o '"liveColour":"COLOUR_GREEN"'` relies on.
+        Assert.Contains("\"liveColour\":\"COLOUR_BLUE\"", raw, StringComparison.Ordinal);
         Assert.Equal($"{Service}.local", got.Spec.RouteKey);
         Assert.Contains(Service, await ServiceNamesAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, deployments.StatusCode);
@@ -204,6 +207,24 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("nosuch", await AssertOneLineErrorAsync(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueryParameters_ByJsonName_ParsedAsDocumented()
+    {
+        using var keep = await SendAsync(HttpMethod.Delete, "/v1/services/nosuch?keepInstances=true", ServerProcess.AdminToken);
+        using var notABool = await SendAsync(HttpMethod.Delete, "/v1/services/nosuch?keepInstances=maybe", ServerProcess.AdminToken);
+        using var all = await SendAsync(HttpMethod.Get, "/v1/instances", ServerProcess.ReadToken);
+        using var unknown = await SendAsync(HttpMethod.Get, "/v1/instances?services=nosuch&services=other", ServerProcess.ReadToken);
+        using var badName = await SendAsync(HttpMethod.Get, "/v1/instances?services=a%3Bb", ServerProcess.ReadToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, keep.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, notABool.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("nosuch", await AssertOneLineErrorAsync(unknown), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+        await AssertOneLineErrorAsync(badName);
     }
 
     [Fact]
