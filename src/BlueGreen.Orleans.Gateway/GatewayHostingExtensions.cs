@@ -16,7 +16,7 @@ public static class GatewayHostingExtensions
 {
     private static readonly string[] LegacyTokenKeys = ["AdminTokens", "ReadTokens"];
 
-    private const int MaxMessageBytes = 1024 * 1024;
+    private const int MaxMessageBytes = HttpAdmission.MaxBodyBytes;
 
     /// <summary>The name of the OpenAPI document: served at <c>/openapi/v1.json</c>.</summary>
     public const string OpenApiDocument = "v1";

@@ -83,12 +83,16 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain('\n', body.TrimEnd());
-        Assert.DoesNotContain(" at ", body, StringComparison.Ordinal);
+        Assert.False(LooksLikeStackTrace(body), body);
         using var json = JsonDocument.Parse(body);
         var message = json.RootElement.GetProperty("message").GetString();
         Assert.False(string.IsNullOrWhiteSpace(message));
         return message!;
     }
+
+    /// <summary>A frame (<c>at Type.Method(</c>), a source line or an exception's type: what a leaked trace shows.</summary>
+    private static bool LooksLikeStackTrace(string body) =>
+        System.Text.RegularExpressions.Regex.IsMatch(body, @"\bat [\w.`<>]+\(|\.cs:line |Exception\b");
 
     [Fact]
     public async Task RegisterAndApply_AdminToken_ThenListedWithReadToken()
@@ -255,7 +259,7 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
             }
 
             var body = await response.Content.ReadAsStringAsync();
-            if (body.TrimEnd().Contains('\n', StringComparison.Ordinal) || body.Contains(" at ", StringComparison.Ordinal) || body.Length > 1000)
+            if (body.TrimEnd().Contains('\n', StringComparison.Ordinal) || LooksLikeStackTrace(body) || body.Length > 1000)
             {
                 problems.Add($"{label}: error body not one short line ({body.Length} chars)");
             }
@@ -268,6 +272,30 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         Assert.Empty(problems);
         Assert.Equal(before, after);
         Assert.DoesNotContain(';', proxyIds);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RegisterProxy_BodyOver1MB_400TooLargeAndNothingRegistered(bool chunked)
+    {
+        var json = JsonFormatter.Default.Format(new V1.RegisterProxyRequest { Id = "edge-big", RuntimeApi = fixture.Proxy.RuntimeApi.ToString(), MapFile = fixture.Proxy.MapFile })
+            .Replace("\"id\"", "\"labels\":{\"k\":\"" + new string('v', 3 * 1024 * 1024) + "\"},\"id\"", StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url("/v1/proxies"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminToken);
+        // Unbuffered content has no length: sent chunked, so only the bytes read count, not a Content-Length header.
+        request.Content = chunked ? new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json))) : new StringContent(json, Encoding.UTF8);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TransferEncodingChunked = chunked;
+
+        using var response = await _http.SendAsync(request);
+        using var proxies = await SendAsync(HttpMethod.Get, "/v1/proxies", ServerProcess.ReadToken);
+        var ids = V1.ListProxiesResponse.Parser.ParseJson(await proxies.Content.ReadAsStringAsync()).Proxies.Select(p => p.Id).ToList();
+
+        AttackLog.Record("HTTP/JSON API bodies", $"a 3 MB JSON body ({(chunked ? "chunked" : "with Content-Length")}) to POST /v1/proxies with the admin token", $"HTTP {(int)response.StatusCode}; registered: {ids.Contains("edge-big")}", response.StatusCode == HttpStatusCode.BadRequest && !ids.Contains("edge-big"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("too large", await AssertOneLineErrorAsync(response), StringComparison.Ordinal);
+        Assert.DoesNotContain("edge-big", ids);
     }
 
     [Fact]

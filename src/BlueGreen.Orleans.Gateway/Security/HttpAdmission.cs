@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BlueGreen.Orleans.Gateway.Security;
@@ -15,6 +16,9 @@ namespace BlueGreen.Orleans.Gateway.Security;
 /// </summary>
 internal static class HttpAdmission
 {
+    /// <summary>The largest JSON body accepted: the same 1 MB as a gRPC message.</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
     public static TBuilder RequireAdmission<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder
     {
@@ -43,6 +47,13 @@ internal static class HttpAdmission
         {
             await RefuseAsync(http, refused.Status);
             return;
+        }
+
+        // Transcoding buffers a JSON body whole and does not apply gRPC's MaxReceiveMessageSize: cap it the same, so
+        // an admitted caller cannot make the gateway hold Kestrel's default 30 MB per request either.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
         }
 
         await inner(http);
