@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.OpenApi.Models;
 
 namespace BlueGreen.Orleans.Gateway;
 
@@ -62,7 +63,15 @@ public static class GatewayHostingExtensions
         }).AddJsonTranscoding();
         builder.Services.AddGrpcSwagger();
         builder.Services.AddSwaggerGen(swagger =>
-            swagger.SwaggerDoc(OpenApiDocument, new Microsoft.OpenApi.Models.OpenApiInfo { Title = "BlueGreen.Orleans", Version = OpenApiDocument }));
+        {
+            swagger.SwaggerDoc(OpenApiDocument, new OpenApiInfo { Title = "BlueGreen.Orleans", Version = OpenApiDocument });
+            // Every route needs the same bearer token as gRPC (read or admin by AccessPolicy); the document says so.
+            swagger.AddSecurityDefinition("bearer", new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "A gateway token (Gateway:Tokens); Read or Admin as AccessPolicy lists the route's gRPC method." });
+            swagger.AddSecurityRequirement(new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecurityScheme { Reference = new OpenApiReference { Type = ReferenceType.SecurityScheme, Id = "bearer" } }] = [],
+            });
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         // Answer health requests from a fresh check, not from a cache that starts as UNKNOWN.

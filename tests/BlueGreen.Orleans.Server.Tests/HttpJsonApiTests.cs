@@ -205,6 +205,23 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task ApplyService_RouteKeyOfAnotherService_409AndNotApplied()
+    {
+        using var registered = await SendAsync(HttpMethod.Post, "/v1/proxies", ServerProcess.AdminToken, RegisterProxyJson());
+        await fixture.StartBlueAsync(Service);
+        using var applied = await SendAsync(HttpMethod.Post, "/v1/services", ServerProcess.AdminToken, JsonFormatter.Default.Format(Spec(Service)));
+        var thief = Spec("cart");
+        thief.RouteKey = $"{Service}.local";
+
+        using var refused = await SendAsync(HttpMethod.Post, "/v1/services", ServerProcess.AdminToken, JsonFormatter.Default.Format(thief));
+
+        Assert.Equal(HttpStatusCode.OK, applied.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains(Service, await AssertOneLineErrorAsync(refused), StringComparison.Ordinal);
+        Assert.DoesNotContain("cart", await ServiceNamesAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetService_Unknown_404WithOneLineJsonError()
     {
         using var response = await SendAsync(HttpMethod.Get, "/v1/services/nosuch", ServerProcess.ReadToken);
@@ -306,6 +323,8 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var paths = document.RootElement.GetProperty("paths");
 
+        var scheme = document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.Equal("bearer", scheme.GetProperty("scheme").GetString());
         var missing = new List<string>();
         foreach (var (method, rule) in Routes())
         {
