@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.OpenApi.Models;
 
 namespace BlueGreen.Orleans.Gateway;
 
@@ -16,10 +17,16 @@ public static class GatewayHostingExtensions
 {
     private static readonly string[] LegacyTokenKeys = ["AdminTokens", "ReadTokens"];
 
+    private const int MaxMessageBytes = HttpAdmission.MaxBodyBytes;
+
+    /// <summary>The name of the OpenAPI document: served at <c>/openapi/v1.json</c>.</summary>
+    public const string OpenApiDocument = "v1";
+
     /// <summary>
     /// The gRPC gateway: its own HTTP/2 port for gRPC (cleartext HTTP/2 needs a port of its own: one endpoint for
     /// HTTP/1 and HTTP/2 without TLS fails with HTTP_1_1_REQUIRED), a second HTTP/1 port for the rest, bearer-token
-    /// auth, server reflection and the standard health service. Needs an <see cref="IClusterClient"/> (a co-hosted
+    /// auth, server reflection and the standard health service. Every RPC is also served as HTTP/JSON (gRPC JSON
+    /// transcoding) on the HTTP port, and on the gRPC port when it has TLS, with an OpenAPI document. Needs an <see cref="IClusterClient"/> (a co-hosted
     /// silo or an Orleans client).
     /// </summary>
     public static WebApplicationBuilder AddBlueGreenGateway(this WebApplicationBuilder builder)
@@ -47,11 +54,23 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<WatchLimiter>();
         builder.Services.AddSingleton<AuthInterceptor>();
         builder.Services.AddSingleton<ErrorInterceptor>();
+        // JSON transcoding binds each HTTP route to its gRPC method: the same interceptors (auth, errors) run for both.
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<AuthInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
-            grpc.MaxReceiveMessageSize = 1024 * 1024;
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
+        }).AddJsonTranscoding();
+        builder.Services.AddGrpcSwagger();
+        builder.Services.AddSwaggerGen(swagger =>
+        {
+            swagger.SwaggerDoc(OpenApiDocument, new OpenApiInfo { Title = "BlueGreen.Orleans", Version = OpenApiDocument });
+            // Every route needs the same bearer token as gRPC (read or admin by AccessPolicy); the document says so.
+            swagger.AddSecurityDefinition("bearer", new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "A gateway token (Gateway:Tokens); Read or Admin as AccessPolicy lists the route's gRPC method." });
+            swagger.AddSecurityRequirement(new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecurityScheme { Reference = new OpenApiReference { Type = ReferenceType.SecurityScheme, Id = "bearer" } }] = [],
+            });
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
@@ -65,6 +84,8 @@ public static class GatewayHostingExtensions
                 listen.Protocols = HttpProtocols.Http2;
                 if (options.CertificatePath is { } path)
                 {
+                    // With TLS, ALPN tells HTTP/2 (gRPC) from HTTP/1.1 (the JSON API) on the same port.
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
                     // Validate() opened it already; a file changed since then still stops the start here.
                     listen.UseHttps(CertificateFiles.TryLoadPkcs12("Gateway:", path, options.CertificatePassword, options.CertificatePasswordFile, out var error)
                         ?? throw new InvalidOperationException("Invalid configuration: " + error));
@@ -83,12 +104,14 @@ public static class GatewayHostingExtensions
 
     public static IEndpointRouteBuilder MapBlueGreenGateway(this IEndpointRouteBuilder app)
     {
-        app.MapGrpcService<ProxiesService>();
-        app.MapGrpcService<ServicesService>();
-        app.MapGrpcService<DeploymentsService>();
+        app.MapGrpcService<ProxiesService>().RequireAdmission();
+        app.MapGrpcService<ServicesService>().RequireAdmission();
+        app.MapGrpcService<DeploymentsService>().RequireAdmission();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", () => "ok");
+        // Describes the HTTP/JSON routes only (like reflection for gRPC): no token needed, no state read.
+        app.MapSwagger("/openapi/{documentName}.json");
         return app;
     }
 }

@@ -115,10 +115,39 @@ public sealed class AuthInterceptorTests
         }
     }
 
+    [Theory]
+    [InlineData("192.0.2.10", false, false)]
+    [InlineData("::ffff:192.0.2.10", false, false)]
+    [InlineData("192.0.2.10", true, true)]
+    [InlineData("127.0.0.1", false, true)]
+    [InlineData("::1", false, true)]
+    public async Task Handler_CleartextConnection_ServedOffLoopbackOnlyWhenInsecureAllowed(string local, bool allowInsecure, bool served)
+    {
+        var bound = Method(MethodType.Unary, "bluegreen.v1.Services", "ListServices");
+        var health = Method(MethodType.Unary, "grpc.health.v1.Health", "Check");
+        var address = System.Net.IPAddress.Parse(local);
+
+        var call = () => InvokeAsync(MethodType.Unary, bound, ReadToken, "/bluegreen.v1.Services/ListServices", address, allowInsecure);
+        var probe = await Record.ExceptionAsync(() => InvokeAsync(MethodType.Unary, health, token: null, "/grpc.health.v1.Health/Check", address, allowInsecure));
+
+        if (served)
+        {
+            Assert.Equal(new Caller("unit-reader", TokenRole.Read), await call());
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+            Assert.Contains("loopback", error.Status.Detail, StringComparison.Ordinal);
+        }
+
+        Assert.Null(probe);
+    }
+
     private static Method<Empty, Empty> Method(MethodType kind, string service, string name) => new(kind, service, name, Marshaller, Marshaller);
 
     /// <summary>Runs the interceptor's handler of that kind around a continuation that reports the caller it was given.</summary>
-    private static async Task<Caller?> InvokeAsync(MethodType kind, Method<Empty, Empty>? bound, string? token, string path)
+    private static async Task<Caller?> InvokeAsync(MethodType kind, Method<Empty, Empty>? bound, string? token, string path, System.Net.IPAddress? local = null, bool allowInsecure = false)
     {
         var tokens = GatewayTokens.Load(
             new Dictionary<string, GatewayTokenOptions>
@@ -128,8 +157,9 @@ public sealed class AuthInterceptorTests
             },
             out var errors);
         Assert.Empty(errors);
-        var interceptor = new AuthInterceptor(tokens, Options.Create(new GrpcGatewayOptions()), NullLogger<AuthInterceptor>.Instance);
+        var interceptor = new AuthInterceptor(tokens, Options.Create(new GrpcGatewayOptions { AllowInsecure = allowInsecure }), NullLogger<AuthInterceptor>.Instance);
         var context = new FakeCallContext(path, token, bound);
+        context.GetHttpContext().Connection.LocalIpAddress = local;
         Caller? Seen(ServerCallContext c) => c.UserState.ContainsKey("bluegreen.caller") ? Caller.Of(c) : null;
         Caller? seen = null;
         switch (kind)

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
@@ -83,5 +86,34 @@ public sealed class GatewayTlsTests : IAsyncLifetime
         var (exit, _) = await CliRun.RunAsync("proxy", "ls", "--server", $"http://127.0.0.1:{_server.GrpcPort}", "--token-file", TokenFile);
 
         Assert.Equal(ExitCodes.Unreachable, exit);
+    }
+
+    [Fact]
+    public async Task HttpJson_Http11OverTlsOnTheGrpcPort_Served()
+    {
+        using var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(CaFile));
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var leaf = new X509Certificate2(certificate!);
+            return chain.Build(leaf);
+        };
+        using var http = new HttpClient(handler);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"https://127.0.0.1:{_server.GrpcPort}/v1/proxies"))
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.ReadToken);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpVersion.Version11, response.Version);
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
     }
 }

@@ -97,6 +97,49 @@ public sealed class WatchLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HttpWatch_ThirdStreamOfOneToken_429AndStreamsEndAtMaxWatchDuration()
+    {
+        var deployments = new V1.Deployments.DeploymentsClient(_channel);
+        var release = await deployments.ReleaseAsync(new V1.ReleaseRequest { Service = Service, Version = "4" }, GatewayFixture.Admin);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var url = new Uri($"http://127.0.0.1:{_server.HttpPort}/v1/services/{Service}/deployments/{release.Id}/watch");
+        async Task<HttpResponseMessage> WatchAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.ReadToken);
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        }
+
+        using var first = await WatchAsync();
+        using var second = await WatchAsync();
+        using var firstBody = new StreamReader(await first.Content.ReadAsStreamAsync());
+        using var secondBody = new StreamReader(await second.Content.ReadAsStreamAsync());
+        var firstLine = await firstBody.ReadLineAsync();
+        Assert.NotNull(await secondBody.ReadLineAsync());
+        using var third = await WatchAsync();
+        var refusal = await third.Content.ReadAsStringAsync();
+
+        // Newline-delimited JSON; the stream ends after Gateway:MaxWatchDuration (3 s) with an error object on its last line.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lines = new List<string> { firstLine! };
+        while (await firstBody.ReadLineAsync() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        clock.Stop();
+        var status = await deployments.GetDeploymentAsync(new V1.GetDeploymentRequest { Service = Service, Id = release.Id }, GatewayFixture.Admin);
+
+        AttackLog.Record("HTTP/JSON API, WatchDeployment", "one read token opens a 3rd HTTP watch stream with Gateway:MaxWatchStreamsPerToken=2", $"HTTP {(int)third.StatusCode}; streams end after Gateway:MaxWatchDuration ({clock.Elapsed.TotalSeconds:0.0} s more)", third.StatusCode == System.Net.HttpStatusCode.TooManyRequests);
+        Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.Contains(ServerProcess.ReadTokenName, refusal, StringComparison.Ordinal);
+        Assert.Equal(release.Id, V1.DeploymentUpdate.Parser.ParseJson(lines[0]).Deployment.Id);
+        Assert.Contains("MaxWatchDuration", lines[^1], StringComparison.Ordinal);
+        Assert.Equal(V1.DeploymentStep.AwaitHealthy, status.Step);
+    }
+
+    [Fact]
     public async Task CliWatch_StreamOutlivesMaxWatchDuration_WatchesAgainAndPrintsEveryEventOnce()
     {
         var deployments = new V1.Deployments.DeploymentsClient(_channel);

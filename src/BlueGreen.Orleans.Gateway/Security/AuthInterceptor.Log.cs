@@ -17,5 +17,8 @@ internal sealed partial class AuthInterceptor
 
         [LoggerMessage(4, LogLevel.Warning, "Refused {Method}: it is in no access list")]
         public static partial void Unlisted(ILogger logger, string method);
+
+        [LoggerMessage(5, LogLevel.Warning, "Refused {Method} from {Peer}: cleartext off loopback")]
+        public static partial void Cleartext(ILogger logger, string method, string peer);
     }
 }

@@ -45,50 +45,82 @@ internal sealed partial class AuthInterceptor(GatewayTokens tokens, IOptions<Grp
     // caller's execution context.
     private void Admit(ServerCallContext context)
     {
-        var method = BoundMethod(context);
+        var http = context.GetHttpContext();
+        var method = BoundMethod(http);
+        if (Decide(method, http, context.RequestHeaders.GetValue("authorization"), context.Peer) is not { } caller)
+        {
+            return;
+        }
+
+        if (AccessPolicy.Of(method!) == MethodAccess.Admin)
+        {
+            Log.AdminCall(logger, caller.Name, method!);
+        }
+
+        caller.AttachTo(context);
+        Actor.Set(caller.Name);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="method"/> may be called with this authorization header: the caller, null for a public
+    /// method, or an RpcException (PERMISSION_DENIED or UNAUTHENTICATED). Also used by <see cref="HttpAdmission"/>
+    /// before a JSON request body is even read.
+    /// </summary>
+    internal Caller? Decide(string? method, HttpContext http, string? authorization, string peer)
+    {
         switch (method is null ? null : AccessPolicy.Of(method))
         {
             case null:
                 Log.Unlisted(logger, method ?? "(no gRPC method)");
                 throw new RpcException(new Status(StatusCode.PermissionDenied, "This method is not open to any token."));
             case MethodAccess.Public:
-                return;
+                return null;
             case var access:
-                var caller = Authenticate(context, method!);
+                RefuseCleartextOffLoopback(http, method!, peer);
+                var caller = Authenticate(authorization, method!, peer);
                 if (access == MethodAccess.Admin && caller.Role != TokenRole.Admin)
                 {
                     Log.Forbidden(logger, caller.Name, method!);
                     throw new RpcException(new Status(StatusCode.PermissionDenied, $"{method} needs an admin token; token '{caller.Name}' may only read."));
                 }
 
-                if (access == MethodAccess.Admin)
-                {
-                    Log.AdminCall(logger, caller.Name, method!);
-                }
-
-                caller.AttachTo(context);
-                Actor.Set(caller.Name);
-                return;
+                return caller;
         }
     }
 
-    private Caller Authenticate(ServerCallContext context, string method)
+    /// <summary>
+    /// The HTTP port is cleartext HTTP/1.1 on <see cref="GrpcGatewayOptions.ListenAddress"/> even when the gRPC port has
+    /// TLS: a JSON call reaching it off loopback is refused (unless AllowInsecure), so no client learns to send its token
+    /// in the clear; the HTTPS gRPC port serves the same JSON API.
+    /// </summary>
+    private void RefuseCleartextOffLoopback(HttpContext http, string method, string peer)
+    {
+        if (http.Request.IsHttps || options.Value.AllowInsecure || http.Connection.LocalIpAddress is not { } local || System.Net.IPAddress.IsLoopback(local))
+        {
+            return;
+        }
+
+        Log.Cleartext(logger, method, peer);
+        throw new RpcException(new Status(StatusCode.PermissionDenied, "Cleartext calls are served on loopback only: use https on the gRPC port (or Gateway:AllowInsecure behind a TLS-terminating proxy)."));
+    }
+
+    private Caller Authenticate(string? authorization, string method, string peer)
     {
         if (!options.Value.RequireAuthentication)
         {
             return Caller.Anonymous;
         }
 
-        if (tokens.Authenticate(context.RequestHeaders.GetValue("authorization")) is { } caller)
+        if (tokens.Authenticate(authorization) is { } caller)
         {
             return caller;
         }
 
-        Log.Unauthenticated(logger, method, context.Peer);
+        Log.Unauthenticated(logger, method, peer);
         throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid bearer token is required (authorization: Bearer <token>)."));
     }
 
     /// <summary>The full name of the method the routed endpoint is bound to; null when there is none.</summary>
-    private static string? BoundMethod(ServerCallContext context) =>
-        context.GetHttpContext().GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName;
+    internal static string? BoundMethod(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName;
 }
