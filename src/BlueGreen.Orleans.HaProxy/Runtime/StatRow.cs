@@ -30,8 +30,12 @@ public sealed class StatRow
     /// <summary><c>scur</c>: current sessions.</summary>
     public long CurrentSessions => GetInt64("scur") ?? 0;
 
-    /// <summary><c>check_status</c>: L7OK, L4CON, L7STS…</summary>
-    public string CheckStatus => this["check_status"] ?? string.Empty;
+    /// <summary>
+    /// <c>check_status</c>, the last check's result: L7OK, L4CON, L7STS… HAProxy prefixes it with <c>"* "</c> while a
+    /// check runs; that marker is dropped, so one server reads the same whether or not a check is under way (a snapshot
+    /// diff would otherwise see a change at every tick that met a running check).
+    /// </summary>
+    public string CheckStatus => this["check_status"] is { } status ? (status.StartsWith("* ", StringComparison.Ordinal) ? status[2..] : status) : string.Empty;
 
     /// <summary><c>last_chk</c>: the last health check's description.</summary>
     public string LastCheck => this["last_chk"] ?? string.Empty;

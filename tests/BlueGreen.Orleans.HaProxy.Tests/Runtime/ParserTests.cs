@@ -46,6 +46,18 @@ public sealed class ParserTests
         Assert.False(row.IsUp);
     }
 
+    [Theory]
+    [InlineData("* L7OK", "L7OK")]
+    [InlineData("* L4CON", "L4CON")]
+    [InlineData("L7OK", "L7OK")]
+    [InlineData("", "")]
+    public void ShowStat_CheckRunningAtTheRead_LastKnownStatusWithoutTheMarker(string reported, string expected)
+    {
+        var row = Assert.Single(StatRow.ParseCsv($"# pxname,svname,status,check_status,\nweb_green,s1,UP,{reported},\n"));
+
+        Assert.Equal(expected, row.CheckStatus);
+    }
+
     [Fact]
     public void ShowStat_WithoutHeader_Throws() =>
         Assert.Throws<FormatException>(() => StatRow.ParseCsv("web_blue,s1,UP\n"));
