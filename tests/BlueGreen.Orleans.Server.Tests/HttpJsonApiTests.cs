@@ -43,6 +43,9 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         if (json is not null)
         {
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            // As curl does for a large body: wait for "100 Continue", so a refusal before the body is read is an answer,
+            // not a connection cut while the body is still being sent.
+            request.Headers.ExpectContinue = json.Length > 1024 * 1024;
         }
 
         return await _http.SendAsync(request);
@@ -304,15 +307,33 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         request.Content = chunked ? new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json))) : new StringContent(json, Encoding.UTF8);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TransferEncodingChunked = chunked;
+        request.Headers.ExpectContinue = true;
 
-        using var response = await _http.SendAsync(request);
+        // Chunked, the length shows only once 1 MB was read: the gateway answers 400 then, and may close the connection
+        // while the rest is still being sent, which the client sees as a cut connection instead of the answer.
+        HttpResponseMessage? response = null;
+        string? cut = null;
+        try
+        {
+            response = await _http.SendAsync(request);
+        }
+        catch (HttpRequestException e) when (chunked && e.InnerException is IOException)
+        {
+            cut = e.Message;
+        }
+
+        using var answered = response;
         using var proxies = await SendAsync(HttpMethod.Get, "/v1/proxies", ServerProcess.ReadToken);
         var ids = V1.ListProxiesResponse.Parser.ParseJson(await proxies.Content.ReadAsStringAsync()).Proxies.Select(p => p.Id).ToList();
 
-        AttackLog.Record("HTTP/JSON API bodies", $"a 3 MB JSON body ({(chunked ? "chunked" : "with Content-Length")}) to POST /v1/proxies with the admin token", $"HTTP {(int)response.StatusCode}; registered: {ids.Contains("edge-big")}", response.StatusCode == HttpStatusCode.BadRequest && !ids.Contains("edge-big"));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("too large", await AssertOneLineErrorAsync(response), StringComparison.Ordinal);
+        var outcome = response is null ? $"connection cut mid-body ({cut})" : $"HTTP {(int)response.StatusCode}";
+        AttackLog.Record("HTTP/JSON API bodies", $"a 3 MB JSON body ({(chunked ? "chunked" : "with Content-Length")}) to POST /v1/proxies with the admin token", $"{outcome}; registered: {ids.Contains("edge-big")}", (response is null || response.StatusCode == HttpStatusCode.BadRequest) && !ids.Contains("edge-big"));
         Assert.DoesNotContain("edge-big", ids);
+        if (response is not null)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("too large", await AssertOneLineErrorAsync(response), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

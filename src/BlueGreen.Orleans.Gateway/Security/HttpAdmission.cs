@@ -45,7 +45,15 @@ internal static class HttpAdmission
         }
         catch (RpcException refused)
         {
-            await RefuseAsync(http, refused.Status);
+            await RefuseAsync(http, refused.Status.StatusCode == StatusCode.Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden, refused.Status);
+            return;
+        }
+
+        // A declared length over the cap is refused before a byte of the body is read: a client that waits for
+        // "100 Continue" (curl does for large bodies) then never sends it, instead of having its connection cut mid-body.
+        if (http.Request.ContentLength is > MaxBodyBytes and var length)
+        {
+            await RefuseAsync(http, StatusCodes.Status400BadRequest, new Status(StatusCode.InvalidArgument, $"Request body too large: {length} bytes, at most {MaxBodyBytes}."));
             return;
         }
 
@@ -60,9 +68,9 @@ internal static class HttpAdmission
     }
 
     /// <summary>The body JSON transcoding itself writes for a failed call (google.rpc.Status as JSON), on one line.</summary>
-    private static async Task RefuseAsync(HttpContext http, Status status)
+    private static async Task RefuseAsync(HttpContext http, int httpStatus, Status status)
     {
-        http.Response.StatusCode = status.StatusCode == StatusCode.Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+        http.Response.StatusCode = httpStatus;
         http.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(http.Response.Body);
         json.WriteStartObject();
