@@ -1,4 +1,5 @@
 using System.Net;
+using BlueGreen.Orleans.Gateway.Agents;
 using BlueGreen.Orleans.Gateway.Security;
 using BlueGreen.Orleans.Gateway.Services;
 using Microsoft.AspNetCore.Builder;
@@ -45,6 +46,8 @@ public static class GatewayHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton<WatchLimiter>();
+        builder.Services.AddSingleton<AgentCredentials>();
+        builder.Services.AddSingleton<AgentStreams>();
         builder.Services.AddSingleton<AuthInterceptor>();
         builder.Services.AddSingleton<ErrorInterceptor>();
         builder.Services.AddGrpc(grpc =>
@@ -52,7 +55,7 @@ public static class GatewayHostingExtensions
             grpc.Interceptors.Add<AuthInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
             grpc.MaxReceiveMessageSize = 1024 * 1024;
-        });
+        }).AddServiceOptions<AgentsService>(agents => agents.MaxReceiveMessageSize = 4 * 1024 * 1024);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         // Answer health requests from a fresh check, not from a cache that starts as UNKNOWN.
@@ -86,6 +89,7 @@ public static class GatewayHostingExtensions
         app.MapGrpcService<ProxiesService>();
         app.MapGrpcService<ServicesService>();
         app.MapGrpcService<DeploymentsService>();
+        app.MapGrpcService<AgentsService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", () => "ok");
