@@ -57,15 +57,17 @@ internal static class Render
 
     public static IRenderable Proxies(IEnumerable<V1.Proxy> proxies)
     {
-        var table = new Table().AddColumns("proxy", "mode", "runtime api", "master api", "reachable", "pid", "routes", "last error");
+        // The mode comes after the endpoints, which an agent-mode proxy has none of on this side ("-").
+        var table = new Table().AddColumns("proxy", "runtime api", "master api", "mode", "reachable", "pid", "routes", "last error");
         foreach (var p in proxies)
         {
+            var agent = p.Mode == V1.ProxyMode.Agent;
             table.AddRow(
                 Markup.Escape(p.Id),
-                p.Mode == V1.ProxyMode.Agent ? "agent" : "direct",
-                p.Mode == V1.ProxyMode.Agent ? Agent(p) : Markup.Escape(p.RuntimeApi),
+                agent ? "-" : Markup.Escape(p.RuntimeApi),
                 p.MasterApi.Length == 0 ? "-" : Markup.Escape(p.MasterApi),
-                p.Reachable ? "[green]yes[/]" : "[red]no[/]",
+                agent ? "agent: " + Agent(p) : "direct",
+                (agent ? p.AgentConnected : p.Reachable) ? "[green]yes[/]" : "[red]no[/]",
                 p.Pid.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(string.Join(", ", p.Routes.Select(r => $"{r.Key} → {r.Value}"))),
                 Markup.Escape(p.LastError));

@@ -19,31 +19,48 @@ internal sealed partial class AuthInterceptor(GatewayTokens tokens, AgentCredent
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         return await continuation(request, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         return await continuation(requestStream, context);
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         await continuation(request, responseStream, context);
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         await continuation(requestStream, responseStream, context);
     }
 
-    // The handlers above are async so that the actor set here stays with this call's flow and never leaks into the
-    // caller's execution context.
-    private async Task AdmitAsync(ServerCallContext context)
+    // The handlers above are async so that the actor they set stays with this call's flow and never leaks into the
+    // caller's execution context. It is set there, not in here: what an awaited async method sets in the request
+    // context does not flow back to its caller.
+    private async Task<string?> AdmitAsync(ServerCallContext context)
     {
         var method = BoundMethod(context);
         switch (method is null ? null : AccessPolicy.Of(method))
@@ -52,12 +69,11 @@ internal sealed partial class AuthInterceptor(GatewayTokens tokens, AgentCredent
                 Log.Unlisted(logger, method ?? "(no gRPC method)");
                 throw new RpcException(new Status(StatusCode.PermissionDenied, "This method is not open to any token."));
             case MethodAccess.Public:
-                return;
+                return null;
             case MethodAccess.Agent:
                 var agent = await AuthenticateAgentAsync(context, method!);
                 agent.AttachTo(context);
-                Actor.Set("agent:" + agent.ProxyId);
-                return;
+                return "agent:" + agent.ProxyId;
             case var access:
                 var caller = Authenticate(context, method!);
                 if (access == MethodAccess.Admin && caller.Role != TokenRole.Admin)
@@ -72,8 +88,7 @@ internal sealed partial class AuthInterceptor(GatewayTokens tokens, AgentCredent
                 }
 
                 caller.AttachTo(context);
-                Actor.Set(caller.Name);
-                return;
+                return caller.Name;
         }
     }
 
