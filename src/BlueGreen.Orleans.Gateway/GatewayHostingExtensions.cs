@@ -1,4 +1,5 @@
 using System.Net;
+using BlueGreen.Orleans.Gateway.Agents;
 using BlueGreen.Orleans.Gateway.Security;
 using BlueGreen.Orleans.Gateway.Services;
 using Microsoft.AspNetCore.Builder;
@@ -52,6 +53,8 @@ public static class GatewayHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton<WatchLimiter>();
+        builder.Services.AddSingleton<AgentCredentials>();
+        builder.Services.AddSingleton<AgentStreams>();
         builder.Services.AddSingleton<AuthInterceptor>();
         builder.Services.AddSingleton<ErrorInterceptor>();
         // JSON transcoding binds each HTTP route to its gRPC method: the same interceptors (auth, errors) run for both.
@@ -60,7 +63,7 @@ public static class GatewayHostingExtensions
             grpc.Interceptors.Add<AuthInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
             grpc.MaxReceiveMessageSize = MaxMessageBytes;
-        }).AddJsonTranscoding();
+        }).AddJsonTranscoding().AddServiceOptions<AgentsService>(agents => agents.MaxReceiveMessageSize = 4 * 1024 * 1024);
         builder.Services.AddGrpcSwagger();
         builder.Services.AddSwaggerGen(swagger =>
         {
@@ -107,6 +110,7 @@ public static class GatewayHostingExtensions
         app.MapGrpcService<ProxiesService>().RequireAdmission();
         app.MapGrpcService<ServicesService>().RequireAdmission();
         app.MapGrpcService<DeploymentsService>().RequireAdmission();
+        app.MapGrpcService<AgentsService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", () => "ok");

@@ -39,6 +39,8 @@ public sealed class AuthTests(GatewayStage stage, ReliabilityReport report) : IC
 
     public static TheoryData<string> Rpcs => [.. RpcCatalog.Methods.Select(RpcCatalog.PathOf)];
 
+    public static TheoryData<string> AgentRpcs => [.. RpcCatalog.AgentMethods.Select(RpcCatalog.PathOf)];
+
     public async Task InitializeAsync()
     {
         if (await stage.EnsureServiceAsync(Service))
@@ -119,6 +121,43 @@ public sealed class AuthTests(GatewayStage stage, ReliabilityReport report) : IC
         Assert.True(problems.Count == 0, $"{rpc} ({(read ? "read" : "mutating")}):\n{string.Join("\n", problems)}");
         Assert.Empty(leaked);
         Assert.Equal(haproxyBefore, haproxyAfter);
+        Assert.Equal(stateBefore, stateAfter);
+    }
+
+    /// <summary>
+    /// The agents' RPCs take an agent credential only: every token case, the read token and the admin token are
+    /// UNAUTHENTICATED, with a hello naming a registered proxy.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AgentRpcs))]
+    public async Task AgentRpc_EveryTokenCaseReadAndAdminToken_Unauthenticated(string rpc)
+    {
+        var method = RpcCatalog.Find(rpc);
+        var request = new V1.AgentMessage { Hello = new V1.AgentHello { ProxyId = GatewayStage.ProxyId, AgentVersion = "auth-test" } };
+        var stateBefore = await stage.StateAsync();
+        var problems = new List<string>();
+        var cases = NoAdmission.Append(("read token", GatewayStage.Read)).Append(("admin token", GatewayStage.Admin)).ToList();
+        foreach (var (label, headers) in cases)
+        {
+            var (code, detail, _) = await RpcCatalog.TryCallAsync(stage.Invoker, method, request, headers);
+            if (code != StatusCode.Unauthenticated)
+            {
+                problems.Add($"{label}: {code} {detail} (expected Unauthenticated)");
+            }
+        }
+
+        var stateAfter = await stage.StateAsync();
+        report.Record(new ReliabilityCase(
+            "auth: tokens on the agents' RPCs",
+            cases.Count,
+            cases.Count - problems.Count,
+            0,
+            0,
+            stateAfter == stateBefore ? "none" : $"{rpc} changed state",
+            $"{RpcCatalog.AgentMethods.Count} agent RPCs × no/wrong/empty/malformed/10 KB tokens, the read and the admin token → UNAUTHENTICATED (an agent credential only)"));
+
+        Assert.True(problems.Count == 0, $"{rpc}:\n{string.Join("\n", problems)}");
+        Assert.Empty(Leaks(stage.Server.Output));
         Assert.Equal(stateBefore, stateAfter);
     }
 

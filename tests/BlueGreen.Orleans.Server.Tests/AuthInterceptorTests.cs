@@ -41,7 +41,7 @@ public sealed class AuthInterceptorTests
     [MemberData(nameof(Kinds))]
     public async Task Handler_MethodInNoList_RefusedEvenToAdmin(MethodType kind)
     {
-        var unlisted = Method(kind, "bluegreen.v1.Agents", "Connect");
+        var unlisted = Method(kind, "bluegreen.v1.Agents", "Disconnect");
 
         var error = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, unlisted, AdminToken, path: "/bluegreen.v1.Deployments/ListDeployments"));
 
@@ -70,13 +70,72 @@ public sealed class AuthInterceptorTests
     [Fact]
     public void AccessPolicy_EveryRpcOfTheProto_ListedAndNothingElseOfOurs()
     {
-        var rpcs = new[] { V1.Proxies.Descriptor, V1.Services.Descriptor, V1.Deployments.Descriptor }
+        var rpcs = new[] { V1.Proxies.Descriptor, V1.Services.Descriptor, V1.Deployments.Descriptor, V1.Agents.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"/{s.FullName}/{m.Name}"))
             .ToHashSet(StringComparer.Ordinal);
         var listed = AccessPolicy.All.Keys.Where(k => k.StartsWith("/bluegreen.", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
 
         Assert.Equal(rpcs.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
         Assert.All(AccessPolicy.All.Where(a => a.Value == MethodAccess.Public), a => Assert.StartsWith("/grpc.", a.Key, StringComparison.Ordinal));
+        // The agents' one method, and nothing else, is opened by an agent credential.
+        Assert.Equal(["/bluegreen.v1.Agents/Connect"], AccessPolicy.All.Where(a => a.Value == MethodAccess.Agent).Select(a => a.Key));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Handler_AgentMethodWithAdminOrReadToken_Unauthenticated(MethodType kind)
+    {
+        var connect = Method(kind, "bluegreen.v1.Agents", "Connect");
+
+        var admin = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, connect, AdminToken, path: "/bluegreen.v1.Agents/Connect"));
+        var read = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, connect, ReadToken, path: "/bluegreen.v1.Agents/Connect"));
+        var none = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, connect, token: null, path: "/bluegreen.v1.Agents/Connect"));
+
+        Assert.Equal(StatusCode.Unauthenticated, admin.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, read.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+    }
+
+    [Fact]
+    public async Task Handler_AgentMethodWithCurrentCredential_AdmittedAsItsProxy()
+    {
+        var (credential, issued) = AgentCredential.Issue("edge-a");
+        var connect = Method(MethodType.DuplexStreaming, "bluegreen.v1.Agents", "Connect");
+
+        var admitted = await InvokeAgentAsync(connect, credential, current: issued);
+        var revoked = await Assert.ThrowsAsync<RpcException>(() => InvokeAgentAsync(connect, credential, current: AgentCredential.Issue("edge-a").Parsed));
+
+        Assert.Equal("edge-a", admitted.ProxyId);
+        Assert.Equal(StatusCode.Unauthenticated, revoked.StatusCode);
+        Assert.DoesNotContain(credential, revoked.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Handler_AgentCredentialOnReadOrAdminMethod_Unauthenticated(MethodType kind)
+    {
+        var (credential, issued) = AgentCredential.Issue("edge-a");
+
+        var read = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, Method(kind, "bluegreen.v1.Proxies", "ListProxies"), credential, path: "/bluegreen.v1.Proxies/ListProxies", current: issued));
+        var admin = await Assert.ThrowsAsync<RpcException>(() => InvokeAsync(kind, Method(kind, "bluegreen.v1.Proxies", "RegisterProxy"), credential, path: "/bluegreen.v1.Proxies/RegisterProxy", current: issued));
+
+        Assert.Equal(StatusCode.Unauthenticated, read.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, admin.StatusCode);
+    }
+
+    [Fact]
+    public void AgentCredential_Shapes_OnlyTheIssuedShapeParsesAndItsDigestIsStable()
+    {
+        var (credential, issued) = AgentCredential.Issue("edge.a:1");
+
+        Assert.Equal(issued, AgentCredential.FromHeader("Bearer " + credential));
+        Assert.Equal("edge.a:1", issued.ProxyId);
+        Assert.Null(AgentCredential.FromHeader(credential));
+        Assert.Null(AgentCredential.FromHeader("Bearer " + AdminToken));
+        Assert.Null(AgentCredential.FromHeader("Bearer " + credential[..^1]));
+        Assert.Null(AgentCredential.FromHeader("Bearer " + credential.ToUpperInvariant()));
+        Assert.Null(AgentCredential.FromHeader("Bearer bga1.edge;x." + credential[^64..]));
+        Assert.NotEqual(credential, AgentCredential.Issue("edge.a:1").Credential);
     }
 
     [Fact]
@@ -147,7 +206,7 @@ public sealed class AuthInterceptorTests
     private static Method<Empty, Empty> Method(MethodType kind, string service, string name) => new(kind, service, name, Marshaller, Marshaller);
 
     /// <summary>Runs the interceptor's handler of that kind around a continuation that reports the caller it was given.</summary>
-    private static async Task<Caller?> InvokeAsync(MethodType kind, Method<Empty, Empty>? bound, string? token, string path, System.Net.IPAddress? local = null, bool allowInsecure = false)
+    private static async Task<Caller?> InvokeAsync(MethodType kind, Method<Empty, Empty>? bound, string? token, string path, System.Net.IPAddress? local = null, bool allowInsecure = false, AgentCredential? current = null)
     {
         var tokens = GatewayTokens.Load(
             new Dictionary<string, GatewayTokenOptions>
@@ -157,7 +216,7 @@ public sealed class AuthInterceptorTests
             },
             out var errors);
         Assert.Empty(errors);
-        var interceptor = new AuthInterceptor(tokens, Options.Create(new GrpcGatewayOptions { AllowInsecure = allowInsecure }), NullLogger<AuthInterceptor>.Instance);
+        var interceptor = new AuthInterceptor(tokens, new FixedAgentCredentials(current), Options.Create(new GrpcGatewayOptions { AllowInsecure = allowInsecure }), NullLogger<AuthInterceptor>.Instance);
         var context = new FakeCallContext(path, token, bound);
         context.GetHttpContext().Connection.LocalIpAddress = local;
         Caller? Seen(ServerCallContext c) => c.UserState.ContainsKey("bluegreen.caller") ? Caller.Of(c) : null;
@@ -179,5 +238,22 @@ public sealed class AuthInterceptorTests
         }
 
         return seen;
+    }
+
+    /// <summary>The duplex handler with an agent credential; returns the agent it admitted.</summary>
+    private static async Task<AgentCaller> InvokeAgentAsync(Method<Empty, Empty> bound, string credential, AgentCredential current)
+    {
+        var tokens = GatewayTokens.Load(new Dictionary<string, GatewayTokenOptions>(), out _);
+        var interceptor = new AuthInterceptor(tokens, new FixedAgentCredentials(current), Options.Create(new GrpcGatewayOptions()), NullLogger<AuthInterceptor>.Instance);
+        var context = new FakeCallContext(bound.FullName, credential, bound);
+        AgentCaller? seen = null;
+        await interceptor.DuplexStreamingServerHandler<Empty, Empty>(null!, null!, context, (_, _, c) => { seen = AgentCaller.Of(c); return Task.CompletedTask; });
+        return seen!;
+    }
+
+    /// <summary>The proxy grains' answer, fixed: only <c>current</c> is a current credential.</summary>
+    private sealed class FixedAgentCredentials(AgentCredential? current) : AgentCredentials(null!)
+    {
+        public override Task<bool> IsCurrentAsync(AgentCredential credential) => Task.FromResult(credential == current);
     }
 }

@@ -22,7 +22,8 @@ public sealed class RawAuthorizationTests(GatewayFixture fixture) : IClassFixtur
     private const string Service = "auth";
     private const string Proxy = "edge-0";
 
-    private static readonly ServiceDescriptor[] BlueGreenServices = [V1.Proxies.Descriptor, V1.Services.Descriptor, V1.Deployments.Descriptor];
+    // The agents' stream too: no token, a wrong one or the read token never opens it (it takes an agent credential only).
+    private static readonly ServiceDescriptor[] BlueGreenServices = [V1.Proxies.Descriptor, V1.Services.Descriptor, V1.Deployments.Descriptor, V1.Agents.Descriptor];
 
     private V1.Proxies.ProxiesClient Proxies => new(fixture.Channel);
 
@@ -177,6 +178,7 @@ public sealed class RawAuthorizationTests(GatewayFixture fixture) : IClassFixtur
             "GetDeployment" => new V1.GetDeploymentRequest { Service = Service, Id = 1 },
             "WatchDeployment" => new V1.WatchDeploymentRequest { Service = Service, Id = 1 },
             "ListDeployments" => new V1.ListDeploymentsRequest { Service = Service },
+            "Connect" => new V1.AgentMessage { Hello = new V1.AgentHello { ProxyId = Proxy, AgentVersion = "intruder" } },
             _ => new Empty(),
         };
         return message.ToByteArray();

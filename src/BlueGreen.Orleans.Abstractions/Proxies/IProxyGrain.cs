@@ -13,6 +13,36 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("Register")]
     Task RegisterAsync(ProxyRegistration registration);
 
+    /// <summary>
+    /// Registers the proxy in agent mode (or re-issues its credential): only the SHA-256 digest of the new credential
+    /// is given and kept; the credential before it stops working and every stream opened with it is cut.
+    /// </summary>
+    [Alias("RegisterAgent")]
+    Task RegisterAgentAsync(ProxyRegistration registration, string credentialDigest);
+
+    /// <summary>Whether a credential digest is this proxy's current one (compared in constant time).</summary>
+    [Alias("CheckAgentCredential")]
+    [AlwaysInterleave]
+    Task<bool> CheckAgentCredentialAsync(string credentialDigest);
+
+    /// <summary>
+    /// An agent stream opened with the credential whose digest is given: it becomes the proxy's one stream (any other is
+    /// <see cref="AgentVerdict.Superseded"/> at its next report).
+    /// </summary>
+    [Alias("AgentConnected")]
+    [AlwaysInterleave]
+    Task<AgentVerdict> AgentConnectedAsync(string credentialDigest, Guid stream, AgentHello hello);
+
+    /// <summary>What an agent stream reported since its last report (or nothing: a heartbeat); the verdict says whether it goes on.</summary>
+    [Alias("AgentReported")]
+    [AlwaysInterleave]
+    Task<AgentVerdict> AgentReportedAsync(string credentialDigest, Guid stream, AgentReport report);
+
+    /// <summary>The stream ended (the agent left, or it was cut); ignored when another stream is the current one.</summary>
+    [Alias("AgentDisconnected")]
+    [AlwaysInterleave]
+    Task AgentDisconnectedAsync(Guid stream);
+
     /// <summary>Forgets the proxy. HAProxy itself keeps running with the routes it has.</summary>
     [Alias("Remove")]
     Task RemoveAsync();

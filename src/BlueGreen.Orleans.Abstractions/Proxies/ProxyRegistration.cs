@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace BlueGreen.Orleans.Proxies;
 
-/// <summary>How to reach one HAProxy and where its route map lives.</summary>
+/// <summary>How to reach one HAProxy and where its route map lives (or that its agent does).</summary>
 [GenerateSerializer, Immutable, Alias("bluegreen.ProxyRegistration")]
 public sealed record ProxyRegistration
 {
@@ -23,4 +23,10 @@ public sealed record ProxyRegistration
     /// drain that sees the worker change waits for its deadline.
     /// </summary>
     [Id(4)] public string? MasterApi { get; init; }
+
+    /// <summary>
+    /// <see cref="ProxyMode.Agent"/>: reached only through its agent's stream; <see cref="RuntimeApi"/> and
+    /// <see cref="MapFile"/> are then empty (the agent owns both on its host) and <see cref="MasterApi"/> null.
+    /// </summary>
+    [Id(5)] public ProxyMode Mode { get; init; }
 }

@@ -38,4 +38,7 @@ public sealed record ProxyStatus
 
     /// <summary>Who registered the proxy, and when.</summary>
     [Id(11)] public Change? Registered { get; init; }
+
+    /// <summary>The agent, for a proxy in agent mode; null in direct mode.</summary>
+    [Id(12)] public AgentStatus? Agent { get; init; }
 }

@@ -57,20 +57,37 @@ internal static class Render
 
     public static IRenderable Proxies(IEnumerable<V1.Proxy> proxies)
     {
-        var table = new Table().AddColumns("proxy", "runtime api", "master api", "reachable", "pid", "routes", "last error");
+        // The mode comes after the endpoints, which an agent-mode proxy has none of on this side ("-").
+        var table = new Table().AddColumns("proxy", "runtime api", "master api", "mode", "reachable", "pid", "routes", "last error");
         foreach (var p in proxies)
         {
+            var agent = p.Mode == V1.ProxyMode.Agent;
             table.AddRow(
                 Markup.Escape(p.Id),
-                Markup.Escape(p.RuntimeApi),
+                agent ? "-" : Markup.Escape(p.RuntimeApi),
                 p.MasterApi.Length == 0 ? "-" : Markup.Escape(p.MasterApi),
-                p.Reachable ? "[green]yes[/]" : "[red]no[/]",
+                agent ? "agent: " + Agent(p) : "direct",
+                (agent ? p.AgentConnected : p.Reachable) ? "[green]yes[/]" : "[red]no[/]",
                 p.Pid.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(string.Join(", ", p.Routes.Select(r => $"{r.Key} → {r.Value}"))),
                 Markup.Escape(p.LastError));
         }
 
         return table;
+    }
+
+    /// <summary>An agent-mode proxy's agent in place of its runtime API: connected or not, version, held routes, snapshot age.</summary>
+    private static string Agent(V1.Proxy p)
+    {
+        if (!p.AgentConnected)
+        {
+            return p.AgentLastSeen is { } seen
+                ? string.Create(CultureInfo.InvariantCulture, $"[red]agent not connected[/] (last seen {seen.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss} UTC)")
+                : "[red]agent not connected[/] (never seen)";
+        }
+
+        var snapshot = p.AgentSnapshotAge is { } age ? string.Create(CultureInfo.InvariantCulture, $", snapshot {age.ToTimeSpan().TotalSeconds:0.0} s old") : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture, $"[green]agent connected[/] {Markup.Escape(p.AgentVersion)}, routes v{p.AgentRoutesVersion}{snapshot}");
     }
 
     public static IRenderable Proxy(V1.Proxy p)
@@ -91,7 +108,10 @@ internal static class Render
             table.Caption(string.Create(CultureInfo.InvariantCulture, $"as the proxy's monitor read them {Math.Max(0, age.TotalSeconds):0.0} s ago ({read.ToDateTimeOffset().ToLocalTime():HH:mm:ss})"));
         }
 
-        return new Stack(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table);
+        var credential = p.AgentCredential.Length == 0
+            ? Text.Empty
+            : new Text($"agent credential (shown once; give it to bluegreen-agent --credential-file, mode 600):\n{p.AgentCredential}\n");
+        return new Stack(Proxies([p]), Changed("registered", p.RegisteredBy, p.RegisteredAt), table, credential);
     }
 
     /// <summary>One service with who applied it and its active and last deployments.</summary>

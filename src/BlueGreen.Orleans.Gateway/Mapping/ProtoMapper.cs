@@ -38,7 +38,23 @@ internal static class ProtoMapper
             RegisteredBy = status.Registered?.By ?? string.Empty,
             RegisteredAt = status.Registered is { } registered ? Timestamp.FromDateTimeOffset(registered.At) : null,
             BackendsReadAt = status.BackendsReadAt is { } read ? Timestamp.FromDateTimeOffset(read) : null,
+            Mode = status.Registration?.Mode switch
+            {
+                null => V1.ProxyMode.Unspecified,
+                ProxyMode.Direct => V1.ProxyMode.Direct,
+                ProxyMode.Agent => V1.ProxyMode.Agent,
+                { } mode => throw Unmapped(mode),
+            },
         };
+        if (status.Agent is { } agent)
+        {
+            proxy.AgentConnected = agent.Connected;
+            proxy.AgentVersion = agent.AgentVersion ?? string.Empty;
+            proxy.AgentLastSeen = agent.LastSeenAt is { } agentSeen ? Timestamp.FromDateTimeOffset(agentSeen) : null;
+            proxy.AgentRoutesVersion = agent.HeldVersion ?? 0;
+            proxy.AgentSnapshotAge = agent.SnapshotAge is { } age ? Duration.FromTimeSpan(age) : null;
+        }
+
         proxy.Labels.Add(status.Registration?.Labels ?? ImmutableDictionary<string, string>.Empty);
         proxy.Routes.Add(status.Routes);
         foreach (var backend in status.Backends.Where(b => b.Reachable))
@@ -51,8 +67,21 @@ internal static class ProtoMapper
         return proxy;
     }
 
+    /// <summary>An agent's hello as the proxy grain keeps it (limits checked by the caller).</summary>
+    public static AgentHello ToContract(V1.AgentHello hello) => new()
+    {
+        AgentVersion = hello.AgentVersion,
+        HeldVersion = hello.HeldVersion,
+        Converged = hello.Converged,
+        HaProxyPid = hello.HaproxyPid == 0 ? null : hello.HaproxyPid,
+        HaProxyUptimeSeconds = hello.HaproxyPid == 0 ? null : hello.HaproxyUptimeSeconds,
+        HaProxyVersion = hello.HaproxyVersion.Length == 0 ? null : hello.HaproxyVersion,
+        AgentStartedAt = hello.AgentStartedAt?.ToDateTimeOffset(),
+    };
+
     public static ProxyRegistration ToContract(V1.RegisterProxyRequest request) => new()
     {
+        Mode = request.Agent ? ProxyMode.Agent : ProxyMode.Direct,
         RuntimeApi = request.RuntimeApi,
         MapFile = request.MapFile,
         MapFileWritePath = request.MapFileWritePath.Length == 0 ? null : request.MapFileWritePath,

@@ -37,6 +37,8 @@ public static class AccessPolicy
         ["/bluegreen.v1.Deployments/GetDeployment"] = MethodAccess.Read,
         ["/bluegreen.v1.Deployments/ListDeployments"] = MethodAccess.Read,
         ["/bluegreen.v1.Deployments/WatchDeployment"] = MethodAccess.Read,
+
+        ["/bluegreen.v1.Agents/Connect"] = MethodAccess.Agent,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Every listed method with its access.</summary>

@@ -15,6 +15,9 @@ internal sealed partial class AuthInterceptor
         [LoggerMessage(3, LogLevel.Warning, "Refused {Method} from {Peer}: no valid bearer token")]
         public static partial void Unauthenticated(ILogger logger, string method, string peer);
 
+        [LoggerMessage(5, LogLevel.Warning, "Refused {Method} from {Peer}: no current agent credential")]
+        public static partial void AgentUnauthenticated(ILogger logger, string method, string peer);
+
         [LoggerMessage(4, LogLevel.Warning, "Refused {Method}: it is in no access list")]
         public static partial void Unlisted(ILogger logger, string method);
 

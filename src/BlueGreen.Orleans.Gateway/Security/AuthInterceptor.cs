@@ -11,45 +11,70 @@ namespace BlueGreen.Orleans.Gateway.Security;
 /// <summary>
 /// Admits every gRPC call, of every kind (unary, server-, client- and duplex streaming), from the method its endpoint is
 /// bound to (<see cref="GrpcMethodMetadata"/>) and <see cref="AccessPolicy"/>: default deny, a method in no list is
-/// refused. Missing or unknown token → UNAUTHENTICATED; a read token on an admin method → PERMISSION_DENIED. An
+/// refused. Missing or unknown token → UNAUTHENTICATED (an agent credential is no token, and a token no agent credential); a read token on an admin method → PERMISSION_DENIED. An
 /// admitted caller is attached to the call (<see cref="Caller.Of"/>) and its token's name travels with every grain call
 /// the handler makes (<see cref="Actor"/>), so records say who did what. Tokens are never logged.
 /// </summary>
-internal sealed partial class AuthInterceptor(GatewayTokens tokens, IOptions<GrpcGatewayOptions> options, ILogger<AuthInterceptor> logger) : Interceptor
+internal sealed partial class AuthInterceptor(GatewayTokens tokens, AgentCredentials agents, IOptions<GrpcGatewayOptions> options, ILogger<AuthInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        Admit(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         return await continuation(request, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Admit(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         return await continuation(requestStream, context);
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Admit(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         await continuation(request, responseStream, context);
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Admit(context);
+        if (await AdmitAsync(context) is { } actor)
+        {
+            Actor.Set(actor);
+        }
+
         await continuation(requestStream, responseStream, context);
     }
 
-    // The handlers above are async so that the actor set here stays with this call's flow and never leaks into the
-    // caller's execution context.
-    private void Admit(ServerCallContext context)
+    // The handlers above are async so that the actor they set stays with this call's flow and never leaks into the
+    // caller's execution context. It is set there, not in here: what an awaited async method sets in the request
+    // context does not flow back to its caller.
+    private async Task<string?> AdmitAsync(ServerCallContext context)
     {
         var http = context.GetHttpContext();
         var method = BoundMethod(http);
+        if (method is not null && AccessPolicy.Of(method) == MethodAccess.Agent)
+        {
+            // Agent streams: the credential, checked with the proxy grain, binds the call to one proxy.
+            var agent = await AuthenticateAgentAsync(context, method);
+            agent.AttachTo(context);
+            return "agent:" + agent.ProxyId;
+        }
+
         if (Decide(method, http, context.RequestHeaders.GetValue("authorization"), context.Peer) is not { } caller)
         {
-            return;
+            return null;
         }
 
         if (AccessPolicy.Of(method!) == MethodAccess.Admin)
@@ -58,7 +83,7 @@ internal sealed partial class AuthInterceptor(GatewayTokens tokens, IOptions<Grp
         }
 
         caller.AttachTo(context);
-        Actor.Set(caller.Name);
+        return caller.Name;
     }
 
     /// <summary>
@@ -75,6 +100,9 @@ internal sealed partial class AuthInterceptor(GatewayTokens tokens, IOptions<Grp
                 throw new RpcException(new Status(StatusCode.PermissionDenied, "This method is not open to any token."));
             case MethodAccess.Public:
                 return null;
+            case MethodAccess.Agent:
+                // Only an agent stream, admitted in AdmitAsync with its credential; never through a token (nor over HTTP).
+                throw new RpcException(new Status(StatusCode.PermissionDenied, "This method is open to agent credentials only."));
             case var access:
                 RefuseCleartextOffLoopback(http, method!, peer);
                 var caller = Authenticate(authorization, method!, peer);
@@ -118,6 +146,22 @@ internal sealed partial class AuthInterceptor(GatewayTokens tokens, IOptions<Grp
 
         Log.Unauthenticated(logger, method, peer);
         throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid bearer token is required (authorization: Bearer <token>)."));
+    }
+
+    /// <summary>
+    /// An agent credential, whatever Gateway:RequireAuthentication says (the credential is what binds a stream to its
+    /// proxy). Anything else — no header, a read or admin token, a credential not (or no longer) issued — is
+    /// UNAUTHENTICATED with one message that echoes nothing of what was presented.
+    /// </summary>
+    private async Task<AgentCaller> AuthenticateAgentAsync(ServerCallContext context, string method)
+    {
+        if (AgentCredential.FromHeader(context.RequestHeaders.GetValue("authorization")) is { } credential && await agents.IsCurrentAsync(credential))
+        {
+            return new AgentCaller(credential);
+        }
+
+        Log.AgentUnauthenticated(logger, method, context.Peer);
+        throw new RpcException(new Status(StatusCode.Unauthenticated, "A current agent credential is required (authorization: Bearer <credential>)."));
     }
 
     /// <summary>The full name of the method the routed endpoint is bound to; null when there is none.</summary>

@@ -11,4 +11,10 @@ public enum MethodAccess
 
     /// <summary>An admin token only.</summary>
     Admin,
+
+    /// <summary>
+    /// An agent credential only (bound to one proxy): no read or admin token opens it, and an agent credential opens
+    /// nothing else. Required also when Gateway:RequireAuthentication is false: the credential says which proxy it is.
+    /// </summary>
+    Agent,
 }

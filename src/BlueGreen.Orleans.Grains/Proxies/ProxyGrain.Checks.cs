@@ -75,7 +75,7 @@ internal sealed partial class ProxyGrain
         var mine = WrittenMap(registration);
         var others = (await GrainFactory.GetCatalogGrain().ListProxiesAsync()).Where(id => id != Id).ToList();
         var statuses = await Task.WhenAll(others.Select(id => GrainFactory.GetGrain<IProxyGrain>(id).GetStatusAsync()));
-        if (statuses.FirstOrDefault(s => s.Registration is { } other && WrittenMap(other) == mine) is { } owner)
+        if (statuses.FirstOrDefault(s => s.Registration is { Mode: ProxyMode.Direct } other && WrittenMap(other) == mine) is { } owner)
         {
             throw new BlueGreenException(
                 ErrorCode.AlreadyExists,

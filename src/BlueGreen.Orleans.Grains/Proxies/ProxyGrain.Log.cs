@@ -30,6 +30,15 @@ internal sealed partial class ProxyGrain
         [LoggerMessage(8, LogLevel.Warning, "Proxy {ProxyId}: {Call} of route {Key} at version {Version} refused: the route is at version {Held}, newer")]
         public static partial void StaleRouteRefused(ILogger logger, string proxyId, string call, string key, long version, long held);
 
+        [LoggerMessage(9, LogLevel.Information, "Proxy {ProxyId}: agent credential issued by {Actor}; any earlier one is revoked")]
+        public static partial void AgentCredentialIssued(ILogger logger, string proxyId, string actor);
+
+        [LoggerMessage(10, LogLevel.Information, "Proxy {ProxyId}: agent {AgentVersion} connected, holding routes version {HeldVersion}")]
+        public static partial void AgentConnected(ILogger logger, string proxyId, string agentVersion, long heldVersion);
+
+        [LoggerMessage(11, LogLevel.Information, "Proxy {ProxyId}: agent stream ended")]
+        public static partial void AgentDisconnected(ILogger logger, string proxyId);
+
         [LoggerMessage(16, LogLevel.Warning, "Proxy {ProxyId}: master CLI unreadable, old workers cannot be counted: {Reason}")]
         public static partial void MasterUnreadable(ILogger logger, string proxyId, string reason);
     }

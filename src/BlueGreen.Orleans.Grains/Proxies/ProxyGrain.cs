@@ -57,7 +57,7 @@ internal sealed partial class ProxyGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Registration is { } registration)
+        if (state.State.Registration is { Mode: ProxyMode.Direct } registration)
         {
             if (ProxyRegistrationPolicy.Check(registration, access.Value) is { Count: > 0 } refusals)
             {
@@ -92,6 +92,17 @@ internal sealed partial class ProxyGrain(
             throw new BlueGreenException(ErrorCode.InvalidArgument, string.Join(" ", errors));
         }
 
+        if (registration.Mode != ProxyMode.Direct)
+        {
+            throw new BlueGreenException(ErrorCode.InvalidArgument, "mode: RegisterAsync registers a proxy in direct mode; an agent is registered with its credential.");
+        }
+
+        if (state.State.Registration is { Mode: ProxyMode.Agent })
+        {
+            // Switching modes in place would leave a credential working for a proxy the server now drives itself.
+            throw new BlueGreenException(ErrorCode.AlreadyExists, $"proxy '{Id}' is registered in agent mode; remove it first.");
+        }
+
         if (state.State.Registration is { } existing && existing.RuntimeApi != registration.RuntimeApi)
         {
             // Pointing an id at another HAProxy would silently move its routes: remove the proxy first.
@@ -118,6 +129,7 @@ internal sealed partial class ProxyGrain(
 
         await state.ClearStateAsync();
         state.State = new ProxyState();
+        ForgetAgent();
         _backends = [];
         _backendsReadAt = null;
         telemetry.ProxyGone(Id);
@@ -152,6 +164,7 @@ internal sealed partial class ProxyGrain(
         Registered = state.State.Registered,
         Backends = _backends,
         BackendsReadAt = _backendsReadAt,
+        Agent = state.State.Registration is { Mode: ProxyMode.Agent } ? AgentStatusNow() : null,
     });
 
     /// <summary>
@@ -599,9 +612,12 @@ internal sealed partial class ProxyGrain(
         }
     }
 
-    private BlueGreenException NotUsable() => _refusal is null
-        ? new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.")
-        : new BlueGreenException(ErrorCode.FailedPrecondition, _refusal);
+    private BlueGreenException NotUsable() => _refusal is not null
+        ? new BlueGreenException(ErrorCode.FailedPrecondition, _refusal)
+        : state.State.Registration is { Mode: ProxyMode.Agent }
+            // Routes and reads through the agent's stream come in a later step of issue 15.
+            ? new BlueGreenException(ErrorCode.FailedPrecondition, $"proxy '{Id}' is in agent mode: commands through its agent are not supported yet.")
+            : new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
 
     /// <summary>An ETag conflict, also when a storage provider wraps it.</summary>
     private static bool IsStale(Exception e) => e is InconsistentStateException || e.InnerException is InconsistentStateException;

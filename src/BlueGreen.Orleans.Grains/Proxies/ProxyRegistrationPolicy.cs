@@ -15,6 +15,12 @@ public static class ProxyRegistrationPolicy
     public static IReadOnlyList<string> Check(ProxyRegistration registration, ProxyRegistrationOptions options)
     {
         var errors = new List<string>();
+        if (registration.Mode == ProxyMode.Agent)
+        {
+            // Nothing on this server's side to allow: the server connects to no socket and writes no file for it.
+            return errors;
+        }
+
         // Both sockets the server connects to: the Runtime API and, when registered, the master CLI.
         CheckEndpoint(errors, "runtime_api", registration.RuntimeApi, options);
         if (registration.MasterApi is { } master)

@@ -22,6 +22,23 @@ public static class ProxyRegistrationValidator
             errors.Add($"id: '{Truncate(id)}' must be {FieldRules.ProxyId.Description}.");
         }
 
+        if (registration.Mode == ProxyMode.Agent)
+        {
+            // The agent owns the socket and the map file on its host: the server names neither, so it can write neither.
+            if (registration.RuntimeApi.Length > 0 || registration.MapFile.Length > 0 || registration.MapFileWritePath is not null || registration.MasterApi is not null)
+            {
+                errors.Add("agent: a proxy in agent mode takes no runtime_api, map_file, map_file_write_path or master_api: its agent reaches HAProxy on its own host.");
+            }
+
+            CheckLabels(registration, errors);
+            return errors;
+        }
+
+        if (!Enum.IsDefined(registration.Mode))
+        {
+            errors.Add("mode: must be direct or agent.");
+        }
+
         if (!RuntimeEndpoint.TryParse(registration.RuntimeApi, out _, out var endpointError))
         {
             errors.Add($"runtime_api: {endpointError}");
@@ -53,6 +70,12 @@ public static class ProxyRegistrationValidator
             errors.Add($"map_file_write_path: '{Truncate(write)}' must be an absolute path of A-Z a-z 0-9 . _ / -.");
         }
 
+        CheckLabels(registration, errors);
+        return errors;
+    }
+
+    private static void CheckLabels(ProxyRegistration registration, List<string> errors)
+    {
         foreach (var (key, value) in registration.Labels)
         {
             if (!RuntimeArguments.IsValidName(key) || value.Length > 256 || value.Any(char.IsControl))
@@ -60,8 +83,6 @@ public static class ProxyRegistrationValidator
                 errors.Add($"labels: '{Truncate(key)}' must be a name of A-Z a-z 0-9 . _ : / - with a value of at most 256 printable characters.");
             }
         }
-
-        return errors;
     }
 
     private static string Truncate(string? value) => RuntimeArguments.Printable(value);

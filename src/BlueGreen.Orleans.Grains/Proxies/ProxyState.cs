@@ -20,4 +20,10 @@ public sealed record ProxyState
     /// removed so that a late call for the key stays refused.
     /// </summary>
     [Id(3)] public ImmutableDictionary<string, long> RouteVersions { get; init; } = ImmutableDictionary<string, long>.Empty;
+
+    /// <summary>
+    /// In agent mode: the SHA-256 digest (hex) of the one agent credential issued for this proxy, never the credential;
+    /// null in direct mode.
+    /// </summary>
+    [Id(4)] public string? AgentCredentialDigest { get; init; }
 }

@@ -83,11 +83,14 @@ internal sealed class AgentStage : IAsyncDisposable
     }
 
     /// <summary>The agent's command line for this stage.</summary>
-    public IReadOnlyList<string> AgentArguments(string tick = "100ms") =>
+    public IReadOnlyList<string> AgentArguments(string tick = "100ms") => AgentArguments("edge-1", UnreachableServer, CredentialFile, tick);
+
+    /// <summary>The agent's command line for this stage, for a given proxy, control plane and credential.</summary>
+    public IReadOnlyList<string> AgentArguments(string proxyId, string server, string credentialFile, string tick = "100ms") =>
     [
-        "--proxy-id", "edge-1",
-        "--server", UnreachableServer,
-        "--credential-file", CredentialFile,
+        "--proxy-id", proxyId,
+        "--server", server,
+        "--credential-file", credentialFile,
         "--runtime-api", Proxy.RuntimeApi.ToString(),
         "--map-file", Proxy.MapFile,
         "--state-dir", StateDirectory,

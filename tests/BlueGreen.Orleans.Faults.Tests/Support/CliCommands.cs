@@ -15,6 +15,16 @@ public static class CliCommands
     /// <summary>A proxy id no stage registers: what <c>proxy add</c> adds.</summary>
     public const string NewProxy = "edge-cli";
 
+    /// <summary>
+    /// Options that belong to one mode of a command (its flag), set only in the cases about them, with the mode's flag
+    /// and without the options that mode refuses: <c>proxy add --credential-file</c> needs <c>--agent</c>, which takes
+    /// none of the options that reach HAProxy directly.
+    /// </summary>
+    private static readonly Dictionary<string, (string Flag, string[] Options, string[] Refused)> Modes = new(StringComparer.Ordinal)
+    {
+        ["proxy add"] = ("--agent", ["--credential-file"], ["--runtime-api", "--map-file", "--map-file-write-path", "--master-api"]),
+    };
+
     /// <summary>Every leaf command by its words, e.g. <c>proxy add</c>, <c>release</c>.</summary>
     public static IReadOnlyList<(string Path, Command Command)> Leaves() =>
         [.. Walk(BlueGreenCli.Build(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) })), string.Empty)];
@@ -47,10 +57,22 @@ public static class CliCommands
             args.Add(Value(argument.Name));
         }
 
+        var hasModes = Modes.TryGetValue(path, out var modes);
+        var inMode = hasModes && symbol is not null && modes.Options.Contains(symbol);
         foreach (var option in Settable(leaf))
         {
+            if (hasModes && (inMode ? modes.Refused.Contains(option.Name) : modes.Options.Contains(option.Name)))
+            {
+                continue;
+            }
+
             args.Add(option.Name);
             args.Add(Value(option.Name));
+        }
+
+        if (inMode)
+        {
+            args.Add(modes.Flag);
         }
 
         if (leaf.Options.Any(o => o.Name == "--no-wait"))

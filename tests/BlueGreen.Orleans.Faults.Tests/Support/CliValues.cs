@@ -20,6 +20,8 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         ("proxy add", "--map-file-write-path") => Path.Combine(Path.GetDirectoryName(stage.Proxy.MapFile)!, "cli-walk.map"),
         ("proxy add", "--master-api") => stage.Proxy.MasterApi.ToString(),
         ("proxy add", "--label") => "team=web",
+        // With --agent (CliCommands' modes): where the new credential is written.
+        ("proxy add", "--credential-file") => Path.Combine(Path.GetDirectoryName(specPath)!, "agent.credential"),
         ("proxy rm" or "proxy show", "id") => GatewayStage.ProxyId,
         ("service apply", "--file") => specPath,
         ("service apply", "--adopt") => "1",

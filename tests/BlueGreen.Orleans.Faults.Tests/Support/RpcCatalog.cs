@@ -14,10 +14,20 @@ public static class RpcCatalog
     public static IReadOnlyList<MethodDescriptor> Methods { get; } =
         [.. V1.BluegreenReflection.Descriptor.Services.SelectMany(s => s.Methods)];
 
+    /// <summary>
+    /// The agents' RPCs (agent.proto), read from its descriptor too: opened by an agent credential only, never by a read
+    /// or admin token (AuthTests walks them apart, <see cref="AllMethods"/> is both protos).
+    /// </summary>
+    public static IReadOnlyList<MethodDescriptor> AgentMethods { get; } =
+        [.. V1.AgentReflection.Descriptor.Services.SelectMany(s => s.Methods)];
+
+    /// <summary>Every RPC of both protos.</summary>
+    public static IReadOnlyList<MethodDescriptor> AllMethods { get; } = [.. Methods, .. AgentMethods];
+
     /// <summary>The gRPC path, e.g. <c>/bluegreen.v1.Deployments/Release</c>.</summary>
     public static string PathOf(MethodDescriptor method) => $"/{method.Service.FullName}/{method.Name}";
 
-    public static MethodDescriptor Find(string path) => Methods.Single(m => PathOf(m) == path);
+    public static MethodDescriptor Find(string path) => AllMethods.Single(m => PathOf(m) == path);
 
     /// <summary>
     /// Reads are named Get…, List… or Watch…; everything else changes something and needs an admin token. A new RPC
@@ -34,6 +44,30 @@ public static class RpcCatalog
         var rpc = new Method<IMessage, IMessage>(
             method.IsServerStreaming ? MethodType.ServerStreaming : MethodType.Unary, method.Service.FullName, method.Name, marshaller, responses);
         var options = new CallOptions(headers, DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30)));
+        if (method.IsClientStreaming && method.IsServerStreaming)
+        {
+            // One message, then the end of the request stream; the server's answer (or refusal) is read to its end.
+            var duplex = new Method<IMessage, IMessage>(MethodType.DuplexStreaming, method.Service.FullName, method.Name, marshaller, responses);
+            using var stream = invoker.AsyncDuplexStreamingCall(duplex, null, options);
+            try
+            {
+                await stream.RequestStream.WriteAsync(request);
+                await stream.RequestStream.CompleteAsync();
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException)
+            {
+                // Refused before the message went out: the status comes with the read below.
+            }
+
+            IMessage? answer = null;
+            while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                answer = stream.ResponseStream.Current;
+            }
+
+            return answer;
+        }
+
         if (method.IsServerStreaming)
         {
             using var stream = invoker.AsyncServerStreamingCall(rpc, null, options, request);

@@ -1,0 +1,59 @@
+using Grpc.Core;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Gateway.Agents;
+
+/// <summary>The limits agent.proto documents, checked on every message an agent sends; a message over one ends the stream.</summary>
+internal static class AgentMessageLimits
+{
+    public const int MaxHelloText = 128;
+    public const int MaxBackends = 500;
+    public const int MaxServers = 1000;
+    public const int MaxAckCommands = 10_000;
+    public const int MaxErrorText = 512;
+
+    public static void Check(V1.AgentHello hello)
+    {
+        if (hello.ProxyId.Length > MaxHelloText || hello.AgentVersion.Length > MaxHelloText || hello.HaproxyVersion.Length > MaxHelloText)
+        {
+            throw Over($"hello strings are at most {MaxHelloText} characters");
+        }
+
+        if (hello.HeldVersion < 0)
+        {
+            throw Over("hello.held_version must not be negative");
+        }
+    }
+
+    public static void Check(V1.RoutesAck ack)
+    {
+        if (ack.Commands.Count > MaxAckCommands || ack.Error.Length > MaxErrorText || ack.Commands.Any(c => c.Error.Length > MaxErrorText))
+        {
+            throw Over($"a routes ack holds at most {MaxAckCommands} commands and errors of at most {MaxErrorText} characters");
+        }
+
+        if (ack.Version < 0 || ack.HeldVersion < 0)
+        {
+            throw Over("routes ack versions must not be negative");
+        }
+    }
+
+    public static void Check(V1.BackendSnapshot snapshot)
+    {
+        if (snapshot.Backends.Count > MaxBackends || snapshot.Backends.Any(b => b.Servers.Count > MaxServers)
+            || snapshot.RemovedBackends.Count > MaxBackends || snapshot.Error.Length > MaxErrorText)
+        {
+            throw Over($"a snapshot holds at most {MaxBackends} backends of at most {MaxServers} servers");
+        }
+    }
+
+    public static void Check(V1.CommandResult result)
+    {
+        if (result.Id.Length > 64 || result.Error.Length > MaxErrorText)
+        {
+            throw Over($"a command result has an id of at most 64 and an error of at most {MaxErrorText} characters");
+        }
+    }
+
+    private static RpcException Over(string rule) => new(new Status(StatusCode.InvalidArgument, rule + " (agent.proto's limits)."));
+}
