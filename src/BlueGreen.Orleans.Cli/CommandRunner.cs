@@ -42,6 +42,10 @@ internal sealed class CommandRunner(IAnsiConsole console, GlobalOptions globals)
                 // No server answered (gRPC reports it as Unavailable or Internal): unreachable, with what to change.
                 return Fail(tls, ExitCodes.Unreachable);
             }
+            catch (RpcException e) when (ServerTransport.NoGrpcEndpoint(e, Names.Printable(parse.GetValue(globals.Server)!)) is { } notGrpc)
+            {
+                return Fail(notGrpc, ExitCodes.Unreachable);
+            }
             catch (RpcException e)
             {
                 return Fail($"{e.StatusCode}: {e.Status.Detail}", ExitCodeOf(e.StatusCode));

@@ -60,6 +60,29 @@ internal static class ServerTransport
         return null;
     }
 
+    /// <summary>
+    /// An HTTP answer that is no gRPC answer (gRPC reports it as Internal: e.g. a TLS port that answers cleartext HTTP/2
+    /// with an HTTP/1.1 400, or a plain web server): no gRPC endpoint was reached, so the server cannot have failed.
+    /// A failure the server itself reports as Internal (its storage) carries no such transport exception.
+    /// </summary>
+    public static string? NoGrpcEndpoint(RpcException e, string server)
+    {
+        if (e.StatusCode != StatusCode.Internal)
+        {
+            return null;
+        }
+
+        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException)
+            {
+                return $"no gRPC endpoint answered at {server}: {inner.Message.TrimEnd('.')}. A TLS port needs https://; the HTTP port serves no gRPC.";
+            }
+        }
+
+        return null;
+    }
+
     private static X509Certificate2Collection LoadAuthorities(string path)
     {
         var shown = Names.Printable(path, 200);

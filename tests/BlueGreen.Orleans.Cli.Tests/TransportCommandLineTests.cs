@@ -34,6 +34,28 @@ public sealed class TransportCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_ServerAnswersPlainHttp_UnreachableSayingItIsNoGrpcEndpoint()
+    {
+        // What a TLS port with HTTP/1.1 enabled may answer to cleartext HTTP/2: an HTTP/1.1 400, then close.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var answering = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            // Whatever the client sent first (its HTTP/2 preface): read once, then answer.
+            _ = await stream.ReadAsync(new byte[1024]);
+            await stream.WriteAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+        });
+
+        var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--server", $"http://127.0.0.1:{Port(listener)}");
+        await answering;
+
+        Assert.True(exit == ExitCodes.Unreachable, output);
+        Assert.Contains("no gRPC endpoint", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_TokenFileOpenToOthers_UsageAndNothingSent()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

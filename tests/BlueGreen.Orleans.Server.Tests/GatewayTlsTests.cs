@@ -83,9 +83,11 @@ public sealed class GatewayTlsTests : IAsyncLifetime
     [Fact]
     public async Task Cli_CleartextToTheTlsPort_NoAnswer()
     {
-        var (exit, _) = await CliRun.RunAsync("proxy", "ls", "--server", $"http://127.0.0.1:{_server.GrpcPort}", "--token-file", TokenFile);
+        var (exit, output) = await CliRun.RunAsync("proxy", "ls", "--server", $"http://127.0.0.1:{_server.GrpcPort}", "--token-file", TokenFile);
 
-        Assert.Equal(ExitCodes.Unreachable, exit);
+        // The TLS handshake fails, or (HTTP/1.1 is on beside HTTP/2 for JSON) Kestrel answers an HTTP/1.1 400: either way
+        // no gRPC endpoint answered.
+        Assert.True(exit == ExitCodes.Unreachable, output);
     }
 
     [Fact]
