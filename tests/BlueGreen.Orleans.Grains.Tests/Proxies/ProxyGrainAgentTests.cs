@@ -17,19 +17,7 @@ public sealed class ProxyGrainAgentTests : IAsyncLifetime
     private readonly FakeProxyAccessFactory _proxies = new();
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(BlueGreenStorage.Name);
-            silo.UseInMemoryReminderService();
-            silo.AddBlueGreenGrains(proxies: o => o.Interval = TimeSpan.FromHours(1), registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
-            silo.Services.AddSingleton<IProxyAccessFactory>(_proxies);
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _cluster = await FakeProxySilo.StartAsync(_proxies);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 

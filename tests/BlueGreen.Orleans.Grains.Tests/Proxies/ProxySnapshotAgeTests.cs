@@ -14,26 +14,14 @@ public sealed class ProxySnapshotAgeTests : IAsyncLifetime
     private readonly SteppedSystemClock _clock = new();
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
+    public async Task InitializeAsync() => _cluster = await FakeProxySilo.StartAsync(
+        _proxies,
+        o =>
         {
-            silo.AddMemoryGrainStorage(BlueGreenStorage.Name);
-            silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton<TimeProvider>(_clock);
-            silo.AddBlueGreenGrains(
-                proxies: o =>
-                {
-                    o.Interval = TimeSpan.FromMilliseconds(50);
-                    o.SnapshotInterval = TimeSpan.FromMilliseconds(200);
-                },
-                registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
-            silo.Services.AddSingleton<IProxyAccessFactory>(_proxies);
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+            o.Interval = TimeSpan.FromMilliseconds(50);
+            o.SnapshotInterval = TimeSpan.FromMilliseconds(200);
+        },
+        _clock);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
