@@ -47,36 +47,30 @@ internal static class ServerTransport
     }
 
     /// <summary>A TLS handshake that failed on this side, e.g. a certificate no trusted CA issued; null otherwise.</summary>
-    public static string? TlsFailure(RpcException e)
-    {
-        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is AuthenticationException)
-            {
-                return $"TLS with the server failed: {inner.Message.TrimEnd('.')}. If a private CA issued its certificate, pass that CA with --ca-file.";
-            }
-        }
-
-        return null;
-    }
+    public static string? TlsFailure(RpcException e) =>
+        Cause<AuthenticationException>(e) is { } tls
+            ? $"TLS with the server failed: {tls.Message.TrimEnd('.')}. If a private CA issued its certificate, pass that CA with --ca-file."
+            : null;
 
     /// <summary>
     /// An HTTP answer that is no gRPC answer (gRPC reports it as Internal: e.g. a TLS port that answers cleartext HTTP/2
     /// with an HTTP/1.1 400, or a plain web server): no gRPC endpoint was reached, so the server cannot have failed.
     /// A failure the server itself reports as Internal (its storage) carries no such transport exception.
     /// </summary>
-    public static string? NoGrpcEndpoint(RpcException e, string server)
-    {
-        if (e.StatusCode != StatusCode.Internal)
-        {
-            return null;
-        }
+    public static string? NoGrpcEndpoint(RpcException e, string server) =>
+        e.StatusCode == StatusCode.Internal && Cause<HttpRequestException>(e) is { } http
+            ? $"no gRPC endpoint answered at {server}: {http.Message.TrimEnd('.')}. A TLS port needs https://; the HTTP port serves no gRPC."
+            : null;
 
+    /// <summary>The first exception of type <typeparamref name="T"/> in the client-side cause of a failed call.</summary>
+    private static T? Cause<T>(RpcException e)
+        where T : Exception
+    {
         for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
         {
-            if (inner is HttpRequestException)
+            if (inner is T found)
             {
-                return $"no gRPC endpoint answered at {server}: {inner.Message.TrimEnd('.')}. A TLS port needs https://; the HTTP port serves no gRPC.";
+                return found;
             }
         }
 
