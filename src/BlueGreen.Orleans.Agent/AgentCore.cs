@@ -126,7 +126,7 @@ internal sealed partial class AgentCore(
             return command.Kind switch
             {
                 AgentCommandKind.RecheckBackend => new CommandOutcome(
-                    command.Id, true, null, TimeSpan.Zero, Snapshot: await reader.ReadBackendAsync(command.Backend, cancellationToken)) with { Duration = time.GetElapsedTime(started) },
+                    command.Id, true, null, TimeSpan.Zero, Snapshot: await RecheckAsync(command, cancellationToken)) with { Duration = time.GetElapsedTime(started) },
                 _ => new CommandOutcome(command.Id, true, null, TimeSpan.Zero, Drain: await ReadDrainAsync(command.Backend, cancellationToken)) with { Duration = time.GetElapsedTime(started) },
             };
         }
@@ -140,24 +140,70 @@ internal sealed partial class AgentCore(
         }
     }
 
+    /// <summary>
+    /// One backend read now; with <see cref="AgentCommandRequest.ForceDown"/>, every server of it set to health DOWN
+    /// first (a server can show a stale UP for seconds after its instance died), then read.
+    /// </summary>
+    private async Task<FleetSnapshot> RecheckAsync(AgentCommandRequest command, CancellationToken cancellationToken)
+    {
+        if (command.ForceDown)
+        {
+            foreach (var row in await ServerStatsOrNoneAsync(command.Backend, cancellationToken))
+            {
+                await client.SetServerHealthAsync(command.Backend, row.ServiceName, ServerHealthState.Down, cancellationToken);
+            }
+        }
+
+        return await reader.ReadBackendAsync(command.Backend, cancellationToken);
+    }
+
+    /// <summary>
+    /// The live worker first, then the old workers through the master CLI: in that order a reload between the reads can
+    /// only count a worker twice, never miss one. A master CLI that fails leaves the live reading good: the view says why.
+    /// </summary>
     private async Task<DrainView> ReadDrainAsync(string backend, CancellationToken cancellationToken)
     {
-        var stats = await client.ShowServerStatsAsync(backend, cancellationToken);
-        var inUse = await client.ShowServersConnAsync(backend, cancellationToken);
-        var live = stats.Sum(s => s.CurrentSessions) + inUse.Sum(c => c.UsedCurrent);
+        var backendNow = (await reader.ReadBackendAsync(backend, cancellationToken)).Backends.Values.Single();
+        var live = backendNow.Servers.Sum(s => s.Sessions + s.UsedConnections);
+        var info = client.LastInfo;
+        var view = new DrainView(backend, live, [], false, time.GetUtcNow())
+        {
+            Servers = backendNow,
+            WorkerPid = info?.Pid ?? 0,
+            WorkerUptimeSeconds = info?.UptimeSeconds ?? 0,
+        };
         if (master is null)
         {
-            return new DrainView(backend, live, [], false, time.GetUtcNow());
+            return view;
         }
 
-        var processes = await master.ShowProcAsync(cancellationToken);
-        var old = new List<WorkerSessionCount>();
-        foreach (var worker in processes.OldWorkers)
+        try
         {
-            old.Add(await master.CountSessionsAsync(worker.Pid, backend, cancellationToken));
-        }
+            var processes = await master.ShowProcAsync(cancellationToken);
+            var old = new List<WorkerSessionCount>();
+            foreach (var worker in processes.AllWorkers.Where(w => w.Pid != view.WorkerPid))
+            {
+                old.Add(await master.CountSessionsAsync(worker.Pid, backend, cancellationToken));
+            }
 
-        return new DrainView(backend, live, old, true, time.GetUtcNow());
+            return view with { OldWorkers = old, OldWorkersRead = true, MasterPid = processes.Master.Pid, MasterUptime = processes.Master.Uptime };
+        }
+        catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+        {
+            return view with { MasterError = RuntimeArguments.Printable(e.Message.ReplaceLineEndings(" "), 512) };
+        }
+    }
+
+    private async Task<IReadOnlyList<StatRow>> ServerStatsOrNoneAsync(string backend, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.ShowServerStatsAsync(backend, cancellationToken);
+        }
+        catch (HaProxyUnknownBackendException)
+        {
+            return [];
+        }
     }
 
     private async Task<HaProxyIdentity> ReadIdentityAsync(CancellationToken cancellationToken)

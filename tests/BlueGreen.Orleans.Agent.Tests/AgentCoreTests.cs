@@ -4,6 +4,7 @@ using BlueGreen.Orleans.Agent.Snapshots;
 using BlueGreen.Orleans.Agent.Tests.Support;
 using BlueGreen.Orleans.Agent.Watching;
 using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Harness;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BlueGreen.Orleans.Agent.Tests;
@@ -64,6 +65,26 @@ public sealed class AgentCoreTests
         Assert.True(outcome.Ok, outcome.Error);
         Assert.Equal(("drain-1", AgentStage.BlueBackend, 0L, true), (outcome.Id, outcome.Drain!.Backend, outcome.Drain.LiveSessions, outcome.Drain.OldWorkersRead));
         Assert.True(outcome.Duration > TimeSpan.Zero);
+        // What the server's drain judgement needs besides the count: the servers read, which worker and master answered.
+        Assert.Equal("s1", Assert.Single(outcome.Drain.Servers!.Servers).Name);
+        Assert.Equal((await stage.Client.ShowInfoAsync()).Pid, outcome.Drain.WorkerPid);
+        Assert.Equal(stage.Proxy.MasterPid, outcome.Drain.MasterPid);
+        Assert.Null(outcome.Drain.MasterError);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RecheckBackendForcingDown_EveryServerDownUntilAFreshCheck()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        using var core = Core(stage);
+
+        var outcome = await core.ExecuteAsync(new AgentCommandRequest("r2", AgentCommandKind.RecheckBackend, AgentStage.GreenBackend, ForceDown: true), CancellationToken.None);
+        var later = await Eventually.UntilAsync(() => stage.Client.ShowServerStatsAsync(AgentStage.GreenBackend), rows => rows.All(r => r.IsUp), TimeSpan.FromSeconds(10), "green UP again after a fresh check");
+
+        Assert.True(outcome.Ok, outcome.Error);
+        var server = Assert.Single(Assert.Single(outcome.Snapshot!.Backends.Values).Servers);
+        Assert.StartsWith("DOWN", server.Status, StringComparison.Ordinal);
+        Assert.NotEmpty(later);
     }
 
     [Fact]

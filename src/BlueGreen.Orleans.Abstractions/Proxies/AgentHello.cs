@@ -18,4 +18,7 @@ public sealed record AgentHello
     [Id(5)] public string? HaProxyVersion { get; init; }
 
     [Id(6)] public DateTimeOffset? AgentStartedAt { get; init; }
+
+    /// <summary>How often the agent reads every backend and reports (its <c>--tick</c>); a snapshot several ticks old is stale.</summary>
+    [Id(7)] public TimeSpan? Tick { get; init; }
 }

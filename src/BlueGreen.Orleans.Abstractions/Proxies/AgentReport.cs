@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace BlueGreen.Orleans.Proxies;
 
 /// <summary>
@@ -17,4 +19,18 @@ public sealed record AgentReport
 
     /// <summary>The last snapshot's error (HAProxy could not be read), or null.</summary>
     [Id(3)] public string? SnapshotError { get; init; }
+
+    /// <summary>
+    /// True: <see cref="Backends"/> is every backend (the grain drops the ones it does not list); false: only the
+    /// backends that changed since the last report, and <see cref="RemovedBackends"/> the ones gone.
+    /// </summary>
+    [Id(4)] public bool Full { get; init; }
+
+    /// <summary>The backends new or changed since the last report, each whole, as the agent last read them.</summary>
+    [Id(5)] public ImmutableDictionary<string, BackendReport> Backends { get; init; } = ImmutableDictionary<string, BackendReport>.Empty;
+
+    [Id(6)] public ImmutableHashSet<string> RemovedBackends { get; init; } = ImmutableHashSet<string>.Empty;
+
+    /// <summary>Whether HAProxy held the last acknowledged version (false after a FAILED ack: the agent retries); null: no ack.</summary>
+    [Id(7)] public bool? Converged { get; init; }
 }

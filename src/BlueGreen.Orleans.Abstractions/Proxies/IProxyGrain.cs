@@ -31,7 +31,15 @@ public interface IProxyGrain : IGrainWithStringKey
     /// </summary>
     [Alias("AgentConnected")]
     [AlwaysInterleave]
-    Task<AgentVerdict> AgentConnectedAsync(string credentialDigest, Guid stream, AgentHello hello);
+    Task<AgentVerdict> AgentConnectedAsync(string credentialDigest, Guid stream, AgentHello hello, IAgentLink link);
+
+    /// <summary>
+    /// Pushes the desired routes to the agent when it does not hold their version (a reconnect, a failed push): one
+    /// turn like any route change, so a push never interleaves with a switch. Called by the grain itself on a connect,
+    /// and by its monitor.
+    /// </summary>
+    [Alias("SyncAgent")]
+    Task SyncAgentAsync();
 
     /// <summary>What an agent stream reported since its last report (or nothing: a heartbeat); the verdict says whether it goes on.</summary>
     [Alias("AgentReported")]

@@ -4,7 +4,8 @@ using BlueGreen.Orleans.HaProxy.Runtime;
 namespace BlueGreen.Orleans.Agent.Commands;
 
 /// <summary>A command from the server about one backend; <see cref="FirstError"/> checks it before any I/O.</summary>
-internal sealed partial record AgentCommandRequest(string Id, AgentCommandKind Kind, string Backend)
+/// <param name="ForceDown">For a recheck: set every server's health DOWN first, so only a check run from now on brings it UP.</param>
+internal sealed partial record AgentCommandRequest(string Id, AgentCommandKind Kind, string Backend, bool ForceDown = false)
 {
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();

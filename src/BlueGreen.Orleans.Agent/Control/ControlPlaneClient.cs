@@ -144,13 +144,10 @@ internal sealed partial class ControlPlaneClient(AgentOptions options, AgentCore
 
             if (events.Snapshots.TryRead(out var current))
             {
-                var change = SnapshotDiff.Compute(sent, current);
-                if (!change.IsEmpty)
+                // Also when nothing changed: the message's read_at is what keeps the server's view from going stale.
+                foreach (var message in ProtoMapper.ToSnapshots(SnapshotDiff.Compute(sent, current)))
                 {
-                    foreach (var message in ProtoMapper.ToSnapshots(change))
-                    {
-                        await writer.WriteAsync(new V1.AgentMessage { Snapshot = message }, cancellationToken);
-                    }
+                    await writer.WriteAsync(new V1.AgentMessage { Snapshot = message }, cancellationToken);
                 }
 
                 sent = current;
@@ -171,6 +168,7 @@ internal sealed partial class ControlPlaneClient(AgentOptions options, AgentCore
             HaproxyUptimeSeconds = seen?.UptimeSeconds ?? 0,
             HaproxyVersion = seen?.Version is { } version ? version[..Math.Min(version.Length, 128)] : string.Empty,
             AgentStartedAt = Timestamp.FromDateTimeOffset(_startedAt),
+            Tick = Duration.FromTimeSpan(options.Tick),
         };
     }
 

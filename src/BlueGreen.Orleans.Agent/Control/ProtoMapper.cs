@@ -17,7 +17,7 @@ internal static class ProtoMapper
 
     public static AgentCommandRequest? ToRequest(V1.AgentCommand command) => command.KindCase switch
     {
-        V1.AgentCommand.KindOneofCase.RecheckBackend => new AgentCommandRequest(command.Id, AgentCommandKind.RecheckBackend, command.RecheckBackend.Backend),
+        V1.AgentCommand.KindOneofCase.RecheckBackend => new AgentCommandRequest(command.Id, AgentCommandKind.RecheckBackend, command.RecheckBackend.Backend, command.RecheckBackend.ForceDown),
         V1.AgentCommand.KindOneofCase.ReadDrain => new AgentCommandRequest(command.Id, AgentCommandKind.ReadDrain, command.ReadDrain.Backend),
         _ => null,
     };
@@ -79,6 +79,7 @@ internal static class ProtoMapper
                 ReadAt = Timestamp.FromDateTimeOffset(change.ReadAt),
                 Full = change.Full,
                 HaproxyPid = change.WorkerPid,
+                WorkerUptimeSeconds = change.WorkerUptimeSeconds,
                 Complete = i == chunks.Count - 1,
             };
             message.Backends.AddRange(chunks[i].Select(ToBackend));
@@ -106,6 +107,12 @@ internal static class ProtoMapper
                 LiveSessions = drain.LiveSessions,
                 OldWorkersRead = drain.OldWorkersRead,
                 ReadAt = Timestamp.FromDateTimeOffset(drain.ReadAt),
+                Servers = drain.Servers is { } servers ? ToBackend(servers) : null,
+                WorkerPid = drain.WorkerPid,
+                WorkerUptimeSeconds = drain.WorkerUptimeSeconds,
+                MasterPid = drain.MasterPid,
+                MasterUptimeSeconds = (long)drain.MasterUptime.TotalSeconds,
+                MasterError = drain.MasterError ?? string.Empty,
             };
             result.Drain.OldWorkers.AddRange(drain.OldWorkers.Select(w => new V1.WorkerSessions { Pid = w.Pid, Sessions = w.Sessions }));
         }

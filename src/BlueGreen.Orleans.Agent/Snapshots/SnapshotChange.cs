@@ -7,4 +7,6 @@ namespace BlueGreen.Orleans.Agent.Snapshots;
 internal sealed record SnapshotChange(DateTimeOffset ReadAt, int WorkerPid, bool Full, IReadOnlyList<BackendView> Changed, IReadOnlyList<string> Removed)
 {
     public bool IsEmpty => !Full && Changed.Count == 0 && Removed.Count == 0;
+
+    public long WorkerUptimeSeconds { get; init; }
 }

@@ -11,7 +11,7 @@ internal static class SnapshotDiff
     {
         if (previous is null)
         {
-            return new SnapshotChange(current.ReadAt, current.WorkerPid, true, [.. current.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)], []);
+            return new SnapshotChange(current.ReadAt, current.WorkerPid, true, [.. current.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)], []) { WorkerUptimeSeconds = current.WorkerUptimeSeconds };
         }
 
         var changed = current.Backends.Values
@@ -19,6 +19,6 @@ internal static class SnapshotDiff
             .OrderBy(b => b.Name, StringComparer.Ordinal)
             .ToList();
         var removed = previous.Backends.Keys.Where(name => !current.Backends.ContainsKey(name)).Order(StringComparer.Ordinal).ToList();
-        return new SnapshotChange(current.ReadAt, current.WorkerPid, false, changed, removed);
+        return new SnapshotChange(current.ReadAt, current.WorkerPid, false, changed, removed) { WorkerUptimeSeconds = current.WorkerUptimeSeconds };
     }
 }

@@ -12,7 +12,7 @@ internal sealed class SnapshotReader(HaProxyRuntimeClient client, TimeProvider t
     {
         var stats = await client.ShowStatAsync(cancellationToken);
         var connections = await client.ShowAllServersConnAsync(cancellationToken);
-        return Build(stats, connections, time.GetUtcNow(), client.LastInfo?.Pid ?? 0);
+        return Build(stats, connections, time.GetUtcNow(), client.LastInfo?.Pid ?? 0) with { WorkerUptimeSeconds = client.LastInfo?.UptimeSeconds ?? 0 };
     }
 
     /// <summary>One backend now, for a recheck command.</summary>
@@ -20,7 +20,7 @@ internal sealed class SnapshotReader(HaProxyRuntimeClient client, TimeProvider t
     {
         var stats = await client.ShowServerStatsAsync(backend, cancellationToken);
         var connections = await client.ShowServersConnAsync(backend, cancellationToken);
-        var snapshot = Build(stats, connections, time.GetUtcNow(), client.LastInfo?.Pid ?? 0);
+        var snapshot = Build(stats, connections, time.GetUtcNow(), client.LastInfo?.Pid ?? 0) with { WorkerUptimeSeconds = client.LastInfo?.UptimeSeconds ?? 0 };
         // "show stat <backend> 4 -1" has no BACKEND row: a backend without servers is still the one asked for.
         return snapshot.Backends.Count > 0 ? snapshot : snapshot with { Backends = new Dictionary<string, BackendView>(StringComparer.Ordinal) { [backend] = new(backend, []) } };
     }

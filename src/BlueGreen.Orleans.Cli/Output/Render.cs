@@ -67,7 +67,8 @@ internal static class Render
                 agent ? "-" : Markup.Escape(p.RuntimeApi),
                 p.MasterApi.Length == 0 ? "-" : Markup.Escape(p.MasterApi),
                 agent ? "agent: " + Agent(p) : "direct",
-                (agent ? p.AgentConnected : p.Reachable) ? "[green]yes[/]" : "[red]no[/]",
+                // Agent mode: the server computes it too (agent connected, snapshot fresh).
+                p.Reachable ? "[green]yes[/]" : "[red]no[/]",
                 p.Pid.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(string.Join(", ", p.Routes.Select(r => $"{r.Key} → {r.Value}"))),
                 Markup.Escape(p.LastError));
@@ -87,7 +88,9 @@ internal static class Render
         }
 
         var snapshot = p.AgentSnapshotAge is { } age ? string.Create(CultureInfo.InvariantCulture, $", snapshot {age.ToTimeSpan().TotalSeconds:0.0} s old") : string.Empty;
-        return string.Create(CultureInfo.InvariantCulture, $"[green]agent connected[/] {Markup.Escape(p.AgentVersion)}, routes v{p.AgentRoutesVersion}{snapshot}");
+        // The version without its build metadata (the commit, in the JSON output): a table cell, not a build log.
+        var version = p.AgentVersion.Split('+')[0];
+        return string.Create(CultureInfo.InvariantCulture, $"[green]agent connected[/] {Markup.Escape(version)}, routes v{p.AgentRoutesVersion}{snapshot}");
     }
 
     public static IRenderable Proxy(V1.Proxy p)

@@ -77,6 +77,7 @@ internal static class ProtoMapper
         HaProxyUptimeSeconds = hello.HaproxyPid == 0 ? null : hello.HaproxyUptimeSeconds,
         HaProxyVersion = hello.HaproxyVersion.Length == 0 ? null : hello.HaproxyVersion,
         AgentStartedAt = hello.AgentStartedAt?.ToDateTimeOffset(),
+        Tick = hello.Tick is { } tick && tick.ToTimeSpan() > TimeSpan.Zero ? tick.ToTimeSpan() : null,
     };
 
     public static ProxyRegistration ToContract(V1.RegisterProxyRequest request) => new()

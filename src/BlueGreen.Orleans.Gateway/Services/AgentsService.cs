@@ -11,8 +11,9 @@ namespace BlueGreen.Orleans.Gateway.Services;
 /// <summary>
 /// The gateway's half of an agent's stream (agent.proto): the hello must name the proxy the credential is bound to;
 /// what the agent reports reaches its proxy grain coalesced, at most once a second, and every answer of the grain says
-/// whether the stream goes on (a re-issued credential or a newer stream elsewhere cuts it). Pushing routes and commands
-/// comes in a later step.
+/// whether the stream goes on (a re-issued credential or a newer stream elsewhere cuts it). The grain reaches back down
+/// the stream through an <see cref="AgentLink"/> (an Orleans observer given with the hello): routes and commands go
+/// down, their answers come back through <see cref="ReadAsync"/>.
 /// </summary>
 internal sealed partial class AgentsService(IClusterClient cluster, AgentStreams streams, TimeProvider time, ILogger<AgentsService> logger) : V1.Agents.AgentsBase
 {
@@ -33,16 +34,20 @@ internal sealed partial class AgentsService(IClusterClient cluster, AgentStreams
         var stream = Guid.NewGuid();
         var grain = cluster.GetGrain<IProxyGrain>(agent.ProxyId);
         using var cut = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var link = new AgentLink(agent.ProxyId, responseStream);
+        var reference = cluster.CreateObjectReference<IAgentLink>(link);
         streams.Open(agent.ProxyId, stream, cut);
+        var reading = Task.CompletedTask;
         try
         {
-            if (await grain.AgentConnectedAsync(agent.Credential.Digest, stream, ProtoMapper.ToContract(hello)) != AgentVerdict.Current)
+            // Reading starts before the grain hears of the stream: its first push may come at once and wait for an ack.
+            var report = new AgentStreamReport(agent.ProxyId);
+            reading = ReadAsync(requestStream, report, link, cut.Token);
+            if (await grain.AgentConnectedAsync(agent.Credential.Digest, stream, ProtoMapper.ToContract(hello), reference) != AgentVerdict.Current)
             {
                 throw Revoked();
             }
 
-            var report = new AgentStreamReport();
-            var reading = ReadAsync(requestStream, report, cut.Token);
             var reporting = ReportAsync(grain, agent, stream, report, cut.Token);
             var first = await Task.WhenAny(reading, reporting);
             var cutHere = cut.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
@@ -63,6 +68,10 @@ internal sealed partial class AgentsService(IClusterClient cluster, AgentStreams
         }
         finally
         {
+            link.End("the agent stream ended");
+            await cut.CancelAsync();
+            await reading.ContinueWith(_ => { }, TaskScheduler.Default);
+            cluster.DeleteObjectReference<IAgentLink>(reference);
             streams.Close(agent.ProxyId, stream);
             await grain.AgentDisconnectedAsync(stream);
         }
@@ -93,7 +102,7 @@ internal sealed partial class AgentsService(IClusterClient cluster, AgentStreams
     }
 
     /// <summary>Every message after the hello, checked against the limits and noted for the next report. Ends when the agent does.</summary>
-    private static async Task ReadAsync(IAsyncStreamReader<V1.AgentMessage> requestStream, AgentStreamReport report, CancellationToken cancellationToken)
+    private static async Task ReadAsync(IAsyncStreamReader<V1.AgentMessage> requestStream, AgentStreamReport report, AgentLink link, CancellationToken cancellationToken)
     {
         while (await requestStream.MoveNext(cancellationToken))
         {
@@ -102,19 +111,16 @@ internal sealed partial class AgentsService(IClusterClient cluster, AgentStreams
             {
                 case V1.AgentMessage.BodyOneofCase.RoutesAck:
                     AgentMessageLimits.Check(message.RoutesAck);
-                    report.Acknowledged(message.RoutesAck.HeldVersion);
+                    link.Acknowledged(message.RoutesAck);
+                    report.Acknowledged(message.RoutesAck);
                     break;
                 case V1.AgentMessage.BodyOneofCase.Snapshot:
                     AgentMessageLimits.Check(message.Snapshot);
-                    var snapshot = message.Snapshot;
-                    if (snapshot.ReadAt is { } readAt)
-                    {
-                        report.Snapshot(readAt.ToDateTimeOffset(), snapshot.HaproxyPid == 0 ? null : snapshot.HaproxyPid, snapshot.Error.Length == 0 ? null : snapshot.Error);
-                    }
-
+                    report.Snapshot(message.Snapshot);
                     break;
                 case V1.AgentMessage.BodyOneofCase.CommandResult:
                     AgentMessageLimits.Check(message.CommandResult);
+                    link.Answered(message.CommandResult);
                     break;
                 default:
                     throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first message of a stream is a hello; an empty message is refused."));
@@ -122,12 +128,23 @@ internal sealed partial class AgentsService(IClusterClient cluster, AgentStreams
         }
     }
 
-    /// <summary>Once a second: what the stream learned (or a heartbeat) to the grain. Returns when the grain says the stream must end.</summary>
+    /// <summary>
+    /// What the stream learned, to the grain as soon as it arrives but one report at a time (what arrives meanwhile is
+    /// merged into the next), and a heartbeat when nothing did for <see cref="ReportInterval"/>. Returns when the grain
+    /// says the stream must end.
+    /// </summary>
     private async Task ReportAsync(IProxyGrain grain, AgentCaller agent, Guid stream, AgentStreamReport report, CancellationToken cancellationToken)
     {
         while (true)
         {
-            await Task.Delay(ReportInterval, time, cancellationToken);
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var ready = report.ReadyAsync(wait.Token);
+                await Task.WhenAny(ready, Task.Delay(ReportInterval, time, wait.Token));
+                await wait.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var verdict = await grain.AgentReportedAsync(agent.Credential.Digest, stream, report.Take());
             if (verdict != AgentVerdict.Current)
             {

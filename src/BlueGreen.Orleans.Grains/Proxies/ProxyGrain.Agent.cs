@@ -7,9 +7,10 @@ namespace BlueGreen.Orleans.Grains.Proxies;
 
 /// <summary>
 /// Agent mode: the proxy's HAProxy is reached only through the stream its agent opens at some gateway. The grain keeps
-/// the digest of the one credential issued (persisted) and, in memory, which stream is current and what it reported;
-/// every report is answered with whether that stream may go on, so a gateway in another process cuts a stream whose
-/// credential was re-issued or which another stream replaced within one report interval.
+/// the digest of the one credential issued (persisted) and, in memory, which stream is current, the link down it
+/// (<see cref="IAgentLink"/>) and what it reported; every report is answered with whether that stream may go on, so a
+/// gateway in another process cuts a stream whose credential was re-issued or which another stream replaced within
+/// one report interval. Routes and reads through the link: ProxyGrain.AgentRoutes.cs.
 /// </summary>
 internal sealed partial class ProxyGrain
 {
@@ -17,7 +18,9 @@ internal sealed partial class ProxyGrain
     internal static readonly TimeSpan AgentSilence = TimeSpan.FromSeconds(10);
 
     private Guid? _agentStream;
+    private IAgentLink? _agentLink;
     private AgentHello? _agentHello;
+    private bool _agentConverged;
     private DateTimeOffset? _agentSeenAt;
     private long _agentSeenStamp;
     private long? _agentHeldVersion;
@@ -55,13 +58,14 @@ internal sealed partial class ProxyGrain
 
         // The stream opened with the old credential is cut at its next report (Revoked); forget it now.
         ForgetAgent();
+        StartMonitor();
         await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await GrainFactory.GetCatalogGrain().SetProxyAsync(Id, true);
     }
 
     public Task<bool> CheckAgentCredentialAsync(string credentialDigest) => Task.FromResult(IsCurrentCredential(credentialDigest));
 
-    public Task<AgentVerdict> AgentConnectedAsync(string credentialDigest, Guid stream, AgentHello hello)
+    public Task<AgentVerdict> AgentConnectedAsync(string credentialDigest, Guid stream, AgentHello hello, IAgentLink link)
     {
         if (!IsCurrentCredential(credentialDigest))
         {
@@ -69,12 +73,18 @@ internal sealed partial class ProxyGrain
         }
 
         _agentStream = stream;
+        _agentLink = link;
         _agentHello = hello;
         _agentHeldVersion = hello.HeldVersion;
+        _agentConverged = hello.Converged;
         _agentHaProxyPid = hello.HaProxyPid;
         _agentSnapshotReadAt = null;
+        _agentBackends = _agentBackends.Clear();
         SeenAgent();
         Log.AgentConnected(_logger, Id, hello.AgentVersion, hello.HeldVersion);
+
+        // Interleaved here: the resync runs as a turn of its own, queued behind any route change under way.
+        this.AsReference<IProxyGrain>().SyncAgentAsync().Ignore();
         return Task.FromResult(AgentVerdict.Current);
     }
 
@@ -91,14 +101,21 @@ internal sealed partial class ProxyGrain
         }
 
         SeenAgent();
-        _agentHeldVersion = report.HeldVersion ?? _agentHeldVersion;
+        if (report.HeldVersion is { } held)
+        {
+            // A report can be taken before a push's own ack arrives and reach the grain after it: never step back.
+            _agentHeldVersion = Math.Max(held, _agentHeldVersion ?? 0);
+            _agentConverged = report.Converged ?? _agentConverged;
+        }
+
         _agentHaProxyPid = report.HaProxyPid ?? _agentHaProxyPid;
+        TakeSnapshot(report);
         if (report.SnapshotReadAt is { } readAt)
         {
-            // The age is counted from now on the monotonic clock, starting at the age the agent's wall clock gave it.
-            var age = time.GetUtcNow() - readAt;
+            // The age is counted on this silo's monotonic clock from when the snapshot arrived (the gateway forwards it
+            // at once): the agent's wall clock is another host's, and a skew of seconds must not make it look stale.
             _agentSnapshotReadAt = readAt;
-            _agentSnapshotStamp = time.GetTimestamp() - (long)(Math.Max(0, age.TotalSeconds) * time.TimestampFrequency);
+            _agentSnapshotStamp = time.GetTimestamp();
         }
 
         return Task.FromResult(AgentVerdict.Current);
@@ -109,6 +126,7 @@ internal sealed partial class ProxyGrain
         if (_agentStream == stream)
         {
             _agentStream = null;
+            _agentLink = null;
             Log.AgentDisconnected(_logger, Id);
         }
 
@@ -137,6 +155,8 @@ internal sealed partial class ProxyGrain
     private void ForgetAgent()
     {
         _agentStream = null;
+        _agentLink = null;
+        _agentBackends = _agentBackends.Clear();
         _agentHello = null;
         _agentSeenAt = null;
         _agentHeldVersion = null;

@@ -14,6 +14,11 @@ internal sealed partial class ProxyGrain
     public Task<ImmutableList<string>> CheckServiceAsync(ImmutableDictionary<string, ImmutableList<string>> backends)
     {
         var registration = state.State.Registration ?? throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
+        if (IsAgentMode)
+        {
+            return Task.FromResult(CheckAgentService(backends));
+        }
+
         return GuardAsync(Proxy(), async client =>
         {
             var problems = ImmutableList.CreateBuilder<string>();

@@ -39,6 +39,12 @@ internal sealed partial class ProxyGrain
         [LoggerMessage(11, LogLevel.Information, "Proxy {ProxyId}: agent stream ended")]
         public static partial void AgentDisconnected(ILogger logger, string proxyId);
 
+        [LoggerMessage(12, LogLevel.Information, "Proxy {ProxyId}: agent holds routes version {HeldVersion}, the desired ones are version {DesiredVersion}: pushing them")]
+        public static partial void AgentResync(ILogger logger, string proxyId, long heldVersion, long desiredVersion);
+
+        [LoggerMessage(13, LogLevel.Warning, "Proxy {ProxyId}: pushing the desired routes to the agent failed: {Reason}")]
+        public static partial void AgentPushFailed(ILogger logger, string proxyId, string reason);
+
         [LoggerMessage(16, LogLevel.Warning, "Proxy {ProxyId}: master CLI unreadable, old workers cannot be counted: {Reason}")]
         public static partial void MasterUnreadable(ILogger logger, string proxyId, string reason);
     }

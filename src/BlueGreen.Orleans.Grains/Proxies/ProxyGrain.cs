@@ -71,6 +71,10 @@ internal sealed partial class ProxyGrain(
                 Connect(registration);
             }
         }
+        else if (IsAgentMode)
+        {
+            StartMonitor();
+        }
 
         return Task.CompletedTask;
     }
@@ -155,11 +159,11 @@ internal sealed partial class ProxyGrain(
         Id = Id,
         Registration = state.State.Registration,
         Routes = state.State.Routes,
-        Reachable = _reachable,
-        Pid = _lastInfo?.Pid,
-        UptimeSeconds = _lastInfo?.UptimeSeconds,
+        Reachable = IsAgentMode ? AgentSnapshotProblem() is null : _reachable,
+        Pid = IsAgentMode ? _agentHaProxyPid : _lastInfo?.Pid,
+        UptimeSeconds = IsAgentMode ? _agentBackends.Values.FirstOrDefault()?.WorkerUptime is { } up ? (long)up.TotalSeconds : null : _lastInfo?.UptimeSeconds,
         LastSeenAt = _lastSeenAt,
-        LastError = _lastError,
+        LastError = IsAgentMode ? AgentSnapshotProblem() : _lastError,
         Reconciliations = _reconciliations,
         Registered = state.State.Registered,
         Backends = _backends,
@@ -177,6 +181,10 @@ internal sealed partial class ProxyGrain(
     public async Task<DateTimeOffset> SwitchRouteAsync(string key, string backend, long version)
     {
         RefuseStale("switch", key, version);
+        if (IsAgentMode)
+        {
+            return await SwitchAgentRouteAsync(key, backend, version);
+        }
 
         // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and the
         // monitor will hold it there, consistent with the fleet the service grain reverts.
@@ -190,6 +198,12 @@ internal sealed partial class ProxyGrain(
     public async Task SaveRouteAsync(string key, string backend, long version)
     {
         RefuseStale("save", key, version);
+        if (IsAgentMode)
+        {
+            await SaveAgentRouteAsync(key, backend, version);
+            return;
+        }
+
         var proxy = Proxy();
         // The route before the switch; after a reactivation between the two calls, the persisted one is that route.
         // A put-back restores that route but keeps this version: only a newer call may change the key again.
@@ -223,6 +237,12 @@ internal sealed partial class ProxyGrain(
     public async Task RemoveRouteAsync(string key, long version)
     {
         RefuseStale("removal", key, version);
+        if (IsAgentMode)
+        {
+            await RemoveAgentRouteAsync(key, version);
+            return;
+        }
+
         var proxy = Proxy();
         state.State = state.State with { Routes = state.State.Routes.Remove(key), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
         await state.WriteStateAsync();
@@ -243,10 +263,11 @@ internal sealed partial class ProxyGrain(
         }
     }
 
-    public Task<ImmutableDictionary<string, string>> GetServedRoutesAsync() =>
-        CallAsync(async proxy => (await proxy.ReadRuntimeRoutesAsync()).ToImmutableDictionary(StringComparer.Ordinal));
+    public async Task<ImmutableDictionary<string, string>> GetServedRoutesAsync() => IsAgentMode
+        ? AgentServedRoutes()
+        : await CallAsync(async proxy => (await proxy.ReadRuntimeRoutesAsync()).ToImmutableDictionary(StringComparer.Ordinal));
 
-    public Task ForceRecheckAsync(string backend) => CallAsync(async proxy =>
+    public Task ForceRecheckAsync(string backend) => IsAgentMode ? ForceAgentRecheckAsync(backend) : CallAsync(async proxy =>
     {
         var servers = (await ServerStatsOrNoneAsync(proxy, backend)).Select(r => r.ServiceName).ToList();
         foreach (var server in servers)
@@ -257,6 +278,11 @@ internal sealed partial class ProxyGrain(
 
     public async Task<BackendReport> GetBackendAsync(string backend)
     {
+        if (IsAgentMode)
+        {
+            return AgentBackend(backend);
+        }
+
         // An unreachable proxy yields one report for the backend asked; a backend without servers yields none.
         var all = await ReadBackendsAsync(backend);
         return all.SingleOrDefault(r => r.Backend == backend)
@@ -271,6 +297,11 @@ internal sealed partial class ProxyGrain(
     /// </summary>
     public async Task<DrainReport> GetDrainAsync(string backend)
     {
+        if (IsAgentMode)
+        {
+            return await ReadAgentDrainAsync(backend);
+        }
+
         var live = await GetBackendAsync(backend);
         var proxy = Proxy();
         var info = live.Reachable ? proxy.LastInfo : null;
@@ -378,6 +409,11 @@ internal sealed partial class ProxyGrain(
         _proxy?.DisposeAsync().AsTask().Ignore();
         _proxy = null;
         _proxy = proxies.Create(registration);
+        StartMonitor();
+    }
+
+    private void StartMonitor()
+    {
         var monitor = options.Value;
         _timer ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(monitor.Interval, monitor.Interval) { KeepAlive = true });
     }
@@ -385,6 +421,13 @@ internal sealed partial class ProxyGrain(
     /// <summary>One monitor tick: who answers, and do its routes match the desired ones?</summary>
     private async Task MonitorAsync(CancellationToken cancellationToken)
     {
+        if (IsAgentMode)
+        {
+            // The agent watches its HAProxy itself; the grain only makes sure it holds the desired version.
+            await SyncAgentAsync();
+            return;
+        }
+
         if (state.State.Registration is null || _proxy is null)
         {
             return;
@@ -615,8 +658,8 @@ internal sealed partial class ProxyGrain(
     private BlueGreenException NotUsable() => _refusal is not null
         ? new BlueGreenException(ErrorCode.FailedPrecondition, _refusal)
         : state.State.Registration is { Mode: ProxyMode.Agent }
-            // Routes and reads through the agent's stream come in a later step of issue 15.
-            ? new BlueGreenException(ErrorCode.FailedPrecondition, $"proxy '{Id}' is in agent mode: commands through its agent are not supported yet.")
+            // Every call an agent-mode proxy serves is routed to ProxyGrain.AgentRoutes.cs before it needs a Runtime API.
+            ? new BlueGreenException(ErrorCode.FailedPrecondition, $"proxy '{Id}' is in agent mode: it has no Runtime API here.")
             : new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
 
     /// <summary>An ETag conflict, also when a storage provider wraps it.</summary>

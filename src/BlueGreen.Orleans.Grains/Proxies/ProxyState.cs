@@ -26,4 +26,10 @@ public sealed record ProxyState
     /// null in direct mode.
     /// </summary>
     [Id(4)] public string? AgentCredentialDigest { get; init; }
+
+    /// <summary>
+    /// In agent mode: the version of the full route set pushed to the agent whose content is <see cref="Routes"/> (kept
+    /// together, so after a reactivation an agent holding this version holds these routes); 0 before the first push.
+    /// </summary>
+    [Id(5)] public long AgentRoutesVersion { get; init; }
 }

@@ -47,7 +47,7 @@ public sealed class AgentStreamTests(AgentServerFixture fixture) : IClassFixture
         Assert.Empty(proxy.AgentCredential);
         Assert.Equal(0, showExit);
         Assert.Contains("agent connected", show, StringComparison.Ordinal);
-        Assert.Contains("routes v7", show, StringComparison.Ordinal);
+        Assert.True(show.Contains("routes v7", StringComparison.Ordinal), show);
         Assert.False(agent.HasExited, agent.Output);
         AssertNeverLogged(credential);
     }

@@ -27,7 +27,7 @@ public sealed class ProxyGrainAgentTests : IAsyncLifetime
         var grain = Grain("edge-agent");
         await grain.RegisterAgentAsync(Agent(), DigestA);
         var stream = Guid.NewGuid();
-        Assert.Equal(AgentVerdict.Current, await grain.AgentConnectedAsync(DigestA, stream, new AgentHello { AgentVersion = "1.0", HeldVersion = 4 }));
+        Assert.Equal(AgentVerdict.Current, await grain.AgentConnectedAsync(DigestA, stream, new AgentHello { AgentVersion = "1.0", HeldVersion = 4 }, Link()));
         Assert.True((await grain.GetStatusAsync()).Agent!.Connected);
 
         await grain.RegisterAgentAsync(Agent(), DigestB);
@@ -35,7 +35,7 @@ public sealed class ProxyGrainAgentTests : IAsyncLifetime
         Assert.Equal(AgentVerdict.Revoked, await grain.AgentReportedAsync(DigestA, stream, new AgentReport()));
         Assert.False(await grain.CheckAgentCredentialAsync(DigestA));
         Assert.True(await grain.CheckAgentCredentialAsync(DigestB));
-        Assert.Equal(AgentVerdict.Revoked, await grain.AgentConnectedAsync(DigestA, Guid.NewGuid(), new AgentHello { AgentVersion = "1.0" }));
+        Assert.Equal(AgentVerdict.Revoked, await grain.AgentConnectedAsync(DigestA, Guid.NewGuid(), new AgentHello { AgentVersion = "1.0" }, Link()));
         Assert.False((await grain.GetStatusAsync()).Agent!.Connected);
     }
 
@@ -46,17 +46,18 @@ public sealed class ProxyGrainAgentTests : IAsyncLifetime
         await grain.RegisterAgentAsync(Agent(), DigestA);
         var first = Guid.NewGuid();
         var second = Guid.NewGuid();
-        await grain.AgentConnectedAsync(DigestA, first, new AgentHello { AgentVersion = "1.0", HeldVersion = 1 });
-        await grain.AgentConnectedAsync(DigestA, second, new AgentHello { AgentVersion = "1.1", HeldVersion = 1 });
+        // Held version 0 is what a proxy without routes desires: no resync push interferes with the verdicts here.
+        await grain.AgentConnectedAsync(DigestA, first, new AgentHello { AgentVersion = "1.0", HeldVersion = 0 }, Link());
+        await grain.AgentConnectedAsync(DigestA, second, new AgentHello { AgentVersion = "1.1", HeldVersion = 0 }, Link());
 
         Assert.Equal(AgentVerdict.Superseded, await grain.AgentReportedAsync(DigestA, first, new AgentReport { HeldVersion = 9 }));
-        Assert.Equal(AgentVerdict.Current, await grain.AgentReportedAsync(DigestA, second, new AgentReport { HeldVersion = 2, SnapshotReadAt = DateTimeOffset.UtcNow }));
+        Assert.Equal(AgentVerdict.Current, await grain.AgentReportedAsync(DigestA, second, new AgentReport { HeldVersion = 0, SnapshotReadAt = DateTimeOffset.UtcNow }));
         await grain.AgentDisconnectedAsync(first);
         var status = (await grain.GetStatusAsync()).Agent!;
 
         Assert.True(status.Connected);
         Assert.Equal("1.1", status.AgentVersion);
-        Assert.Equal(2, status.HeldVersion);
+        Assert.Equal(0, status.HeldVersion);
         Assert.NotNull(status.SnapshotAge);
     }
 
@@ -87,13 +88,15 @@ public sealed class ProxyGrainAgentTests : IAsyncLifetime
         var grain = Grain("edge-removed");
         await grain.RegisterAgentAsync(Agent(), DigestA);
         var stream = Guid.NewGuid();
-        await grain.AgentConnectedAsync(DigestA, stream, new AgentHello { AgentVersion = "1.0" });
+        await grain.AgentConnectedAsync(DigestA, stream, new AgentHello { AgentVersion = "1.0" }, Link());
 
         await grain.RemoveAsync();
 
         Assert.False(await grain.CheckAgentCredentialAsync(DigestA));
         Assert.Equal(AgentVerdict.Revoked, await grain.AgentReportedAsync(DigestA, stream, new AgentReport()));
     }
+
+    private IAgentLink Link(FakeAgentLink? fake = null) => _cluster.Client.CreateObjectReference<IAgentLink>(fake ?? new FakeAgentLink());
 
     private static ProxyRegistration Agent() => new() { RuntimeApi = string.Empty, MapFile = string.Empty, Mode = ProxyMode.Agent };
 

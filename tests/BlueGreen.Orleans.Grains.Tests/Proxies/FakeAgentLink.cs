@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Grains.Tests.Proxies;
+
+/// <summary>
+/// Stands in for the gateway's end of an agent stream in grain-logic tests (the real stream, agent and haproxy are in
+/// Agent.Tests): records every push, holds the routes of the last version it took, and can be told to refuse or fail.
+/// </summary>
+internal sealed class FakeAgentLink : IAgentLink
+{
+    private readonly ConcurrentQueue<(long Version, ImmutableDictionary<string, string> Routes)> _pushes = new();
+
+    public long HeldVersion { get; private set; }
+
+    public ImmutableDictionary<string, string> Held { get; private set; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>When set, every push answers with this status and the agent keeps what it held (or, for Failed, takes the version).</summary>
+    public AgentAckStatus? Answer { get; set; }
+
+    /// <summary>When set, every call throws it, as a link whose stream ended does.</summary>
+    public Exception? Broken { get; set; }
+
+    public IReadOnlyList<(long Version, ImmutableDictionary<string, string> Routes)> Pushes => [.. _pushes];
+
+    public Task<AgentRoutesAck> PushRoutesAsync(long version, ImmutableDictionary<string, string> routes)
+    {
+        if (Broken is { } broken)
+        {
+            return Task.FromException<AgentRoutesAck>(broken);
+        }
+
+        _pushes.Enqueue((version, routes));
+        var status = Answer ?? (version < HeldVersion ? AgentAckStatus.Stale : version == HeldVersion ? AgentAckStatus.AlreadyHeld : AgentAckStatus.Applied);
+        if (status is AgentAckStatus.Applied or AgentAckStatus.Failed)
+        {
+            HeldVersion = version;
+            Held = routes;
+        }
+
+        return Task.FromResult(new AgentRoutesAck { Version = version, Status = status, HeldVersion = HeldVersion });
+    }
+
+    public Task<BackendReport> RecheckAsync(string backend, bool forceDown) =>
+        Broken is { } broken
+            ? Task.FromException<BackendReport>(broken)
+            : Task.FromResult(new BackendReport { ProxyId = "fake", Backend = backend, Reachable = true, ReadAt = DateTimeOffset.UtcNow, Servers = [new ServerHealth("s1", forceDown ? "DOWN" : "UP", "L4OK", 0, 0, 0, 0)] });
+
+    public Task<DrainReport> ReadDrainAsync(string backend) =>
+        Broken is { } broken
+            ? Task.FromException<DrainReport>(broken)
+            : Task.FromResult(new DrainReport { Live = new BackendReport { ProxyId = "fake", Backend = backend, Reachable = true, ReadAt = DateTimeOffset.UtcNow } });
+}
