@@ -125,6 +125,7 @@ internal sealed partial class AgentCore(
         {
             return command.Kind switch
             {
+                AgentCommandKind.ReadRoutes => new CommandOutcome(command.Id, true, null, TimeSpan.Zero) { Routes = await keeper.ReadRuntimeAsync(cancellationToken), Duration = time.GetElapsedTime(started) },
                 AgentCommandKind.RecheckBackend => new CommandOutcome(
                     command.Id, true, null, TimeSpan.Zero, Snapshot: await RecheckAsync(command, cancellationToken)) with { Duration = time.GetElapsedTime(started) },
                 _ => new CommandOutcome(command.Id, true, null, TimeSpan.Zero, Drain: await ReadDrainAsync(command.Backend, cancellationToken)) with { Duration = time.GetElapsedTime(started) },

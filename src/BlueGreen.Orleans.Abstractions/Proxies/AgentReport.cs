@@ -30,7 +30,4 @@ public sealed record AgentReport
     [Id(5)] public ImmutableDictionary<string, BackendReport> Backends { get; init; } = ImmutableDictionary<string, BackendReport>.Empty;
 
     [Id(6)] public ImmutableHashSet<string> RemovedBackends { get; init; } = ImmutableHashSet<string>.Empty;
-
-    /// <summary>Whether HAProxy held the last acknowledged version (false after a FAILED ack: the agent retries); null: no ack.</summary>
-    [Id(7)] public bool? Converged { get; init; }
 }

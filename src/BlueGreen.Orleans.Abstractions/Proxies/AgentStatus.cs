@@ -25,4 +25,7 @@ public sealed record AgentStatus
     [Id(7)] public long? HaProxyUptimeSeconds { get; init; }
 
     [Id(8)] public string? HaProxyVersion { get; init; }
+
+    /// <summary>The version of the routes the server wants this agent to hold (0: none pushed yet); equal to <see cref="HeldVersion"/> once it converged.</summary>
+    [Id(9)] public long DesiredVersion { get; init; }
 }

@@ -21,4 +21,8 @@ public interface IAgentLink : IGrainObserver
     /// <summary>The sessions still using a backend, on the live worker and, through the agent's master CLI, on old workers.</summary>
     [Alias("ReadDrain")]
     Task<DrainReport> ReadDrainAsync(string backend);
+
+    /// <summary>The routes HAProxy's runtime map holds now, whatever version the agent holds.</summary>
+    [Alias("ReadRoutes")]
+    Task<ImmutableDictionary<string, string>> ReadRoutesAsync();
 }

@@ -4,4 +4,5 @@ internal enum AgentCommandKind
 {
     RecheckBackend,
     ReadDrain,
+    ReadRoutes,
 }

@@ -12,6 +12,6 @@ internal sealed partial record AgentCommandRequest(string Id, AgentCommandKind K
 
     public string? FirstError() =>
         !IdPattern().IsMatch(Id) ? $"command id '{RuntimeArguments.Printable(Id)}' must be 1-64 characters of A-Z a-z 0-9 . _ -."
-        : !RuntimeArguments.IsValidName(Backend) ? $"backend '{RuntimeArguments.Printable(Backend)}' must be 1-128 characters of A-Z a-z 0-9 . _ : / -."
+        : Kind != AgentCommandKind.ReadRoutes && !RuntimeArguments.IsValidName(Backend) ? $"backend '{RuntimeArguments.Printable(Backend)}' must be 1-128 characters of A-Z a-z 0-9 . _ : / -."
         : null;
 }

@@ -19,6 +19,7 @@ internal static class ProtoMapper
     {
         V1.AgentCommand.KindOneofCase.RecheckBackend => new AgentCommandRequest(command.Id, AgentCommandKind.RecheckBackend, command.RecheckBackend.Backend, command.RecheckBackend.ForceDown),
         V1.AgentCommand.KindOneofCase.ReadDrain => new AgentCommandRequest(command.Id, AgentCommandKind.ReadDrain, command.ReadDrain.Backend),
+        V1.AgentCommand.KindOneofCase.ReadRoutes => new AgentCommandRequest(command.Id, AgentCommandKind.ReadRoutes, string.Empty),
         _ => null,
     };
 
@@ -98,6 +99,11 @@ internal static class ProtoMapper
         if (outcome.Snapshot is { } snapshot)
         {
             result.Snapshot = ToSnapshots(SnapshotDiff.Compute(null, snapshot)).Single();
+        }
+        else if (outcome.Routes is { } routes)
+        {
+            result.Routes = new V1.RoutesReading();
+            result.Routes.Routes.Add(routes.Take(10_000).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal));
         }
         else if (outcome.Drain is { } drain)
         {

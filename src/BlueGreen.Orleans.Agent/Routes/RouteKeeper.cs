@@ -146,6 +146,19 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     /// Reads the runtime map and runs one command per key that differs. A refused command is recorded and the others
     /// still run; a lost connection ends the pass (the next tick retries).
     /// </summary>
+    /// <summary>The runtime map now (<c>show map</c>); a key listed twice keeps its first value, the one HAProxy matches.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ReadRuntimeAsync(CancellationToken cancellationToken)
+    {
+        var entries = await client.ShowMapAsync(MapFile, cancellationToken);
+        var routes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            routes.TryAdd(entry.Key, entry.Value);
+        }
+
+        return routes;
+    }
+
     private async Task<(IReadOnlyList<RouteCommandOutcome> Commands, string? Error)> ConvergeRuntimeAsync(DesiredRoutes held, CancellationToken cancellationToken)
     {
         IReadOnlyList<MapEntry> current;

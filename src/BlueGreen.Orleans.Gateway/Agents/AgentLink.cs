@@ -53,6 +53,12 @@ internal sealed class AgentLink(string proxyId, IServerStreamWriter<V1.ServerMes
         return AgentMapper.ToDrain(proxyId, result.Drain ?? throw Failed("the agent answered a drain reading without one"));
     }
 
+    public async Task<ImmutableDictionary<string, string>> ReadRoutesAsync()
+    {
+        var result = await CommandAsync(new V1.AgentCommand { ReadRoutes = new V1.ReadRoutes() });
+        return (result.Routes ?? throw Failed("the agent answered a routes reading without one")).Routes.ToImmutableDictionary(StringComparer.Ordinal);
+    }
+
     /// <summary>The agent's acknowledgement of a version; true when a call was waiting for it.</summary>
     public bool Acknowledged(V1.RoutesAck ack) => _acks.TryGetValue(ack.Version, out var waiting) && waiting.TrySetResult(AgentMapper.ToAck(ack));
 

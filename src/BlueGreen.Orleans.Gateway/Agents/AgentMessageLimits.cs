@@ -11,6 +11,13 @@ internal static class AgentMessageLimits
     public const int MaxServers = 1000;
     public const int MaxAckCommands = 10_000;
     public const int MaxErrorText = 512;
+    public const int MaxRoutes = 10_000;
+
+    /// <summary>Backend, server and map key names: the Runtime API allow-list's length.</summary>
+    public const int MaxName = 128;
+
+    /// <summary>Status texts ("UP", "DOWN 1/2", "L7OK"...) and addresses.</summary>
+    public const int MaxText = 64;
 
     public static void Check(V1.AgentHello hello)
     {
@@ -45,6 +52,26 @@ internal static class AgentMessageLimits
         {
             throw Over($"a snapshot holds at most {MaxBackends} backends of at most {MaxServers} servers");
         }
+
+        foreach (var backend in snapshot.Backends)
+        {
+            Check(backend);
+        }
+
+        if (snapshot.RemovedBackends.Any(b => b.Length > MaxName))
+        {
+            throw Over($"backend names are at most {MaxName} characters");
+        }
+    }
+
+    /// <summary>What reaches the proxy grain's memory from an agent: bounded names and texts (an agent is trusted with one proxy, not with the silo's memory).</summary>
+    private static void Check(V1.BackendState backend)
+    {
+        if (backend.Name.Length > MaxName || backend.Servers.Count > MaxServers
+            || backend.Servers.Any(s => s.Name.Length > MaxName || s.Status.Length > MaxText || s.CheckStatus.Length > MaxText || s.Address.Length > MaxName))
+        {
+            throw Over($"a backend has a name of at most {MaxName} characters and at most {MaxServers} servers with names of at most {MaxName} and statuses of at most {MaxText} characters");
+        }
     }
 
     public static void Check(V1.CommandResult result)
@@ -52,6 +79,21 @@ internal static class AgentMessageLimits
         if (result.Id.Length > 64 || result.Error.Length > MaxErrorText)
         {
             throw Over($"a command result has an id of at most 64 and an error of at most {MaxErrorText} characters");
+        }
+
+        if (result.Snapshot is { } snapshot)
+        {
+            Check(snapshot);
+        }
+
+        if (result.Drain?.Servers is { } servers)
+        {
+            Check(servers);
+        }
+
+        if (result.Routes is { } routes && (routes.Routes.Count > MaxRoutes || routes.Routes.Any(r => r.Key.Length > MaxName || r.Value.Length > MaxName)))
+        {
+            throw Over($"a routes reading holds at most {MaxRoutes} routes of names of at most {MaxName} characters");
         }
     }
 

@@ -23,16 +23,7 @@ internal sealed class AgentStreamReport(string proxyId)
     {
         lock (_lock)
         {
-            _pending = _pending with
-            {
-                HeldVersion = ack.HeldVersion,
-                Converged = ack.Status switch
-                {
-                    V1.RoutesAckStatus.Applied or V1.RoutesAckStatus.AlreadyHeld => true,
-                    V1.RoutesAckStatus.Failed => false,
-                    _ => _pending.Converged,
-                },
-            };
+            _pending = _pending with { HeldVersion = ack.HeldVersion };
         }
 
         Signal();

@@ -20,7 +20,6 @@ internal sealed partial class ProxyGrain
     private Guid? _agentStream;
     private IAgentLink? _agentLink;
     private AgentHello? _agentHello;
-    private bool _agentConverged;
     private DateTimeOffset? _agentSeenAt;
     private long _agentSeenStamp;
     private long? _agentHeldVersion;
@@ -76,7 +75,6 @@ internal sealed partial class ProxyGrain
         _agentLink = link;
         _agentHello = hello;
         _agentHeldVersion = hello.HeldVersion;
-        _agentConverged = hello.Converged;
         _agentHaProxyPid = hello.HaProxyPid;
         _agentSnapshotReadAt = null;
         _agentBackends = _agentBackends.Clear();
@@ -105,7 +103,6 @@ internal sealed partial class ProxyGrain
         {
             // A report can be taken before a push's own ack arrives and reach the grain after it: never step back.
             _agentHeldVersion = Math.Max(held, _agentHeldVersion ?? 0);
-            _agentConverged = report.Converged ?? _agentConverged;
         }
 
         _agentHaProxyPid = report.HaProxyPid ?? _agentHaProxyPid;
@@ -144,6 +141,7 @@ internal sealed partial class ProxyGrain
         HaProxyPid = _agentHaProxyPid,
         HaProxyUptimeSeconds = _agentHello?.HaProxyUptimeSeconds,
         HaProxyVersion = _agentHello?.HaProxyVersion,
+        DesiredVersion = state.State.AgentRoutesVersion,
     };
 
     private void SeenAgent()

@@ -122,15 +122,12 @@ internal sealed partial class ProxyGrain
         await PutBackStepAsync(key, () => state.WriteStateAsync());
     }
 
-    /// <summary>What HAProxy serves, as far as the agent acknowledged: the desired routes when it holds their version and applied them.</summary>
-    private ImmutableDictionary<string, string> AgentServedRoutes() =>
-        _agentLink is not null && _agentConverged && _agentHeldVersion == state.State.AgentRoutesVersion
-            ? state.State.Routes
-            : throw new BlueGreenException(
-                ErrorCode.Unavailable,
-                _agentLink is null
-                    ? $"proxy '{Id}': its agent is not connected."
-                    : $"proxy '{Id}': its agent holds routes version {_agentHeldVersion ?? 0}{(_agentConverged ? string.Empty : " (not applied yet)")}, the desired ones are version {state.State.AgentRoutesVersion}.");
+    /// <summary>What HAProxy serves now, read by the agent (<c>show map</c>): one round trip, whatever version it holds.</summary>
+    private async Task<ImmutableDictionary<string, string>> ReadAgentServedRoutesAsync()
+    {
+        var link = AgentLinkOrThrow();
+        return await AskAgentAsync(() => link.ReadRoutesAsync());
+    }
 
     /// <summary>One backend from the agent's last snapshot: memory only. Stale or absent counts as unreachable.</summary>
     private BackendReport AgentBackend(string backend)
@@ -243,7 +240,6 @@ internal sealed partial class ProxyGrain
         var version = NextAgentVersion();
         var ack = await AskAgentAsync(() => link.PushRoutesAsync(version, routes));
         _agentHeldVersion = Math.Max(ack.HeldVersion, _agentHeldVersion ?? 0);
-        _agentConverged = ack.Holds || (ack.Status != AgentAckStatus.Failed && _agentConverged);
         return ack.Holds
             ? version
             : throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': its agent did not apply routes version {version}: {ack.Status}{(ack.Error is null ? string.Empty : $" ({ack.Error})")}.");

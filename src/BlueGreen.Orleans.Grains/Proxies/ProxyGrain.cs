@@ -264,7 +264,7 @@ internal sealed partial class ProxyGrain(
     }
 
     public async Task<ImmutableDictionary<string, string>> GetServedRoutesAsync() => IsAgentMode
-        ? AgentServedRoutes()
+        ? await ReadAgentServedRoutesAsync()
         : await CallAsync(async proxy => (await proxy.ReadRuntimeRoutesAsync()).ToImmutableDictionary(StringComparer.Ordinal));
 
     public Task ForceRecheckAsync(string backend) => IsAgentMode ? ForceAgentRecheckAsync(backend) : CallAsync(async proxy =>

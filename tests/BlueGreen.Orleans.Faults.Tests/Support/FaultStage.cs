@@ -35,6 +35,12 @@ public sealed record FaultStageOptions
 
     /// <summary>How long an instance's command sleeps before it execs the echo server (a slow-starting app).</summary>
     public TimeSpan StartDelay { get; init; }
+
+    /// <summary>
+    /// Every proxy in agent mode: its haproxy has a unix Runtime API only (no TCP stats socket at all) and a real
+    /// bluegreen-agent beside it dials the gateway; the server's configuration names neither socket nor map file.
+    /// </summary>
+    public bool Agents { get; init; }
 }
 
 /// <summary>
@@ -43,7 +49,7 @@ public sealed record FaultStageOptions
 /// as a process instance, and helpers to drive load, follow a deployment and read every proxy's map. Every process is
 /// stopped by PID on dispose. Shared with the soak bench (linked into bench/BlueGreen.Orleans.Bench).
 /// </summary>
-public sealed class FaultStage : IAsyncDisposable
+public sealed partial class FaultStage : IAsyncDisposable
 {
     public const string Host = "web.local";
     public const string Service = "web";
@@ -132,7 +138,7 @@ public sealed class FaultStage : IAsyncDisposable
             Check = Checks,
         };
         var routes = new Dictionary<string, string> { [Host] = "web_blue" };
-        var starting = Enumerable.Range(0, Options.Proxies).Select(_ => HaProxyInstance.StartAsync([backends], routes)).ToList();
+        var starting = Enumerable.Range(0, Options.Proxies).Select(_ => HaProxyInstance.StartAsync([backends], routes, unixSocket: Options.Agents)).ToList();
         var blue = StartBlueAsync();
         try
         {
@@ -171,7 +177,13 @@ public sealed class FaultStage : IAsyncDisposable
         }
 
         await Task.WhenAll(Servers.Select(s => s.StartAsync()).Append(blue));
-        for (var i = 0; i < Proxies.Count; i++)
+        for (var i = 0; i < Proxies.Count && Options.Agents; i++)
+        {
+            await StartAgentAsync(i);
+        }
+
+        await WaitAgentsAsync(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < Proxies.Count && !Options.Agents; i++)
         {
             await Client.GetGrain<IProxyGrain>(ProxyId(i)).RegisterAsync(new ProxyRegistration
             {
@@ -441,6 +453,7 @@ public sealed class FaultStage : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopLoadsAsync();
+        await StopAgentsAsync();
         foreach (var server in Servers)
         {
             await server.KillAsync();

@@ -10,6 +10,8 @@ namespace BlueGreen.Orleans.Faults.Tests.Support;
 /// when the orchestrator sends a command containing a given text, before the bytes go on; this is how a fault lands
 /// inside the Switch step, which follows the last health read within milliseconds and cannot be hit by polling.
 /// Nothing of the product is changed: the proxy is simply registered at the relay's address.
+/// With <c>watchReplies</c> it watches the other direction: between an agent and the gateway it dials, a trigger fires on
+/// what the server sends down the stream (routes travel in clear in the h2c DATA frames of a loopback test).
 /// </summary>
 public sealed class RuntimeApiRelay : IAsyncDisposable
 {
@@ -18,24 +20,30 @@ public sealed class RuntimeApiRelay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Task _accept;
+    private readonly bool _watchReplies;
     private readonly object _lock = new();
     private (string[] Needles, Func<Task> Action, TaskCompletionSource Fired)? _armed;
 
-    private RuntimeApiRelay(TcpListener listener, IPEndPoint upstream)
+    private RuntimeApiRelay(TcpListener listener, IPEndPoint upstream, bool watchReplies)
     {
         _listener = listener;
         _upstream = upstream;
+        _watchReplies = watchReplies;
         _accept = Task.Run(AcceptLoopAsync);
     }
 
     /// <summary>The relay's own Runtime API address, to register instead of the HAProxy's.</summary>
     public string RuntimeApi => $"tcp://{((IPEndPoint)_listener.LocalEndpoint).Address}:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    public static RuntimeApiRelay Start(string listenAddress, string upstreamHost, int upstreamPort)
+    /// <summary>The relay's port, for a client that takes a URL.</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <param name="watchReplies">Triggers look at what the upstream sends back, instead of what the client sends.</param>
+    public static RuntimeApiRelay Start(string listenAddress, string upstreamHost, int upstreamPort, bool watchReplies = false)
     {
         var listener = new TcpListener(IPAddress.Parse(listenAddress), 0);
         listener.Start();
-        return new RuntimeApiRelay(listener, new IPEndPoint(IPAddress.Parse(upstreamHost), upstreamPort));
+        return new RuntimeApiRelay(listener, new IPEndPoint(IPAddress.Parse(upstreamHost), upstreamPort), watchReplies);
     }
 
     /// <summary>
@@ -121,8 +129,8 @@ public sealed class RuntimeApiRelay : IAsyncDisposable
             return;
         }
 
-        var up = PumpAsync(clientSocket, upstream, inspect: true, link.Token);
-        var down = PumpAsync(upstream, clientSocket, inspect: false, link.Token);
+        var up = PumpAsync(clientSocket, upstream, inspect: !_watchReplies, link.Token);
+        var down = PumpAsync(upstream, clientSocket, inspect: _watchReplies, link.Token);
         await Task.WhenAny(up, down);
         await link.CancelAsync();
         await Task.WhenAll(up, down).ContinueWith(_ => { }, TaskScheduler.Default);

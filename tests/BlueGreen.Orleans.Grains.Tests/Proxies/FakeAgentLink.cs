@@ -47,6 +47,9 @@ internal sealed class FakeAgentLink : IAgentLink
             ? Task.FromException<BackendReport>(broken)
             : Task.FromResult(new BackendReport { ProxyId = "fake", Backend = backend, Reachable = true, ReadAt = DateTimeOffset.UtcNow, Servers = [new ServerHealth("s1", forceDown ? "DOWN" : "UP", "L4OK", 0, 0, 0, 0)] });
 
+    public Task<ImmutableDictionary<string, string>> ReadRoutesAsync() =>
+        Broken is { } broken ? Task.FromException<ImmutableDictionary<string, string>>(broken) : Task.FromResult(Held);
+
     public Task<DrainReport> ReadDrainAsync(string backend) =>
         Broken is { } broken
             ? Task.FromException<DrainReport>(broken)

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Text;
-using BlueGreen.Orleans.Harness;
 
-namespace BlueGreen.Orleans.Agent.Tests.Support;
+namespace BlueGreen.Orleans.Harness;
 
-/// <summary>A real bluegreen-agent process (its dll, built beside the tests), stopped by PID; its stderr kept for messages.</summary>
-internal sealed class AgentProcess : IAsyncDisposable
+/// <summary>
+/// A real bluegreen-agent process (its dll, built beside the tests: a test project references the agent project), stopped
+/// by PID; its output kept for messages.
+/// </summary>
+public sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

@@ -1,0 +1,154 @@
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Faults.Tests.Support;
+using BlueGreen.Orleans.Harness;
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Faults.Tests;
+
+/// <summary>
+/// Issue 15's faults, through agents: 3 real haproxy with a unix Runtime API only, a real bluegreen-agent beside each
+/// (its host a folder the server never names), the real server. The server reaches each HAProxy only through the
+/// stream its agent opened.
+/// </summary>
+[Collection(FaultSuite.Name)]
+public sealed class AgentFleetTests(ReliabilityReport report)
+{
+    [Fact]
+    public async Task ReleasePromoteRollback_ThroughAgentsOnThreeProxies_ZeroFailedRequests()
+    {
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { Agents = true });
+        var (load, _) = stage.StartLoad(clients: 20);
+        await load.WaitForRequestsAsync(200);
+        var outcomes = new List<string>();
+
+        var release = await RunAsync(stage, stage.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default));
+        var released = await stage.ReadRoutesAsync();
+        var promote = await RunAsync(stage, stage.ServiceGrain.PromoteAsync(DeploymentOptions.Default));
+        var promoted = await stage.ReadRoutesAsync();
+        var rollback = await RunAsync(stage, stage.ServiceGrain.RollbackAsync(DeploymentOptions.Default));
+        var rolledBack = await stage.ReadRoutesAsync();
+        var versions = await stage.AgentVersionsAsync(TimeSpan.FromSeconds(5));
+        var result = await load.StopAsync();
+
+        foreach (var d in new[] { release, promote, rollback })
+        {
+            outcomes.Add($"{d.Kind} {d.Outcome} on {d.Target.Backend(FaultStage.Service)}");
+        }
+
+        var ok = new[] { release, promote, rollback }.All(d => d.Outcome == DeploymentOutcome.Succeeded)
+            && released.Values.All(v => v == "web_green") && promoted.Values.All(v => v == "web_blue") && rolledBack.Values.All(v => v == "web_green")
+            && versions.Values.All(v => v.Held == v.Desired);
+        report.Record(new ReliabilityCase(
+            "through agents: release → promote → rollback on 3 proxies", 3, ok ? 3 : 0, result.Sent, result.Failed, "none",
+            $"{string.Join("; ", outcomes)}; agents held/desired versions {string.Join(", ", versions.Select(v => $"{v.Key} {v.Value.Held}/{v.Value.Desired}"))}"));
+
+        Assert.All(new[] { release, promote, rollback }, d => Assert.True(d.Outcome == DeploymentOutcome.Succeeded, $"{d}\n{string.Join("\n", d.Events)}"));
+        Assert.All(released, r => Assert.Equal("web_green", r.Value));
+        Assert.All(promoted, r => Assert.Equal("web_blue", r.Value));
+        Assert.All(rolledBack, r => Assert.Equal("web_green", r.Value));
+        Assert.All(versions, v => Assert.Equal(v.Value.Desired, v.Value.Held));
+        Assert.True(result.Failed == 0, $"{result.Failed} of {result.Sent} failed: {string.Join("; ", result.Errors.Select(e => e.Message))}");
+    }
+
+    [Fact]
+    public async Task Release_AgentKilledAtTheSwitchPush_OthersRevertedFailedAndTheAgentConvergesWhenBack()
+    {
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { Agents = true });
+        var (load, _) = stage.StartLoad(clients: 20, through: stage.Proxies.Take(2));
+        await load.WaitForRequestsAsync(200);
+        // kill -9 of edge-2's agent when the server pushes it the green route, before the bytes reach it.
+        var killed = stage.AgentLinks[2].ArmAsync([FaultStage.RoutePushed("web_green")], () => stage.KillAgentAsync(2));
+
+        var release = await stage.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        await killed.WaitAsync(TimeSpan.FromSeconds(30));
+        var done = await stage.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(30));
+        var routes = await stage.ReadRoutesAsync();
+        var info = await stage.ServiceGrain.GetAsync();
+
+        // The agent back on its host: it holds blue (it never received green) and converges to the desired version.
+        stage.RestartAgent(2);
+        await stage.WaitAgentsAsync(TimeSpan.FromSeconds(20));
+        var desired = (await stage.Client.GetGrain<IProxyGrain>("edge-2").GetStatusAsync()).Routes;
+        var back = await stage.ReadRoutesAsync();
+        var result = await load.StopAsync();
+
+        var reverted = done.Events.Count(e => e.Message.StartsWith("reverted to web_blue", StringComparison.Ordinal));
+        var survived = done.Outcome == DeploymentOutcome.Failed && routes["edge-0"] == "web_blue" && routes["edge-1"] == "web_blue"
+            && routes["edge-2"] == "web_blue" && info?.LiveColour == Colour.Blue && back.Values.All(v => v == "web_blue") && result.Failed == 0;
+        report.Record(new ReliabilityCase(
+            "through agents: an agent killed -9 at the switch push", 1, survived ? 1 : 0, result.Sent, result.Failed, "none",
+            $"outcome {done.Outcome} ({done.Error}); {reverted} proxies reverted; restarted agent: edge-2 desired {desired.GetValueOrDefault(FaultStage.Host)}, serving {back["edge-2"]}; load via the 2 others"));
+
+        Assert.Equal(DeploymentOutcome.Failed, done.Outcome);
+        Assert.Contains("edge-2", done.Error, StringComparison.Ordinal);
+        Assert.All(routes, r => Assert.Equal("web_blue", r.Value));
+        Assert.Equal(Colour.Blue, info?.LiveColour);
+        Assert.Equal("web_blue", desired[FaultStage.Host]);
+        Assert.All(back, r => Assert.Equal("web_blue", r.Value));
+        Assert.True(result.Failed == 0, $"{result.Failed} of {result.Sent} failed: {string.Join("; ", result.Errors.Select(e => e.Message))}");
+    }
+
+    [Theory]
+    [InlineData(DeploymentStep.Switch)]
+    [InlineData(DeploymentStep.Drain)]
+    public async Task KillServer_DuringStepWithAgents_RestartedServerFinishesAndEveryAgentHoldsOneVersion(DeploymentStep step)
+    {
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { Agents = true });
+        // Slow clients keep requests in flight on blue, so the drain after the switch takes a while.
+        var (load, slow) = stage.StartLoad(clients: 20, slowClients: 4, slowDelay: TimeSpan.FromMilliseconds(1500));
+        await load.WaitForRequestsAsync(200);
+        using var heldClient = new FrontendClient(stage.Proxies[0].FrontendUrl, TimeSpan.FromSeconds(30));
+        Task? killed = null;
+        if (step == DeploymentStep.Switch)
+        {
+            // kill -9 of the server the moment it pushes green to edge-2: the fleet is mid-switch.
+            killed = stage.AgentLinks[2].ArmAsync([FaultStage.RoutePushed("web_green")], () => FaultStage.KillNowAsync(stage.Server));
+        }
+
+        var release = await stage.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        Task<FrontendReply>? held = null;
+        if (killed is not null)
+        {
+            await killed.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        else
+        {
+            // One 4 s request sent to blue before the switch holds the drain for sure.
+            await stage.WaitForAsync(release.Id, d => d.Step == DeploymentStep.AwaitHealthy, TimeSpan.FromSeconds(30), "step AwaitHealthy");
+            held = heldClient.GetAsync(FaultStage.Host, "/?delay_ms=4000");
+            await stage.WaitForAsync(release.Id, d => d.Step == DeploymentStep.Drain, TimeSpan.FromSeconds(30), "step Drain");
+            await Task.Delay(100);
+            await FaultStage.KillNowAsync(stage.Server);
+        }
+
+        await stage.Server.StartAsync();
+        var done = await stage.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(90));
+        await stage.WaitAgentsAsync(TimeSpan.FromSeconds(60));
+        var routes = await stage.ReadRoutesAsync();
+        var versions = await stage.AgentVersionsAsync(TimeSpan.FromSeconds(10));
+        var desired = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => stage.Client.GetGrain<IProxyGrain>(FaultStage.ProxyId(i)).GetStatusAsync()));
+        var fast = await load.StopAsync();
+        var slowResult = await slow!.StopAsync();
+        var heldReply = held is null ? null : await held;
+        var sent = fast.Sent + slowResult.Sent;
+        var failed = fast.Failed + slowResult.Failed;
+
+        var ok = done.Outcome == DeploymentOutcome.Succeeded && routes.Values.All(v => v == "web_green") && versions.Values.All(v => v.Held == v.Desired) && failed == 0;
+        report.Record(new ReliabilityCase(
+            $"through agents: server kill -9 during {step}", 1, ok ? 1 : 0, sent, failed, "none",
+            $"outcome {done.Outcome}; routes {string.Join(",", routes.Values.Distinct())}; agents held/desired versions {string.Join(", ", versions.Select(v => $"{v.Key} {v.Value.Held}/{v.Value.Desired}"))}"));
+
+        Assert.True(done.Outcome == DeploymentOutcome.Succeeded, $"{done}\n{string.Join("\n", done.Events)}");
+        Assert.All(routes, r => Assert.Equal("web_green", r.Value));
+        Assert.All(versions, v => Assert.Equal(v.Value.Desired, v.Value.Held));
+        Assert.All(desired, d => Assert.Equal("web_green", d.Routes[FaultStage.Host]));
+        Assert.Equal("blue", heldReply?.Echo?.Colour ?? "blue");
+        Assert.True(failed == 0, $"{failed} of {sent} failed: {string.Join("; ", fast.Errors.Concat(slowResult.Errors).Select(e => e.Message))}");
+    }
+
+    private static async Task<DeploymentRecord> RunAsync(FaultStage stage, Task<DeploymentRecord> start)
+    {
+        var started = await start;
+        return await stage.WaitFinishedAsync(started.Id, TimeSpan.FromSeconds(60));
+    }
+}
