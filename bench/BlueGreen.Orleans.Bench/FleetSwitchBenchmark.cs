@@ -10,13 +10,18 @@ using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
 using BlueGreen.Orleans.Harness;
+using Grpc.Core;
+using Grpc.Net.Client;
+using V1 = BlueGreen.Orleans.Protos.V1;
 
 namespace BlueGreen.Orleans.Bench;
 
 /// <summary>
-/// The switch step on a fleet of N real haproxy processes (each on its own 127.0.0.x): this project (a real
-/// bluegreen-server, warm rollbacks, the duration and skew the deployment record holds) against the recipe's way (one
-/// <c>echo "set map …" | socat</c> per proxy, one after the other, timed inside bash), in the same run.
+/// The switch step on a fleet of N real haproxy processes (each on its own 127.0.0.x, Runtime API on a unix socket):
+/// this project in direct mode and through a bluegreen-agent beside each haproxy (a real bluegreen-server, warm
+/// rollbacks, the duration and skew the deployment record holds) against the recipe's way (one
+/// <c>echo "set map …" | socat</c> per proxy, one after the other, timed inside bash), all on the same proxies in the
+/// same run. The agents' idle RSS and CPU are read from /proc before they stop.
 /// </summary>
 internal static class FleetSwitchBenchmark
 {
@@ -24,8 +29,13 @@ internal static class FleetSwitchBenchmark
     private const string Service = "web";
     private const int WarmUp = 3;
 
-    // What the switch must beat (docs/benchmarks.md states them): ≥ 20× the recipe at N = 50, medians ≤ 5 ms.
+    // What the switch must beat (docs/benchmarks.md states them): ≥ 20× the recipe at N = 50, medians ≤ 5 ms; through
+    // agents ≤ 2× direct and ≥ 50× the recipe at N = 50, an idle agent ≤ 60 MB.
     private const double TargetRatioAt50 = 20;
+    private const double TargetAgentRatioAt50 = 50;
+    private const double TargetAgentOverDirect = 2;
+    private const double TargetAgentRssMb = 60;
+    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(10);
     private const double TargetSwitchMs = 5;
     private const double TargetSkewMs = 5;
 
@@ -33,7 +43,7 @@ internal static class FleetSwitchBenchmark
     {
         var proxies = new Option<int[]>("--proxies") { Description = "Fleet sizes to measure.", DefaultValueFactory = _ => [1, 10, 50], AllowMultipleArgumentsPerToken = true };
         var samples = new Option<int>("--samples") { Description = "Switches per fleet size and method (at least 30).", DefaultValueFactory = _ => 30 };
-        var command = new Command("fleet-switch", "The switch step on N haproxy processes: bluegreen-server vs a sequential echo | socat per proxy.") { proxies, samples };
+        var command = new Command("fleet-switch", "The switch step on N haproxy processes: bluegreen-server direct and through agents vs a sequential echo | socat per proxy.") { proxies, samples };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(proxies)!, parse.GetValue(samples), cancellationToken));
         return command;
     }
@@ -90,7 +100,9 @@ internal static class FleetSwitchBenchmark
 
             foreach (var chunk in addresses.Chunk(10))
             {
-                proxies.AddRange(await Task.WhenAll(chunk.Select(a => HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = "web_blue" }, address: a, cancellationToken: cancellationToken))));
+                // Unix Runtime API sockets only: an agent reaches its HAProxy no other way, and direct mode and the recipe
+                // use the same sockets, so the three methods differ in nothing but themselves.
+                proxies.AddRange(await Task.WhenAll(chunk.Select(a => HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = "web_blue" }, unixSocket: true, address: a, cancellationToken: cancellationToken))));
             }
 
             Console.WriteLine($"N = {n}: {n} haproxy processes on {string.Join(", ", addresses.Take(3))}{(n > 3 ? ", …" : string.Empty)}");
@@ -99,9 +111,11 @@ internal static class FleetSwitchBenchmark
             var recipe = await MeasureRecipeAsync(proxies, samples, cancellationToken);
             Console.WriteLine($"  recipe: median {recipe.Duration.Median:0.00} ms, skew median {recipe.Skew.Median:0.00} ms");
 
-            var project = await MeasureProjectAsync(proxies, samples, folder, blue, green, cancellationToken);
-            Console.WriteLine($"  bluegreen-server: median {project.Duration.Median:0.00} ms, skew median {project.Skew.Median:0.00} ms");
-            return new Row(n, project.Duration, project.Skew, recipe.Duration, recipe.Skew);
+            var project = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: false, cancellationToken);
+            Console.WriteLine($"  bluegreen-server direct: median {project.Duration.Median:0.00} ms, skew median {project.Skew.Median:0.00} ms");
+            var agent = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: true, cancellationToken);
+            Console.WriteLine($"  bluegreen-server through agents: median {agent.Duration.Median:0.00} ms, skew median {agent.Skew.Median:0.00} ms; agent idle RSS median {agent.Idle!.RssMedianMb:0.0} MB");
+            return new Row(n, project.Duration, project.Skew, agent.Duration, agent.Skew, agent.Idle!, recipe.Duration, recipe.Skew);
         }
         finally
         {
@@ -113,17 +127,27 @@ internal static class FleetSwitchBenchmark
     /// Warm rollbacks on a real server: both colours run (external runtime: the bench started them), so each rollback is
     /// a forced health check, the switch and an empty drain. The switch duration and skew are the deployment record's.
     /// </summary>
-    private static async Task<(LatencyStats Duration, LatencyStats Skew)> MeasureProjectAsync(
-        List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, CancellationToken cancellationToken)
+    private static async Task<(LatencyStats Duration, LatencyStats Skew, AgentIdle? Idle)> MeasureProjectAsync(
+        List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, bool agents, CancellationToken cancellationToken)
     {
         // The product's default intervals, not the harness's faster test ones (later arguments win).
-        await using var server = new ServerProcess(folder.File("server"), extraArguments: ["--BlueGreen:ProxyMonitorInterval", "00:00:01", "--BlueGreen:DeploymentPollInterval", "00:00:00.100"], processCommands: []);
+        var mode = agents ? "agents" : "direct";
+        await using var server = new ServerProcess(folder.File($"server-{mode}"), extraArguments: ["--BlueGreen:ProxyMonitorInterval", "00:00:01", "--BlueGreen:DeploymentPollInterval", "00:00:00.100"], processCommands: []);
+        var running = new List<AgentProcess>();
         await server.StartAsync();
         try
         {
             var client = server.Client;
             var ids = proxies.Select((_, i) => $"edge-{i}").ToImmutableList();
-            await Task.WhenAll(proxies.Select((p, i) => client.GetGrain<IProxyGrain>(ids[i]).RegisterAsync(new ProxyRegistration { RuntimeApi = p.RuntimeApi.ToString(), MapFile = p.MapFile })));
+            if (agents)
+            {
+                running.AddRange(await StartAgentsAsync(server, proxies, ids, folder, cancellationToken));
+            }
+            else
+            {
+                await Task.WhenAll(proxies.Select((p, i) => client.GetGrain<IProxyGrain>(ids[i]).RegisterAsync(new ProxyRegistration { RuntimeApi = p.RuntimeApi.ToString(), MapFile = p.MapFile })));
+            }
+
             var colour = new ColourSpec { Runtime = "external" };
             var service = client.GetGrain<IServiceGrain>(Service);
             await service.ApplyAsync(new ServiceSpec
@@ -164,13 +188,77 @@ internal static class FleetSwitchBenchmark
                     throw new InvalidOperationException($"{p.Address} answers from '{reply.Echo?.Colour ?? reply.Status.ToString()}', not the live colour {live}.");
                 }
             }));
-            return (LatencyStats.Of(durations), LatencyStats.Of(skews));
+            var idle = agents ? await MeasureIdleAsync(running, cancellationToken) : null;
+            return (LatencyStats.Of(durations), LatencyStats.Of(skews), idle);
         }
         catch when (server.Output.Length > 0)
         {
             await Console.Error.WriteLineAsync(Tail(server.Output, 4000));
             throw;
         }
+        finally
+        {
+            await Task.WhenAll(running.Select(a => a.DisposeAsync().AsTask()));
+        }
+    }
+
+    /// <summary>
+    /// Registers every proxy in agent mode through the gateway (which issues the credentials) and starts a real agent
+    /// beside each haproxy with the agent's default tick; returns once every proxy grain hears its agent.
+    /// </summary>
+    private static async Task<List<AgentProcess>> StartAgentsAsync(ServerProcess server, List<HaProxyInstance> proxies, ImmutableList<string> ids, TempFolder folder, CancellationToken cancellationToken)
+    {
+        var started = new List<AgentProcess>();
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
+        var registry = new V1.Proxies.ProxiesClient(channel);
+        var admin = new Metadata { { "authorization", "Bearer " + ServerProcess.AdminToken } };
+        for (var i = 0; i < proxies.Count; i++)
+        {
+            var registered = await registry.RegisterProxyAsync(new V1.RegisterProxyRequest { Id = ids[i], Agent = true }, admin, cancellationToken: cancellationToken);
+            var host = folder.File($"host-{ids[i]}");
+            Directory.CreateDirectory(host);
+            var credential = Path.Combine(host, "credential");
+            await File.WriteAllTextAsync(credential, registered.AgentCredential + "\n", cancellationToken);
+            started.Add(AgentProcess.Start(
+            [
+                "--proxy-id", ids[i],
+                "--server", $"http://127.0.0.1:{server.GrpcPort}",
+                "--credential-file", credential,
+                "--runtime-api", proxies[i].RuntimeApi.ToString(),
+                "--master-api", proxies[i].MasterApi.ToString(),
+                "--map-file", proxies[i].MapFile,
+                "--state-dir", Path.Combine(host, "state"),
+            ]));
+        }
+
+        await Eventually.UntilAsync(
+            () => Task.WhenAll(ids.Select(id => server.Client.GetGrain<IProxyGrain>(id).GetStatusAsync())),
+            all => all.All(s => s.Agent is { Connected: true } && s.Reachable),
+            TimeSpan.FromSeconds(120),
+            $"{ids.Count} agents connected with a fresh snapshot");
+        return started;
+    }
+
+    /// <summary>Each agent's resident memory and CPU over <see cref="IdleWindow"/> at rest (no deployment running), from /proc.</summary>
+    private static async Task<AgentIdle> MeasureIdleAsync(List<AgentProcess> agents, CancellationToken cancellationToken)
+    {
+        var before = agents.Select(a => CpuSeconds(a.Pid)).ToList();
+        await Task.Delay(IdleWindow, cancellationToken);
+        var cpu = agents.Select((a, i) => (CpuSeconds(a.Pid) - before[i]) / IdleWindow.TotalSeconds * 100).ToList();
+        var rss = agents.Select(a => RssMb(a.Pid)).ToList();
+        return new AgentIdle(LatencyStats.Of(rss).Median, rss.Max(), cpu.Average(), cpu.Max());
+    }
+
+    private static double RssMb(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).Single();
+
+    /// <summary>utime + stime of /proc/pid/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static async Task<DeploymentRecord> RunDeploymentAsync(IServiceGrain service, Func<Task<DeploymentRecord>> start, CancellationToken cancellationToken)
@@ -205,7 +293,8 @@ internal static class FleetSwitchBenchmark
     /// </summary>
     private static async Task<(LatencyStats Duration, LatencyStats Skew)> MeasureRecipeAsync(List<HaProxyInstance> proxies, int samples, CancellationToken cancellationToken)
     {
-        var targets = string.Join(' ', proxies.Select(p => $"{p.RuntimeApi.Host}:{p.RuntimeApi.Port}:{p.MapFile}"));
+        // Quoted: '|' separates socket and map inside each element (temporary paths hold no quote).
+        var targets = string.Join(' ', proxies.Select(p => $"'{p.RuntimeApi.SocketPath}|{p.MapFile}'"));
         var script = $$"""
             set -e
             targets=({{targets}})
@@ -213,9 +302,9 @@ internal static class FleetSwitchBenchmark
               if (( i % 2 )); then b=web_blue; else b=web_green; fi
               line=$EPOCHREALTIME
               for t in "${targets[@]}"; do
-                IFS=: read -r host port map <<< "$t"
-                r=$(echo "set map $map {{Host}} $b" | socat stdio tcp4-connect:$host:$port)
-                [ -z "$r" ] || { echo "set map on $host failed: $r" >&2; exit 1; }
+                IFS='|' read -r sock map <<< "$t"
+                r=$(echo "set map $map {{Host}} $b" | socat stdio unix-connect:$sock)
+                [ -z "$r" ] || { echo "set map on $sock failed: $r" >&2; exit 1; }
                 line="$line $EPOCHREALTIME"
               done
               (( i < {{WarmUp}} )) || echo "$line"
@@ -252,43 +341,73 @@ internal static class FleetSwitchBenchmark
     private static string Render(List<Row> rows, int samples)
     {
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"The switch step of one service on N haproxy processes (each on its own 127.0.0.x), {samples} switches per N and method after {WarmUp} warm-up ones.")
+            .AppendLine(CultureInfo.InvariantCulture, $"The switch step of one service on N haproxy processes (each on its own 127.0.0.x, Runtime API on a unix socket), {samples} switches per N and method after {WarmUp} warm-up ones, the three methods on the same proxies in one run.")
             .AppendLine()
-            .AppendLine("- **bluegreen-server**: a real `bluegreen-server` process (embedded mode, default intervals), N proxies registered, warm rollbacks")
-            .AppendLine("  (both colours running: each rollback is a forced health check, the switch, an empty drain). Figures are the")
-            .AppendLine("  deployment record's `SwitchDuration` (from the engine starting the parallel fan-out to the proxy grains, before any")
-            .AppendLine("  proxy command is sent, to the last HAProxy's reply to `set map`) and `SwitchSkew` (last proxy's reply − first")
-            .AppendLine("  proxy's reply): what the CLI prints as `fleet switch X ms (skew Y ms)`.")
-            .AppendLine("- **recipe**: one bash loop, `echo \"set map … web.local <backend>\" | socat stdio tcp4-connect:…` per proxy, one after")
+            .AppendLine("- **direct**: a real `bluegreen-server` process (embedded mode, default intervals), N proxies registered with their unix")
+            .AppendLine("  Runtime API, warm rollbacks (both colours running: each rollback is a forced health check, the switch, an empty drain).")
+            .AppendLine("  Figures are the deployment record's `SwitchDuration` (from the engine starting the parallel fan-out to the proxy")
+            .AppendLine("  grains, before any proxy command is sent, to the last HAProxy's reply to `set map`) and `SwitchSkew` (last proxy's")
+            .AppendLine("  reply − first proxy's reply): what the CLI prints as `fleet switch X ms (skew Y ms)`.")
+            .AppendLine("- **agents**: the same, with every proxy registered in agent mode and a real `bluegreen-agent` beside each haproxy")
+            .AppendLine("  (default 1 s tick) dialing the gateway; the switch of one proxy is a versioned push down the agent's stream, the agent")
+            .AppendLine("  writing its state file and the map file (fsynced) and then `set map`, and its acknowledgement back: the figures")
+            .AppendLine("  include that round trip and the two fsyncs, which direct mode does later, outside the switch.")
+            .AppendLine("- **recipe**: one bash loop, `echo \"set map … web.local <backend>\" | socat stdio unix-connect:…` per proxy, one after")
             .AppendLine("  the other, timed inside bash with `$EPOCHREALTIME`: duration = last reply − start of the loop, skew = last reply −")
-            .AppendLine("  first reply. It writes no map file (a reload loses the route); bluegreen-server also persists every route (grain")
-            .AppendLine("  state and map file, fsynced), in a second fan-out once every proxy has switched, which these figures do not include.")
+            .AppendLine("  first reply. It writes no map file (a reload loses the route).")
             .AppendLine()
-            .AppendLine("| N | bluegreen-server switch median / p90 ms | skew median / p90 ms | recipe switch median / p90 ms | recipe skew median / p90 ms | recipe ÷ bluegreen (median) |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| N | direct switch median / p90 ms | direct skew median / p90 ms | agents switch median / p90 ms | agents skew median / p90 ms | recipe switch median / p90 ms | agents ÷ direct | recipe ÷ direct | recipe ÷ agents |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.N} | {r.Switch.Median:0.00} / {r.Switch.P90:0.00} | {r.Skew.Median:0.00} / {r.Skew.P90:0.00} | {r.RecipeSwitch.Median:0.00} / {r.RecipeSwitch.P90:0.00} | {r.RecipeSkew.Median:0.00} / {r.RecipeSkew.P90:0.00} | {r.Ratio:0.0}× |");
+                $"| {r.N} | {r.Switch.Median:0.00} / {r.Switch.P90:0.00} | {r.Skew.Median:0.00} / {r.Skew.P90:0.00} | {r.AgentSwitch.Median:0.00} / {r.AgentSwitch.P90:0.00} | {r.AgentSkew.Median:0.00} / {r.AgentSkew.P90:0.00} | {r.RecipeSwitch.Median:0.00} / {r.RecipeSwitch.P90:0.00} | {r.AgentOverDirect:0.00}× | {r.Ratio:0.0}× | {r.AgentRatio:0.0}× |");
         }
 
-        text.AppendLine().AppendLine("Targets: bluegreen-server ≥ 20× faster than the recipe at N = 50, switch ≤ 5 ms median and skew ≤ 5 ms median at every N.").AppendLine();
+        text.AppendLine()
+            .AppendLine("Agents at rest (no deployment running, after the last rollback), over 10 s, read from `/proc/<pid>/status` VmRSS and `/proc/<pid>/stat` utime + stime:")
+            .AppendLine()
+            .AppendLine("| N | RSS median / max MB | CPU mean / max % of one core |")
+            .AppendLine("|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.N} | {r.Idle.RssMedianMb:0.0} / {r.Idle.RssMaxMb:0.0} | {r.Idle.CpuMeanPercent:0.00} / {r.Idle.CpuMaxPercent:0.00} |");
+        }
+
+        text.AppendLine()
+            .AppendLine($"Targets: direct ≥ {TargetRatioAt50}× faster than the recipe at N = 50, switch ≤ {TargetSwitchMs} ms median and skew ≤ {TargetSkewMs} ms median at every N; through agents ≤ {TargetAgentOverDirect}× direct and ≥ {TargetAgentRatioAt50}× faster than the recipe at N = 50; an idle agent ≤ {TargetAgentRssMb} MB RSS.")
+            .AppendLine();
         var missed = new List<string>();
         foreach (var r in rows)
         {
             if (r.Switch.Median > TargetSwitchMs)
             {
-                missed.Add($"switch median {r.Switch.Median:0.00} ms > {TargetSwitchMs} ms at N = {r.N}");
+                missed.Add($"direct switch median {r.Switch.Median:0.00} ms > {TargetSwitchMs} ms at N = {r.N}");
             }
 
             if (r.Skew.Median > TargetSkewMs)
             {
-                missed.Add($"skew median {r.Skew.Median:0.00} ms > {TargetSkewMs} ms at N = {r.N}");
+                missed.Add($"direct skew median {r.Skew.Median:0.00} ms > {TargetSkewMs} ms at N = {r.N}");
+            }
+
+            if (r.Idle.RssMaxMb > TargetAgentRssMb)
+            {
+                missed.Add($"an idle agent at {r.Idle.RssMaxMb:0.0} MB RSS > {TargetAgentRssMb} MB at N = {r.N}");
             }
 
             if (r.N == 50 && r.Ratio < TargetRatioAt50)
             {
-                missed.Add($"only {r.Ratio:0.0}× faster than the recipe at N = 50");
+                missed.Add($"direct only {r.Ratio:0.0}× faster than the recipe at N = 50");
+            }
+
+            if (r.N == 50 && r.AgentOverDirect > TargetAgentOverDirect)
+            {
+                missed.Add($"agents {r.AgentOverDirect:0.00}× direct at N = 50");
+            }
+
+            if (r.N == 50 && r.AgentRatio < TargetAgentRatioAt50)
+            {
+                missed.Add($"agents only {r.AgentRatio:0.0}× faster than the recipe at N = 50");
             }
         }
 
@@ -301,8 +420,14 @@ internal static class FleetSwitchBenchmark
 
     private static string Tail(string text, int length) => text.Length <= length ? text : text[^length..];
 
-    private sealed record Row(int N, LatencyStats Switch, LatencyStats Skew, LatencyStats RecipeSwitch, LatencyStats RecipeSkew)
+    private sealed record Row(int N, LatencyStats Switch, LatencyStats Skew, LatencyStats AgentSwitch, LatencyStats AgentSkew, AgentIdle Idle, LatencyStats RecipeSwitch, LatencyStats RecipeSkew)
     {
         public double Ratio => RecipeSwitch.Median / Switch.Median;
+
+        public double AgentRatio => RecipeSwitch.Median / AgentSwitch.Median;
+
+        public double AgentOverDirect => AgentSwitch.Median / Switch.Median;
     }
+
+    private sealed record AgentIdle(double RssMedianMb, double RssMaxMb, double CpuMeanPercent, double CpuMaxPercent);
 }
