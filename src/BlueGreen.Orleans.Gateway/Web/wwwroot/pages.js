@@ -36,7 +36,7 @@ function serviceActions(ctx, service) {
     type: 'button',
     id: `${verb}-${name}`,
     class: danger ? 'danger' : undefined,
-    'aria-label': `${text} ${name}`,
+    'aria-label': `${text.replace('…', '')} ${name}`,
     onclick: () => ctx.guard(act(ctx, name, verb, {}, question)),
   }, text);
   return h('div', { class: 'actions' },
