@@ -180,7 +180,7 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
-    public async Task WhoAmI_EachToken_ItsNameAndRoleNeverTheToken()
+    public async Task GetCaller_EachToken_ItsNameAndRoleNeverTheToken()
     {
         using var read = await SendAsync(HttpMethod.Get, "/v1/whoami", ServerProcess.ReadToken);
         using var admin = await SendAsync(HttpMethod.Get, "/v1/whoami", ServerProcess.AdminToken);
@@ -188,8 +188,8 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         var readBody = await read.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-        Assert.Equal(new V1.WhoAmIResponse { Name = ServerProcess.ReadTokenName, Role = V1.TokenRole.Read }, V1.WhoAmIResponse.Parser.ParseJson(readBody));
-        Assert.Equal(new V1.WhoAmIResponse { Name = ServerProcess.AdminTokenName, Role = V1.TokenRole.Admin }, V1.WhoAmIResponse.Parser.ParseJson(await admin.Content.ReadAsStringAsync()));
+        Assert.Equal(new V1.CallerInfo { Name = ServerProcess.ReadTokenName, Role = V1.TokenRole.Read }, V1.CallerInfo.Parser.ParseJson(readBody));
+        Assert.Equal(new V1.CallerInfo { Name = ServerProcess.AdminTokenName, Role = V1.TokenRole.Admin }, V1.CallerInfo.Parser.ParseJson(await admin.Content.ReadAsStringAsync()));
         Assert.DoesNotContain(ServerProcess.ReadToken, readBody, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
     }
