@@ -142,6 +142,15 @@ public sealed class WebViewTests(WebStage stage) : IClassFixture<WebStage>
         var summary = await web.Page.Locator("dl.summary").InnerTextAsync();
         Assert.Contains(before, summary, StringComparison.Ordinal);
         Assert.Contains(target, summary, StringComparison.Ordinal);
+
+        // The history says who did it.
+        await web.Page.GetByRole(AriaRole.Link, new() { Name = $"History of {WebStage.Service}" }).ClickAsync();
+        var entry = web.Page.Locator("tr", new() { Has = web.Page.GetByRole(AriaRole.Link, new() { Name = $"#{id}", Exact = true }) });
+        await entry.WaitForAsync();
+        var line = await entry.InnerTextAsync();
+        Assert.Contains(version, line, StringComparison.Ordinal);
+        Assert.Contains("succeeded", line, StringComparison.Ordinal);
+        Assert.Contains(ServerProcess.AdminTokenName, line, StringComparison.Ordinal);
         Assert.Empty(web.Errors);
     }
 
