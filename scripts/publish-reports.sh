@@ -5,23 +5,27 @@
 #
 #   TestResults/reliability.md → docs/reliability.md   the fault suite (tests/BlueGreen.Orleans.Faults.Tests)
 #   TestResults/security.md    → docs/security.md      the attacks the security tests tried, with their results
+#   TestResults/web/services.png   → docs/web-services.png     the web view's services page (tests/BlueGreen.Orleans.Web.Tests)
+#   TestResults/web/deployment.png → docs/web-deployment.png   the web view following a release live
 #
 # Every known report that exists is copied; the ones that do not exist are named and left alone in docs/.
 # Exit status: 0 when at least one report was copied, 1 when none exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-reports=(reliability.md security.md)
+# source under TestResults/ → name under docs/
+reports=(reliability.md:reliability.md security.md:security.md web/services.png:web-services.png web/deployment.png:web-deployment.png)
 copied=0
 for report in "${reports[@]}"; do
-  source="TestResults/$report"
+  source="TestResults/${report%%:*}"
+  target="docs/${report#*:}"
   if [ -f "$source" ]; then
     mkdir -p docs
-    cp "$source" "docs/$report"
-    echo "copied   $source → docs/$report"
+    cp "$source" "$target"
+    echo "copied   $source → $target"
     copied=$((copied + 1))
   else
-    echo "missing  $source (docs/$report left as it is)"
+    echo "missing  $source ($target left as it is)"
   fi
 done
 

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 . scripts/require-packages.sh
 require_dotnet10
-# The tests start their own haproxy, dockerd and redis-server processes (no system service), and the recipe's socat.
-require_packages haproxy socat busybox-static docker.io redis-server
+# The tests start their own haproxy, dockerd and redis-server processes (no system service), and the recipe's socat;
+# the web view's tests drive Debian's headless chromium (Playwright never downloads a browser here).
+require_packages haproxy socat busybox-static docker.io redis-server chromium
 
 results="TestResults"
 rm -rf "$results"

@@ -5,8 +5,8 @@ using BlueGreen.Orleans.Instances;
 namespace BlueGreen.Orleans.Harness;
 
 /// <summary>
-/// One real bluegreen-server (embedded: silo and gateway) and one real haproxy with blue and green backends for each
-/// named service, on free loopback ports; blue v1 of a service can be started the way it ran before the orchestrator
+/// One real bluegreen-server (embedded: silo and gateway) and one or more real haproxy processes (each on its own
+/// loopback address) with blue and green backends for each named service, on free loopback ports; blue v1 of a service can be started the way it ran before the orchestrator
 /// took over, through the same process runtime and state folder as the server's, so the server can stop it like an
 /// instance it started itself. Everything is stopped by PID on dispose.
 /// </summary>
@@ -25,26 +25,37 @@ public sealed class ServerFleet : IAsyncDisposable
 
     public ServerProcess Server { get; private set; } = null!;
 
-    public HaProxyInstance Proxy { get; private set; } = null!;
+    /// <summary>The first haproxy.</summary>
+    public HaProxyInstance Proxy => Proxies[0];
+
+    /// <summary>Every haproxy of the fleet (one unless StartAsync was asked for more).</summary>
+    public IReadOnlyList<HaProxyInstance> Proxies { get; private set; } = [];
 
     /// <summary>Each service's blue and green port (one server, <c>s1</c>, per colour).</summary>
     public IReadOnlyDictionary<string, (int Blue, int Green)> Ports { get; }
 
     public string DataDirectory => _folder.File("data");
 
-    public static async Task<ServerFleet> StartAsync(string name, IReadOnlyList<string> services, HealthCheck check)
+    public static async Task<ServerFleet> StartAsync(string name, IReadOnlyList<string> services, HealthCheck check, int proxies = 1)
     {
         var ports = services.ToDictionary(s => s, _ => (Loopback.FreePort(), Loopback.FreePort()), StringComparer.Ordinal);
         var fleet = new ServerFleet(new TempFolder(name), services, ports);
         try
         {
-            fleet.Proxy = await HaProxyInstance.StartAsync(services.Select(s => new ServiceBackends
+            var backends = services.Select(s => new ServiceBackends
             {
                 Name = s,
                 Blue = [new BackendServer("s1", "127.0.0.1", ports[s].Item1)],
                 Green = [new BackendServer("s1", "127.0.0.1", ports[s].Item2)],
                 Check = check,
-            }).ToList());
+            }).ToList();
+            var started = new List<HaProxyInstance>();
+            fleet.Proxies = started;
+            for (var i = 0; i < proxies; i++)
+            {
+                started.Add(await HaProxyInstance.StartAsync(backends));
+            }
+
             fleet._runtime = new ProcessInstanceRuntime(new ProcessRuntimeOptions { StateDirectory = Path.Combine(fleet.DataDirectory, "instances") });
             fleet.Server = new ServerProcess(fleet.DataDirectory);
             await fleet.Server.StartAsync();
@@ -86,9 +97,9 @@ public sealed class ServerFleet : IAsyncDisposable
             _runtime.Dispose();
         }
 
-        if (Proxy is not null)
+        foreach (var proxy in Proxies)
         {
-            await Proxy.DisposeAsync();
+            await proxy.DisposeAsync();
         }
 
         _folder.Dispose();

@@ -2,6 +2,7 @@ using System.Net;
 using BlueGreen.Orleans.Gateway.Agents;
 using BlueGreen.Orleans.Gateway.Security;
 using BlueGreen.Orleans.Gateway.Services;
+using BlueGreen.Orleans.Gateway.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -53,6 +54,7 @@ public static class GatewayHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton<WatchLimiter>();
+        builder.Services.AddSingleton<DeploymentWatch>();
         builder.Services.AddSingleton<AgentCredentials>();
         builder.Services.AddSingleton<AgentStreams>();
         builder.Services.AddSingleton<AuthInterceptor>();
@@ -110,12 +112,15 @@ public static class GatewayHostingExtensions
         app.MapGrpcService<ProxiesService>().RequireAdmission();
         app.MapGrpcService<ServicesService>().RequireAdmission();
         app.MapGrpcService<DeploymentsService>().RequireAdmission();
+        app.MapGrpcService<AccessService>().RequireAdmission();
         app.MapGrpcService<AgentsService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", () => "ok");
         // Describes the HTTP/JSON routes only (like reflection for gRPC): no token needed, no state read.
         app.MapSwagger("/openapi/{documentName}.json");
+        // The web view (public page, every data call admitted as its RPC) and the watch as server-sent events.
+        app.MapBlueGreenWeb();
         return app;
     }
 }

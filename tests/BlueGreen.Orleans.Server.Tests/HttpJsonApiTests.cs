@@ -24,7 +24,8 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
     private const string Service = "shop";
     private const string ProxyId = "edge-0";
 
-    private static readonly ServiceDescriptor[] BlueGreenServices = [V1.Proxies.Descriptor, V1.Services.Descriptor, V1.Deployments.Descriptor];
+    /// <summary>Every service of bluegreen.proto (the agent's stream has its own proto and no HTTP route).</summary>
+    private static readonly ServiceDescriptor[] BlueGreenServices = [.. V1.BluegreenReflection.Descriptor.Services];
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -176,6 +177,21 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         AttackLog.Record("HTTP/JSON API auth", $"{tried} requests to every HTTP route of the proto without a token, with a wrong token and (admin routes) with the read token", $"{problems.Count} not refused with 401/403; services before '{before}', after '{after}'", problems.Count == 0 && before == after);
         Assert.Empty(problems);
         Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task GetCaller_EachToken_ItsNameAndRoleNeverTheToken()
+    {
+        using var read = await SendAsync(HttpMethod.Get, "/v1/whoami", ServerProcess.ReadToken);
+        using var admin = await SendAsync(HttpMethod.Get, "/v1/whoami", ServerProcess.AdminToken);
+        using var none = await SendAsync(HttpMethod.Get, "/v1/whoami", null);
+        var readBody = await read.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(new V1.CallerInfo { Name = ServerProcess.ReadTokenName, Role = V1.TokenRole.Read }, V1.CallerInfo.Parser.ParseJson(readBody));
+        Assert.Equal(new V1.CallerInfo { Name = ServerProcess.AdminTokenName, Role = V1.TokenRole.Admin }, V1.CallerInfo.Parser.ParseJson(await admin.Content.ReadAsStringAsync()));
+        Assert.DoesNotContain(ServerProcess.ReadToken, readBody, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
     }
 
     [Fact]
@@ -365,7 +381,7 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         var methods = BlueGreenServices.SelectMany(s => s.Methods).Select(m => m.FullName).ToList();
 
         Assert.Equal(methods, Routes().Select(r => r.Method.FullName));
-        Assert.Equal(16, methods.Count);
+        Assert.Equal(17, methods.Count);
     }
 
     /// <summary>Every method of the proto's services with its <c>google.api.http</c> rule, in proto order.</summary>

@@ -23,7 +23,7 @@ public sealed class RawAuthorizationTests(GatewayFixture fixture) : IClassFixtur
     private const string Proxy = "edge-0";
 
     // The agents' stream too: no token, a wrong one or the read token never opens it (it takes an agent credential only).
-    private static readonly ServiceDescriptor[] BlueGreenServices = [V1.Proxies.Descriptor, V1.Services.Descriptor, V1.Deployments.Descriptor, V1.Agents.Descriptor];
+    private static readonly ServiceDescriptor[] BlueGreenServices = [.. V1.BluegreenReflection.Descriptor.Services, V1.Agents.Descriptor];
 
     private V1.Proxies.ProxiesClient Proxies => new(fixture.Channel);
 

@@ -140,6 +140,49 @@ public sealed class WatchLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EventsWatch_ThirdStreamOfOneTokenBesideAGrpcWatch_429AndErrorEventAtMaxWatchDuration()
+    {
+        var deployments = new V1.Deployments.DeploymentsClient(_channel);
+        var services = new V1.Services.ServicesClient(_channel);
+        // Another case may have left its deployment waiting for its health deadline: start from an idle service.
+        await Eventually.UntilAsync(() => services.GetServiceAsync(new V1.GetServiceRequest { Name = Service }, GatewayFixture.Admin).ResponseAsync, s => s.ActiveDeployment is null, TimeSpan.FromSeconds(30), "no deployment in progress");
+        var release = await deployments.ReleaseAsync(new V1.ReleaseRequest { Service = Service, Version = "5" }, GatewayFixture.Admin);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var url = new Uri($"http://127.0.0.1:{_server.HttpPort}/v1/services/{Service}/deployments/{release.Id}/events");
+        async Task<HttpResponseMessage> WatchAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.ReadToken);
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        }
+
+        // One gRPC watch and one event stream: the same two slots of the read token.
+        using var grpc = deployments.WatchDeployment(new V1.WatchDeploymentRequest { Service = Service, Id = release.Id }, GatewayFixture.Bearer(ServerProcess.ReadToken));
+        Assert.True(await grpc.ResponseStream.MoveNext(CancellationToken.None));
+        using var first = await WatchAsync();
+        using var firstBody = new StreamReader(await first.Content.ReadAsStreamAsync());
+        var firstLines = new List<string> { (await firstBody.ReadLineAsync())! };
+        using var third = await WatchAsync();
+        var refusal = await third.Content.ReadAsStringAsync();
+
+        // The deployment waits in AwaitHealthy; after Gateway:MaxWatchDuration (3 s) an error event ends the stream.
+        while (await firstBody.ReadLineAsync() is { } line)
+        {
+            firstLines.Add(line);
+        }
+
+        await deployments.AbortAsync(new V1.AbortRequest { Service = Service }, GatewayFixture.Admin);
+        AttackLog.Record("HTTP deployment events (server-sent events)", "one read token opens a 2nd event stream beside its gRPC watch with Gateway:MaxWatchStreamsPerToken=2", $"HTTP {(int)third.StatusCode}; the streams end after Gateway:MaxWatchDuration with an error event", third.StatusCode == System.Net.HttpStatusCode.TooManyRequests);
+        Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.Contains(ServerProcess.ReadTokenName, refusal, StringComparison.Ordinal);
+        // Only changes are sent: 3 s of polling every 100 ms would be ~30 updates, a waiting deployment changes little.
+        Assert.InRange(firstLines.Count(l => l == "event: update"), 1, 10);
+        Assert.Equal("event: error", firstLines[^3]);
+        Assert.Contains("MaxWatchDuration", firstLines[^2], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CliWatch_StreamOutlivesMaxWatchDuration_WatchesAgainAndPrintsEveryEventOnce()
     {
         var deployments = new V1.Deployments.DeploymentsClient(_channel);

@@ -38,6 +38,9 @@ public static class AccessPolicy
         ["/bluegreen.v1.Deployments/ListDeployments"] = MethodAccess.Read,
         ["/bluegreen.v1.Deployments/WatchDeployment"] = MethodAccess.Read,
 
+        // The name and role of the caller's own token: what the web view shows actions by.
+        ["/bluegreen.v1.Access/GetCaller"] = MethodAccess.Read,
+
         ["/bluegreen.v1.Agents/Connect"] = MethodAccess.Agent,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

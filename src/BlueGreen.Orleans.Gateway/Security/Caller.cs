@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 
 namespace BlueGreen.Orleans.Gateway.Security;
 
@@ -16,5 +17,13 @@ public sealed record Caller(string Name, TokenRole Role)
             ? admitted
             : throw new RpcException(new Status(StatusCode.PermissionDenied, "This call was not admitted with a token."));
 
+    /// <summary>The caller <see cref="HttpAdmission"/> admitted an HTTP request of a non-gRPC endpoint as.</summary>
+    public static Caller Of(HttpContext http) =>
+        http.Items.TryGetValue(Key, out var caller) && caller is Caller admitted
+            ? admitted
+            : throw new RpcException(new Status(StatusCode.PermissionDenied, "This request was not admitted with a token."));
+
     internal void AttachTo(ServerCallContext context) => context.UserState[Key] = this;
+
+    internal void AttachTo(HttpContext http) => http.Items[Key] = this;
 }

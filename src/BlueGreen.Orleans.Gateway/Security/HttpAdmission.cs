@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
@@ -12,7 +13,9 @@ namespace BlueGreen.Orleans.Gateway.Security;
 /// Makes the <see cref="AuthInterceptor"/>'s decision for an HTTP/JSON (transcoded) request before its body and route
 /// values are parsed: a caller without a valid token gets 401 and a read token on an admin route 403, never a parse
 /// error that would tell it what the route expects. The interceptor decides again for the call itself (one policy,
-/// two places it is asked).
+/// two places it is asked). An endpoint mapped with <see cref="RequireAdmissionAs{TBuilder}"/> (no gRPC method, no
+/// interceptor) is decided here only, as the method its <see cref="AdmittedAs"/> names, and learns its caller from
+/// <see cref="Caller.Of(HttpContext)"/>.
 /// </summary>
 internal static class HttpAdmission
 {
@@ -30,9 +33,28 @@ internal static class HttpAdmission
         return builder;
     }
 
+    /// <summary>
+    /// Admits the requests of a non-gRPC endpoint as calls of <paramref name="method"/>: the same tokens, roles,
+    /// cleartext rule and refusals as that RPC over HTTP/JSON.
+    /// </summary>
+    public static TBuilder RequireAdmissionAs<TBuilder>(this TBuilder builder, MethodDescriptor method)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        var admittedAs = new AdmittedAs(method);
+        builder.Add(endpoint =>
+        {
+            endpoint.Metadata.Add(admittedAs);
+            var inner = endpoint.RequestDelegate ?? throw new InvalidOperationException("An endpoint without a request delegate.");
+            endpoint.RequestDelegate = http => AdmitAsync(http, inner);
+        });
+        return builder;
+    }
+
     private static async Task AdmitAsync(HttpContext http, RequestDelegate inner)
     {
-        if (http.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is null)
+        var metadata = http.GetEndpoint()?.Metadata;
+        var admittedAs = metadata?.GetMetadata<AdmittedAs>();
+        if (metadata?.GetMetadata<GrpcJsonTranscodingMetadata>() is null && admittedAs is null)
         {
             await inner(http);
             return;
@@ -41,7 +63,9 @@ internal static class HttpAdmission
         var auth = http.RequestServices.GetRequiredService<AuthInterceptor>();
         try
         {
-            auth.Decide(AuthInterceptor.BoundMethod(http), http, http.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, $"{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}");
+            var method = admittedAs is null ? AuthInterceptor.BoundMethod(http) : admittedAs.Method;
+            var caller = auth.Decide(method, http, http.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, $"{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}");
+            caller?.AttachTo(http);
         }
         catch (RpcException refused)
         {
@@ -67,8 +91,25 @@ internal static class HttpAdmission
         await inner(http);
     }
 
+    /// <summary>The HTTP status JSON transcoding answers a gRPC status with (the same table as Google's HTTP mapping).</summary>
+    public static int HttpStatusOf(StatusCode code) => code switch
+    {
+        StatusCode.OK => StatusCodes.Status200OK,
+        StatusCode.Cancelled => 499,
+        StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange => StatusCodes.Status400BadRequest,
+        StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        StatusCode.NotFound => StatusCodes.Status404NotFound,
+        StatusCode.AlreadyExists or StatusCode.Aborted => StatusCodes.Status409Conflict,
+        StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
+        StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+        StatusCode.Unimplemented => StatusCodes.Status501NotImplemented,
+        StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
     /// <summary>The body JSON transcoding itself writes for a failed call (google.rpc.Status as JSON), on one line.</summary>
-    private static async Task RefuseAsync(HttpContext http, int httpStatus, Status status)
+    public static async Task RefuseAsync(HttpContext http, int httpStatus, Status status)
     {
         http.Response.StatusCode = httpStatus;
         http.Response.ContentType = "application/json";

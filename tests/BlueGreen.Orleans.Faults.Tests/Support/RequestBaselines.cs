@@ -30,6 +30,7 @@ public static class RequestBaselines
         "bluegreen.v1.GetDeploymentRequest" => new V1.GetDeploymentRequest { Service = service, Id = deploymentId },
         "bluegreen.v1.WatchDeploymentRequest" => new V1.WatchDeploymentRequest { Service = service, Id = deploymentId },
         "bluegreen.v1.ListDeploymentsRequest" => new V1.ListDeploymentsRequest { Service = service },
+        "bluegreen.v1.GetCallerRequest" => new V1.GetCallerRequest(),
         _ => throw new InvalidOperationException(
             $"No valid baseline request for {method.InputType.FullName} ({RpcCatalog.PathOf(method)}): add one to RequestBaselines so its fields get hostile values and its auth is checked."),
     };
