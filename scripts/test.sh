@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 . scripts/require-packages.sh
 require_dotnet10
-# The tests start their own haproxy, dockerd and redis-server processes (no system service), and the recipe's socat.
-require_packages haproxy socat busybox-static docker.io redis-server
+# The tests start their own haproxy, dockerd and redis-server processes (no system service), and the recipe's socat;
+# systemd for systemd-analyze, which checks deploy/systemd/*.service (no systemd needs to run).
+require_packages haproxy socat busybox-static docker.io redis-server systemd
 
 results="TestResults"
 rm -rf "$results"
