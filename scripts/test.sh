@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 . scripts/require-packages.sh
 require_dotnet10
 # The tests start their own haproxy, dockerd and redis-server processes (no system service), and the recipe's socat;
-# the web view's tests drive Debian's headless chromium (Playwright never downloads a browser here).
-require_packages haproxy socat busybox-static docker.io redis-server chromium
+# the web view's tests drive Debian's headless chromium (Playwright never downloads a browser here); systemd for
+# systemd-analyze, which checks deploy/systemd/*.service (no systemd needs to run).
+require_packages haproxy socat busybox-static docker.io redis-server chromium systemd
 
 results="TestResults"
 rm -rf "$results"

@@ -30,18 +30,19 @@ public sealed class DeployExampleTests
     };
 
     /// <summary>
-    /// The compose cluster's two proxies (docker-compose.yml): host networking, each its own ports on 127.0.0.1, the map
-    /// file in the volume the silos write to. Renders must stay in step with the compose file and deploy/compose/proxies.sh.
+    /// The compose cluster's two proxies (docker-compose.yml): host networking, each its own frontend and stats page on
+    /// 127.0.0.1; the Runtime API, the master CLI (docker-compose.yml's -S) and the map file in the edge's own volume at
+    /// /var/lib/haproxy, which only that edge's agent also mounts. Renders must stay in step with the compose file
+    /// (<see cref="ComposeEdgeTests"/>).
     /// </summary>
-    private static HaProxyConfig ComposeEdge(int n) => Example with
+    internal static HaProxyConfig ComposeEdge(int n) => Example with
     {
         Name = $"edge-{n}",
         Frontend = new ListenAddress("127.0.0.1", 8079 + n),
-        RuntimeApi = $"tcp://127.0.0.1:{10000 - n}",
-        // The silos reach the master CLI as they reach the Runtime API: host network, 127.0.0.1 (docker-compose.yml's -S).
-        MasterApi = $"tcp://127.0.0.1:{9980 - n}",
+        RuntimeApi = "unix:///var/lib/haproxy/admin.sock",
+        MasterApi = "unix:///var/lib/haproxy/master.sock",
         StatsPage = new ListenAddress("127.0.0.1", 8403 + n),
-        MapFile = $"/var/lib/bluegreen/maps/edge-{n}.map",
+        MapFile = "/var/lib/haproxy/hosts.map",
         // Server s0: the Docker runtime names a container <service>-<colour>-<server>, here web-blue-s0 and web-green-s0.
         Services =
         [
@@ -99,9 +100,9 @@ public sealed class DeployExampleTests
     {
         using var folder = new TempFolder("example");
         var map = folder.File("hosts.map");
-        // The compose cluster seeds each proxy's map from this file (docker-compose.yml, service maps-init).
         File.Copy(RepositoryFile("deploy/haproxy/hosts.map"), map);
         var cfg = folder.File("haproxy.cfg");
+        // The map moved into the test's folder: haproxy -c opens it (it binds no socket, so the Runtime API stays put).
         await File.WriteAllTextAsync(cfg, HaProxyConfigRenderer.Render(Model(file) with { MapFile = map }));
 
         await LocalHaProxy.CheckConfigAsync(cfg);
