@@ -1,3 +1,4 @@
+using System.Globalization;
 using BlueGreen.Orleans.Agent.Routes;
 using BlueGreen.Orleans.Agent.Tests.Support;
 using BlueGreen.Orleans.Harness;
@@ -50,6 +51,40 @@ public sealed class AgentStreamTests(AgentServerFixture fixture) : IClassFixture
         Assert.True(show.Contains("routes v7", StringComparison.Ordinal), show);
         Assert.False(agent.HasExited, agent.Output);
         AssertNeverLogged(credential);
+    }
+
+    [Fact]
+    public async Task Cli_ServiceApplyAndRelease_OnAProxyReachedOnlyThroughItsAgent_HaProxyServesGreen()
+    {
+        // The README's "Many proxy hosts" flow on one machine: the server's configuration names no socket and no map.
+        await using var stage = await AgentStage.StartAsync();
+        var credential = _folder.File("edge-flow.credential");
+        Assert.Equal(0, (await CliRun.RunAsync(fixture.Cli("proxy", "add", "edge-flow", "--agent", "--credential-file", credential))).Exit);
+        await using var agent = AgentProcess.Start(stage.AgentArguments("edge-flow", fixture.Url, credential));
+        await Eventually.UntilAsync(() => GetAsync("edge-flow"), p => p.AgentConnected && p.Reachable, Patience, "edge-flow connected with a snapshot");
+        var spec = _folder.File("web.yaml");
+        await File.WriteAllTextAsync(spec, string.Create(CultureInfo.InvariantCulture, $$"""
+            name: {{AgentStage.Service}}
+            route_key: {{AgentStage.Host}}
+            proxies: [edge-flow]
+            blue:
+              runtime: external
+              instances: [{ server: s1, address: {{stage.Blue.Address}}, port: {{stage.Blue.Port}} }]
+            green:
+              runtime: external
+              instances: [{ server: s1, address: {{stage.Green.Address}}, port: {{stage.Green.Port}} }]
+            """));
+
+        var apply = await CliRun.RunAsync(fixture.Cli("service", "apply", "-f", spec));
+        var release = await CliRun.RunAsync(fixture.Cli("release", AgentStage.Service, "--version", "2"));
+        var proxy = await Eventually.UntilAsync(() => GetAsync("edge-flow"), p => p.AgentRoutesVersion > 0, Patience, "the agent acknowledging a pushed version");
+
+        Assert.True(apply.Exit == 0, apply.Output);
+        Assert.True(release.Exit == 0, release.Output);
+        Assert.Equal("green", await stage.ColourAsync());
+        Assert.Equal(AgentStage.GreenBackend, await stage.RuntimeRouteAsync());
+        Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
+        Assert.Equal(AgentStage.GreenBackend, proxy.Routes[AgentStage.Host]);
     }
 
     [Fact]
