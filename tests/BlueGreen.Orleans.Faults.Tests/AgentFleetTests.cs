@@ -146,6 +146,44 @@ public sealed class AgentFleetTests(ReliabilityReport report)
         Assert.True(failed == 0, $"{failed} of {sent} failed: {string.Join("; ", fast.Errors.Concat(slowResult.Errors).Select(e => e.Message))}");
     }
 
+    [Fact]
+    public async Task GatewayOfItsOwnKilled_AgentsReconnectToAnotherGateway_NextDeploymentGoesThroughIt()
+    {
+        // One silo and two gateways as processes of their own (cluster mode over redis); every agent dials gateway 0.
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { Agents = true, Gateways = 2 });
+        var (load, _) = stage.StartLoad(clients: 20);
+        await load.WaitForRequestsAsync(200);
+        var release = await RunAsync(stage, stage.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default));
+        var released = await stage.ReadRoutesAsync();
+
+        // kill -9 of the gateway holding every stream; the agents' next connection lands on the other gateway.
+        var killedAt = DateTimeOffset.UtcNow;
+        await FaultStage.KillNowAsync(stage.Gateways[0]);
+        foreach (var link in stage.AgentLinks)
+        {
+            link.Redirect("127.0.0.1", stage.Gateways[1].GrpcPort);
+        }
+
+        await stage.WaitAgentsAsync(TimeSpan.FromSeconds(60), seenAfter: killedAt);
+        var rollback = await RunAsync(stage, stage.ServiceGrain.RollbackAsync(DeploymentOptions.Default));
+        var rolledBack = await stage.ReadRoutesAsync();
+        var versions = await stage.AgentVersionsAsync(TimeSpan.FromSeconds(10));
+        var result = await load.StopAsync();
+
+        var ok = release.Outcome == DeploymentOutcome.Succeeded && rollback.Outcome == DeploymentOutcome.Succeeded
+            && released.Values.All(v => v == "web_green") && rolledBack.Values.All(v => v == "web_blue") && result.Failed == 0;
+        report.Record(new ReliabilityCase(
+            "through agents: the gateway holding their streams killed -9, agents on another gateway", 2, ok ? 2 : 1, result.Sent, result.Failed, "none",
+            $"release {release.Outcome} via gateway 0; rollback {rollback.Outcome} via gateway 1; agents held/desired versions {string.Join(", ", versions.Select(v => $"{v.Key} {v.Value.Held}/{v.Value.Desired}"))}"));
+
+        Assert.True(release.Outcome == DeploymentOutcome.Succeeded, $"{release}\n{string.Join("\n", release.Events)}");
+        Assert.All(released, r => Assert.Equal("web_green", r.Value));
+        Assert.True(rollback.Outcome == DeploymentOutcome.Succeeded, $"{rollback}\n{string.Join("\n", rollback.Events)}");
+        Assert.All(rolledBack, r => Assert.Equal("web_blue", r.Value));
+        Assert.All(versions, v => Assert.Equal(v.Value.Desired, v.Value.Held));
+        Assert.True(result.Failed == 0, $"{result.Failed} of {result.Sent} failed: {string.Join("; ", result.Errors.Select(e => e.Message))}");
+    }
+
     private static async Task<DeploymentRecord> RunAsync(FaultStage stage, Task<DeploymentRecord> start)
     {
         var started = await start;

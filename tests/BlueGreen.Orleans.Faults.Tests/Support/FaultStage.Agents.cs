@@ -46,8 +46,12 @@ public sealed partial class FaultStage
         _agents[proxy] = AgentProcess.Start(AgentArguments(proxy));
     }
 
-    /// <summary>Every agent-mode proxy grain hears its agent and has a fresh snapshot (a no-op on a direct stage).</summary>
-    public async Task WaitAgentsAsync(TimeSpan timeout)
+    /// <summary>
+    /// Every agent-mode proxy grain hears its agent and has a fresh snapshot (a no-op on a direct stage); with
+    /// <paramref name="seenAfter"/>, heard from since then (a stream through a gateway that died still looks connected for
+    /// a few seconds).
+    /// </summary>
+    public async Task WaitAgentsAsync(TimeSpan timeout, DateTimeOffset? seenAfter = null)
     {
         if (!Options.Agents)
         {
@@ -56,7 +60,7 @@ public sealed partial class FaultStage
 
         await Eventually.UntilAsync(
             () => Task.WhenAll(Enumerable.Range(0, Proxies.Count).Select(i => Client.GetGrain<IProxyGrain>(ProxyId(i)).GetStatusAsync())),
-            statuses => statuses.All(s => s.Agent is { Connected: true } && s.Reachable),
+            statuses => statuses.All(s => s.Agent is { Connected: true } && s.Reachable && (seenAfter is null || s.Agent.LastSeenAt > seenAfter)),
             timeout,
             $"every agent connected with a fresh snapshot (agents: {string.Join(" | ", _agents.Select(a => a is null ? "killed" : a.HasExited ? "exited: " + a.Output : "running"))})");
     }
@@ -80,7 +84,7 @@ public sealed partial class FaultStage
     /// <summary>Registers the proxy in agent mode through the gateway (the credential is issued there), and starts its agent.</summary>
     private async Task StartAgentAsync(int proxy)
     {
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{Server.GrpcPort}");
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcServer.GrpcPort}");
         var registered = await new V1.Proxies.ProxiesClient(channel).RegisterProxyAsync(
             new V1.RegisterProxyRequest { Id = ProxyId(proxy), Agent = true },
             new Metadata { { "authorization", "Bearer " + ServerProcess.AdminToken } });
@@ -91,7 +95,7 @@ public sealed partial class FaultStage
         {
             File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        AgentLinks.Add(RuntimeApiRelay.Start("127.0.0.1", "127.0.0.1", Server.GrpcPort, watchReplies: true));
+        AgentLinks.Add(RuntimeApiRelay.Start("127.0.0.1", "127.0.0.1", GrpcServer.GrpcPort, watchReplies: true));
         _agents.Add(AgentProcess.Start(AgentArguments(proxy)));
     }
 

@@ -41,6 +41,9 @@ public sealed record FaultStageOptions
     /// bluegreen-agent beside it dials the gateway; the server's configuration names neither socket nor map file.
     /// </summary>
     public bool Agents { get; init; }
+
+    /// <summary>gRPC gateways as processes of their own (role Gateway, cluster mode over redis); agents dial the first.</summary>
+    public int Gateways { get; init; }
 }
 
 /// <summary>
@@ -92,6 +95,12 @@ public sealed partial class FaultStage : IAsyncDisposable
     public List<RuntimeApiRelay> Relays { get; } = [];
 
     public List<ServerProcess> Servers { get; } = [];
+
+    /// <summary>The gateway processes of their own (<see cref="FaultStageOptions.Gateways"/>), else empty.</summary>
+    public List<ServerProcess> Gateways { get; } = [];
+
+    /// <summary>The process serving gRPC to agents and the CLI: the first gateway of its own, or the first server.</summary>
+    public ServerProcess GrpcServer => Gateways.Count > 0 ? Gateways[0] : Server;
 
     public ProcessInstanceRuntime Runtime { get; }
 
@@ -158,12 +167,13 @@ public sealed partial class FaultStage : IAsyncDisposable
             }
         }
 
-        if (Options.Silos > 1)
+        var cluster = Options.Silos > 1 || Options.Gateways > 0;
+        if (cluster)
         {
             _redis = await RedisServer.StartAsync();
         }
 
-        var cluster = $"c{Guid.NewGuid():N}";
+        var clusterId = $"c{Guid.NewGuid():N}";
         for (var i = 0; i < Options.Silos; i++)
         {
             // Silos of one host share the process runtime's state folder: any of them can stop what another started.
@@ -171,12 +181,18 @@ public sealed partial class FaultStage : IAsyncDisposable
             Servers.Add(new ServerProcess(
                 DataDirectory,
                 _redis?.ConnectionString,
-                cluster,
-                role: Options.Silos > 1 ? "Silo" : "All",
+                clusterId,
+                role: cluster ? "Silo" : "All",
                 processCommands: Options.StartDelay > TimeSpan.Zero ? [EchoInstance.Dotnet, "/bin/sh"] : [EchoInstance.Dotnet]));
         }
 
         await Task.WhenAll(Servers.Select(s => s.StartAsync()).Append(blue));
+        for (var i = 0; i < Options.Gateways; i++)
+        {
+            Gateways.Add(new ServerProcess(_folder.File($"gateway-{i}"), _redis!.ConnectionString, clusterId, role: "Gateway"));
+            await Gateways[i].StartAsync();
+        }
+
         for (var i = 0; i < Proxies.Count && Options.Agents; i++)
         {
             await StartAgentAsync(i);
@@ -454,7 +470,7 @@ public sealed partial class FaultStage : IAsyncDisposable
     {
         await StopLoadsAsync();
         await StopAgentsAsync();
-        foreach (var server in Servers)
+        foreach (var server in Gateways.Concat(Servers))
         {
             await server.KillAsync();
         }

@@ -16,7 +16,7 @@ namespace BlueGreen.Orleans.Faults.Tests.Support;
 public sealed class RuntimeApiRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener;
-    private readonly IPEndPoint _upstream;
+    private volatile IPEndPoint _upstream;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Task _accept;
@@ -60,6 +60,9 @@ public sealed class RuntimeApiRelay : IAsyncDisposable
 
         return fired.Task;
     }
+
+    /// <summary>Connections from now on go to another upstream (those open stay where they are, until it closes them).</summary>
+    public void Redirect(string upstreamHost, int upstreamPort) => _upstream = new IPEndPoint(IPAddress.Parse(upstreamHost), upstreamPort);
 
     public void Disarm()
     {
