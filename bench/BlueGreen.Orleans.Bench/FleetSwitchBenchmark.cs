@@ -245,12 +245,14 @@ internal static class FleetSwitchBenchmark
         var before = agents.Select(a => CpuSeconds(a.Pid)).ToList();
         await Task.Delay(IdleWindow, cancellationToken);
         var cpu = agents.Select((a, i) => (CpuSeconds(a.Pid) - before[i]) / IdleWindow.TotalSeconds * 100).ToList();
-        var rss = agents.Select(a => RssMb(a.Pid)).ToList();
-        return new AgentIdle(LatencyStats.Of(rss).Median, rss.Max(), cpu.Average(), cpu.Max());
+        var rss = agents.Select(a => StatusMb(a.Pid, "VmRSS")).ToList();
+        double Median(string field) => LatencyStats.Of(agents.Select(a => StatusMb(a.Pid, field)).ToList()).Median;
+        return new AgentIdle(LatencyStats.Of(rss).Median, rss.Max(), Median("RssAnon"), Median("RssFile"), Median("RssShmem"), cpu.Average(), cpu.Max());
     }
 
-    private static double RssMb(int pid) =>
-        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+    /// <summary>One memory line of /proc/pid/status (kB) in MB.</summary>
+    private static double StatusMb(int pid, string field) =>
+        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
             .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).Single();
 
     /// <summary>utime + stime of /proc/pid/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).</summary>
@@ -367,12 +369,17 @@ internal static class FleetSwitchBenchmark
         text.AppendLine()
             .AppendLine("Agents at rest (no deployment running, after the last rollback), over 10 s, read from `/proc/<pid>/status` VmRSS and `/proc/<pid>/stat` utime + stime:")
             .AppendLine()
-            .AppendLine("| N | RSS median / max MB | CPU mean / max % of one core |")
-            .AppendLine("|---:|---:|---:|");
+            .AppendLine("| N | RSS median / max MB | of which private (RssAnon) / file-backed (RssFile) / shared memory (RssShmem), medians MB | CPU mean / max % of one core |")
+            .AppendLine("|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.N} | {r.Idle.RssMedianMb:0.0} / {r.Idle.RssMaxMb:0.0} | {r.Idle.CpuMeanPercent:0.00} / {r.Idle.CpuMaxPercent:0.00} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.N} | {r.Idle.RssMedianMb:0.0} / {r.Idle.RssMaxMb:0.0} | {r.Idle.AnonMb:0.0} / {r.Idle.FileMb:0.0} / {r.Idle.ShmemMb:0.0} | {r.Idle.CpuMeanPercent:0.00} / {r.Idle.CpuMaxPercent:0.00} |");
         }
+
+        text.AppendLine()
+            .AppendLine("RssFile is the .NET runtime's and the framework's files mapped read-only from disk (shared with every other .NET process")
+            .AppendLine("on the host, and with the other agents here); RssShmem is the JIT's double mapping for W^X (code pages never writable")
+            .AppendLine("and executable at once), a hardening the agent keeps (`DOTNET_EnableWriteXorExecute=0` would drop it).");
 
         text.AppendLine()
             .AppendLine($"Targets: direct ≥ {TargetRatioAt50}× faster than the recipe at N = 50, switch ≤ {TargetSwitchMs} ms median and skew ≤ {TargetSkewMs} ms median at every N; through agents ≤ {TargetAgentOverDirect}× direct and ≥ {TargetAgentRatioAt50}× faster than the recipe at N = 50; an idle agent ≤ {TargetAgentRssMb} MB RSS.")
@@ -429,5 +436,5 @@ internal static class FleetSwitchBenchmark
         public double AgentOverDirect => AgentSwitch.Median / Switch.Median;
     }
 
-    private sealed record AgentIdle(double RssMedianMb, double RssMaxMb, double CpuMeanPercent, double CpuMaxPercent);
+    private sealed record AgentIdle(double RssMedianMb, double RssMaxMb, double AnonMb, double FileMb, double ShmemMb, double CpuMeanPercent, double CpuMaxPercent);
 }
