@@ -110,7 +110,7 @@ public sealed class FleetCheckTests(GatewayFixture fixture) : IClassFixture<Gate
         var took = DateTime.UtcNow - started;
 
         Assert.True(release.Exit == ExitCodes.RolledBack, release.Output);
-        Assert.Contains("search-green-s1 exited with code", release.Output, StringComparison.Ordinal);
+        Assert.True(release.Output.Contains("search-green-s1 exited with code", StringComparison.Ordinal), release.Output);
         Assert.True(took < TimeSpan.FromSeconds(30), $"the release took {took}: it waited for the health deadline instead of seeing the exit");
         var kept = Path.Combine(fixture.DataDirectory, "instances", "search-green-s1.log.1");
         Assert.True(File.Exists(kept), "the dead instance's log was deleted with it");
