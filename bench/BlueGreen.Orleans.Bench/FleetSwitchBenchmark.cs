@@ -206,7 +206,7 @@ internal static class FleetSwitchBenchmark
     /// Registers every proxy in agent mode through the gateway (which issues the credentials) and starts a real agent
     /// beside each haproxy with the agent's default tick; returns once every proxy grain hears its agent.
     /// </summary>
-    private static async Task<List<AgentProcess>> StartAgentsAsync(ServerProcess server, List<HaProxyInstance> proxies, ImmutableList<string> ids, TempFolder folder, CancellationToken cancellationToken)
+    internal static async Task<List<AgentProcess>> StartAgentsAsync(ServerProcess server, List<HaProxyInstance> proxies, ImmutableList<string> ids, TempFolder folder, CancellationToken cancellationToken)
     {
         var started = new List<AgentProcess>();
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");

@@ -72,6 +72,12 @@ internal static class AgentMessageLimits
         {
             throw Over($"a backend has a name of at most {MaxName} characters and at most {MaxServers} servers with names of at most {MaxName} and statuses of at most {MaxText} characters");
         }
+
+        // HAProxy's names and statuses never hold one; an operator's terminal would run an escape sequence in a table cell.
+        if (HasControl(backend.Name) || backend.Servers.Any(s => HasControl(s.Name) || HasControl(s.Status) || HasControl(s.CheckStatus) || HasControl(s.Address)))
+        {
+            throw Over("backend and server names, statuses and addresses hold no control characters");
+        }
     }
 
     public static void Check(V1.CommandResult result)
@@ -96,6 +102,8 @@ internal static class AgentMessageLimits
             throw Over($"a routes reading holds at most {MaxRoutes} routes of names of at most {MaxName} characters");
         }
     }
+
+    private static bool HasControl(string text) => text.Any(char.IsControl);
 
     private static RpcException Over(string rule) => new(new Status(StatusCode.InvalidArgument, rule + " (agent.proto's limits)."));
 }
