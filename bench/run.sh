@@ -7,13 +7,20 @@ cd "$(dirname "$0")/.."
 # Every subcommand of bluegreen-bench, run in this order.
 benchmarks=(setmap fleet-switch agent-reload release-latency load scale)
 
-# What the benches run besides this repository: haproxy and socat (the recipe's way), redis-server (scale), hey (load).
+# What the benches run besides this repository: haproxy and socat (the recipe's way), redis-server (scale), hey (load),
+# clang and zlib1g-dev (the agent published native).
 . scripts/require-packages.sh
 require_dotnet10
-require_packages haproxy socat redis-server hey
+require_packages haproxy socat redis-server hey clang zlib1g-dev
 
 dotnet build BlueGreen.Orleans.sln -c Release -warnaserror -nologo -v quiet
+# The agent as it is deployed (README "Many proxy hosts"): published native (Native AOT needs clang and zlib1g-dev).
+agent="bench/BlueGreen.Orleans.Bench/bin/agent-native"
+dotnet publish src/BlueGreen.Orleans.Agent -c Release -r linux-x64 -o "$agent" -nologo -v quiet
 for benchmark in "${benchmarks[@]}"; do
   echo "=== bluegreen-bench $benchmark"
-  dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark"
+  case "$benchmark" in
+    fleet-switch|agent-reload) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" --agent "$agent/bluegreen-agent" ;;
+    *) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" ;;
+  esac
 done

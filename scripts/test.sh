@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 require_dotnet10
 # The tests start their own haproxy, dockerd and redis-server processes (no system service), and the recipe's socat;
 # the web view's tests drive Debian's headless chromium (Playwright never downloads a browser here); systemd for
-# systemd-analyze, which checks deploy/systemd/*.service (no systemd needs to run).
-require_packages haproxy socat busybox-static docker.io redis-server chromium systemd
+# systemd-analyze, which checks deploy/systemd/*.service (no systemd needs to run); clang and zlib1g-dev to publish the
+# agent native (Native AOT), as it is deployed.
+require_packages haproxy socat busybox-static docker.io redis-server chromium systemd clang zlib1g-dev
 
 results="TestResults"
 rm -rf "$results"

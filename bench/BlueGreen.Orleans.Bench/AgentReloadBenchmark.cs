@@ -30,12 +30,13 @@ internal static class AgentReloadBenchmark
     public static Command Command()
     {
         var samples = new Option<int>("--samples") { Description = "Reloads to time (at least 20); restarts are a third of that.", DefaultValueFactory = _ => 30 };
-        var command = new Command("agent-reload", "HAProxy reloaded or restarted beside an agent while the server is down: new worker answering → live route.") { samples };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(samples), cancellationToken));
+        var agent = FleetSwitchBenchmark.AgentOption();
+        var command = new Command("agent-reload", "HAProxy reloaded or restarted beside an agent while the server is down: new worker answering → live route.") { samples, agent };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(samples), parse.GetValue(agent), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int samples, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int samples, string? agent, CancellationToken cancellationToken)
     {
         if (samples < 20)
         {
@@ -53,7 +54,7 @@ internal static class AgentReloadBenchmark
         try
         {
             await server.StartAsync();
-            agents = await FleetSwitchBenchmark.StartAgentsAsync(server, [proxy], ["edge-0"], folder, cancellationToken);
+            agents = await FleetSwitchBenchmark.StartAgentsAsync(server, [proxy], ["edge-0"], folder, agent, cancellationToken);
             await ReleaseGreenAsync(server, blue, green, cancellationToken);
 
             // The control plane goes away: from here on only the agent keeps HAProxy on green.

@@ -43,13 +43,23 @@ internal static class FleetSwitchBenchmark
     {
         var proxies = new Option<int[]>("--proxies") { Description = "Fleet sizes to measure.", DefaultValueFactory = _ => [1, 10, 50], AllowMultipleArgumentsPerToken = true };
         var samples = new Option<int>("--samples") { Description = "Switches per fleet size and method (at least 30).", DefaultValueFactory = _ => 30 };
-        var command = new Command("fleet-switch", "The switch step on N haproxy processes: bluegreen-server direct and through agents vs a sequential echo | socat per proxy.") { proxies, samples };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(proxies)!, parse.GetValue(samples), cancellationToken));
+        var agent = AgentOption();
+        var command = new Command("fleet-switch", "The switch step on N haproxy processes: bluegreen-server direct and through agents vs a sequential echo | socat per proxy.") { proxies, samples, agent };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(proxies)!, parse.GetValue(samples), parse.GetValue(agent), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int[] sizes, int samples, CancellationToken cancellationToken)
+    /// <summary>Which agent the benches run: the published one (bench/run.sh publishes it native), or the dll beside the bench.</summary>
+    internal static Option<string?> AgentOption() => new("--agent") { Description = "A published bluegreen-agent executable (default: the dll beside the bench, run by dotnet)." };
+
+    private static async Task<int> RunAsync(int[] sizes, int samples, string? agent, CancellationToken cancellationToken)
     {
+        if (agent is not null && !File.Exists(agent))
+        {
+            await Console.Error.WriteLineAsync($"--agent {agent}: no such file.");
+            return 2;
+        }
+
         if (samples < 30 || sizes.Length == 0 || sizes.Any(n => n is < 1 or > 200))
         {
             await Console.Error.WriteLineAsync("--samples must be at least 30 and every --proxies value 1..200.");
@@ -63,7 +73,7 @@ internal static class FleetSwitchBenchmark
         {
             try
             {
-                rows.Add(await MeasureFleetAsync(n, samples, blue, green, cancellationToken));
+                rows.Add(await MeasureFleetAsync(n, samples, blue, green, agent, cancellationToken));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -72,13 +82,13 @@ internal static class FleetSwitchBenchmark
             }
         }
 
-        var body = Render(rows, samples);
+        var body = Render(rows, samples, agent);
         Console.WriteLine(body);
         await BenchmarkReport.WriteSectionAsync("fleet-switch", "Fleet switch: N haproxy processes", body, BenchmarkReport.ReproduceCommand(Environment.GetCommandLineArgs().Skip(1)), cancellationToken);
         return 0;
     }
 
-    private static async Task<Row> MeasureFleetAsync(int n, int samples, EchoInstance blue, EchoInstance green, CancellationToken cancellationToken)
+    private static async Task<Row> MeasureFleetAsync(int n, int samples, EchoInstance blue, EchoInstance green, string? agentBinary, CancellationToken cancellationToken)
     {
         var backends = new ServiceBackends
         {
@@ -111,9 +121,9 @@ internal static class FleetSwitchBenchmark
             var recipe = await MeasureRecipeAsync(proxies, samples, cancellationToken);
             Console.WriteLine($"  recipe: median {recipe.Duration.Median:0.00} ms, skew median {recipe.Skew.Median:0.00} ms");
 
-            var project = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: false, cancellationToken);
+            var project = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: false, agentBinary, cancellationToken);
             Console.WriteLine($"  bluegreen-server direct: median {project.Duration.Median:0.00} ms, skew median {project.Skew.Median:0.00} ms");
-            var agent = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: true, cancellationToken);
+            var agent = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: true, agentBinary, cancellationToken);
             Console.WriteLine($"  bluegreen-server through agents: median {agent.Duration.Median:0.00} ms, skew median {agent.Skew.Median:0.00} ms; agent idle RSS median {agent.Idle!.RssMedianMb:0.0} MB");
             return new Row(n, project.Duration, project.Skew, agent.Duration, agent.Skew, agent.Idle!, recipe.Duration, recipe.Skew);
         }
@@ -128,7 +138,7 @@ internal static class FleetSwitchBenchmark
     /// a forced health check, the switch and an empty drain. The switch duration and skew are the deployment record's.
     /// </summary>
     private static async Task<(LatencyStats Duration, LatencyStats Skew, AgentIdle? Idle)> MeasureProjectAsync(
-        List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, bool agents, CancellationToken cancellationToken)
+        List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, bool agents, string? agentBinary, CancellationToken cancellationToken)
     {
         // The product's default intervals, not the harness's faster test ones (later arguments win).
         var mode = agents ? "agents" : "direct";
@@ -141,7 +151,7 @@ internal static class FleetSwitchBenchmark
             var ids = proxies.Select((_, i) => $"edge-{i}").ToImmutableList();
             if (agents)
             {
-                running.AddRange(await StartAgentsAsync(server, proxies, ids, folder, cancellationToken));
+                running.AddRange(await StartAgentsAsync(server, proxies, ids, folder, agentBinary, cancellationToken));
             }
             else
             {
@@ -206,7 +216,7 @@ internal static class FleetSwitchBenchmark
     /// Registers every proxy in agent mode through the gateway (which issues the credentials) and starts a real agent
     /// beside each haproxy with the agent's default tick; returns once every proxy grain hears its agent.
     /// </summary>
-    internal static async Task<List<AgentProcess>> StartAgentsAsync(ServerProcess server, List<HaProxyInstance> proxies, ImmutableList<string> ids, TempFolder folder, CancellationToken cancellationToken)
+    internal static async Task<List<AgentProcess>> StartAgentsAsync(ServerProcess server, List<HaProxyInstance> proxies, ImmutableList<string> ids, TempFolder folder, string? agentBinary, CancellationToken cancellationToken)
     {
         var started = new List<AgentProcess>();
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
@@ -228,7 +238,7 @@ internal static class FleetSwitchBenchmark
                 "--master-api", proxies[i].MasterApi.ToString(),
                 "--map-file", proxies[i].MapFile,
                 "--state-dir", Path.Combine(host, "state"),
-            ]));
+            ], agentBinary));
         }
 
         await Eventually.UntilAsync(
@@ -340,7 +350,7 @@ internal static class FleetSwitchBenchmark
             : throw new InvalidOperationException($"the socat loop printed {durations.Count} samples, not {samples}.");
     }
 
-    private static string Render(List<Row> rows, int samples)
+    private static string Render(List<Row> rows, int samples, string? agent)
     {
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"The switch step of one service on N haproxy processes (each on its own 127.0.0.x, Runtime API on a unix socket), {samples} switches per N and method after {WarmUp} warm-up ones, the three methods on the same proxies in one run.")
@@ -351,7 +361,8 @@ internal static class FleetSwitchBenchmark
             .AppendLine("  grains, before any proxy command is sent, to the last HAProxy's reply to `set map`) and `SwitchSkew` (last proxy's")
             .AppendLine("  reply − first proxy's reply): what the CLI prints as `fleet switch X ms (skew Y ms)`.")
             .AppendLine("- **agents**: the same, with every proxy registered in agent mode and a real `bluegreen-agent` beside each haproxy")
-            .AppendLine("  (default 1 s tick) dialing the gateway; the switch of one proxy is a versioned push down the agent's stream, the agent")
+            .AppendLine(agent is null ? "  (run as a dll by `dotnet`: JIT) (default 1 s tick) dialing the gateway;" : "  (published native, as `bench/run.sh` and the README publish it) (default 1 s tick) dialing the gateway;")
+            .AppendLine("  The switch of one proxy is a versioned push down the agent's stream, the agent")
             .AppendLine("  writing its state file and the map file (fsynced) and then `set map`, and its acknowledgement back: the figures")
             .AppendLine("  include that round trip and the two fsyncs, which direct mode does later, outside the switch.")
             .AppendLine("- **recipe**: one bash loop, `echo \"set map … web.local <backend>\" | socat stdio unix-connect:…` per proxy, one after")

@@ -34,10 +34,15 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    public static AgentProcess Start(IEnumerable<string> arguments)
+    /// <param name="executable">A published agent (e.g. native, from <c>dotnet publish -r linux-x64</c>); null: the dll beside the tests.</param>
+    public static AgentProcess Start(IEnumerable<string> arguments, string? executable = null)
     {
-        var start = new ProcessStartInfo(EchoInstance.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(DllPath);
+        var start = new ProcessStartInfo(executable ?? EchoInstance.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (executable is null)
+        {
+            start.ArgumentList.Add(DllPath);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
