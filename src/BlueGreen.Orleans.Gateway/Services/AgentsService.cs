@@ -10,7 +10,8 @@ namespace BlueGreen.Orleans.Gateway.Services;
 
 /// <summary>
 /// The gateway's half of an agent's stream (agent.proto): the hello must name the proxy the credential is bound to;
-/// what the agent reports reaches its proxy grain coalesced, at most once a second, and every answer of the grain says
+/// what the agent reports reaches its proxy grain as soon as it arrives, one report at a time (what arrives meanwhile is
+/// merged into the next), with a heartbeat every second when nothing does; every answer of the grain says
 /// whether the stream goes on (a re-issued credential or a newer stream elsewhere cuts it). The grain reaches back down
 /// the stream through an <see cref="AgentLink"/> (an Orleans observer given with the hello): routes and commands go
 /// down, their answers come back through <see cref="ReadAsync"/>.
