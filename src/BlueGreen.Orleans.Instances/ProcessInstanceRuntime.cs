@@ -143,7 +143,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
                 _children[name] = (process, record.StartTime);
                 Log.Started(_logger, name, process.Id, commandLine, logPath);
                 var running = Identify(record) is not null;
-                return new InstanceState(name, running, Id(record), record.StartedAt, running ? null : await ExitCodeOfAsync(name, record, cancellationToken));
+                return new InstanceState(name, running, Id(record), record.StartedAt, running ? null : await ExitCodeOfAsync(name, record, ReapGrace, cancellationToken));
             }
             catch
             {
@@ -197,7 +197,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
         }
 
         var running = Identify(record) is not null;
-        return new InstanceState(name, running, Id(record), record.StartedAt, running ? null : await ExitCodeOfAsync(name, record, cancellationToken));
+        return new InstanceState(name, running, Id(record), record.StartedAt, running ? null : await ExitCodeOfAsync(name, record, ReapGrace, cancellationToken));
     }
 
     public async Task<IReadOnlyList<string>> ReadOutputAsync(string name, int lines, CancellationToken cancellationToken = default)
@@ -454,20 +454,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     /// <summary>Reaps our own child (else a zombie until we exit) and keeps its exit code in the pid file.</summary>
     private async Task<long?> RecordExitAsync(string name, string pidPath, ProcessRecord record, CancellationToken cancellationToken)
     {
-        var exitCode = ExitCodeOf(name, record);
-        if (exitCode is null && _children.TryGetValue(name, out var child) && child.StartTime == record.StartTime)
-        {
-            try
-            {
-                await child.Process.WaitForExitAsync(cancellationToken).WaitAsync(ProcessSignals.KillGrace, _time, cancellationToken);
-                exitCode = child.Process.ExitCode;
-            }
-            catch (TimeoutException)
-            {
-                // Not reaped yet; the code is simply unknown.
-            }
-        }
-
+        var exitCode = await ExitCodeOfAsync(name, record, ProcessSignals.KillGrace, cancellationToken);
         if (exitCode is not null && record.ExitCode != exitCode)
         {
             await (record with { ExitCode = exitCode }).WriteAsync(pidPath, cancellationToken);
@@ -477,11 +464,13 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
     }
 
     /// <summary>
-    /// <see cref="ExitCodeOf"/>, waiting up to <see cref="ReapGrace"/> for our own child that /proc no longer shows running:
-    /// .NET reaps it on SIGCHLD on a thread of its own, which a loaded machine runs late, and until then its code is
-    /// unknown; a deployment would say "is not running" instead of "exited with code 1" (seen once in a full test run).
+    /// <see cref="ExitCodeOf"/>, waiting up to <paramref name="grace"/> for our own child that /proc no longer shows
+    /// running: .NET reaps it on SIGCHLD on a thread of its own, which a loaded machine runs late, and until then its code
+    /// is unknown (null after the grace: not reaped yet). An inspection waits <see cref="ReapGrace"/>, so a deployment
+    /// says "exited with code 1" rather than "is not running" (seen once in a full test run); a stop waits
+    /// <see cref="ProcessSignals.KillGrace"/>.
     /// </summary>
-    private async Task<long?> ExitCodeOfAsync(string name, ProcessRecord record, CancellationToken cancellationToken)
+    private async Task<long?> ExitCodeOfAsync(string name, ProcessRecord record, TimeSpan grace, CancellationToken cancellationToken)
     {
         if (ExitCodeOf(name, record) is { } known)
         {
@@ -495,7 +484,7 @@ public sealed partial class ProcessInstanceRuntime : IInstanceRuntime, IDisposab
 
         try
         {
-            await child.Process.WaitForExitAsync(cancellationToken).WaitAsync(ReapGrace, _time, cancellationToken);
+            await child.Process.WaitForExitAsync(cancellationToken).WaitAsync(grace, _time, cancellationToken);
             return child.Process.ExitCode;
         }
         catch (TimeoutException)
