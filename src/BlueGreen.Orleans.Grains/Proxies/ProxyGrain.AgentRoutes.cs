@@ -176,23 +176,9 @@ internal sealed partial class ProxyGrain
             return [$"unreachable ({problem})"];
         }
 
-        var problems = ImmutableList.CreateBuilder<string>();
-        foreach (var (backend, servers) in backends.OrderBy(b => b.Key, StringComparer.Ordinal))
-        {
-            if (!_agentBackends.TryGetValue(backend, out var report))
-            {
-                problems.Add($"backend {backend} is not in its configuration");
-                continue;
-            }
-
-            var present = report.Servers.Select(s => s.Server).ToHashSet(StringComparer.Ordinal);
-            if (servers.Where(s => !present.Contains(s)).ToList() is { Count: > 0 } lacking)
-            {
-                problems.Add($"backend {backend} has no server {string.Join(", ", lacking)} (it has: {(present.Count == 0 ? "none" : string.Join(", ", present.Order(StringComparer.Ordinal)))})");
-            }
-        }
-
-        return problems.ToImmutable();
+        return [.. backends.OrderBy(b => b.Key, StringComparer.Ordinal)
+            .Select(b => BackendProblem(b.Key, b.Value, _agentBackends.GetValueOrDefault(b.Key)?.Servers.Select(s => s.Server)))
+            .OfType<string>()];
     }
 
     /// <summary>Why the agent's view cannot be used now (no agent, no snapshot yet, a stale one), or null.</summary>

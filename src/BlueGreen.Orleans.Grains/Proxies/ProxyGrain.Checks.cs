@@ -29,21 +29,19 @@ internal sealed partial class ProxyGrain
 
             foreach (var (backend, servers) in backends.OrderBy(b => b.Key, StringComparer.Ordinal))
             {
-                IReadOnlyList<ServerState> actual;
+                IReadOnlyList<ServerState>? actual;
                 try
                 {
                     actual = await client.ShowServersStateAsync(backend);
                 }
                 catch (HaProxyUnknownBackendException)
                 {
-                    problems.Add($"backend {backend} is not in its configuration");
-                    continue;
+                    actual = null;
                 }
 
-                var present = actual.Select(s => s.Server).ToHashSet(StringComparer.Ordinal);
-                if (servers.Where(s => !present.Contains(s)).ToList() is { Count: > 0 } lacking)
+                if (BackendProblem(backend, servers, actual?.Select(s => s.Server)) is { } problem)
                 {
-                    problems.Add($"backend {backend} has no server {string.Join(", ", lacking)} (it has: {(present.Count == 0 ? "none" : string.Join(", ", present.Order(StringComparer.Ordinal)))})");
+                    problems.Add(problem);
                 }
             }
 
@@ -93,6 +91,23 @@ internal sealed partial class ProxyGrain
     {
         var path = registration.MapFileWritePath ?? registration.MapFile;
         return RealPath.Resolve(path) ?? Path.GetFullPath(path);
+    }
+
+    /// <summary>
+    /// What a backend lacks for a service, as its HAProxy has it (<paramref name="present"/>: its servers; null: the
+    /// backend is not in the configuration), or null. Direct mode reads it live, agent mode from the agent's snapshot.
+    /// </summary>
+    private static string? BackendProblem(string backend, ImmutableList<string> servers, IEnumerable<string>? present)
+    {
+        if (present is null)
+        {
+            return $"backend {backend} is not in its configuration";
+        }
+
+        var has = present.ToHashSet(StringComparer.Ordinal);
+        return servers.Where(s => !has.Contains(s)).ToList() is { Count: > 0 } lacking
+            ? $"backend {backend} has no server {string.Join(", ", lacking)} (it has: {(has.Count == 0 ? "none" : string.Join(", ", has.Order(StringComparer.Ordinal)))})"
+            : null;
     }
 
     private static string? MissingMap(string mapFile, IReadOnlyList<MapDescriptor> maps) =>
