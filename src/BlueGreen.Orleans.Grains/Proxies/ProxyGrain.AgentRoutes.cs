@@ -207,12 +207,11 @@ internal sealed partial class ProxyGrain
         _agentBackends = backends;
         if (report.SnapshotReadAt is not null)
         {
+            // What listings show. Reachable and the last error are derived from the snapshot's age in agent mode
+            // (AgentSnapshotProblem), so the direct monitor's fields for them stay untouched here.
             _backends = [.. _agentBackends.Values.OrderBy(b => b.Backend, StringComparer.Ordinal)];
             _backendsReadAt = report.SnapshotReadAt;
-            _backendsReadStamp = time.GetTimestamp();
-            _reachable = true;
             _lastSeenAt = time.GetUtcNow();
-            _lastError = null;
         }
     }
 
