@@ -9,10 +9,8 @@ using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
+using BlueGreen.Orleans.Faults.Tests.Support;
 using BlueGreen.Orleans.Harness;
-using Grpc.Core;
-using Grpc.Net.Client;
-using V1 = BlueGreen.Orleans.Protos.V1;
 
 namespace BlueGreen.Orleans.Bench;
 
@@ -213,32 +211,17 @@ internal static class FleetSwitchBenchmark
     }
 
     /// <summary>
-    /// Registers every proxy in agent mode through the gateway (which issues the credentials) and starts a real agent
-    /// beside each haproxy with the agent's default tick; returns once every proxy grain hears its agent.
+    /// Registers every proxy in agent mode through the gateway (which issues the credentials; the fault stage's helpers)
+    /// and starts a real agent beside each haproxy with the agent's default tick; returns once every proxy grain hears its agent.
     /// </summary>
     internal static async Task<List<AgentProcess>> StartAgentsAsync(ServerProcess server, List<HaProxyInstance> proxies, ImmutableList<string> ids, TempFolder folder, string? agentBinary, CancellationToken cancellationToken)
     {
         var started = new List<AgentProcess>();
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
-        var registry = new V1.Proxies.ProxiesClient(channel);
-        var admin = new Metadata { { "authorization", "Bearer " + ServerProcess.AdminToken } };
         for (var i = 0; i < proxies.Count; i++)
         {
-            var registered = await registry.RegisterProxyAsync(new V1.RegisterProxyRequest { Id = ids[i], Agent = true }, admin, cancellationToken: cancellationToken);
             var host = folder.File($"host-{ids[i]}");
-            Directory.CreateDirectory(host);
-            var credential = Path.Combine(host, "credential");
-            await File.WriteAllTextAsync(credential, registered.AgentCredential + "\n", cancellationToken);
-            started.Add(AgentProcess.Start(
-            [
-                "--proxy-id", ids[i],
-                "--server", $"http://127.0.0.1:{server.GrpcPort}",
-                "--credential-file", credential,
-                "--runtime-api", proxies[i].RuntimeApi.ToString(),
-                "--master-api", proxies[i].MasterApi.ToString(),
-                "--map-file", proxies[i].MapFile,
-                "--state-dir", Path.Combine(host, "state"),
-            ], agentBinary));
+            await FaultStage.IssueCredentialAsync(server.GrpcPort, ids[i], host, cancellationToken);
+            started.Add(AgentProcess.Start(FaultStage.AgentArguments(ids[i], $"http://127.0.0.1:{server.GrpcPort}", host, proxies[i]), agentBinary));
         }
 
         await Eventually.UntilAsync(

@@ -82,34 +82,49 @@ public sealed partial class FaultStage
     private string HostFolder(int proxy) => _folder.File($"host-{ProxyId(proxy)}");
 
     /// <summary>Registers the proxy in agent mode through the gateway (the credential is issued there), and starts its agent.</summary>
-    private async Task StartAgentAsync(int proxy)
+    /// <summary>
+    /// Registers <paramref name="proxyId"/> in agent mode through the gateway on <paramref name="grpcPort"/> (which issues
+    /// the credential) and writes the credential into <paramref name="hostFolder"/> (mode 600), where
+    /// <see cref="AgentArguments(string, string, string, HaProxyInstance, string?)"/> points the agent. Shared with the bench.
+    /// </summary>
+    public static async Task IssueCredentialAsync(int grpcPort, string proxyId, string hostFolder, CancellationToken cancellationToken = default)
     {
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcServer.GrpcPort}");
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         var registered = await new V1.Proxies.ProxiesClient(channel).RegisterProxyAsync(
-            new V1.RegisterProxyRequest { Id = ProxyId(proxy), Agent = true },
-            new Metadata { { "authorization", "Bearer " + ServerProcess.AdminToken } });
-        Directory.CreateDirectory(HostFolder(proxy));
-        var credential = Path.Combine(HostFolder(proxy), "credential");
-        await File.WriteAllTextAsync(credential, registered.AgentCredential + "\n");
+            new V1.RegisterProxyRequest { Id = proxyId, Agent = true },
+            new Metadata { { "authorization", "Bearer " + ServerProcess.AdminToken } },
+            cancellationToken: cancellationToken);
+        Directory.CreateDirectory(hostFolder);
+        var credential = Path.Combine(hostFolder, "credential");
+        await File.WriteAllTextAsync(credential, registered.AgentCredential + "\n", cancellationToken);
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
+    }
+
+    /// <summary>The command line of an agent beside <paramref name="proxy"/>, its credential and state in <paramref name="hostFolder"/>; the agent's default tick when <paramref name="tick"/> is null.</summary>
+    public static string[] AgentArguments(string proxyId, string server, string hostFolder, HaProxyInstance proxy, string? tick = null) =>
+    [
+        "--proxy-id", proxyId,
+        "--server", server,
+        "--credential-file", Path.Combine(hostFolder, "credential"),
+        "--runtime-api", proxy.RuntimeApi.ToString(),
+        "--master-api", proxy.MasterApi.ToString(),
+        "--map-file", proxy.MapFile,
+        "--state-dir", Path.Combine(hostFolder, "state"),
+        .. tick is null ? Array.Empty<string>() : ["--tick", tick],
+    ];
+
+    private async Task StartAgentAsync(int proxy)
+    {
+        await IssueCredentialAsync(GrpcServer.GrpcPort, ProxyId(proxy), HostFolder(proxy));
         AgentLinks.Add(RuntimeApiRelay.Start("127.0.0.1", "127.0.0.1", GrpcServer.GrpcPort, watchReplies: true));
         _agents.Add(AgentProcess.Start(AgentArguments(proxy)));
     }
 
     private string[] AgentArguments(int proxy) =>
-    [
-        "--proxy-id", ProxyId(proxy),
-        "--server", $"http://127.0.0.1:{AgentLinks[proxy].Port}",
-        "--credential-file", Path.Combine(HostFolder(proxy), "credential"),
-        "--runtime-api", Proxies[proxy].RuntimeApi.ToString(),
-        "--master-api", Proxies[proxy].MasterApi.ToString(),
-        "--map-file", Proxies[proxy].MapFile,
-        "--state-dir", Path.Combine(HostFolder(proxy), "state"),
-        "--tick", "100ms",
-    ];
+        AgentArguments(ProxyId(proxy), $"http://127.0.0.1:{AgentLinks[proxy].Port}", HostFolder(proxy), Proxies[proxy], "100ms");
 
     private async Task StopAgentsAsync()
     {
