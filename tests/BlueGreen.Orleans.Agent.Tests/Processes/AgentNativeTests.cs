@@ -24,10 +24,10 @@ public sealed class AgentNativeTests
         await using var stage = await AgentStage.StartAsync();
         await stage.Store().SaveAsync(new DesiredRoutes(7, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }), CancellationToken.None);
         await using var agent = AgentProcess.Start(stage.AgentArguments(), executable);
-        await WaitGreenAsync(stage, agent, "the native agent's start re-apply");
+        await stage.WaitGreenAsync(agent, "the native agent's start re-apply");
         await stage.ResetMapFileToBlueAsync();
         await stage.Proxy.ReloadAsync();
-        await WaitGreenAsync(stage, agent, "the native agent's re-apply after a reload");
+        await stage.WaitGreenAsync(agent, "the native agent's re-apply after a reload");
 
         Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
         Assert.Contains("HAProxy changed", agent.Output, StringComparison.Ordinal);
@@ -58,17 +58,5 @@ public sealed class AgentNativeTests
         }
 
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static async Task WaitGreenAsync(AgentStage stage, AgentProcess agent, string what)
-    {
-        try
-        {
-            await Eventually.UntilAsync(stage.RuntimeRouteAsync, route => route == AgentStage.GreenBackend, TimeSpan.FromSeconds(20), $"{what}: the runtime route");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\nagent output:\n{agent.Output}", e);
-        }
     }
 }

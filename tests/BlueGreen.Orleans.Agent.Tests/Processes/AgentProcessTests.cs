@@ -22,12 +22,12 @@ public sealed class AgentProcessTests
         await using var stage = await AgentStage.StartAsync();
         await stage.Store().SaveAsync(Green, CancellationToken.None);
         await using var agent = AgentProcess.Start(stage.AgentArguments());
-        await WaitGreenAsync(stage, agent, "the agent's start re-apply");
+        await stage.WaitGreenAsync(agent, "the agent's start re-apply");
 
         await stage.ResetMapFileToBlueAsync();
         await stage.Proxy.ReloadAsync();
         var reloaded = Stopwatch.StartNew();
-        await WaitGreenAsync(stage, agent, "the re-apply after a reload");
+        await stage.WaitGreenAsync(agent, "the re-apply after a reload");
 
         Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
         Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
@@ -41,12 +41,12 @@ public sealed class AgentProcessTests
         await using var stage = await AgentStage.StartAsync();
         await stage.Store().SaveAsync(Green, CancellationToken.None);
         await using var agent = AgentProcess.Start(stage.AgentArguments());
-        await WaitGreenAsync(stage, agent, "the agent's start re-apply");
+        await stage.WaitGreenAsync(agent, "the agent's start re-apply");
 
         await stage.ResetMapFileToBlueAsync();
         await stage.Proxy.RestartAsync();
         var restarted = Stopwatch.StartNew();
-        await WaitGreenAsync(stage, agent, "the re-apply after a restart");
+        await stage.WaitGreenAsync(agent, "the re-apply after a restart");
 
         Assert.True(restarted.Elapsed < Bound, $"{restarted.Elapsed}");
         Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
@@ -61,7 +61,7 @@ public sealed class AgentProcessTests
         var first = AgentProcess.Start(stage.AgentArguments());
         try
         {
-            await WaitGreenAsync(stage, first, "the first agent");
+            await stage.WaitGreenAsync(first, "the first agent");
             await first.KillAsync();
         }
         finally
@@ -77,7 +77,7 @@ public sealed class AgentProcessTests
         await File.WriteAllTextAsync(Path.Combine(stage.StateDirectory, $".{RouteStateStore.FileName}.0123456789abcdef.tmp"), "{\"format\":1,\"version\":8,\"rou");
 
         await using var second = AgentProcess.Start(stage.AgentArguments());
-        await WaitGreenAsync(stage, second, "the restarted agent");
+        await stage.WaitGreenAsync(second, "the restarted agent");
 
         Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
         var state = await stage.Store().LoadAsync(CancellationToken.None);
@@ -97,19 +97,5 @@ public sealed class AgentProcessTests
         Assert.Equal(64, exitCode);
         Assert.Equal("bluegreen-agent: error: another bluegreen-agent uses this --state-dir.", output.Trim());
         Assert.False(agent.HasExited, agent.Output);
-    }
-
-    /// <summary>Runtime map green and a fresh connection through the frontend answered by green.</summary>
-    private static async Task WaitGreenAsync(AgentStage stage, AgentProcess agent, string what)
-    {
-        try
-        {
-            await Eventually.UntilAsync(stage.RuntimeRouteAsync, route => route == AgentStage.GreenBackend, TimeSpan.FromSeconds(20), $"{what}: the runtime route");
-            await Eventually.UntilAsync(stage.ColourAsync, colour => colour == "green", TimeSpan.FromSeconds(5), $"{what}: traffic on green");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\nagent output:\n{agent.Output}", e);
-        }
     }
 }

@@ -140,6 +140,20 @@ internal sealed class AgentStage : IAsyncDisposable
     /// </summary>
     public Task ResetMapFileToBlueAsync() => MapFile.WriteAsync(Proxy.MapFile, [new MapEntry(Host, BlueBackend)]);
 
+    /// <summary>Waits until the agent put the runtime map on green and traffic lands there; on timeout, says what the agent printed.</summary>
+    public async Task WaitGreenAsync(AgentProcess agent, string what)
+    {
+        try
+        {
+            await Eventually.UntilAsync(RuntimeRouteAsync, route => route == GreenBackend, TimeSpan.FromSeconds(20), $"{what}: the runtime route");
+            await Eventually.UntilAsync(ColourAsync, colour => colour == "green", TimeSpan.FromSeconds(5), $"{what}: traffic on green");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nagent output:\n{agent.Output}", e);
+        }
+    }
+
     private async Task WaitUpAsync(string backend) =>
         await Eventually.UntilAsync(
             async () => await Client.ShowServerStatsAsync(backend),
