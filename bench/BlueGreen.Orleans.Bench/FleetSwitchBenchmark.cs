@@ -238,23 +238,14 @@ internal static class FleetSwitchBenchmark
         var before = agents.Select(a => CpuSeconds(a.Pid)).ToList();
         await Task.Delay(IdleWindow, cancellationToken);
         var cpu = agents.Select((a, i) => (CpuSeconds(a.Pid) - before[i]) / IdleWindow.TotalSeconds * 100).ToList();
-        var rss = agents.Select(a => StatusMb(a.Pid, "VmRSS")).ToList();
-        double Median(string field) => LatencyStats.Of(agents.Select(a => StatusMb(a.Pid, field)).ToList()).Median;
+        var rss = agents.Select(a => MiB(a.Pid, "VmRSS")).ToList();
+        double Median(string field) => LatencyStats.Of(agents.Select(a => MiB(a.Pid, field)).ToList()).Median;
         return new AgentIdle(LatencyStats.Of(rss).Median, rss.Max(), Median("RssAnon"), Median("RssFile"), Median("RssShmem"), cpu.Average(), cpu.Max());
     }
 
-    /// <summary>One memory line of /proc/pid/status (kB) in MB.</summary>
-    private static double StatusMb(int pid, string field) =>
-        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).Single();
+    private static double MiB(int pid, string field) => ProcStatus.MiB(pid, field) ?? throw new InvalidOperationException($"agent {pid} is gone.");
 
-    /// <summary>utime + stime of /proc/pid/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
+    private static double CpuSeconds(int pid) => (ProcStatus.CpuTime(pid) ?? throw new InvalidOperationException($"agent {pid} is gone.")).TotalSeconds;
 
     private static async Task<DeploymentRecord> RunDeploymentAsync(IServiceGrain service, Func<Task<DeploymentRecord>> start, CancellationToken cancellationToken)
     {

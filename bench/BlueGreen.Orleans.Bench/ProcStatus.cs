@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace BlueGreen.Orleans.Bench.Scale;
+namespace BlueGreen.Orleans.Bench;
 
 /// <summary>Memory and CPU time of a process, read from <c>/proc/&lt;pid&gt;</c>.</summary>
 internal static class ProcStatus
@@ -8,7 +8,10 @@ internal static class ProcStatus
     private const double TicksPerSecond = 100; // USER_HZ on Linux.
 
     /// <summary>Peak resident set size (<c>VmHWM</c>) in MiB, or null when the process is gone.</summary>
-    public static double? PeakRssMiB(int pid) => ReadKb(pid, "VmHWM:") / 1024.0;
+    public static double? PeakRssMiB(int pid) => MiB(pid, "VmHWM");
+
+    /// <summary>One memory line of <c>/proc/&lt;pid&gt;/status</c> (<c>VmRSS</c>, <c>RssAnon</c>…) in MiB, or null when the process is gone.</summary>
+    public static double? MiB(int pid, string field) => ReadKb(pid, field + ":") / 1024.0;
 
     /// <summary>User + system CPU time the process has used so far, or null when it is gone.</summary>
     public static TimeSpan? CpuTime(int pid)
