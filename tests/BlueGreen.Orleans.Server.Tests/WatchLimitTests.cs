@@ -103,20 +103,13 @@ public sealed class WatchLimitTests : IAsyncLifetime
         var release = await deployments.ReleaseAsync(new V1.ReleaseRequest { Service = Service, Version = "4" }, GatewayFixture.Admin);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var url = new Uri($"http://127.0.0.1:{_server.HttpPort}/v1/services/{Service}/deployments/{release.Id}/watch");
-        async Task<HttpResponseMessage> WatchAsync()
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.ReadToken);
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        }
-
-        using var first = await WatchAsync();
-        using var second = await WatchAsync();
+        using var first = await OpenReadStreamAsync(http, url);
+        using var second = await OpenReadStreamAsync(http, url);
         using var firstBody = new StreamReader(await first.Content.ReadAsStreamAsync());
         using var secondBody = new StreamReader(await second.Content.ReadAsStreamAsync());
         var firstLine = await firstBody.ReadLineAsync();
         Assert.NotNull(await secondBody.ReadLineAsync());
-        using var third = await WatchAsync();
+        using var third = await OpenReadStreamAsync(http, url);
         var refusal = await third.Content.ReadAsStringAsync();
 
         // Newline-delimited JSON; the stream ends after Gateway:MaxWatchDuration (3 s) with an error object on its last line.
@@ -149,20 +142,13 @@ public sealed class WatchLimitTests : IAsyncLifetime
         var release = await deployments.ReleaseAsync(new V1.ReleaseRequest { Service = Service, Version = "5" }, GatewayFixture.Admin);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var url = new Uri($"http://127.0.0.1:{_server.HttpPort}/v1/services/{Service}/deployments/{release.Id}/events");
-        async Task<HttpResponseMessage> WatchAsync()
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.ReadToken);
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        }
-
         // One gRPC watch and one event stream: the same two slots of the read token.
         using var grpc = deployments.WatchDeployment(new V1.WatchDeploymentRequest { Service = Service, Id = release.Id }, GatewayFixture.Bearer(ServerProcess.ReadToken));
         Assert.True(await grpc.ResponseStream.MoveNext(CancellationToken.None));
-        using var first = await WatchAsync();
+        using var first = await OpenReadStreamAsync(http, url);
         using var firstBody = new StreamReader(await first.Content.ReadAsStreamAsync());
         var firstLines = new List<string> { (await firstBody.ReadLineAsync())! };
-        using var third = await WatchAsync();
+        using var third = await OpenReadStreamAsync(http, url);
         var refusal = await third.Content.ReadAsStringAsync();
 
         // The deployment waits in AwaitHealthy; after Gateway:MaxWatchDuration (3 s) an error event ends the stream.
@@ -210,5 +196,13 @@ public sealed class WatchLimitTests : IAsyncLifetime
         }
 
         return count;
+    }
+
+    /// <summary>A GET of an HTTP watch stream with the read token, returned once its headers arrived (the body streams on).</summary>
+    private static async Task<HttpResponseMessage> OpenReadStreamAsync(HttpClient http, Uri url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.ReadToken);
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 }
