@@ -78,6 +78,7 @@ public static class ServerHostingExtensions
                 p.Interval = options.ProxyMonitorInterval;
                 p.MaxReplyBytes = options.ProxyMaxReplyBytes;
                 p.SnapshotInterval = options.ProxySnapshotInterval;
+                p.ReadFreshness = options.DeploymentPollInterval;
             },
             deployments: d =>
             {

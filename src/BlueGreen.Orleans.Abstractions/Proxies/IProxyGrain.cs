@@ -101,14 +101,34 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("ForceRecheck")]
     Task ForceRecheckAsync(string backend);
 
-    /// <summary>Every server of the backend: status, check, sessions and connections in use, 5xx counters.</summary>
+    /// <summary>
+    /// Every server of the backend: status, check, sessions and connections in use, 5xx counters. Read from HAProxy no
+    /// longer ago than the deployment poll interval, and never before the last forced recheck or route change of the
+    /// backend; reads that arrive together share one round trip. Interleaved: a read never queues behind a switch.
+    /// </summary>
     [Alias("GetBackend")]
+    [AlwaysInterleave]
     Task<BackendReport> GetBackendAsync(string backend);
+
+    /// <summary>
+    /// <see cref="GetBackendAsync"/>, and <paramref name="watcher"/> hears (<see cref="IBackendWatcher.BackendChangedAsync"/>)
+    /// when the backend changes, for a few seconds from this call: the proxy reads every watched backend once per poll
+    /// interval, in one round trip, however many deployments wait on it.
+    /// </summary>
+    [Alias("WatchBackend")]
+    [AlwaysInterleave]
+    Task<BackendReport> WatchBackendAsync(string backend, IBackendWatcher watcher);
 
     /// <summary>
     /// What a drain needs of one backend: the live worker's report, which worker answered, and — through the master CLI,
     /// when registered — the sessions every other worker (old workers a reload left running) still has to it.
     /// </summary>
     [Alias("GetDrain")]
+    [AlwaysInterleave]
     Task<DrainReport> GetDrainAsync(string backend);
+
+    /// <summary><see cref="GetDrainAsync"/>, watching the backend as <see cref="WatchBackendAsync"/> does.</summary>
+    [Alias("WatchDrain")]
+    [AlwaysInterleave]
+    Task<DrainReport> WatchDrainAsync(string backend, IBackendWatcher watcher);
 }

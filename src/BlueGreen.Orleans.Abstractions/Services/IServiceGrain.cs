@@ -1,15 +1,18 @@
 using System.Collections.Immutable;
 using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Proxies;
+using Orleans.Concurrency;
 
 namespace BlueGreen.Orleans.Services;
 
 /// <summary>
 /// One service (key: service name). Every mutating command for the service goes through it, so two deployments of
 /// one service never interleave: a command that conflicts with the running deployment fails with
-/// <see cref="BlueGreenException"/> (<see cref="ErrorCode.FailedPrecondition"/>) naming it.
+/// <see cref="BlueGreenException"/> (<see cref="ErrorCode.FailedPrecondition"/>) naming it. Reads answer at once from what
+/// storage last acknowledged, also while a step of a deployment runs.
 /// </summary>
 [Alias("bluegreen.IServiceGrain")]
-public interface IServiceGrain : IGrainWithStringKey
+public interface IServiceGrain : IGrainWithStringKey, IBackendWatcher
 {
     /// <summary>
     /// Creates or updates the spec and points the route at the live colour on every proxy. A re-apply never flips a
@@ -20,6 +23,7 @@ public interface IServiceGrain : IGrainWithStringKey
     Task<ServiceInfo> ApplyAsync(ServiceSpec spec, bool adoptServed = false);
 
     [Alias("Get")]
+    [AlwaysInterleave]
     Task<ServiceInfo?> GetAsync();
 
     /// <summary>
@@ -48,14 +52,20 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Rollback")]
     Task<DeploymentRecord> RollbackAsync(DeploymentOptions options);
 
-    /// <summary>Stops the running deployment and returns the fleet to the colour that was live before it.</summary>
+    /// <summary>
+    /// Stops the running deployment and returns the fleet to the colour that was live before it. Marks the record (and
+    /// persists the mark) at once, also while a step runs: the next step carries it out.
+    /// </summary>
     [Alias("Abort")]
+    [AlwaysInterleave]
     Task<DeploymentRecord> AbortAsync();
 
     [Alias("GetDeployment")]
+    [AlwaysInterleave]
     Task<DeploymentRecord?> GetDeploymentAsync(long id);
 
     /// <summary>The history, newest first (bounded), including the running deployment.</summary>
     [Alias("ListDeployments")]
+    [AlwaysInterleave]
     Task<ImmutableList<DeploymentRecord>> ListDeploymentsAsync();
 }

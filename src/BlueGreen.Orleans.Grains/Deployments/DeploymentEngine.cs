@@ -77,6 +77,30 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
             || Confirming(d));
 
+    /// <summary>
+    /// How long until time alone can move <paramref name="d"/> on: its step's deadline, or the end of the confirm window
+    /// after the switch; null when only a change on the proxies (or an instance) can. A waiting deployment is stepped
+    /// again when a proxy reports a change, and no later than this.
+    /// </summary>
+    public TimeSpan? TimeToNextCheck(DeploymentRecord d)
+    {
+        TimeSpan? left = null;
+        if (d.StepDeadline is { } deadline)
+        {
+            var budget = deadline - d.StepStartedAt;
+            left = budget - _clock.Since(d.Id, d.StepStartedAt, budget);
+        }
+
+        if (Confirming(d))
+        {
+            var switched = d.Proxies.Select(p => p.SwitchedAt).Where(at => at is not null).Max() ?? d.StepStartedAt;
+            var window = _confirmWindow - _clock.Since(d.Id, switched);
+            left = left is { } l && l < window ? l : window;
+        }
+
+        return left < TimeSpan.Zero ? TimeSpan.Zero : left;
+    }
+
     /// <summary>A new deployment, at its first step.</summary>
     public DeploymentRecord Create(long id, string service, DeploymentKind kind, Colour from, Colour target, string version, bool provisionTarget, ResolvedOptions options)
     {
@@ -555,6 +579,9 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         // The last event is stamped at FinishedAt itself, not a clock read later: the timeline ends where the record does.
         return Event(done, null, $"{outcome} in {Seconds(_clock.Since(d.Id, d.CreatedAt))}{(d.Error is null ? string.Empty : ": " + d.Error)}{cut}", now);
     }
+
+    /// <summary>An event of the service's own about the deployment (a step that failed and is retried, say).</summary>
+    public DeploymentRecord Note(DeploymentRecord d, string message) => Event(d, null, message);
 
     private DeploymentRecord Event(DeploymentRecord d, string? proxy, string message, DateTimeOffset? at = null)
     {

@@ -12,7 +12,11 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// and the instance runtime of each colour.
 /// </summary>
 /// <param name="nextRouteVersion">Issues the version of each route change (see <see cref="IProxyGrain.SwitchRouteAsync"/>).</param>
-internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time, Func<long> nextRouteVersion) : IDeploymentEnvironment
+/// <param name="watcher">
+/// Told by each proxy when a backend it read changes (<see cref="IProxyGrain.WatchBackendAsync"/>): the deployment
+/// waiting on it is stepped again then, not at its next poll. Null: reads only.
+/// </param>
+internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time, Func<long> nextRouteVersion, IBackendWatcher? watcher = null) : IDeploymentEnvironment
 {
     /// <summary>How many of its last output lines a dead instance's event quotes.</summary>
     private const int OutputLines = 10;
@@ -113,7 +117,8 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         {
             try
             {
-                return await grains.GetGrain<IProxyGrain>(id).GetBackendAsync(backend);
+                var proxy = grains.GetGrain<IProxyGrain>(id);
+                return await (watcher is null ? proxy.GetBackendAsync(backend) : proxy.WatchBackendAsync(backend, watcher));
             }
             catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
             {
@@ -129,7 +134,8 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         {
             try
             {
-                return await grains.GetGrain<IProxyGrain>(id).GetDrainAsync(backend);
+                var proxy = grains.GetGrain<IProxyGrain>(id);
+                return await (watcher is null ? proxy.GetDrainAsync(backend) : proxy.WatchDrainAsync(backend, watcher));
             }
             catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
             {

@@ -49,5 +49,8 @@ internal sealed class HaProxyAccess(HaProxyRuntimeClient client, RouteMap routes
 
     public ValueTask DisposeAsync() => client.DisposeAsync();
 
+    public Task<IReadOnlyList<BackendServers>> ShowBackendsAsync(IReadOnlyList<string> backends, CancellationToken cancellationToken = default) =>
+        client.ShowBackendsAsync(backends, cancellationToken);
+
     private HaProxyMasterClient Master() => master ?? throw new InvalidOperationException("No master CLI is registered for this proxy.");
 }

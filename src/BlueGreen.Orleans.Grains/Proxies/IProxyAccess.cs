@@ -50,4 +50,7 @@ public interface IProxyAccess : IAsyncDisposable
 
     /// <summary>One worker's sessions to a backend through the master CLI; only when <see cref="HasMaster"/>.</summary>
     Task<WorkerSessionCount> CountSessionsAsync(int pid, string backend, CancellationToken cancellationToken = default);
+
+    /// <summary>Several backends' servers and connections in use, in as few round trips as the client allows.</summary>
+    Task<IReadOnlyList<BackendServers>> ShowBackendsAsync(IReadOnlyList<string> backends, CancellationToken cancellationToken = default);
 }

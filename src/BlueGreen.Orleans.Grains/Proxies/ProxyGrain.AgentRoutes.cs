@@ -205,6 +205,7 @@ internal sealed partial class ProxyGrain
         var backends = report.Full ? _agentBackends.Clear() : _agentBackends;
         backends = backends.RemoveRange(report.RemovedBackends).SetItems(report.Backends.Select(b => KeyValuePair.Create(b.Key, b.Value with { ProxyId = Id })));
         _agentBackends = backends;
+        NotifyChanged(report.Backends.Keys.Concat(report.RemovedBackends));
         if (report.SnapshotReadAt is not null)
         {
             // What listings show. Reachable and the last error are derived from the snapshot's age in agent mode

@@ -188,8 +188,13 @@ internal sealed partial class ProxyGrain(
 
         // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and the
         // monitor will hold it there, consistent with the fleet the service grain reverts.
+        var before = state.State.Routes.GetValueOrDefault(key);
         await CallAsync(proxy => proxy.SetRuntimeRouteAsync(key, backend));
         var done = time.GetUtcNow();
+
+        // Sessions counted from now on: a drain of the colour left counts none that were opened before the switch.
+        Invalidate(before);
+        Invalidate(backend);
         _unsaved.TryAdd(key, state.State.Routes.TryGetValue(key, out var previous) ? previous : null);
         state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
         return done;
@@ -267,83 +272,25 @@ internal sealed partial class ProxyGrain(
         ? await ReadAgentServedRoutesAsync()
         : await CallAsync(async proxy => (await proxy.ReadRuntimeRoutesAsync()).ToImmutableDictionary(StringComparer.Ordinal));
 
-    public Task ForceRecheckAsync(string backend) => IsAgentMode ? ForceAgentRecheckAsync(backend) : CallAsync(async proxy =>
-    {
-        var servers = (await ServerStatsOrNoneAsync(proxy, backend)).Select(r => r.ServiceName).ToList();
-        foreach (var server in servers)
-        {
-            await proxy.SetServerHealthAsync(backend, server, ServerHealthState.Down);
-        }
-    });
-
-    public async Task<BackendReport> GetBackendAsync(string backend)
+    public async Task ForceRecheckAsync(string backend)
     {
         if (IsAgentMode)
         {
-            return AgentBackend(backend);
+            await ForceAgentRecheckAsync(backend);
+            return;
         }
 
-        // An unreachable proxy yields one report for the backend asked; a backend without servers yields none.
-        var all = await ReadBackendsAsync(backend);
-        return all.SingleOrDefault(r => r.Backend == backend)
-            ?? new BackendReport { ProxyId = Id, Backend = backend, Reachable = true, ReadAt = time.GetUtcNow() };
-    }
-
-    /// <summary>
-    /// The live worker through the Runtime API first, then every other worker through the master CLI: one
-    /// <c>show proc</c>, and <c>@!pid show stat</c> / <c>show servers conn</c> only for workers other than the one that
-    /// answered (old workers exist only for a while after a reload). In that order a reload between the two reads can
-    /// only make a worker counted twice, never missed.
-    /// </summary>
-    public async Task<DrainReport> GetDrainAsync(string backend)
-    {
-        if (IsAgentMode)
+        await CallAsync(async proxy =>
         {
-            return await ReadAgentDrainAsync(backend);
-        }
-
-        var live = await GetBackendAsync(backend);
-        var proxy = Proxy();
-        var info = live.Reachable ? proxy.LastInfo : null;
-        var report = new DrainReport
-        {
-            Live = live,
-            WorkerPid = info?.Pid,
-            WorkerUptime = info is null ? null : TimeSpan.FromSeconds(info.UptimeSeconds),
-            HasMaster = proxy.HasMaster,
-        };
-        if (!proxy.HasMaster || !live.Reachable)
-        {
-            return report;
-        }
-
-        return await GuardAsync(
-            proxy,
-            async master =>
+            var servers = (await ServerStatsOrNoneAsync(proxy, backend)).Select(r => r.ServiceName).ToList();
+            foreach (var server in servers)
             {
-                var processes = await master.ShowProcAsync();
-                var others = await Task.WhenAll(processes.AllWorkers
-                    .Where(w => w.Pid != info?.Pid)
-                    .Select(w => master.CountSessionsAsync(w.Pid, backend)));
-                _masterError = null;
-                return report with
-                {
-                    MasterPid = processes.Master.Pid,
-                    MasterUptime = processes.Master.Uptime,
-                    OtherWorkers = others.Select(w => new WorkerSessions(w.Pid, w.Sessions, w.Exited)).ToImmutableList(),
-                };
-            },
-            e =>
-            {
-                // The master CLI failing leaves the live worker reachable: the report says so, the proxy stays up.
-                if (_masterError is null)
-                {
-                    Log.MasterUnreadable(_logger, Id, e.Message);
-                }
+                await proxy.SetServerHealthAsync(backend, server, ServerHealthState.Down);
+            }
+        });
 
-                _masterError = e.Message;
-                return report with { MasterError = $"master CLI: {e.Message}" };
-            });
+        // Only a read from now on may show the backend UP again.
+        Invalidate(backend);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -352,43 +299,6 @@ internal sealed partial class ProxyGrain(
         {
             await this.UnregisterReminder(reminder);
         }
-    }
-
-    private Task<ImmutableList<BackendReport>> ReadBackendsAsync(string? only)
-    {
-        var proxy = Proxy();
-        var now = time.GetUtcNow();
-        return GuardAsync(proxy, async client =>
-        {
-            var rows = only is null
-                ? (await client.ShowStatAsync()).Where(r => r.Type == StatRowType.Server).ToList()
-                : await ServerStatsOrNoneAsync(client, only);
-            var reports = ImmutableList.CreateBuilder<BackendReport>();
-            foreach (var group in rows.GroupBy(r => r.ProxyName))
-            {
-                // used_cur also counts connections HAProxy still holds to a server, which scur alone can miss.
-                var inUse = (await client.ShowServersConnAsync(group.Key)).ToDictionary(c => c.Server, c => c.UsedCurrent);
-                reports.Add(new BackendReport
-                {
-                    ProxyId = Id,
-                    Backend = group.Key,
-                    Reachable = true,
-                    ReadAt = now,
-                    WorkerUptime = client.LastInfo is { } info ? TimeSpan.FromSeconds(info.UptimeSeconds) : null,
-                    Servers = group.Select(r => new ServerHealth(
-                        r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, inUse.GetValueOrDefault(r.ServiceName),
-                        r.Http5xxResponses, r.HttpResponses)).ToImmutableList(),
-                });
-            }
-
-            Seen(client.LastInfo);
-            return reports.ToImmutable();
-        },
-        e =>
-        {
-            Unreachable(e);
-            return [new BackendReport { ProxyId = Id, Backend = only ?? string.Empty, Reachable = false, Error = e.Message, ReadAt = now }];
-        });
     }
 
     /// <summary>A backend this HAProxy's config lacks has no servers: not a reason to call the proxy unreachable.</summary>

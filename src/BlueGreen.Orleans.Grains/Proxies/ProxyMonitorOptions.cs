@@ -13,6 +13,12 @@ public sealed class ProxyMonitorOptions
     /// </summary>
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How old a backend read may be when a deployment asks for it again, and how often a proxy reads the backends that
+    /// deployments wait on (one round trip for all of them): the deployment poll interval.
+    /// </summary>
+    public TimeSpan ReadFreshness { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Command timeout of the Runtime API client.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

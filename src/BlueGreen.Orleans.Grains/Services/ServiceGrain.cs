@@ -17,9 +17,12 @@ using Orleans.Storage;
 namespace BlueGreen.Orleans.Grains.Services;
 
 /// <summary>
-/// One service. Its turns serialize every command for the service; one deployment at a time runs in a loop on the
-/// grain's own scheduler, persisting after every step. After a crash the loop resumes on activation (the startup
-/// task, a reminder or any call activates the grain).
+/// One service. Its turns serialize every command for the service; one deployment at a time advances one step per
+/// turn of a non-interleaving timer, persisting after every step: a step that moved on is followed at once; a waiting
+/// step (health, drain, verify) is stepped again when a proxy reports a change of the backend it waits on
+/// (<see cref="BackendChangedAsync"/>), at its next deadline, or after <see cref="DeploymentLoopOptions.WaitInterval"/>,
+/// whichever comes first. After a crash the deployment resumes on activation (the startup task, a reminder or any call
+/// activates the grain).
 /// </summary>
 internal sealed partial class ServiceGrain(
     [PersistentState("service", BlueGreenStorage.Name)] IPersistentState<ServiceState> state,
@@ -32,15 +35,25 @@ internal sealed partial class ServiceGrain(
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable, IDisposable
 {
     private const string Reminder = "service-deployment";
+
+    /// <summary>The longest wait between two retries of a step that failed.</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
     private readonly DeploymentTrace _trace = new(telemetry);
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _writes = new(1, 1);
 
     // One per activation: the engine is new each step, the monotonic anchors of the deployment's deadlines are not.
     private readonly DeploymentClock _clock = new(time);
 
     /// <summary>Each warm colour's end as this activation anchored it (see <see cref="WarmLeft"/>).</summary>
     private readonly Dictionary<Colour, (DateTimeOffset Until, long Timestamp, TimeSpan Left)> _warmAnchors = [];
-    private Task? _loop;
+    private IGrainTimer? _stepTimer;
+
+    /// <summary>A proxy reported a change while a step ran: the next step runs at once.</summary>
+    private bool _woken;
+
+    /// <summary>Consecutive failures of the current step: the retry waits longer after each (capped).</summary>
+    private int _failures;
     private bool _tracked;
     private DeploymentStep? _observedStep;
     private IGrainTimer? _warmTimer;
@@ -64,34 +77,24 @@ internal sealed partial class ServiceGrain(
         if (state.State.Active is not null)
         {
             Log.Resuming(logger, Name, state.State.Active.ToString());
-            EnsureLoop();
+            ScheduleStep(TimeSpan.Zero);
         }
 
         ScheduleWarmRetirement();
         return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // The loop stops and is awaited here: left running, it would drive the record beside the next activation's loop.
-        // A step already under way ends and persists (as after a crash, the next activation resumes from the record).
-        await _stopping.CancelAsync();
-        if (_loop is { } loop)
-        {
-            try
-            {
-                await loop.WaitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Deactivation timed out: the record stays as last persisted, and the next activation resumes from it.
-            }
-        }
-
+        // A step is a turn: the one under way has ended and persisted before deactivation runs. The next activation
+        // resumes from the record, as after a crash.
+        _stepTimer?.Dispose();
+        _stepTimer = null;
         _trace.Abandon();
+        return Task.CompletedTask;
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose() => _writes.Dispose();
 
     public async Task<ServiceInfo> ApplyAsync(ServiceSpec spec, bool adoptServed = false)
     {
@@ -329,6 +332,12 @@ internal sealed partial class ServiceGrain(
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' has no deployment in progress.");
         }
 
+        if (_published.Active?.Id != active.Id)
+        {
+            // Interleaved with the command that starts it, before storage has it: that command may still fail.
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}': deployment {active.Id} is being started; retry.");
+        }
+
         if (active.AbortRequested && active.PendingOutcome == DeploymentOutcome.Aborted)
         {
             // Asked again: the first request is being carried out.
@@ -347,7 +356,10 @@ internal sealed partial class ServiceGrain(
         var saved = state.State;
         state.State = state.State with { Active = aborted };
         await PersistForCallerAsync(saved);
-        EnsureLoop();
+
+        // Marked, not carried out here: a step under way keeps the mark in its result, and the next step honours it, now.
+        _failures = 0;
+        ScheduleStep(TimeSpan.Zero);
         return aborted;
     }
 
@@ -361,7 +373,8 @@ internal sealed partial class ServiceGrain(
     {
         if (state.State.Active is not null)
         {
-            EnsureLoop();
+            // Keeps the step timer alive after a lost activation; a running one is not disturbed.
+            _stepTimer ??= NewStepTimer(TimeSpan.Zero);
         }
         else if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
         {
@@ -394,8 +407,9 @@ internal sealed partial class ServiceGrain(
         // The deployment is saved, so it runs and the caller hears so. The reminder (crash resume) and the catalog's
         // mark are kept by the loop until they are set: a failure of either is logged, never the caller's error.
         _tracked = false;
+        _failures = 0;
         Log.Started(logger, Name, record.ToString());
-        EnsureLoop();
+        ScheduleStep(TimeSpan.Zero);
         await TrackActiveAsync();
         return record;
     }
@@ -437,56 +451,113 @@ internal sealed partial class ServiceGrain(
         return errors.Count > 0 ? throw new BlueGreenException(ErrorCode.InvalidArgument, string.Join(" ", errors)) : resolved;
     }
 
-    private void EnsureLoop()
+    public Task BackendChangedAsync(string proxy, string backend)
     {
-        if (_loop is null || _loop.IsCompleted)
+        if (state.State.Active is { IsFinished: false })
         {
-            _loop = RunLoopAsync(_stopping.Token);
+            // Interleaved with a step under way: that step's turn then schedules the next at once.
+            _woken = true;
+            ScheduleStep(TimeSpan.Zero);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs the next step after <paramref name="due"/> (a change made while a step runs applies once it ends).</summary>
+    private void ScheduleStep(TimeSpan due)
+    {
+        if (_stepTimer is null)
+        {
+            _stepTimer = NewStepTimer(due);
+        }
+        else
+        {
+            _stepTimer.Change(due, Timeout.InfiniteTimeSpan);
         }
     }
 
-    /// <summary>Advances the active deployment until it ends. Runs on the grain's scheduler, between its turns.</summary>
-    private async Task RunLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The deployment's timer: one tick, one step, one turn. Not interleaved with any command of the service (one writer
+    /// of its state); kept alive, so a waiting deployment keeps its activation (the reminder brings it back after a crash).
+    /// </summary>
+    private IGrainTimer NewStepTimer(TimeSpan due) =>
+        this.RegisterGrainTimer(StepTurnAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    /// <summary>One step of the active deployment, then when the next one runs.</summary>
+    private async Task StepTurnAsync(CancellationToken cancellationToken)
     {
-        await Task.Yield();
-        while (!cancellationToken.IsCancellationRequested && state.State.Active is { IsFinished: false } current && state.State.Spec is { } spec)
+        _woken = false;
+        if (state.State.Active is not { IsFinished: false } current || state.State.Spec is not { } spec)
         {
-            try
-            {
-                await TrackActiveAsync();
-                await StepAsync(current, spec, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (InconsistentStateException e)
-            {
-                // Storage holds a newer record than this activation read (another activation wrote it): this copy is
-                // stale, and every write of it would fail again. The next activation re-reads the record and resumes.
-                Log.StaleState(logger, Name, current.ToString(), e);
-                DeactivateOnIdle();
-                return;
-            }
-            catch (Exception e)
-            {
-                // A step, or a write of its result, failed; the state is what storage holds. Retry soon (not only on the
-                // reminder): the step runs again from the persisted record, as after a crash.
-                Log.StepFailed(logger, Name, current.ToString(), e);
-                try
-                {
-                    await Task.Delay(options.Value.PollInterval * 10, time, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            return;
+        }
+
+        TimeSpan next;
+        try
+        {
+            await TrackActiveAsync();
+            next = await StepAsync(current, spec);
+            _failures = 0;
+        }
+        catch (InconsistentStateException e)
+        {
+            // Storage holds a newer record than this activation read (another activation wrote it): this copy is
+            // stale, and every write of it would fail again. The next activation re-reads the record and resumes.
+            Log.StaleState(logger, Name, current.ToString(), e);
+            DeactivateOnIdle();
+            return;
+        }
+        catch (Exception e)
+        {
+            // A step, or a write of its result, failed; the state is what storage holds. The step runs again from the
+            // persisted record, as after a crash, each retry waiting twice as long as the one before (capped).
+            _failures++;
+            next = RetryDelay(_failures);
+            Log.StepFailed(logger, Name, current.ToString(), e);
+            await RecordFailureAsync(current, e, next);
+        }
+
+        if (state.State.Active is not null)
+        {
+            ScheduleStep(_woken ? TimeSpan.Zero : next);
         }
     }
 
-    /// <summary>One turn of the loop: runs the current step once and persists what changed.</summary>
-    private async Task StepAsync(DeploymentRecord current, ServiceSpec spec, CancellationToken cancellationToken)
+    private TimeSpan RetryDelay(int failures)
+    {
+        var first = options.Value.PollInterval * 10;
+        var delay = first * Math.Pow(2, Math.Min(failures - 1, 16));
+        return delay < MaxRetryDelay ? delay : MaxRetryDelay;
+    }
+
+    /// <summary>The failure as an event of the record, so that whoever watches the deployment sees why it does not move (best effort).</summary>
+    private async Task RecordFailureAsync(DeploymentRecord current, Exception e, TimeSpan retry)
+    {
+        if (state.State.Active is not { } active || active.Id != current.Id || state.State.Spec is not { } spec)
+        {
+            return;
+        }
+
+        var message = $"step {active.Step} failed (attempt {_failures}): {e.Message.Split('\n', 2)[0].Trim()}; retrying in {retry.TotalSeconds:0.#} s";
+        var saved = state.State;
+        state.State = state.State with { Active = Engine(spec).Note(active, message) };
+        try
+        {
+            await PersistAsync(saved);
+        }
+        catch (Exception write) when (write is not InconsistentStateException)
+        {
+            // Storage is what failed: the log has both.
+            Log.StepFailed(logger, Name, active.ToString(), write);
+        }
+    }
+
+    /// <summary>The engine over the service's fleet, reading proxies as a watcher of what it reads.</summary>
+    private DeploymentEngine Engine(ServiceSpec spec) =>
+        new(new FleetEnvironment(GrainFactory, runtimes, spec, time, NextRouteVersion, this.AsReference<IBackendWatcher>()), time, options.Value.ConfirmWindow, _clock);
+
+    /// <summary>Runs the current step once and persists what changed; returns how long until the next step.</summary>
+    private async Task<TimeSpan> StepAsync(DeploymentRecord current, ServiceSpec spec)
     {
         if (current.Step != _observedStep)
         {
@@ -501,9 +572,10 @@ internal sealed partial class ServiceGrain(
         // What the step does (switch spans per proxy) is traced under the step. The loop's own flow: no caller sees it.
         Activity.Current = _trace.Step;
         // Not cut by a deactivation: a step under way ends and persists its result.
-        var next = await new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock).AdvanceAsync(current, CancellationToken.None);
+        var engine = Engine(spec);
+        var next = await engine.AdvanceAsync(current, CancellationToken.None);
 
-        // Abort may have been requested while the step awaited I/O.
+        // Abort (interleaved) may have marked the record while the step awaited I/O.
         if (state.State.Active is { AbortRequested: true } asked && !next.AbortRequested)
         {
             next = next with { AbortRequested = true, AbortRequestedBy = asked.AbortRequestedBy };
@@ -511,12 +583,9 @@ internal sealed partial class ServiceGrain(
 
         if (next.IsFinished)
         {
-            // Into the history with the live colour updated in this same turn (CompleteAsync changes the state before
-            // its first await, and persists it): no caller sees the deployment finished while the service still
-            // looks as it was before it, and a command sent the moment a watcher hears "finished" is not refused.
-            // The trace ends first: a deployment started during CompleteAsync's awaits starts a trace of its own.
-            // Grain calls interleave with this loop at its awaits: a deployment started while CompleteAsync awaited
-            // found this loop still running (EnsureLoop started none), so the loop goes on with it.
+            // Into the history with the live colour updated in this same turn: no caller sees the deployment finished
+            // while the service still looks as it was before it, and a command sent the moment a watcher hears
+            // "finished" is not refused. No command interleaves with this turn, so none starts a deployment meanwhile.
             _observedStep = null;
             _trace.StepEnded(current, next);
             await CompleteAsync(next);
@@ -525,7 +594,7 @@ internal sealed partial class ServiceGrain(
                 await observer.OnFinishedAsync(next);
             }
 
-            return;
+            return TimeSpan.Zero;
         }
 
         var moved = next.Step != current.Step;
@@ -545,64 +614,32 @@ internal sealed partial class ServiceGrain(
         if (moved)
         {
             _trace.StepEnded(current, next);
+            return TimeSpan.Zero;
         }
-        else
+
+        if (next.StepDeadline != current.StepDeadline)
         {
-            await Task.Delay(options.Value.PollInterval, time, cancellationToken);
+            // A step that ends in two turns (the target confirmed before the old colour stops): the second one now.
+            return TimeSpan.Zero;
         }
+
+        // Waiting: a proxy's report of a change wakes it sooner (BackendChangedAsync).
+        var wait = options.Value.WaitInterval;
+        return engine.TimeToNextCheck(next) is { } due && due < wait ? due : wait;
     }
 
     private async Task CompleteAsync(DeploymentRecord d)
     {
-        var s = state.State;
-        var running = s.Running;
-        var warm = s.WarmUntil;
-        if (d.ProvisionTarget || d.Outcome == DeploymentOutcome.Succeeded)
-        {
-            running = running.Add(d.Target);
-        }
+        var saved = state.State;
+        state.State = ServiceCompletion.Complete(saved, d, time.GetUtcNow(), options.Value.HistoryLimit);
 
-        if (d.Retired)
-        {
-            running = running.Remove(d.RetireColour);
-        }
-
-        var live = s.LiveColour;
-        var versions = s.Versions;
-        if (d.ProvisionTarget && running.Contains(d.Target))
-        {
-            // The target was (re)started with this version and still runs (a revert or its retirement failed): the
-            // record says what runs, so a later rollback to it is "of" this version.
-            versions = versions.SetItem(d.Target, d.Version);
-        }
-
-        if (d.Outcome == DeploymentOutcome.Succeeded)
-        {
-            live = d.Target;
-            versions = versions.SetItem(d.Target, d.Version);
-            if (!d.Retired && running.Contains(d.From) && d.From != d.Target)
-            {
-                warm = warm.SetItem(d.From, time.GetUtcNow() + d.Options.KeepWarm);
-            }
-        }
-
-        var history = s.History.Insert(0, d);
-        state.State = s with
-        {
-            Active = null,
-            LiveColour = live,
-            Versions = versions,
-            Running = running,
-            WarmUntil = warm,
-            History = history.Count > options.Value.HistoryLimit ? history.RemoveRange(options.Value.HistoryLimit, history.Count - options.Value.HistoryLimit) : history,
-        };
         // Until this write lands, callers see the deployment at its last persisted step, never an outcome storage lacks.
-        await PersistAsync(s);
+        await PersistAsync(saved);
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
         try
         {
             await Catalog.SetActiveAsync(Name, false);
-            if (warm.IsEmpty && state.State.Active is null && await this.GetReminder(Reminder) is { } reminder && state.State.Active is null)
+            if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
             {
                 await this.UnregisterReminder(reminder);
             }
@@ -611,14 +648,6 @@ internal sealed partial class ServiceGrain(
         {
             // The outcome is saved; a mark left in the catalog only wakes the grain at the next start, a reminder only ticks.
             Log.TrackingFailed(logger, Name, e);
-        }
-
-        if (state.State.Active is not null)
-        {
-            // The next deployment started during the awaits above: it keeps its reminder (crash resume) and its mark in
-            // the catalog, whichever of its writes and ours landed last.
-            _tracked = false;
-            await TrackActiveAsync();
         }
 
         ScheduleWarmRetirement();
@@ -890,6 +919,8 @@ internal sealed partial class ServiceGrain(
     /// </summary>
     private async Task PersistAsync(ServiceState saved)
     {
+        // One write at a time: Abort interleaves with a step, and each write must carry the ETag of the one before.
+        await _writes.WaitAsync();
         var written = state.State;
         try
         {
@@ -904,6 +935,10 @@ internal sealed partial class ServiceGrain(
             }
 
             throw;
+        }
+        finally
+        {
+            _writes.Release();
         }
     }
 

@@ -13,6 +13,12 @@ namespace BlueGreen.Orleans.HaProxy.Runtime;
 /// </summary>
 public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
 {
+    /// <summary>
+    /// Backends per pipelined write of <see cref="ShowBackendsAsync"/>: the whole write is sent before any reply is read,
+    /// so the replies of one write (about 1 KB per server) must fit the socket's buffers.
+    /// </summary>
+    public const int BackendsPerBatch = 32;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HaProxyRuntimeOptions _options;
     private readonly ILogger _logger;
@@ -95,6 +101,35 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     {
         var command = $"show servers conn {RuntimeArguments.Name(backend, nameof(backend))}";
         return ServerConnections.Parse(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
+    }
+
+    /// <summary>
+    /// The server rows (<c>show stat &lt;backend&gt; 4 -1</c>) and connections in use (<c>show servers conn
+    /// &lt;backend&gt;</c>) of several backends, pipelined: one round trip per <see cref="BackendsPerBatch"/> backends,
+    /// whatever the size of the config. What a proxy watching the backends its deployments wait on reads each tick. A
+    /// backend the config lacks comes back without servers.
+    /// </summary>
+    public async Task<IReadOnlyList<BackendServers>> ShowBackendsAsync(IReadOnlyList<string> backends, CancellationToken cancellationToken = default)
+    {
+        var names = backends.Select(b => RuntimeArguments.Name(b, nameof(backends))).ToList();
+        var result = new List<BackendServers>(names.Count);
+        foreach (var chunk in names.Chunk(BackendsPerBatch))
+        {
+            var commands = chunk.SelectMany(name => new[] { $"show stat {name} 4 -1", $"show servers conn {name}" }).ToList();
+            var replies = await ExecuteBatchAsync(commands, idempotent: true, cancellationToken);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (stat, conn) = (replies[2 * i], replies[2 * i + 1]);
+                result.Add(ReplyErrors.Classify(commands[2 * i], stat) is HaProxyUnknownBackendException
+                    ? new BackendServers(chunk[i], [], [])
+                    : new BackendServers(
+                        chunk[i],
+                        StatRow.ParseCsv(ReplyErrors.ThrowIfError(commands[2 * i], stat)),
+                        ServerConnections.Parse(ReplyErrors.ThrowIfError(commands[2 * i + 1], conn))));
+            }
+        }
+
+        return result;
     }
 
     /// <summary><c>show servers conn</c> of every backend at once: one read per tick for an agent's snapshot.</summary>

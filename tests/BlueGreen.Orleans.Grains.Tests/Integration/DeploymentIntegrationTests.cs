@@ -77,25 +77,45 @@ public sealed class DeploymentIntegrationTests
     }
 
     [Fact]
-    public async Task Deactivate_WhileTheLoopIsInAStep_NextActivationWaitsForItAndOneLoopFinishes()
+    public async Task Deactivate_WhileAStepRuns_TakesEffectAfterItAndOneStepRunsAtATime()
     {
         await using var fleet = await Fleet.StartAsync(proxyCount: 1);
         var drain = fleet.Hooks.HoldAt(DeploymentStep.Drain);
         var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
         await drain.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
-        // Deactivated (as when a silo shuts down gracefully or Orleans rebalances) while its loop is inside the Drain step;
-        // then called, which activates it again as soon as Orleans lets it.
-        await fleet.DeactivateServiceAsync();
-        var read = fleet.ServiceGrain.GetAsync();
+        // Deactivated (as when a silo shuts down gracefully or Orleans rebalances) while the Drain step runs: a step is
+        // one turn, so the deactivation waits for it; a read meanwhile answers at once from what storage holds.
+        var deactivating = fleet.DeactivateServiceAsync();
+        var read = await fleet.ServiceGrain.GetAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(DeploymentStep.Drain, read!.ActiveDeployment?.Step);
         await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(deactivating.IsCompleted);
         drain.Release();
+        await deactivating.WaitAsync(TimeSpan.FromSeconds(30));
         var done = await fleet.WaitFinishedAsync(release.Id);
-        await read;
 
         Assert.Equal(1, fleet.Hooks.MostStepsAtOnce);
         Assert.Equal(DeploymentOutcome.Succeeded, done.Outcome);
         Assert.Equal(["green 2"], await fleet.ServedAsync());
+    }
+
+    [Fact]
+    public async Task Release_ServiceFallbackTickOfAMinute_WaitingStepsAdvanceOnWhatTheProxiesReport()
+    {
+        // The service's own poll is 10 s (fallback tick 100 s): waiting for green UP, for the drain and for the confirm
+        // window can only end sooner through the proxies' reports (they read what it waits on every 50 ms) and the
+        // step's own deadlines. Polling every 10 s, the same release takes at least 20 s.
+        await using var fleet = await Fleet.StartAsync(proxyCount: 2, pollInterval: TimeSpan.FromSeconds(10));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var done = await fleet.WaitFinishedAsync(release.Id);
+        var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, done.Outcome);
+        Assert.True(took < TimeSpan.FromSeconds(15), $"the release took {took.TotalSeconds:0.0} s: its waiting steps waited for the service's own poll");
+        Assert.Equal(["green 2", "green 2"], await fleet.ServedAsync());
     }
 
     [Fact]
@@ -109,8 +129,9 @@ public sealed class DeploymentIntegrationTests
         // An NTP correction right after the release: blue's 3 s of warmth are still 3 s.
         clock.Jump(TimeSpan.FromHours(-1));
 
-        await Eventually.UntilAsync(() => fleet.InspectAsync(Colour.Blue), s => s is not { Running: true }, TimeSpan.FromSeconds(20), "blue retired once kept warm 3 s");
-        Assert.Empty((await fleet.ServiceGrain.GetAsync())!.WarmUntil);
+        // Reads answer from the stored record, which says so once blue is stopped.
+        await Eventually.UntilAsync(() => fleet.ServiceGrain.GetAsync(), s => s!.WarmUntil.IsEmpty, TimeSpan.FromSeconds(20), "blue retired once kept warm 3 s");
+        Assert.False((await fleet.InspectAsync(Colour.Blue))?.Running ?? false);
         Assert.Equal(["green 2"], await fleet.ServedAsync());
     }
 

@@ -60,7 +60,8 @@ internal sealed class Fleet : IAsyncDisposable
     public static string ProxyId(int i) => $"edge-{i}";
 
     /// <param name="time">The silo's clock (the system's when null), e.g. one whose wall clock the test steps.</param>
-    public static async Task<Fleet> StartAsync(int proxyCount = 3, Func<ServiceSpec, ServiceSpec>? customize = null, TimeProvider? time = null)
+    /// <param name="pollInterval">The deployments' poll interval (50 ms when null); the proxies read what they wait on every 50 ms whatever it is.</param>
+    public static async Task<Fleet> StartAsync(int proxyCount = 3, Func<ServiceSpec, ServiceSpec>? customize = null, TimeProvider? time = null, TimeSpan? pollInterval = null)
     {
         var folder = new TempFolder("fleet");
         var proxies = new List<HaProxyInstance>();
@@ -123,8 +124,12 @@ internal sealed class Fleet : IAsyncDisposable
                 });
                 silo.UseInMemoryReminderService();
                 silo.AddBlueGreenGrains(
-                    proxies: o => o.Interval = TimeSpan.FromMilliseconds(250),
-                    deployments: o => o.PollInterval = TimeSpan.FromMilliseconds(50),
+                    proxies: o =>
+                    {
+                        o.Interval = TimeSpan.FromMilliseconds(250);
+                        o.ReadFreshness = TimeSpan.FromMilliseconds(50);
+                    },
+                    deployments: o => o.PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(50),
                     instances: o =>
                     {
                         o.ProcessStateDirectory = folder.File("instances");

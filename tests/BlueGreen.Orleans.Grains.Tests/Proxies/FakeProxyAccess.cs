@@ -99,6 +99,35 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>Each batch read of backends, in order: which backends it asked for.</summary>
+    public List<IReadOnlyList<string>> BackendReads { get; } = [];
+
+    /// <summary>While set, a batch read waits for it: reads asked meanwhile pile up behind it.</summary>
+    public TaskCompletionSource? HoldReads { get; set; }
+
+    /// <summary>The status every backend's one server "s1" reports ("UP" unless set).</summary>
+    public Dictionary<string, string> ServerStatus { get; } = new(StringComparer.Ordinal);
+
+    public async Task<IReadOnlyList<BackendServers>> ShowBackendsAsync(IReadOnlyList<string> backends, CancellationToken cancellationToken = default)
+    {
+        List<BackendServers> read;
+        lock (_gate)
+        {
+            BackendReads.Add([.. backends]);
+            read = [.. backends.Select(b => new BackendServers(
+                b,
+                StatRow.ParseCsv($"# pxname,svname,status,scur,type\n{b},s1,{ServerStatus.GetValueOrDefault(b, "UP")},0,2\n"),
+                []))];
+        }
+
+        if (HoldReads is { } hold)
+        {
+            await hold.Task;
+        }
+
+        return await RuntimeAsync<IReadOnlyList<BackendServers>>(() => read);
+    }
+
     private Task<IReadOnlyList<StatRow>> NoRowsAsync() => RuntimeAsync<IReadOnlyList<StatRow>>(() => []);
 
     private Task<T> RuntimeAsync<T>(Func<T> answer)

@@ -1,0 +1,27 @@
+using BlueGreen.Orleans.Proxies;
+
+namespace BlueGreen.Orleans.Grains.Proxies;
+
+/// <summary>
+/// One backend as a proxy grain last read it for a deployment: the report, when the read started (a monotonic
+/// timestamp: only a read that started after a forced recheck or a route change counts), and what a watcher waits on.
+/// </summary>
+internal sealed record BackendReading(BackendReport Report, long StartedAt, int Fingerprint)
+{
+    /// <summary>What a waiting deployment can act on: reachability, and each server's state, sessions, connections in use and 5xx count (a verify window).</summary>
+    public static int FingerprintOf(BackendReport report)
+    {
+        var hash = new HashCode();
+        hash.Add(report.Reachable);
+        foreach (var server in report.Servers)
+        {
+            hash.Add(server.Server);
+            hash.Add(server.Status);
+            hash.Add(server.Sessions);
+            hash.Add(server.ConnectionsInUse);
+            hash.Add(server.Http5xx);
+        }
+
+        return hash.ToHashCode();
+    }
+}
