@@ -266,6 +266,9 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process!.HasExited)
             {
+                // The exit can be seen before the last lines it wrote: waiting for the exit also waits for the
+                // redirected output's end, so the message carries why it stopped.
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"bluegreen-server exited with {_process.ExitCode}:\n{Output}");
             }
 

@@ -102,16 +102,16 @@ public interface IProxyGrain : IGrainWithStringKey
     Task ForceRecheckAsync(string backend);
 
     /// <summary>
-    /// Every server of the backend: status, check, sessions and connections in use, 5xx counters. Read from HAProxy no
-    /// longer ago than the deployment poll interval, and never before the last forced recheck or route change of the
-    /// backend; reads that arrive together share one round trip. Interleaved: a read never queues behind a switch.
+    /// Every server of the backend: status, check, sessions and connections in use, 5xx counters, read from HAProxy after
+    /// this call; reads that arrive together share one round trip. Interleaved: a read never queues behind a switch.
     /// </summary>
     [Alias("GetBackend")]
     [AlwaysInterleave]
     Task<BackendReport> GetBackendAsync(string backend);
 
     /// <summary>
-    /// <see cref="GetBackendAsync"/>, and <paramref name="watcher"/> hears (<see cref="IBackendWatcher.BackendChangedAsync"/>)
+    /// <see cref="GetBackendAsync"/>, but answered from memory when read within the poll interval (and after the backend's
+    /// last forced recheck or route change); and <paramref name="watcher"/> hears (<see cref="IBackendWatcher.BackendChangedAsync"/>)
     /// when the backend changes, for a few seconds from this call: the proxy reads every watched backend once per poll
     /// interval, in one round trip, however many deployments wait on it.
     /// </summary>

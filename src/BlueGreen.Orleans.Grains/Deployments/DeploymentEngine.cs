@@ -188,7 +188,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     {
         // The health seen at AwaitHealthy may be old (a deployment resumed here after a crash, or a slow write between
         // the steps): switch only to a target that is UP on every proxy now.
-        var health = await environment.ReadBackendAsync(d.Target, cancellationToken);
+        var health = await environment.ReadBackendNowAsync(d.Target, cancellationToken);
         if (health.Count != environment.Proxies.Count || !health.All(r => r.AllUp))
         {
             d = Progress(d, health, r => p => p with { Health = Summary(r), Healthy = r.AllUp });

@@ -110,15 +110,20 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
             return time.GetUtcNow();
         });
 
-    public async Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken) =>
+        ReadBackendAsync(colour, (proxy, backend) => watcher is null ? proxy.GetBackendAsync(backend) : proxy.WatchBackendAsync(backend, watcher));
+
+    public Task<IReadOnlyList<BackendReport>> ReadBackendNowAsync(Colour colour, CancellationToken cancellationToken) =>
+        ReadBackendAsync(colour, (proxy, backend) => proxy.GetBackendAsync(backend));
+
+    private async Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, Func<IProxyGrain, string, Task<BackendReport>> read)
     {
         var backend = colour.Backend(spec.Name);
         return await Task.WhenAll(spec.Proxies.Select(async id =>
         {
             try
             {
-                var proxy = grains.GetGrain<IProxyGrain>(id);
-                return await (watcher is null ? proxy.GetBackendAsync(backend) : proxy.WatchBackendAsync(backend, watcher));
+                return await read(grains.GetGrain<IProxyGrain>(id), backend);
             }
             catch (Exception e) when (e is BlueGreenException or TimeoutException or OrleansException)
             {

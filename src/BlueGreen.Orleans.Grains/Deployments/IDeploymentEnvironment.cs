@@ -22,8 +22,14 @@ public interface IDeploymentEnvironment
     /// <summary>The colour's instances that are not running (exited, or gone), each with its exit code and last output.</summary>
     Task<IReadOnlyList<InstanceExit>> ExitedInstancesAsync(Colour colour, CancellationToken cancellationToken);
 
-    /// <summary>The colour's backend on every proxy, read in parallel.</summary>
+    /// <summary>
+    /// The colour's backend on every proxy, read in parallel: each proxy's read no older than the poll interval (and
+    /// newer than its last forced recheck or route change); the deployment is told when what it read changes.
+    /// </summary>
     Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken);
+
+    /// <summary>The colour's backend on every proxy, each read started after this call: what a switch decides on.</summary>
+    Task<IReadOnlyList<BackendReport>> ReadBackendNowAsync(Colour colour, CancellationToken cancellationToken);
 
     /// <summary>
     /// The colour's backend on every proxy as a drain must see it, read in parallel: the live worker and, through the

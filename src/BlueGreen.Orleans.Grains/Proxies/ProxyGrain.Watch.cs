@@ -5,8 +5,8 @@ using BlueGreen.Orleans.Proxies;
 namespace BlueGreen.Orleans.Grains.Proxies;
 
 /// <summary>
-/// Backend reads for deployments, in O(proxies) rather than O(deployments × proxies): every read a deployment asks for
-/// joins the next batch (one pipelined round trip for all the backends asked), a read no older than
+/// Backend reads for deployments, in O(proxies) rather than O(deployments × proxies): every read asked for joins the
+/// next batch (one pipelined round trip for all the backends asked), a watcher's read no older than
 /// <see cref="ProxyMonitorOptions.ReadFreshness"/> is answered from memory, and the deployments that wait on a backend
 /// (health, drain) are told when it changes instead of polling it. Reads interleave with the grain's turns: a switch
 /// never queues behind a read, and the Runtime API client sends one batch at a time.
@@ -64,7 +64,9 @@ internal sealed partial class ProxyGrain
             throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
         }
 
-        if (!IsFresh(backend))
+        // A watcher waits, and a read within the poll interval tells it as much as a new one; anyone else (a switch
+        // deciding, an operator) gets a read that starts after the call.
+        if (watcher is null || !IsFresh(backend))
         {
             await QueueReadAsync([backend]);
         }

@@ -49,8 +49,11 @@ internal sealed partial class ServiceGrain(
     private readonly Dictionary<Colour, (DateTimeOffset Until, long Timestamp, TimeSpan Left)> _warmAnchors = [];
     private IGrainTimer? _stepTimer;
 
-    /// <summary>A proxy reported a change while a step ran: the next step runs at once.</summary>
+    /// <summary>A proxy reported a change while a step ran: the next step runs soon (<see cref="WakeDelay"/>).</summary>
     private bool _woken;
+
+    /// <summary>When the last step ended (monotonic timestamp; 0: none yet in this activation).</summary>
+    private long _lastStepEnded;
 
     /// <summary>Consecutive failures of the current step: the retry waits longer after each (capped).</summary>
     private int _failures;
@@ -63,7 +66,7 @@ internal sealed partial class ServiceGrain(
 
     /// <summary>
     /// The state as storage last acknowledged it. Reads answer from it, not from <c>state.State</c>: a read interleaves
-    /// with the loop's writes, and must never show a change (a deployment finished, say) that a failing write takes back.
+    /// with the steps' writes, and must never show a change (a deployment finished, say) that a failing write takes back.
     /// </summary>
     private ServiceState _published = new();
 
@@ -373,8 +376,8 @@ internal sealed partial class ServiceGrain(
     {
         if (state.State.Active is not null)
         {
-            // Keeps the step timer alive after a lost activation; a running one is not disturbed.
-            _stepTimer ??= NewStepTimer(TimeSpan.Zero);
+            // One step now, whatever was scheduled: a step is idempotent, and no deployment waits longer than this.
+            ScheduleStep(TimeSpan.Zero);
         }
         else if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
         {
@@ -395,7 +398,7 @@ internal sealed partial class ServiceGrain(
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         try
         {
-            // Persisted first: a failed write leaves nothing started (memory as before, no loop, no reminder).
+            // Persisted first: a failed write leaves nothing started (memory as before, no step scheduled, no reminder).
             await PersistForCallerAsync(saved);
         }
         catch
@@ -404,17 +407,27 @@ internal sealed partial class ServiceGrain(
             throw;
         }
 
-        // The deployment is saved, so it runs and the caller hears so. The reminder (crash resume) and the catalog's
-        // mark are kept by the loop until they are set: a failure of either is logged, never the caller's error.
+        // The deployment is saved, so it runs and the caller hears so. The reminder (crash resume) is set before the
+        // caller hears; the catalog's mark (a faster resume at startup) by the first step, off the caller's path: the
+        // catalog is one grain for the cluster. Each is retried by the steps until set; a failure is logged, never the
+        // caller's error.
         _tracked = false;
         _failures = 0;
         Log.Started(logger, Name, record.ToString());
         ScheduleStep(TimeSpan.Zero);
-        await TrackActiveAsync();
+        try
+        {
+            await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            Log.TrackingFailed(logger, Name, e);
+        }
+
         return record;
     }
 
-    /// <summary>Registers the reminder and the catalog's mark of the active deployment, once per deployment; a failure is retried by the loop.</summary>
+    /// <summary>Registers the reminder and the catalog's mark of the active deployment, once per deployment; a failure is retried by the next step.</summary>
     private async Task TrackActiveAsync()
     {
         if (_tracked || state.State.Active is null)
@@ -455,9 +468,9 @@ internal sealed partial class ServiceGrain(
     {
         if (state.State.Active is { IsFinished: false })
         {
-            // Interleaved with a step under way: that step's turn then schedules the next at once.
+            // Interleaved with a step under way: that step's turn then schedules the next.
             _woken = true;
-            ScheduleStep(TimeSpan.Zero);
+            ScheduleStep(WakeDelay());
         }
 
         return Task.CompletedTask;
@@ -517,10 +530,22 @@ internal sealed partial class ServiceGrain(
             await RecordFailureAsync(current, e, next);
         }
 
+        _lastStepEnded = time.GetTimestamp();
         if (state.State.Active is not null)
         {
-            ScheduleStep(_woken ? TimeSpan.Zero : next);
+            ScheduleStep(_woken && next > TimeSpan.Zero ? WakeDelay() : next);
         }
+    }
+
+    /// <summary>
+    /// When a step woken by a proxy's report runs: at once, unless a step ended less than a poll interval ago. A backend
+    /// under load changes at every read of every proxy; its waiting deployment steps at most once per poll interval.
+    /// </summary>
+    private TimeSpan WakeDelay()
+    {
+        var since = time.GetElapsedTime(_lastStepEnded);
+        var poll = options.Value.PollInterval;
+        return _lastStepEnded == 0 || since >= poll ? TimeSpan.Zero : poll - since;
     }
 
     private TimeSpan RetryDelay(int failures)
@@ -569,7 +594,7 @@ internal sealed partial class ServiceGrain(
             }
         }
 
-        // What the step does (switch spans per proxy) is traced under the step. The loop's own flow: no caller sees it.
+        // What the step does (switch spans per proxy) is traced under the step. The step timer's own flow: no caller sees it.
         Activity.Current = _trace.Step;
         // Not cut by a deactivation: a step under way ends and persists its result.
         var engine = Engine(spec);

@@ -87,6 +87,9 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
     public Task<IReadOnlyList<InstanceExit>> ExitedInstancesAsync(Colour colour, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<InstanceExit>>(Exited.GetValueOrDefault(colour) ?? []);
 
+    public Task<IReadOnlyList<BackendReport>> ReadBackendNowAsync(Colour colour, CancellationToken cancellationToken) =>
+        ReadBackendAsync(colour, cancellationToken);
+
     public Task<IReadOnlyList<BackendReport>> ReadBackendAsync(Colour colour, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<BackendReport>>(Proxies.Select(p => Unreachable.Contains(p) || ReadUnreachable(p)
             ? new BackendReport { ProxyId = p, Backend = colour.Backend("web"), Reachable = false, Error = "unreachable" }

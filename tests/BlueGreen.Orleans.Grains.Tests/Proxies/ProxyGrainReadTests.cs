@@ -43,21 +43,37 @@ public sealed class ProxyGrainReadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetBackendAsync_AfterAForcedRecheck_ReadsAgainInsteadOfAnsweringFromTheReadBefore()
+    public async Task WatchBackendAsync_AfterAForcedRecheck_ReadsAgainInsteadOfAnsweringFromTheReadBefore()
     {
         var (grain, proxy) = await RegisterAsync("edge-recheck");
-        Assert.True((await grain.GetBackendAsync("web_green")).AllUp);
-        Assert.True((await grain.GetBackendAsync("web_green")).AllUp);
+        var watcher = _cluster.Client.GetGrain<IRecordingWatcherGrain>("recheck");
+        Assert.True((await grain.WatchBackendAsync("web_green", watcher)).AllUp);
+        Assert.True((await grain.WatchBackendAsync("web_green", watcher)).AllUp);
         Assert.Single(proxy.BackendReads);
 
         // The release forces the target DOWN so that only a check from now on brings it UP: an UP read before that
         // must not let the deployment switch.
         proxy.ServerStatus["web_green"] = "DOWN";
         await grain.ForceRecheckAsync("web_green");
-        var after = await grain.GetBackendAsync("web_green");
+        var after = await grain.WatchBackendAsync("web_green", watcher);
 
         Assert.Equal(2, proxy.BackendReads.Count);
         Assert.Equal("DOWN", after.Servers.Single().Status);
+    }
+
+    [Fact]
+    public async Task GetBackendAsync_ReadJustBefore_ReadsAgain()
+    {
+        // What a switch decides on: the proxy as it is now, not as it was a moment ago (it may have died since).
+        var (grain, proxy) = await RegisterAsync("edge-now");
+        var watcher = _cluster.Client.GetGrain<IRecordingWatcherGrain>("now");
+        Assert.True((await grain.WatchBackendAsync("web_green", watcher)).AllUp);
+        proxy.ServerStatus["web_green"] = "DOWN";
+
+        var now = await grain.GetBackendAsync("web_green");
+
+        Assert.Equal(2, proxy.BackendReads.Count);
+        Assert.Equal("DOWN", now.Servers.Single().Status);
     }
 
     [Fact]
