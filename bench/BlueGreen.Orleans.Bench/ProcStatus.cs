@@ -11,7 +11,10 @@ internal static class ProcStatus
     public static double? PeakRssMiB(int pid) => MiB(pid, "VmHWM");
 
     /// <summary>One memory line of <c>/proc/&lt;pid&gt;/status</c> (<c>VmRSS</c>, <c>RssAnon</c>…) in MiB, or null when the process is gone.</summary>
-    public static double? MiB(int pid, string field) => ReadKb(pid, field + ":") / 1024.0;
+    public static double? MiB(int pid, string field) => ReadNumber(pid, field + ":") / 1024.0;
+
+    /// <summary>One count line of <c>/proc/&lt;pid&gt;/status</c> (<c>Threads</c>…), or null when the process is gone.</summary>
+    public static long? Count(int pid, string field) => ReadNumber(pid, field + ":");
 
     /// <summary>User + system CPU time the process has used so far, or null when it is gone.</summary>
     public static TimeSpan? CpuTime(int pid)
@@ -33,7 +36,7 @@ internal static class ProcStatus
     /// <summary>The machine's 1-minute load average.</summary>
     public static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
-    private static long? ReadKb(int pid, string field)
+    private static long? ReadNumber(int pid, string field)
     {
         try
         {

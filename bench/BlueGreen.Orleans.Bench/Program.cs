@@ -6,6 +6,7 @@ root.Subcommands.Add(SetMapBenchmark.Command());
 root.Subcommands.Add(FleetSwitchBenchmark.Command());
 root.Subcommands.Add(AgentReloadBenchmark.Command());
 root.Subcommands.Add(ReleaseLatencyBenchmark.Command());
+root.Subcommands.Add(ServerMemoryBenchmark.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Soak.SoakCommand.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Load.LoadProofBenchmark.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Scale.ScaleBenchmark.Command());

@@ -4,7 +4,7 @@ using BlueGreen.Orleans.Deployments;
 
 namespace BlueGreen.Orleans.Bench.Scale;
 
-/// <summary>The markdown of the scale section: setup, registration, releases, per-step times, consistency, memory.</summary>
+/// <summary>The markdown of the scale section: setup, issue 16's figures, registration, releases, per-step times, consistency, memory.</summary>
 internal static class ScaleReport
 {
     public static string Render(ScaleResult r)
@@ -22,6 +22,7 @@ internal static class ScaleReport
         Line(F($"- Product defaults: proxy monitor {S(o.MonitorInterval)}, deployment poll {Ms(o.PollInterval)}; spec defaults: health timeout 60 s, drain timeout 30 s, no verify window, no keep-warm. No client traffic: the drain finds 0 sessions."));
         Line(F($"- Machine: 2 cores shared with other work; 1-minute load average {r.LoadAverage.Start:0} when the releases started, {r.LoadAverage.End:0} when they ended. Times are wall-clock on that machine."));
         Line(string.Empty);
+        ScaleTargets.Render(md, r);
 
         Line("| phase | figure |");
         Line("|---|---:|");
