@@ -50,4 +50,10 @@ public interface IProxyAccess : IAsyncDisposable
 
     /// <summary>One worker's sessions to a backend through the master CLI; only when <see cref="HasMaster"/>.</summary>
     Task<WorkerSessionCount> CountSessionsAsync(int pid, string backend, CancellationToken cancellationToken = default);
+
+    /// <summary>Many routes in the map file only, one atomic write; a null value removes the key. For the next reload.</summary>
+    Task SaveRoutesAsync(IReadOnlyDictionary<string, string?> routes, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a route from the runtime map only; the map file is written apart (<see cref="SaveRoutesAsync"/>).</summary>
+    Task RemoveRuntimeRouteAsync(string key, CancellationToken cancellationToken = default);
 }

@@ -12,6 +12,7 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     private readonly ConcurrentDictionary<string, Exception> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrainId> _written = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _writes = new(StringComparer.Ordinal);
 
     /// <summary>The store the silo really persists to; set when the silo resolves this storage.</summary>
     public IGrainStorage Inner { get; set; } = null!;
@@ -19,7 +20,15 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     /// <summary>Every write of <paramref name="stateName"/> throws <paramref name="failure"/> until <see cref="Heal"/>.</summary>
     public void FailWrites(string stateName, Exception failure) => _failures[stateName] = failure;
 
-    public void Heal(string stateName) => _failures.TryRemove(stateName, out _);
+    /// <summary>Writes of <paramref name="stateName"/> neither fail nor wait from now (a held write already waiting still does).</summary>
+    public void Heal(string stateName)
+    {
+        _failures.TryRemove(stateName, out _);
+        _holds.TryRemove(stateName, out _);
+    }
+
+    /// <summary>How many writes of <paramref name="stateName"/> reached the store (whatever grain wrote them).</summary>
+    public int Writes(string stateName) => _writes.GetValueOrDefault(stateName);
 
     /// <summary>
     /// Every write of <paramref name="stateName"/> from now waits for the returned source: a slow disk. Set a result to
@@ -80,6 +89,7 @@ internal sealed class FaultyGrainStorage : IGrainStorage
         }
 
         _written[stateName] = grainId;
+        _writes.AddOrUpdate(stateName, 1, (_, n) => n + 1);
         await Inner.WriteStateAsync(stateName, grainId, grainState);
     }
 
