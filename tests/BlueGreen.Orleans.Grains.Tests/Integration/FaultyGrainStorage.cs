@@ -13,6 +13,7 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     private readonly ConcurrentDictionary<string, GrainId> _written = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _writes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _waiting = new(StringComparer.Ordinal);
 
     /// <summary>The store the silo really persists to; set when the silo resolves this storage.</summary>
     public IGrainStorage Inner { get; set; } = null!;
@@ -29,6 +30,9 @@ internal sealed class FaultyGrainStorage : IGrainStorage
 
     /// <summary>How many writes of <paramref name="stateName"/> reached the store (whatever grain wrote them).</summary>
     public int Writes(string stateName) => _writes.GetValueOrDefault(stateName);
+
+    /// <summary>How many writes of <paramref name="stateName"/> wait on a hold (<see cref="HoldWrites"/>) right now.</summary>
+    public int Waiting(string stateName) => _waiting.GetValueOrDefault(stateName);
 
     /// <summary>
     /// Every write of <paramref name="stateName"/> from now waits for the returned source: a slow disk. Set a result to
@@ -80,7 +84,15 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     {
         if (_holds.TryGetValue(stateName, out var hold))
         {
-            await hold.Task;
+            _waiting.AddOrUpdate(stateName, 1, (_, n) => n + 1);
+            try
+            {
+                await hold.Task;
+            }
+            finally
+            {
+                _waiting.AddOrUpdate(stateName, 0, (_, n) => n - 1);
+            }
         }
 
         if (_failures.TryGetValue(stateName, out var failure))
