@@ -86,11 +86,20 @@ public interface IProxyGrain : IGrainWithStringKey
     /// The second half: persists the route (grain state and map file). When that fails, the proxy is put back on the
     /// route it had before the switch and the call fails. Versioned as <see cref="SwitchRouteAsync"/>.
     /// </summary>
+    /// <remarks>
+    /// Interleaved, so that saves arriving together share one write of the grain state and one of the map file (group
+    /// commit); it returns once the write that carried it succeeded.
+    /// </remarks>
     [Alias("SaveRoute")]
+    [AlwaysInterleave]
     Task SaveRouteAsync(string key, string backend, long version);
 
-    /// <summary>Removes the route; the proxy keeps its version, so a late switch of the key stays refused.</summary>
+    /// <summary>
+    /// Removes the route; the proxy keeps its version, so a late switch of the key stays refused. Interleaved and group
+    /// committed as <see cref="SaveRouteAsync"/>.
+    /// </summary>
     [Alias("RemoveRoute")]
+    [AlwaysInterleave]
     Task RemoveRouteAsync(string key, long version);
 
     /// <summary>The routes HAProxy serves right now (<c>show map</c>), read live: what traffic follows, whatever the grain's state says.</summary>

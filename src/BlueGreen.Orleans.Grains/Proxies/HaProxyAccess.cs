@@ -53,4 +53,9 @@ internal sealed class HaProxyAccess(HaProxyRuntimeClient client, RouteMap routes
         client.ShowBackendsAsync(backends, cancellationToken);
 
     private HaProxyMasterClient Master() => master ?? throw new InvalidOperationException("No master CLI is registered for this proxy.");
+
+    public Task SaveRoutesAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default) =>
+        changes.Count == 0 ? Task.CompletedTask : routes.SaveRoutesAsync(changes, cancellationToken);
+
+    public Task RemoveRuntimeRouteAsync(string key, CancellationToken cancellationToken = default) => routes.RemoveRuntimeRouteAsync(key, cancellationToken);
 }

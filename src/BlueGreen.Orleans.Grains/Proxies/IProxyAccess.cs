@@ -53,4 +53,10 @@ public interface IProxyAccess : IAsyncDisposable
 
     /// <summary>Several backends' servers and connections in use, in as few round trips as the client allows.</summary>
     Task<IReadOnlyList<BackendServers>> ShowBackendsAsync(IReadOnlyList<string> backends, CancellationToken cancellationToken = default);
+
+    /// <summary>Many routes in the map file only, one atomic write; a null value removes the key. For the next reload.</summary>
+    Task SaveRoutesAsync(IReadOnlyDictionary<string, string?> routes, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a route from the runtime map only; the map file is written apart (<see cref="SaveRoutesAsync"/>).</summary>
+    Task RemoveRuntimeRouteAsync(string key, CancellationToken cancellationToken = default);
 }

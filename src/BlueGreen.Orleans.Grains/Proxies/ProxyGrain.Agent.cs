@@ -52,7 +52,7 @@ internal sealed partial class ProxyGrain
         }
 
         state.State = state.State with { Registration = registration, Registered = Actor.Stamp(time), AgentCredentialDigest = credentialDigest };
-        await state.WriteStateAsync();
+        await Commits.ExclusiveAsync(() => state.WriteStateAsync());
         Log.AgentCredentialIssued(_logger, Id, Actor.Current);
 
         // The stream opened with the old credential is cut at its next report (Revoked); forget it now.

@@ -48,9 +48,13 @@ internal sealed partial class ProxyGrain
         Log.AgentResync(_logger, Id, _agentHeldVersion ?? 0, state.State.AgentRoutesVersion);
         try
         {
-            var version = await PushAsync(state.State.Routes);
-            state.State = state.State with { AgentRoutesVersion = version };
-            await state.WriteStateAsync();
+            // In the line of writes: a save interleaving now (SaveRouteAsync) pushes only before or after this push.
+            await Commits.ExclusiveAsync(async () =>
+            {
+                var version = await PushAsync(state.State.Routes);
+                state.State = state.State with { AgentRoutesVersion = version };
+                await state.WriteStateAsync();
+            });
         }
         catch (BlueGreenException e)
         {
@@ -60,15 +64,17 @@ internal sealed partial class ProxyGrain
     }
 
     /// <summary>The switch's first half in agent mode: the agent holds the new set when this returns; persisting follows in <see cref="SaveAgentRouteAsync"/>.</summary>
-    private async Task<DateTimeOffset> SwitchAgentRouteAsync(string key, string backend, long version)
+    /// <remarks>In the line of writes, as every push: a save or removal interleaving with this call pushes before or after it.</remarks>
+    private Task<DateTimeOffset> SwitchAgentRouteAsync(string key, string backend, long version) => Commits.ExclusiveAsync(async () =>
     {
+        RefuseStale("switch", key, version);
         var routes = state.State.Routes.SetItem(key, backend);
         var pushed = await PushAsync(routes);
         var done = time.GetUtcNow();
         _unsaved.TryAdd(key, state.State.Routes.TryGetValue(key, out var previous) ? previous : null);
         state.State = state.State with { Routes = routes, RouteVersions = state.State.RouteVersions.SetItem(key, version), AgentRoutesVersion = pushed };
         return done;
-    }
+    });
 
     /// <summary>
     /// Persists the route. The agent holds it already after a switch; when it does not (this activation never switched

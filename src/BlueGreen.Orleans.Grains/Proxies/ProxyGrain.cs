@@ -28,7 +28,10 @@ internal sealed partial class ProxyGrain(
     private const string KeepAliveReminder = "proxy-keepalive";
     private readonly ILogger _logger = logger;
 
-    /// <summary>Route keys switched at runtime and not saved yet, with the route each had before (null: none).</summary>
+    /// <summary>
+    /// Route keys switched at runtime or changed in memory and not known durable yet, with the route each had before
+    /// (null: none): what a failed save puts back (ProxyGrain.Commit.cs).
+    /// </summary>
     private readonly Dictionary<string, string?> _unsaved = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -116,7 +119,7 @@ internal sealed partial class ProxyGrain(
         await CheckMapFileFreeAsync(registration);
         await CheckRegistrationAsync(registration);
         state.State = state.State with { Registration = registration, Registered = Actor.Stamp(time) };
-        await state.WriteStateAsync();
+        await Commits.CommitAsync(null);
         _refusal = null;
         Connect(registration);
         await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -131,8 +134,13 @@ internal sealed partial class ProxyGrain(
             throw new BlueGreenException(ErrorCode.NotFound, $"proxy '{Id}' is not registered.");
         }
 
-        await state.ClearStateAsync();
-        state.State = new ProxyState();
+        // Between two writes: a save waiting for the next one then finds no registration and fails.
+        await Commits.ExclusiveAsync(async () =>
+        {
+            await state.ClearStateAsync();
+            state.State = new ProxyState();
+            _unsaved.Clear();
+        });
         ForgetAgent();
         _backends = [];
         _backendsReadAt = null;
@@ -191,6 +199,7 @@ internal sealed partial class ProxyGrain(
         var before = state.State.Routes.GetValueOrDefault(key);
         await CallAsync(proxy => proxy.SetRuntimeRouteAsync(key, backend));
         var done = time.GetUtcNow();
+        await RefuseOvertaken(key, version);
 
         // Sessions counted from now on: a drain of the colour left counts none that were opened before the switch.
         Invalidate(before);
@@ -198,61 +207,6 @@ internal sealed partial class ProxyGrain(
         _unsaved.TryAdd(key, state.State.Routes.TryGetValue(key, out var previous) ? previous : null);
         state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
         return done;
-    }
-
-    public async Task SaveRouteAsync(string key, string backend, long version)
-    {
-        RefuseStale("save", key, version);
-        if (IsAgentMode)
-        {
-            await SaveAgentRouteAsync(key, backend, version);
-            return;
-        }
-
-        var proxy = Proxy();
-        // The route before the switch; after a reactivation between the two calls, the persisted one is that route.
-        // A put-back restores that route but keeps this version: only a newer call may change the key again.
-        var previous = _unsaved.Remove(key, out var unsaved) ? unsaved : state.State.Routes.GetValueOrDefault(key);
-        state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
-        try
-        {
-            await Task.WhenAll(state.WriteStateAsync(), proxy.SaveRouteAsync(key, backend));
-            _fileBehind.Remove(key);
-        }
-        catch (Exception e) when (IsStale(e))
-        {
-            // Another writer saved this grain's record since it was read: the state in memory is stale, and every
-            // later write would fail the same way. Only a new activation re-reads it.
-            await PutBackAsync(proxy, key, previous);
-            DeactivateOnIdle();
-            throw;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await PutBackAsync(proxy, key, previous);
-            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': switched, but the route could not be persisted ({e.Message}); put back.");
-        }
-    }
-
-    /// <summary>
-    /// The desired state first: once stored, the route is gone whatever HAProxy does, and the monitor removes it from a
-    /// proxy that could not be reached now (removed keys keep their version: <see cref="ReconcileAsync"/>). The other
-    /// way round, an unreachable proxy kept the route desired, and its monitor put it back for good.
-    /// </summary>
-    public async Task RemoveRouteAsync(string key, long version)
-    {
-        RefuseStale("removal", key, version);
-        if (IsAgentMode)
-        {
-            await RemoveAgentRouteAsync(key, version);
-            return;
-        }
-
-        var proxy = Proxy();
-        state.State = state.State with { Routes = state.State.Routes.Remove(key), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
-        await state.WriteStateAsync();
-        _unsaved.Remove(key);
-        await CallAsync(routes => routes.RemoveRouteAsync(key));
     }
 
     /// <summary>
@@ -473,23 +427,6 @@ internal sealed partial class ProxyGrain(
             {
                 Log.MapFileWritten(_logger, Id, key);
             }
-        }
-    }
-
-    /// <summary>
-    /// Best effort after a failed save: the previous route as desired state, at runtime first (traffic), then in the grain
-    /// state, then in the file. Each part is tried whatever the others did: the file is often what failed, and must not
-    /// keep the state from being put back (a new activation's monitor applies the stored route). What fails is logged;
-    /// the monitor holds the runtime on the route in memory and writes the file until it succeeds.
-    /// </summary>
-    private async Task PutBackAsync(IProxyAccess routes, string key, string? previous)
-    {
-        state.State = state.State with { Routes = previous is null ? state.State.Routes.Remove(key) : state.State.Routes.SetItem(key, previous) };
-        await PutBackStepAsync(key, () => previous is null ? routes.RemoveRouteAsync(key) : routes.SetRuntimeRouteAsync(key, previous));
-        await PutBackStepAsync(key, () => state.WriteStateAsync());
-        if (previous is not null && !await PutBackStepAsync(key, () => routes.SaveRouteAsync(key, previous)))
-        {
-            _fileBehind[key] = true;
         }
     }
 

@@ -60,6 +60,41 @@ public static class MapFile
     public static Task RemoveEntryAsync(string path, string key, CancellationToken cancellationToken = default) =>
         UpdateAsync(path, entries => entries.RemoveAll(e => e.Key == key), cancellationToken);
 
+    /// <summary>
+    /// Sets or removes many keys in one read-modify-write (one atomic write, one fsync): a value sets its key as
+    /// <see cref="SetEntryAsync"/> does, null removes every line of it. Lines of other keys stay as they are.
+    /// </summary>
+    public static Task ApplyAsync(string path, IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default)
+    {
+        foreach (var (key, value) in changes)
+        {
+            // Checked before the file is touched: one bad entry writes none of them.
+            RuntimeArguments.Name(key, "key");
+            if (value is not null)
+            {
+                RuntimeArguments.Name(value, "value");
+            }
+        }
+
+        return UpdateAsync(
+            path,
+            entries =>
+            {
+                foreach (var (key, value) in changes)
+                {
+                    if (value is null)
+                    {
+                        entries.RemoveAll(e => e.Key == key);
+                    }
+                    else
+                    {
+                        Upsert(entries, key, value);
+                    }
+                }
+            },
+            cancellationToken);
+    }
+
     /// <summary>Sets a key in place (keeping the order of the file) and drops any duplicate lines of it.</summary>
     internal static void Upsert(List<MapEntry> entries, string key, string value)
     {

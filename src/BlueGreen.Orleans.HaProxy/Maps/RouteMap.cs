@@ -48,6 +48,26 @@ public sealed class RouteMap(HaProxyRuntimeClient client, string map, string? fi
     public Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
         MapFile.SetEntryAsync(FilePath, RuntimeArguments.Name(key, nameof(key)), RuntimeArguments.Name(backend, nameof(backend)), cancellationToken);
 
+    /// <summary>
+    /// Writes many routes to the map file only, in one atomic write (a null value removes the key's lines): the routes
+    /// a group commit carries, for the next reload.
+    /// </summary>
+    public Task SaveRoutesAsync(IReadOnlyDictionary<string, string?> routes, CancellationToken cancellationToken = default) =>
+        MapFile.ApplyAsync(FilePath, routes, cancellationToken);
+
+    /// <summary>Removes a route from the runtime map only (the file is the caller's); absent already is done.</summary>
+    public async Task RemoveRuntimeRouteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await client.DeleteMapAsync(Map, RuntimeArguments.Name(key, nameof(key)), cancellationToken);
+        }
+        catch (HaProxyEntryNotFoundException)
+        {
+            // Already absent at runtime: the desired state holds.
+        }
+    }
+
     /// <summary>Removes a route from the file and from the runtime map.</summary>
     public async Task RemoveRouteAsync(string key, CancellationToken cancellationToken = default)
     {

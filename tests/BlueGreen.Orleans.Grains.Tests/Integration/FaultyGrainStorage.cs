@@ -12,6 +12,8 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     private readonly ConcurrentDictionary<string, Exception> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrainId> _written = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _writes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _waiting = new(StringComparer.Ordinal);
 
     /// <summary>The store the silo really persists to; set when the silo resolves this storage.</summary>
     public IGrainStorage Inner { get; set; } = null!;
@@ -19,7 +21,18 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     /// <summary>Every write of <paramref name="stateName"/> throws <paramref name="failure"/> until <see cref="Heal"/>.</summary>
     public void FailWrites(string stateName, Exception failure) => _failures[stateName] = failure;
 
-    public void Heal(string stateName) => _failures.TryRemove(stateName, out _);
+    /// <summary>Writes of <paramref name="stateName"/> neither fail nor wait from now (a held write already waiting still does).</summary>
+    public void Heal(string stateName)
+    {
+        _failures.TryRemove(stateName, out _);
+        _holds.TryRemove(stateName, out _);
+    }
+
+    /// <summary>How many writes of <paramref name="stateName"/> reached the store (whatever grain wrote them).</summary>
+    public int Writes(string stateName) => _writes.GetValueOrDefault(stateName);
+
+    /// <summary>How many writes of <paramref name="stateName"/> wait on a hold (<see cref="HoldWrites"/>) right now.</summary>
+    public int Waiting(string stateName) => _waiting.GetValueOrDefault(stateName);
 
     /// <summary>
     /// Every write of <paramref name="stateName"/> from now waits for the returned source: a slow disk. Set a result to
@@ -71,7 +84,15 @@ internal sealed class FaultyGrainStorage : IGrainStorage
     {
         if (_holds.TryGetValue(stateName, out var hold))
         {
-            await hold.Task;
+            _waiting.AddOrUpdate(stateName, 1, (_, n) => n + 1);
+            try
+            {
+                await hold.Task;
+            }
+            finally
+            {
+                _waiting.AddOrUpdate(stateName, 0, (_, n) => n - 1);
+            }
         }
 
         if (_failures.TryGetValue(stateName, out var failure))
@@ -80,6 +101,7 @@ internal sealed class FaultyGrainStorage : IGrainStorage
         }
 
         _written[stateName] = grainId;
+        _writes.AddOrUpdate(stateName, 1, (_, n) => n + 1);
         await Inner.WriteStateAsync(stateName, grainId, grainState);
     }
 

@@ -9,6 +9,7 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _runtime = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _file = new(StringComparer.Ordinal);
+    private TaskCompletionSource? _fileHold;
 
     /// <summary>Thrown by every Runtime API call while set (the map file still works).</summary>
     public Exception? RuntimeFailure { get; set; }
@@ -17,6 +18,9 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
     public Exception? FileFailure { get; set; }
 
     public HaProxyInfo? LastInfo { get; private set; }
+
+    /// <summary>Map file writes that succeeded, one per call however many routes it carried.</summary>
+    public int FileWrites { get; private set; }
 
     public bool HasMaster => false;
 
@@ -75,15 +79,60 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
             }
 
             _file[key] = backend;
+            FileWrites++;
             return Task.CompletedTask;
         }
     }
+
+    /// <summary>
+    /// Every map file write of many routes from now waits for the returned source: a slow disk. Set a result to let them
+    /// through.
+    /// </summary>
+    public TaskCompletionSource HoldFileWrites()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _fileHold = gate;
+        return gate;
+    }
+
+    public async Task SaveRoutesAsync(IReadOnlyDictionary<string, string?> routes, CancellationToken cancellationToken = default)
+    {
+        if (_fileHold is { } hold)
+        {
+            await hold.Task;
+        }
+
+        lock (_gate)
+        {
+            if (FileFailure is { } failure)
+            {
+                throw failure;
+            }
+
+            foreach (var (key, backend) in routes)
+            {
+                if (backend is null)
+                {
+                    _file.Remove(key);
+                }
+                else
+                {
+                    _file[key] = backend;
+                }
+            }
+
+            FileWrites++;
+        }
+    }
+
+    public Task RemoveRuntimeRouteAsync(string key, CancellationToken cancellationToken = default) => RuntimeAsync(() => _runtime.Remove(key));
 
     public Task RemoveRouteAsync(string key, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             _file.Remove(key);
+            FileWrites++;
         }
 
         return RuntimeAsync(() => _runtime.Remove(key));

@@ -180,6 +180,91 @@ public sealed class ProxyGrainTests : IAsyncLifetime
         Assert.False((await grain.GetStatusAsync()).Reachable);
     }
 
+    [Fact]
+    public async Task SaveRouteAsync_FiftySavesArriveWhileAWriteRuns_AllStoredByOneMoreMapFileWrite()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-many");
+        var keys = Enumerable.Range(0, 50).Select(i => $"svc-{i}.local").ToList();
+        var version = NextVersion();
+        var writesBefore = proxy.FileWrites;
+        var slowDisk = proxy.HoldFileWrites();
+
+        // Saves alone (as after a reactivation between switch and save): each shows in memory when it arrives.
+        var saves = keys.Select(k => grain.SaveRouteAsync(k, "web_green", version)).ToList();
+        await Eventually.UntilAsync(() => grain.GetStatusAsync(), s => keys.All(s.Routes.ContainsKey), TimeSpan.FromSeconds(10), "every save in memory while the first write hangs");
+        slowDisk.SetResult();
+        await Task.WhenAll(saves);
+
+        // The first save's write, then one for the 49 that arrived while it ran (one each before group commit).
+        Assert.Equal(2, proxy.FileWrites - writesBefore);
+        var stored = (await ReadStoredRecordAsync(grain)).State!;
+        Assert.All(keys, k =>
+        {
+            Assert.Equal("web_green", proxy.FileRoute(k));
+            Assert.Equal("web_green", stored.Routes.GetValueOrDefault(k));
+        });
+    }
+
+    [Fact]
+    public async Task SaveRouteAsync_MapFileWriteFailsForABatch_EveryCallerFailsAndEveryRouteIsPutBack()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-many-fail");
+        var keys = Enumerable.Range(0, 30).Select(i => $"svc-{i}.local").ToList();
+        var blue = NextVersion();
+        await Task.WhenAll(keys.Select(k => grain.SwitchRouteAsync(k, "web_blue", blue)));
+        await Task.WhenAll(keys.Select(k => grain.SaveRouteAsync(k, "web_blue", blue)));
+        var green = NextVersion();
+        await Task.WhenAll(keys.Select(k => grain.SwitchRouteAsync(k, "web_green", green)));
+        proxy.FileFailure = new IOException("disk full");
+
+        var saves = keys.Select(k => grain.SaveRouteAsync(k, "web_green", green)).ToList();
+        var errors = new List<BlueGreenException>();
+        foreach (var save in saves)
+        {
+            errors.Add(await Assert.ThrowsAsync<BlueGreenException>(() => save));
+        }
+
+        Assert.All(errors, e => Assert.Equal(ErrorCode.Unavailable, e.Code));
+        Assert.All(errors, e => Assert.Contains("put back", e.Message, StringComparison.Ordinal));
+        var routes = (await grain.GetStatusAsync()).Routes;
+        var stored = (await ReadStoredRecordAsync(grain)).State!;
+        Assert.All(keys, k =>
+        {
+            Assert.Equal("web_blue", proxy.RuntimeRoute(k));
+            Assert.Equal("web_blue", proxy.FileRoute(k));
+            Assert.Equal("web_blue", routes[k]);
+            Assert.Equal("web_blue", stored.Routes[k]);
+        });
+    }
+
+    [Fact]
+    public async Task RemoveRouteAsync_ThirtyRemovalsArriveWhileAWriteRuns_AllGoneAfterOneMoreMapFileWrite()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-many-removed");
+        var keys = Enumerable.Range(0, 30).Select(i => $"svc-{i}.local").ToList();
+        var version = NextVersion();
+        await Task.WhenAll(keys.Select(k => grain.SwitchRouteAsync(k, "web_blue", version)));
+        await Task.WhenAll(keys.Select(k => grain.SaveRouteAsync(k, "web_blue", version)));
+        var writesBefore = proxy.FileWrites;
+        var removal = NextVersion();
+        var slowDisk = proxy.HoldFileWrites();
+
+        var removals = keys.Select(k => grain.RemoveRouteAsync(k, removal)).ToList();
+        await Eventually.UntilAsync(() => grain.GetStatusAsync(), s => !keys.Any(s.Routes.ContainsKey), TimeSpan.FromSeconds(10), "every removal in memory while the first write hangs");
+        slowDisk.SetResult();
+        await Task.WhenAll(removals);
+
+        Assert.Equal(2, proxy.FileWrites - writesBefore);
+        var stored = (await ReadStoredRecordAsync(grain)).State!;
+        Assert.All(keys, k =>
+        {
+            Assert.Null(proxy.RuntimeRoute(k));
+            Assert.Null(proxy.FileRoute(k));
+            Assert.False(stored.Routes.ContainsKey(k));
+            Assert.Equal(removal, stored.RouteVersions[k]);
+        });
+    }
+
     /// <summary>Writes the grain's record through the storage provider, as a second writer would.</summary>
     private async Task ChangeStoredRecordAsync(IProxyGrain grain, Func<ProxyState, ProxyState> change)
     {
