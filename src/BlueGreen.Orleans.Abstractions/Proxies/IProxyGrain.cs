@@ -106,8 +106,19 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("GetServedRoutes")]
     Task<ImmutableDictionary<string, string>> GetServedRoutesAsync();
 
-    /// <summary>Forces every server of the backend DOWN so that only a check run from now on can bring it UP.</summary>
+    /// <summary>
+    /// The backend HAProxy serves one route key from right now, or null (read live, as <see cref="GetServedRoutesAsync"/>):
+    /// one <c>get map</c> instead of the whole map, which grows with every service the proxy routes.
+    /// </summary>
+    [Alias("GetServedRoute")]
+    Task<string?> GetServedRouteAsync(string key);
+
+    /// <summary>
+    /// Forces every server of the backend DOWN so that only a check run from now on can bring it UP. Interleaved: the
+    /// rechecks asked while one is under way share the next two round trips (read the servers, set them DOWN).
+    /// </summary>
     [Alias("ForceRecheck")]
+    [AlwaysInterleave]
     Task ForceRecheckAsync(string backend);
 
     /// <summary>

@@ -52,6 +52,12 @@ internal sealed class HaProxyAccess(HaProxyRuntimeClient client, RouteMap routes
     public Task<IReadOnlyList<BackendServers>> ShowBackendsAsync(IReadOnlyList<string> backends, CancellationToken cancellationToken = default) =>
         client.ShowBackendsAsync(backends, cancellationToken);
 
+    public Task<string?> ReadRuntimeRouteAsync(string key, CancellationToken cancellationToken = default) =>
+        routes.ReadRuntimeRouteAsync(key, cancellationToken);
+
+    public Task SetServersHealthAsync(IReadOnlyList<(string Backend, string Server)> servers, ServerHealthState health, CancellationToken cancellationToken = default) =>
+        client.SetServersHealthAsync(servers, health, cancellationToken);
+
     private HaProxyMasterClient Master() => master ?? throw new InvalidOperationException("No master CLI is registered for this proxy.");
 
     public Task SaveRoutesAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default) =>

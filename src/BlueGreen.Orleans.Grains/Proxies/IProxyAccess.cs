@@ -59,4 +59,10 @@ public interface IProxyAccess : IAsyncDisposable
 
     /// <summary>Removes a route from the runtime map only; the map file is written apart (<see cref="SaveRoutesAsync"/>).</summary>
     Task RemoveRuntimeRouteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>The backend HAProxy routes one key to right now (<c>get map</c>), or null: one entry, not the whole map.</summary>
+    Task<string?> ReadRuntimeRouteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the health of many servers in as few round trips as the client allows; servers the config lacks are skipped.</summary>
+    Task SetServersHealthAsync(IReadOnlyList<(string Backend, string Server)> servers, ServerHealthState health, CancellationToken cancellationToken = default);
 }

@@ -222,49 +222,19 @@ internal sealed partial class ProxyGrain(
         }
     }
 
+    public async Task<string?> GetServedRouteAsync(string key) => IsAgentMode
+        ? (await ReadAgentServedRoutesAsync()).GetValueOrDefault(key)
+        : await CallAsync(proxy => proxy.ReadRuntimeRouteAsync(key));
+
     public async Task<ImmutableDictionary<string, string>> GetServedRoutesAsync() => IsAgentMode
         ? await ReadAgentServedRoutesAsync()
         : await CallAsync(async proxy => (await proxy.ReadRuntimeRoutesAsync()).ToImmutableDictionary(StringComparer.Ordinal));
-
-    public async Task ForceRecheckAsync(string backend)
-    {
-        if (IsAgentMode)
-        {
-            await ForceAgentRecheckAsync(backend);
-            return;
-        }
-
-        await CallAsync(async proxy =>
-        {
-            var servers = (await ServerStatsOrNoneAsync(proxy, backend)).Select(r => r.ServiceName).ToList();
-            foreach (var server in servers)
-            {
-                await proxy.SetServerHealthAsync(backend, server, ServerHealthState.Down);
-            }
-        });
-
-        // Only a read from now on may show the backend UP again.
-        Invalidate(backend);
-    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Registration is null && await this.GetReminder(reminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
-        }
-    }
-
-    /// <summary>A backend this HAProxy's config lacks has no servers: not a reason to call the proxy unreachable.</summary>
-    private static async Task<IReadOnlyList<StatRow>> ServerStatsOrNoneAsync(IProxyAccess proxy, string backend)
-    {
-        try
-        {
-            return await proxy.ShowServerStatsAsync(backend);
-        }
-        catch (HaProxyUnknownBackendException)
-        {
-            return [];
         }
     }
 

@@ -783,7 +783,7 @@ internal sealed partial class ServiceGrain(
     {
         var backends = new[] { Colour.Blue, Colour.Green }.ToDictionary(c => c.Backend(spec.Name), c => c, StringComparer.Ordinal);
         var served = await Task.WhenAll(spec.Proxies.Select(async p =>
-            (Proxy: p, Backend: (await GrainFactory.GetGrain<IProxyGrain>(p).GetServedRoutesAsync()).GetValueOrDefault(spec.RouteKey))));
+            (Proxy: p, Backend: await GrainFactory.GetGrain<IProxyGrain>(p).GetServedRouteAsync(spec.RouteKey))));
         var ours = served.Where(s => s.Backend is not null && backends.ContainsKey(s.Backend)).ToList();
         if (ours.Select(s => s.Backend).Distinct().Count() > 1)
         {
@@ -815,7 +815,7 @@ internal sealed partial class ServiceGrain(
         {
             try
             {
-                return (Proxy: p, Backend: (await GrainFactory.GetGrain<IProxyGrain>(p).GetServedRoutesAsync()).GetValueOrDefault(previous.RouteKey), Read: true);
+                return (Proxy: p, Backend: await GrainFactory.GetGrain<IProxyGrain>(p).GetServedRouteAsync(previous.RouteKey), Read: true);
             }
             catch (BlueGreenException e) when (e.Code == ErrorCode.Unavailable)
             {

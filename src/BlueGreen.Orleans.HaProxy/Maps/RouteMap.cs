@@ -91,6 +91,10 @@ public sealed class RouteMap(HaProxyRuntimeClient client, string map, string? fi
         await client.ReplaceMapAsync(Map, routes, cancellationToken);
     }
 
+    /// <summary>The backend HAProxy routes <paramref name="key"/> to right now (the first entry of the key), or null.</summary>
+    public Task<string?> ReadRuntimeRouteAsync(string key, CancellationToken cancellationToken = default) =>
+        client.GetMapAsync(Map, key, cancellationToken);
+
     /// <summary>The routes HAProxy holds right now.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ReadRuntimeAsync(CancellationToken cancellationToken = default)
     {

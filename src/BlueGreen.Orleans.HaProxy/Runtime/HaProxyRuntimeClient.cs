@@ -222,6 +222,26 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     public Task SetServerHealthAsync(string backend, string server, ServerHealthState health, CancellationToken cancellationToken = default) =>
         ExpectEmptyAsync($"set server {ServerRef(backend, server)} health {health.ToString().ToLowerInvariant()}", idempotent: true, cancellationToken);
 
+    /// <summary>
+    /// <c>set server &lt;backend&gt;/&lt;server&gt; health …</c> for many servers, pipelined: one round trip per
+    /// <see cref="BackendsPerBatch"/> servers. A server the config lacks is skipped; any other error reply throws.
+    /// </summary>
+    public async Task SetServersHealthAsync(IReadOnlyList<(string Backend, string Server)> servers, ServerHealthState health, CancellationToken cancellationToken = default)
+    {
+        var commands = servers.Select(s => $"set server {ServerRef(s.Backend, s.Server)} health {health.ToString().ToLowerInvariant()}").ToList();
+        foreach (var chunk in commands.Chunk(BackendsPerBatch))
+        {
+            var replies = await ExecuteBatchAsync(chunk, idempotent: true, cancellationToken);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (ReplyErrors.Classify(chunk[i], replies[i]) is not (HaProxyUnknownServerException or HaProxyUnknownBackendException))
+                {
+                    ReplyErrors.ExpectEmpty(chunk[i], replies[i]);
+                }
+            }
+        }
+    }
+
     public Task SetServerWeightAsync(string backend, string server, int weight, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(weight);

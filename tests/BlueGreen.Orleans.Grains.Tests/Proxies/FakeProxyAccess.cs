@@ -138,6 +138,24 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
         return RuntimeAsync(() => _runtime.Remove(key));
     }
 
+    /// <summary>Each batch of forced health changes, in order.</summary>
+    public List<IReadOnlyList<(string Backend, string Server)>> HealthBatches { get; } = [];
+
+    public Task SetServersHealthAsync(IReadOnlyList<(string Backend, string Server)> servers, ServerHealthState health, CancellationToken cancellationToken = default) =>
+        RuntimeAsync(() =>
+        {
+            HealthBatches.Add([.. servers]);
+            foreach (var (backend, _) in servers)
+            {
+                ServerStatus[backend] = health == ServerHealthState.Down ? "DOWN" : "UP";
+            }
+
+            return true;
+        });
+
+    public Task<string?> ReadRuntimeRouteAsync(string key, CancellationToken cancellationToken = default) =>
+        RuntimeAsync(() => _runtime.GetValueOrDefault(key));
+
     public Task<IReadOnlyDictionary<string, string>> ReadRuntimeRoutesAsync(CancellationToken cancellationToken = default) =>
         RuntimeAsync<IReadOnlyDictionary<string, string>>(() => new Dictionary<string, string>(_runtime, StringComparer.Ordinal));
 

@@ -57,8 +57,26 @@ public sealed class ProxyGrainReadTests : IAsyncLifetime
         await grain.ForceRecheckAsync("web_green");
         var after = await grain.WatchBackendAsync("web_green", watcher);
 
-        Assert.Equal(2, proxy.BackendReads.Count);
+        // Reads: the first watch, the recheck's own (which servers to force DOWN), the watch after it.
+        Assert.Equal(3, proxy.BackendReads.Count);
         Assert.Equal("DOWN", after.Servers.Single().Status);
+    }
+
+    [Fact]
+    public async Task ForceRecheckAsync_ManyAskedWhileOneIsUnderWay_OneMoreBatchForcesThemAllDown()
+    {
+        var (grain, proxy) = await RegisterAsync("edge-rechecks");
+        proxy.HoldReads = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = grain.ForceRecheckAsync("svc0_green");
+        await Eventually.UntilAsync(() => Task.FromResult(proxy.BackendReads.Count), n => n == 1, TimeSpan.FromSeconds(10), "the first recheck under way");
+
+        var rest = Enumerable.Range(1, 20).Select(i => grain.ForceRecheckAsync($"svc{i}_green")).ToList();
+        await Task.Delay(200);
+        proxy.HoldReads.SetResult();
+        await Task.WhenAll([first, .. rest]);
+
+        Assert.Equal(2, proxy.HealthBatches.Count);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => ($"svc{i}_green", "s1")).Order(), proxy.HealthBatches[1].Order());
     }
 
     [Fact]

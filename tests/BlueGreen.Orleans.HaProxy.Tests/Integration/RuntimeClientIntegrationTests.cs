@@ -95,6 +95,41 @@ public sealed class RuntimeClientIntegrationTests
     }
 
     [Fact]
+    public async Task ShowBackends_SeveralBackendsOneUnknown_EachWithItsServersInOneCall()
+    {
+        await using var stage = await Stage.StartAsync();
+        await stage.Http.GetAsync(Stage.Host);
+
+        // More backends than one pipelined write carries: the reply of each is still its own.
+        var asked = new[] { Stage.BlueBackend, "nope", Stage.GreenBackend }
+            .Concat(Enumerable.Repeat(Stage.BlueBackend, HaProxyRuntimeClient.BackendsPerBatch)).ToList();
+        var read = await stage.Client.ShowBackendsAsync(asked);
+
+        Assert.Equal(asked, read.Select(b => b.Backend));
+        var blue = read[0];
+        Assert.Equal("s1", Assert.Single(blue.Servers).ServiceName);
+        Assert.True(blue.Servers[0].IsUp);
+        Assert.Equal("s1", Assert.Single(blue.Connections).Server);
+        Assert.Empty(read[1].Servers);
+        Assert.Equal("s1", Assert.Single(read[2].Servers).ServiceName);
+        Assert.All(read.Skip(3), b => Assert.Equal(blue.Servers[0].ServiceName, Assert.Single(b.Servers).ServiceName));
+        await Assert.ThrowsAsync<InvalidRuntimeArgumentException>(() => stage.Client.ShowBackendsAsync([Stage.BlueBackend, "web_blue;shutdown sessions server web_blue/s1"]));
+    }
+
+    [Fact]
+    public async Task SetServersHealth_ManyServersOneUnknown_KnownOnesDownTheUnknownSkipped()
+    {
+        await using var stage = await Stage.StartAsync();
+        Assert.True((await stage.ServerAsync(Stage.BlueBackend)).IsUp);
+
+        await stage.Client.SetServersHealthAsync([(Stage.BlueBackend, "s1"), (Stage.BlueBackend, "s9"), ("nope", "s1"), (Stage.GreenBackend, "s1")], ServerHealthState.Down);
+
+        Assert.StartsWith("DOWN", (await stage.ServerAsync(Stage.BlueBackend)).Status, StringComparison.Ordinal);
+        Assert.StartsWith("DOWN", (await stage.ServerAsync(Stage.GreenBackend)).Status, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidRuntimeArgumentException>(() => stage.Client.SetServersHealthAsync([(Stage.BlueBackend, "s1\nshutdown sessions server web_blue/s1")], ServerHealthState.Down));
+    }
+
+    [Fact]
     public async Task RouteMap_SetRoute_SurvivesHaProxyRestart()
     {
         await using var stage = await Stage.StartAsync();
