@@ -85,8 +85,13 @@ internal static class ScaleBenchmark
 
         var released = Enumerable.Range(0, options.Releases).Select(i => i * options.Services / options.Releases).ToHashSet();
         var loadAtStart = ProcStatus.LoadAverage();
+        var wave = await StartCpuAsync(fleet, cancellationToken);
+
+        // The first seconds: every release provisions at once, and most switch and drain a health check later.
+        var burst = Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ContinueWith(_ => wave(), TaskScheduler.Default);
         result = await ReleaseAsync(client, released, result, cancellationToken);
-        result = result with { LoadAverage = (loadAtStart, ProcStatus.LoadAverage()) };
+        result = result with { LoadAverage = (loadAtStart, ProcStatus.LoadAverage()), Wave = wave(), Burst = await burst };
+        Console.WriteLine($"releases: haproxy {result.Wave.HaProxyCores:0.00} cores, echo {result.Wave.EchoCores:0.00}, silos {result.Wave.SiloCores:0.00}");
         result = await VerifyAsync(fleet, client, released, result, cancellationToken);
         result = result with
         {
@@ -161,6 +166,16 @@ internal static class ScaleBenchmark
     /// <summary>CPU used by haproxy, the echo processes and the silos while nothing happens but health checks and monitors.</summary>
     private static async Task<IdleCost> MeasureIdleAsync(ScaleFleet fleet, TimeSpan window, CancellationToken cancellationToken)
     {
+        var stop = await StartCpuAsync(fleet, cancellationToken);
+        await Task.Delay(window, cancellationToken);
+        var idle = stop();
+        Console.WriteLine($"idle: haproxy {idle.HaProxyCores:0.00} cores, echo {idle.EchoCores:0.00}, silos {idle.SiloCores:0.00}");
+        return idle;
+    }
+
+    /// <summary>Starts counting the CPU time of haproxy, the echo processes and the silos; the function returns the cores used since.</summary>
+    private static async Task<Func<IdleCost>> StartCpuAsync(ScaleFleet fleet, CancellationToken cancellationToken)
+    {
         var workers = new List<int>();
         foreach (var proxy in fleet.Proxies)
         {
@@ -173,15 +188,15 @@ internal static class ScaleBenchmark
         TimeSpan Sum(IEnumerable<int> pids) => pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + (ProcStatus.CpuTime(pid) ?? TimeSpan.Zero));
         var (h0, e0, s0) = (Sum(workers), Sum(echoes), Sum(silos));
         var clock = Stopwatch.StartNew();
-        await Task.Delay(window, cancellationToken);
-        var seconds = clock.Elapsed.TotalSeconds;
-        var idle = new IdleCost(
-            (Sum(workers) - h0).TotalSeconds / seconds,
-            (Sum(echoes) - e0).TotalSeconds / seconds,
-            (Sum(silos) - s0).TotalSeconds / seconds,
-            window);
-        Console.WriteLine($"idle: haproxy {idle.HaProxyCores:0.00} cores, echo {idle.EchoCores:0.00}, silos {idle.SiloCores:0.00}");
-        return idle;
+        return () =>
+        {
+            var seconds = clock.Elapsed.TotalSeconds;
+            return new IdleCost(
+                (Sum(workers) - h0).TotalSeconds / seconds,
+                (Sum(echoes) - e0).TotalSeconds / seconds,
+                (Sum(silos) - s0).TotalSeconds / seconds,
+                clock.Elapsed);
+        };
     }
 
     /// <summary>Starts every release at once, then waits until each has finished (or the bench's timeout passes).</summary>

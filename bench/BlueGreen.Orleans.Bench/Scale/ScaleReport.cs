@@ -41,6 +41,15 @@ internal static class ScaleReport
 
         Line(F($"| {o.Releases} `ReleaseAsync` calls returned (deployments created and persisted) | {S(r.ReleasesAccepted)} |"));
         Line(F($"| **{o.Releases} concurrent releases, wall time** (first call → bench saw the last one finished, 250 ms polls) | **{S(r.ReleasesWall)}** |"));
+        if (r.Burst is { } burst)
+        {
+            Line(F($"| CPU in the releases' first {burst.Window.TotalSeconds:0.0} s (all provision at once; the machine has 2 cores): {o.Proxies} haproxy / 2 echo / 2 silos | {burst.HaProxyCores:0.00} / {burst.EchoCores:0.00} / {burst.SiloCores:0.00} cores |"));
+        }
+
+        if (r.Wave is { } wave)
+        {
+            Line(F($"| CPU while the releases ran ({wave.Window.TotalSeconds:0.0} s; the machine has 2 cores): {o.Proxies} haproxy / 2 echo / 2 silos | {wave.HaProxyCores:0.00} / {wave.EchoCores:0.00} / {wave.SiloCores:0.00} cores |"));
+        }
         var records = r.Records.Values.ToList();
         if (records.Count > 0)
         {

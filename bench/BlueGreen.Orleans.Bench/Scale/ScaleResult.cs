@@ -19,6 +19,12 @@ internal sealed record ScaleResult
 
     public IdleCost? Idle { get; init; }
 
+    /// <summary>CPU used while the releases ran (first ReleaseAsync call → the bench saw the last one finished).</summary>
+    public IdleCost? Wave { get; init; }
+
+    /// <summary>CPU used in the first 2 s of the releases, when every one of them provisions at once.</summary>
+    public IdleCost? Burst { get; init; }
+
     /// <summary>Until every ReleaseAsync call had returned (each deployment created and persisted).</summary>
     public TimeSpan ReleasesAccepted { get; init; }
 
