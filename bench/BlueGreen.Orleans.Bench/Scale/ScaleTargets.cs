@@ -52,6 +52,8 @@ internal static class ScaleTargets
         {
             md.AppendLine(missed.Count == 0 ? "**All targets met.**" : F($"**Targets missed**: {string.Join("; ", missed)}."));
             md.AppendLine();
+            md.AppendLine(F($"The \"today\" column is the issue's, measured on {BaselineDate} under another day's load; the code before the issue, run back to back with this one on the same machine, and where a wave's time goes: `docs/scale.md`."));
+            md.AppendLine();
         }
     }
 
