@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Deployments;
@@ -563,7 +564,7 @@ internal sealed partial class ServiceGrain(
             return;
         }
 
-        var message = $"step {active.Step} failed (attempt {_failures}): {e.Message.Split('\n', 2)[0].Trim()}; retrying in {retry.TotalSeconds:0.#} s";
+        var message = string.Create(CultureInfo.InvariantCulture, $"step {active.Step} failed (attempt {_failures}): {e.Message.Split('\n', 2)[0].Trim()}; retrying in {retry.TotalSeconds:0.#} s");
         var saved = state.State;
         state.State = state.State with { Active = Engine(spec).Note(active, message) };
         try

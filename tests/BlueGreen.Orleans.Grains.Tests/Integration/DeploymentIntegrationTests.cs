@@ -119,6 +119,23 @@ public sealed class DeploymentIntegrationTests
     }
 
     [Fact]
+    public async Task Release_AStepThrows_RetriedAfterABackOffAndTheRecordSaysWhy()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+        fleet.Hooks.Before(DeploymentStep.Drain, _ => Task.FromException(new InvalidOperationException("the drain's reader broke")));
+
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        var done = await fleet.WaitFinishedAsync(release.Id);
+
+        // Poll 50 ms here: the first retry waits 10 polls, each next one twice as long (at most 30 s).
+        Assert.Equal(DeploymentOutcome.Succeeded, done.Outcome);
+        var failed = Assert.Single(done.Events, e => e.Message.StartsWith("step Drain failed", StringComparison.Ordinal));
+        Assert.Equal("step Drain failed (attempt 1): the drain's reader broke; retrying in 0.5 s", failed.Message);
+        var next = done.Events.First(e => e.Sequence > failed.Sequence);
+        Assert.True(next.At - failed.At >= TimeSpan.FromMilliseconds(400), $"retried {(next.At - failed.At).TotalMilliseconds:0} ms after the failure");
+    }
+
+    [Fact]
     public async Task Release_KeepWarmThenTheWallClockSetBackAnHour_OldColourRetiredOnTime()
     {
         var clock = new SteppedSystemClock();
