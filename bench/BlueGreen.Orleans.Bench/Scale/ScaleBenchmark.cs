@@ -80,7 +80,9 @@ internal static class ScaleBenchmark
     private static async Task<ScaleResult> RunPhasesAsync(ScaleFleet fleet, IClusterClient client, ScaleResult result, CancellationToken cancellationToken)
     {
         var options = result.Options;
+        var registering = await StartCpuAsync(fleet, cancellationToken);
         result = await RegisterAsync(fleet, client, result, cancellationToken);
+        result = result with { Registering = registering() };
         result = result with { Idle = await MeasureIdleAsync(fleet, TimeSpan.FromSeconds(10), cancellationToken) };
 
         var released = Enumerable.Range(0, options.Releases).Select(i => i * options.Services / options.Releases).ToHashSet();

@@ -34,6 +34,11 @@ internal static class ScaleReport
             Line(F($"| one apply (route on {o.Proxies} proxies): median / p90 / max | {apply.Median:0} / {apply.P90:0} / {apply.Max:0} ms |"));
         }
 
+        if (r.Registering is { } registering)
+        {
+            Line(F($"| CPU while registering ({registering.Window.TotalSeconds:0} s; the machine has 2 cores): {o.Proxies} haproxy / 2 echo / 2 silos | {registering.HaProxyCores:0.00} / {registering.EchoCores:0.00} / {registering.SiloCores:0.00} cores |"));
+        }
+
         if (r.Idle is { } idle)
         {
             Line(F($"| CPU at rest over {idle.Window.TotalSeconds:0} s: {o.Proxies} haproxy / 2 echo / 2 silos | {idle.HaProxyCores:0.00} / {idle.EchoCores:0.00} / {idle.SiloCores:0.00} cores |"));

@@ -19,6 +19,9 @@ internal sealed record ScaleResult
 
     public IdleCost? Idle { get; init; }
 
+    /// <summary>CPU used while the proxies and services were registered.</summary>
+    public IdleCost? Registering { get; init; }
+
     /// <summary>CPU used while the releases ran (first ReleaseAsync call → the bench saw the last one finished).</summary>
     public IdleCost? Wave { get; init; }
 

@@ -571,7 +571,13 @@ internal sealed partial class ServiceGrain(
         {
             await PersistAsync(saved);
         }
-        catch (Exception write) when (write is not InconsistentStateException)
+        catch (InconsistentStateException stale)
+        {
+            // Another activation wrote the record: as for a step, the next activation re-reads it and resumes.
+            Log.StaleState(logger, Name, active.ToString(), stale);
+            DeactivateOnIdle();
+        }
+        catch (Exception write)
         {
             // Storage is what failed: the log has both.
             Log.StepFailed(logger, Name, active.ToString(), write);
