@@ -54,7 +54,8 @@ public interface IServiceGrain : IGrainWithStringKey, IBackendWatcher
 
     /// <summary>
     /// Stops the running deployment and returns the fleet to the colour that was live before it. Marks the record (and
-    /// persists the mark) at once, also while a step runs: the next step carries it out.
+    /// persists the mark) at once, also while a step runs, cuts that step where it can be cut (instances being started,
+    /// a wait; never a switch), and the next step carries the abort out.
     /// </summary>
     [Alias("Abort")]
     [AlwaysInterleave]

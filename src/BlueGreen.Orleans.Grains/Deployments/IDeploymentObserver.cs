@@ -8,7 +8,8 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// </summary>
 public interface IDeploymentObserver
 {
-    Task OnStepStartingAsync(DeploymentRecord deployment);
+    /// <param name="cancellationToken">Cancelled when an abort of the deployment is accepted while the step runs.</param>
+    Task OnStepStartingAsync(DeploymentRecord deployment, CancellationToken cancellationToken);
 
     Task OnFinishedAsync(DeploymentRecord deployment);
 }

@@ -58,6 +58,9 @@ internal sealed partial class ServiceGrain(
 
     /// <summary>Consecutive failures of the current step: the retry waits longer after each (capped).</summary>
     private int _failures;
+
+    /// <summary>Cancelled by an abort accepted while the step runs (null between steps).</summary>
+    private CancellationTokenSource? _stepAbort;
     private bool _tracked;
     private DeploymentStep? _observedStep;
     private IGrainTimer? _warmTimer;
@@ -361,8 +364,10 @@ internal sealed partial class ServiceGrain(
         state.State = state.State with { Active = aborted };
         await PersistForCallerAsync(saved);
 
-        // Marked, not carried out here: a step under way keeps the mark in its result, and the next step honours it, now.
+        // Marked, not carried out here: the step under way is cut where it can be (starting instances, or waiting), keeps
+        // the mark in its result otherwise, and the next step honours it, now.
         _failures = 0;
+        _stepAbort?.Cancel();
         ScheduleStep(TimeSpan.Zero);
         return aborted;
     }
@@ -506,12 +511,39 @@ internal sealed partial class ServiceGrain(
             return;
         }
 
-        TimeSpan next;
+        using var abort = new CancellationTokenSource();
+        _stepAbort = abort;
+        TimeSpan? next;
+        try
+        {
+            next = await TryStepAsync(current, spec, abort);
+        }
+        finally
+        {
+            _stepAbort = null;
+        }
+
+        _lastStepEnded = time.GetTimestamp();
+        if (next is { } due && state.State.Active is not null)
+        {
+            ScheduleStep(_woken && due > TimeSpan.Zero ? WakeDelay() : due);
+        }
+    }
+
+    /// <summary>One step; when the next one runs, or null when this activation must not run another.</summary>
+    private async Task<TimeSpan?> TryStepAsync(DeploymentRecord current, ServiceSpec spec, CancellationTokenSource abort)
+    {
         try
         {
             await TrackActiveAsync();
-            next = await StepAsync(current, spec);
+            var next = await StepAsync(current, spec, abort.Token);
             _failures = 0;
+            return next;
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // An abort was accepted (and stored) while the step ran: the next step carries it out, now.
+            return TimeSpan.Zero;
         }
         catch (InconsistentStateException e)
         {
@@ -519,22 +551,17 @@ internal sealed partial class ServiceGrain(
             // stale, and every write of it would fail again. The next activation re-reads the record and resumes.
             Log.StaleState(logger, Name, current.ToString(), e);
             DeactivateOnIdle();
-            return;
+            return null;
         }
         catch (Exception e)
         {
             // A step, or a write of its result, failed; the state is what storage holds. The step runs again from the
             // persisted record, as after a crash, each retry waiting twice as long as the one before (capped).
             _failures++;
-            next = RetryDelay(_failures);
+            var retry = RetryDelay(_failures);
             Log.StepFailed(logger, Name, current.ToString(), e);
-            await RecordFailureAsync(current, e, next);
-        }
-
-        _lastStepEnded = time.GetTimestamp();
-        if (state.State.Active is not null)
-        {
-            ScheduleStep(_woken && next > TimeSpan.Zero ? WakeDelay() : next);
+            await RecordFailureAsync(current, e, retry);
+            return retry;
         }
     }
 
@@ -589,7 +616,7 @@ internal sealed partial class ServiceGrain(
         new(new FleetEnvironment(GrainFactory, runtimes, spec, time, NextRouteVersion, this.AsReference<IBackendWatcher>()), time, options.Value.ConfirmWindow, _clock);
 
     /// <summary>Runs the current step once and persists what changed; returns how long until the next step.</summary>
-    private async Task<TimeSpan> StepAsync(DeploymentRecord current, ServiceSpec spec)
+    private async Task<TimeSpan> StepAsync(DeploymentRecord current, ServiceSpec spec, CancellationToken cancellationToken)
     {
         if (current.Step != _observedStep)
         {
@@ -597,15 +624,16 @@ internal sealed partial class ServiceGrain(
             _trace.StepStarting(current);
             foreach (var observer in observers)
             {
-                await observer.OnStepStartingAsync(current);
+                await observer.OnStepStartingAsync(current, cancellationToken);
             }
         }
 
         // What the step does (switch spans per proxy) is traced under the step. The step timer's own flow: no caller sees it.
         Activity.Current = _trace.Step;
-        // Not cut by a deactivation: a step under way ends and persists its result.
+        // Not cut by a deactivation: a step under way ends and persists its result. An accepted abort cuts what the
+        // engine lets it cut (starting instances; never a switch, whose fan-out takes no token).
         var engine = Engine(spec);
-        var next = await engine.AdvanceAsync(current, CancellationToken.None);
+        var next = await engine.AdvanceAsync(current, cancellationToken);
 
         // Abort (interleaved) may have marked the record while the step awaited I/O.
         if (state.State.Active is { AbortRequested: true } asked && !next.AbortRequested)

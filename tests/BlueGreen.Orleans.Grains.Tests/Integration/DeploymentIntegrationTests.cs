@@ -341,6 +341,26 @@ public sealed class DeploymentIntegrationTests
     }
 
     [Fact]
+    public async Task Abort_WhileProvisioningHangs_CutsTheStepAndRetiresTheTarget()
+    {
+        await using var fleet = await Fleet.StartAsync(proxyCount: 1);
+        // Provisioning that does not end by itself (a slow start): never released by the test.
+        var provisioning = fleet.Hooks.HoldAt(DeploymentStep.Provision);
+        var release = await fleet.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default);
+        await provisioning.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var aborted = await fleet.ServiceGrain.AbortAsync();
+        var done = await fleet.WaitFinishedAsync(release.Id, TimeSpan.FromSeconds(20));
+
+        Assert.True(aborted.AbortRequested);
+        Assert.Equal(DeploymentOutcome.Aborted, done.Outcome);
+        Assert.Contains(done.Events, e => e.Message.StartsWith("abort: retiring the target", StringComparison.Ordinal));
+        Assert.DoesNotContain(done.Events, e => e.Message.StartsWith("step Provision failed", StringComparison.Ordinal));
+        Assert.Equal(["blue 1"], await fleet.ServedAsync());
+        Assert.False((await fleet.InspectAsync(Colour.Green))?.Running ?? false);
+    }
+
+    [Fact]
     public async Task Abort_WhileRollingBackAlready_RefusedNamingTheStepAndNotRecorded()
     {
         await using var fleet = await Fleet.StartAsync(proxyCount: 1, customize: s => s with

@@ -11,9 +11,10 @@ internal sealed class StepGate
 
     public void Release() => _released.TrySetResult();
 
-    internal async Task HoldAsync()
+    /// <summary>Holds until released, or until the step is cut (an abort accepted while it runs).</summary>
+    internal async Task HoldAsync(CancellationToken cancellationToken)
     {
         _reached.TrySetResult();
-        await _released.Task;
+        await _released.Task.WaitAsync(cancellationToken);
     }
 }

@@ -7,7 +7,7 @@ namespace BlueGreen.Orleans.Grains.Tests.Integration;
 /// <summary>Lets a test act at an exact step of a real deployment (e.g. kill a proxy just before the switch).</summary>
 internal sealed class StepHooks : IDeploymentObserver
 {
-    private readonly ConcurrentDictionary<DeploymentStep, Func<DeploymentRecord, Task>> _before = new();
+    private readonly ConcurrentDictionary<DeploymentStep, Func<DeploymentRecord, CancellationToken, Task>> _before = new();
 
     private int _inStep;
     private int _mostAtOnce;
@@ -20,17 +20,20 @@ internal sealed class StepHooks : IDeploymentObserver
     /// </summary>
     public int MostStepsAtOnce => Volatile.Read(ref _mostAtOnce);
 
-    public void Before(DeploymentStep step, Func<DeploymentRecord, Task> action) => _before[step] = action;
+    public void Before(DeploymentStep step, Func<DeploymentRecord, Task> action) => _before[step] = (d, _) => action(d);
+
+    /// <summary>As <see cref="Before(DeploymentStep, Func{DeploymentRecord, Task})"/>, with the step's token (cancelled by an accepted abort).</summary>
+    public void Before(DeploymentStep step, Func<DeploymentRecord, CancellationToken, Task> action) => _before[step] = action;
 
     /// <summary>Holds the deployment at the start of <paramref name="step"/> until the returned gate is released.</summary>
     public StepGate HoldAt(DeploymentStep step)
     {
         var gate = new StepGate();
-        Before(step, _ => gate.HoldAsync());
+        Before(step, (_, cancellationToken) => gate.HoldAsync(cancellationToken));
         return gate;
     }
 
-    public async Task OnStepStartingAsync(DeploymentRecord deployment)
+    public async Task OnStepStartingAsync(DeploymentRecord deployment, CancellationToken cancellationToken)
     {
         Seen.Enqueue((deployment.Step, deployment.Id));
         var now = Interlocked.Increment(ref _inStep);
@@ -43,7 +46,7 @@ internal sealed class StepHooks : IDeploymentObserver
         {
             if (_before.TryRemove(deployment.Step, out var action))
             {
-                await action(deployment);
+                await action(deployment, cancellationToken);
             }
         }
         finally
