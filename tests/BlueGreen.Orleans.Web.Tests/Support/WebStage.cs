@@ -70,6 +70,10 @@ public sealed class WebStage : IAsyncLifetime
             Green = colour.Clone(),
             HealthTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)),
             DrainTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+
+            // A release steps on as soon as its proxies report a change, so without a window it can pass from health to
+            // done between two updates of the page; two seconds of verifying keep it visibly running after the switch.
+            VerifyWindow = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)),
             KeepWarm = Duration.FromTimeSpan(TimeSpan.FromMinutes(10)),
             StopTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
             LiveVersion = "1",
