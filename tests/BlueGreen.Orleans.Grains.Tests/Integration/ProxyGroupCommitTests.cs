@@ -1,12 +1,7 @@
 using BlueGreen.Orleans.Grains.Proxies;
-using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Proxies;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime.Hosting;
-using Orleans.Storage;
-using Orleans.TestingHost;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
 
@@ -16,63 +11,24 @@ namespace BlueGreen.Orleans.Grains.Tests.Integration;
 /// </summary>
 public sealed class ProxyGroupCommitTests : IAsyncLifetime
 {
-    private const string Key = "web.local";
+    private const string Key = OneProxyStage.Key;
     private const string StateName = "proxy";
     private static long _version;
     private readonly FaultyGrainStorage _storage = new();
-    private HaProxyInstance? _haproxy;
-    private InProcessTestCluster? _cluster;
+    private OneProxyStage? _stage;
 
-    private HaProxyInstance HaProxy => _haproxy!;
+    private HaProxyInstance HaProxy => _stage!.HaProxy;
 
-    private IProxyGrain Grain => _cluster!.Client.GetGrain<IProxyGrain>("edge-commit");
+    private IProxyGrain Grain => _stage!.Grain;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            var backends = new ServiceBackends
-            {
-                Name = "web",
-                Blue = [new BackendServer("s1", "127.0.0.1", Loopback.FreePort())],
-                Green = [new BackendServer("s1", "127.0.0.1", Loopback.FreePort())],
-                Check = TestChecks.Fast,
-            };
-            _haproxy = await HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Key] = "web_blue" });
-            var builder = new InProcessTestClusterBuilder(1);
-            builder.ConfigureSilo((_, silo) =>
-            {
-                silo.AddMemoryGrainStorage("memory");
-                silo.Services.AddGrainStorage(BlueGreenStorage.Name, (services, _) =>
-                {
-                    _storage.Inner = services.GetRequiredKeyedService<IGrainStorage>("memory");
-                    return _storage;
-                });
-                silo.UseInMemoryReminderService();
-                // No monitor tick during a test: every write counted is one a route call caused.
-                silo.AddBlueGreenGrains(proxies: o => o.Interval = TimeSpan.FromHours(1), registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
-            });
-            _cluster = builder.Build();
-            await _cluster.DeployAsync();
-            await Grain.RegisterAsync(new ProxyRegistration { RuntimeApi = HaProxy.RuntimeApi.ToString(), MapFile = HaProxy.MapFile });
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
+    // No monitor tick during a test: every write counted is one a route call caused.
+    public async Task InitializeAsync() => _stage = await OneProxyStage.StartAsync("edge-commit", TimeSpan.FromHours(1), _storage);
 
     public async Task DisposeAsync()
     {
-        if (_cluster is not null)
+        if (_stage is not null)
         {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_haproxy is not null)
-        {
-            await _haproxy.DisposeAsync();
+            await _stage.DisposeAsync();
         }
     }
 

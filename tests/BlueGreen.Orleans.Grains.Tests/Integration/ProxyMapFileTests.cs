@@ -1,10 +1,7 @@
-using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Proxies;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace BlueGreen.Orleans.Grains.Tests.Integration;
 
@@ -15,37 +12,19 @@ namespace BlueGreen.Orleans.Grains.Tests.Integration;
 /// </summary>
 public sealed class ProxyMapFileTests : IAsyncLifetime
 {
-    private const string Key = "web.local";
+    private const string Key = OneProxyStage.Key;
     private static long _version;
-    private HaProxyInstance? _haproxy;
-    private InProcessTestCluster? _cluster;
+    private OneProxyStage? _stage;
 
-    private HaProxyInstance HaProxy => _haproxy!;
+    private HaProxyInstance HaProxy => _stage!.HaProxy;
 
-    private IProxyGrain Grain => _cluster!.Client.GetGrain<IProxyGrain>("edge-map");
+    private IProxyGrain Grain => _stage!.Grain;
 
     public async Task InitializeAsync()
     {
+        _stage = await OneProxyStage.StartAsync("edge-map", TimeSpan.FromMilliseconds(250));
         try
         {
-            var backends = new ServiceBackends
-            {
-                Name = "web",
-                Blue = [new BackendServer("s1", "127.0.0.1", Loopback.FreePort())],
-                Green = [new BackendServer("s1", "127.0.0.1", Loopback.FreePort())],
-                Check = TestChecks.Fast,
-            };
-            _haproxy = await HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Key] = "web_blue" });
-            var builder = new InProcessTestClusterBuilder(1);
-            builder.ConfigureSilo((_, silo) =>
-            {
-                silo.AddMemoryGrainStorage(BlueGreenStorage.Name);
-                silo.UseInMemoryReminderService();
-                silo.AddBlueGreenGrains(proxies: o => o.Interval = TimeSpan.FromMilliseconds(250), registrations: o => o.MapsRoot = ServerProcess.TestFilesRoot);
-            });
-            _cluster = builder.Build();
-            await _cluster.DeployAsync();
-            await Grain.RegisterAsync(new ProxyRegistration { RuntimeApi = HaProxy.RuntimeApi.ToString(), MapFile = HaProxy.MapFile });
             await Grain.SwitchRouteAsync(Key, "web_blue", NextVersion());
             await Grain.SaveRouteAsync(Key, "web_blue", NextVersion());
         }
@@ -58,14 +37,9 @@ public sealed class ProxyMapFileTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_cluster is not null)
+        if (_stage is not null)
         {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_haproxy is not null)
-        {
-            await _haproxy.DisposeAsync();
+            await _stage.DisposeAsync();
         }
     }
 
@@ -79,7 +53,7 @@ public sealed class ProxyMapFileTests : IAsyncLifetime
 
         Assert.Contains("put back", error.Message, StringComparison.Ordinal);
         Assert.Equal("web_blue", await RuntimeRouteAsync());
-        await _cluster!.DeactivateAsync(Grain);
+        await _stage!.Cluster.DeactivateAsync(Grain);
         // The new activation holds what storage kept, and its monitor applies it to HAProxy.
         var status = await Eventually.UntilAsync(() => Grain.GetStatusAsync(), s => s.BackendsReadAt is not null, TimeSpan.FromSeconds(10), "a monitor tick of the new activation");
         Assert.Equal("web_blue", status.Routes[Key]);
