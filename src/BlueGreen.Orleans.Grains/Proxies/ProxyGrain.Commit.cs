@@ -225,13 +225,22 @@ internal sealed partial class ProxyGrain
     /// </summary>
     private static void CheckArguments(string key, string? backend)
     {
+        CheckName(key, nameof(key));
+        if (backend is not null)
+        {
+            CheckName(backend, nameof(backend));
+        }
+    }
+
+    /// <summary>
+    /// A name HAProxy must not see is InvalidArgument, before it joins any batch (a change, a read, a recheck): one
+    /// caller's bad name must not fail the others' batch.
+    /// </summary>
+    private static void CheckName(string value, string name)
+    {
         try
         {
-            RuntimeArguments.Name(key, nameof(key));
-            if (backend is not null)
-            {
-                RuntimeArguments.Name(backend, nameof(backend));
-            }
+            RuntimeArguments.Name(value, name);
         }
         catch (InvalidRuntimeArgumentException e)
         {

@@ -20,15 +20,9 @@ internal sealed partial class ProxyGrain
         }
 
         Proxy();
-        try
-        {
-            // Refused alone: in the batch, a name HAProxy must not see would fail every other caller too.
-            RuntimeArguments.Name(backend, nameof(backend));
-        }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
+
+        // Refused alone: in the batch, a name HAProxy must not see would fail every other caller too.
+        CheckName(backend, nameof(backend));
 
         await (_rechecks ??= new GroupCommit<string>(RecheckBatchAsync)).CommitAsync(backend);
     }

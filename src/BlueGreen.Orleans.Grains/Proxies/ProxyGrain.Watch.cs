@@ -27,10 +27,8 @@ internal sealed partial class ProxyGrain
     /// <summary>Per backend, who waits on it and until when (monotonic timestamp).</summary>
     private readonly Dictionary<string, Dictionary<GrainId, (IBackendWatcher Watcher, long Until)>> _watches = new(StringComparer.Ordinal);
 
-    /// <summary>The backends the next batch reads, and what its callers await.</summary>
-    private HashSet<string> _queued = new(StringComparer.Ordinal);
-    private TaskCompletionSource _queuedRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _reader;
+    /// <summary>Backend reads, batched: those asked while one batch runs share the next.</summary>
+    private GroupCommit<string>? _reads;
     private IGrainTimer? _watchTimer;
 
     public Task<BackendReport> GetBackendAsync(string backend) => ReadBackendAsync(backend, null);
@@ -54,21 +52,15 @@ internal sealed partial class ProxyGrain
         }
 
         Proxy();
-        try
-        {
-            // Refused here, alone: in the batch a name HAProxy must not see would fail every other caller's read too.
-            RuntimeArguments.Name(backend, nameof(backend));
-        }
-        catch (InvalidRuntimeArgumentException e)
-        {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, e.Message);
-        }
+
+        // Refused here, alone: in the batch a name HAProxy must not see would fail every other caller's read too.
+        CheckName(backend, nameof(backend));
 
         // A watcher waits, and a read within the poll interval tells it as much as a new one; anyone else (a switch
         // deciding, an operator) gets a read that starts after the call.
         if (watcher is null || !IsFresh(backend))
         {
-            await QueueReadAsync([backend]);
+            await QueueReadAsync(backend);
         }
 
         return _readings[backend].Report;
@@ -90,39 +82,11 @@ internal sealed partial class ProxyGrain
     }
 
     /// <summary>Joins the next batch: it starts after this call, so what it reads is newer than anything asked before.</summary>
-    private Task QueueReadAsync(IEnumerable<string> backends)
-    {
-        _queued.UnionWith(backends);
-        var read = _queuedRead.Task;
-        if (_reader is null || _reader.IsCompleted)
-        {
-            _reader = ReadQueuedAsync();
-        }
+    private Task QueueReadAsync(string backend) => (_reads ??= new GroupCommit<string>(ReadBatchAsync)).CommitAsync(backend);
 
-        return read;
-    }
-
-    private async Task ReadQueuedAsync()
+    private async Task ReadBatchAsync(IReadOnlyList<string> asked)
     {
-        while (_queued.Count > 0)
-        {
-            var (backends, read) = (_queued.ToList(), _queuedRead);
-            _queued = new HashSet<string>(StringComparer.Ordinal);
-            _queuedRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            try
-            {
-                await ReadBatchAsync(backends);
-                read.SetResult();
-            }
-            catch (Exception e)
-            {
-                read.SetException(e);
-            }
-        }
-    }
-
-    private async Task ReadBatchAsync(IReadOnlyList<string> backends)
-    {
+        var backends = asked.Distinct(StringComparer.Ordinal).ToList();
         var proxy = Proxy();
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
@@ -268,7 +232,7 @@ internal sealed partial class ProxyGrain
 
         if (_watches.Keys.Where(b => !IsFresh(b)).ToList() is { Count: > 0 } due)
         {
-            await QueueReadAsync(due);
+            await Task.WhenAll(due.Select(QueueReadAsync));
         }
     }
 
