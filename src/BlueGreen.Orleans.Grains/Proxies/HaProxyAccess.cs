@@ -12,11 +12,6 @@ internal sealed class HaProxyAccess(HaProxyRuntimeClient client, RouteMap routes
 
     public Task<HaProxyInfo> ShowInfoAsync(CancellationToken cancellationToken = default) => client.ShowInfoAsync(cancellationToken);
 
-    public Task<IReadOnlyList<StatRow>> ShowStatAsync(CancellationToken cancellationToken = default) => client.ShowStatAsync(cancellationToken);
-
-    public Task<IReadOnlyList<StatRow>> ShowServerStatsAsync(string backend, CancellationToken cancellationToken = default) =>
-        client.ShowServerStatsAsync(backend, cancellationToken);
-
     public Task<IReadOnlyList<StatRow>> ShowAllServerStatsAsync(CancellationToken cancellationToken = default) =>
         client.ShowAllServerStatsAsync(cancellationToken);
 

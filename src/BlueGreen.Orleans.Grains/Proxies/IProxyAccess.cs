@@ -18,11 +18,6 @@ public interface IProxyAccess : IAsyncDisposable
 
     Task<HaProxyInfo> ShowInfoAsync(CancellationToken cancellationToken = default);
 
-    Task<IReadOnlyList<StatRow>> ShowStatAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>The server rows of one backend; <see cref="HaProxyUnknownBackendException"/> when HAProxy lacks it.</summary>
-    Task<IReadOnlyList<StatRow>> ShowServerStatsAsync(string backend, CancellationToken cancellationToken = default);
-
     Task<IReadOnlyList<StatRow>> ShowAllServerStatsAsync(CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<ServerState>> ShowServersStateAsync(string backend, CancellationToken cancellationToken = default);

@@ -43,10 +43,6 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
     public Task<HaProxyInfo> ShowInfoAsync(CancellationToken cancellationToken = default) => RuntimeAsync(() =>
         LastInfo = new HaProxyInfo(Pid: 4242, UptimeSeconds: 10, Stopping: false, Version: "2.6.12", CurrentConnections: 0));
 
-    public Task<IReadOnlyList<StatRow>> ShowStatAsync(CancellationToken cancellationToken = default) => NoRowsAsync();
-
-    public Task<IReadOnlyList<StatRow>> ShowServerStatsAsync(string backend, CancellationToken cancellationToken = default) => NoRowsAsync();
-
     public Task<IReadOnlyList<StatRow>> ShowAllServerStatsAsync(CancellationToken cancellationToken = default) => NoRowsAsync();
 
     public Task<IReadOnlyList<ServerState>> ShowServersStateAsync(string backend, CancellationToken cancellationToken = default) =>
