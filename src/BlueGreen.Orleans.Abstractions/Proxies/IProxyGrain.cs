@@ -59,7 +59,12 @@ public interface IProxyGrain : IGrainWithStringKey
     /// What this HAProxy lacks to serve a service (its map loaded; each backend with the servers named), read live;
     /// empty when nothing is missing. An unreachable proxy yields one problem saying so.
     /// </summary>
+    /// <remarks>
+    /// Interleaved: it changes nothing, and reads the monitor's snapshot of the current worker where it can (one
+    /// <c>show map</c> round trip), so a fleet of applies does not queue a turn each in front of switch commands.
+    /// </remarks>
     [Alias("CheckService")]
+    [AlwaysInterleave]
     Task<ImmutableList<string>> CheckServiceAsync(ImmutableDictionary<string, ImmutableList<string>> backends);
 
     /// <summary>
@@ -69,6 +74,15 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("GetStatus")]
     [AlwaysInterleave]
     Task<ProxyStatus> GetStatusAsync();
+
+    /// <summary>
+    /// The registration alone (null: not registered), interleaved like <see cref="GetStatusAsync"/>. For callers that
+    /// only ask whether and how a proxy is registered: a status carries every backend's servers (2,000 backends: tens of
+    /// kilobytes to serialize), and a service's apply asked every proxy of its spec for one.
+    /// </summary>
+    [Alias("GetRegistration")]
+    [AlwaysInterleave]
+    Task<ProxyRegistration?> GetRegistrationAsync();
 
     /// <summary>
     /// The first half of a switch: points a route key at a backend at runtime (<c>set map</c>) and as the desired route
@@ -81,6 +95,18 @@ public interface IProxyGrain : IGrainWithStringKey
     /// </param>
     [Alias("SwitchRoute")]
     Task<DateTimeOffset> SwitchRouteAsync(string key, string backend, long version);
+
+    /// <summary>
+    /// A route set by a spec's apply, not by a deployment: persisted first (grain state and map file, group-committed
+    /// with every change that arrives together, as <see cref="SaveRouteAsync"/>), then set at runtime in one pipelined
+    /// batch with the other applies' routes. Registering a fleet of services costs a few writes and round trips per
+    /// proxy, not a turn each. When HAProxy cannot be reached, the call fails and the route stays desired: the
+    /// proxy's monitor applies it once HAProxy answers. Versioned as <see cref="SwitchRouteAsync"/>; returns when
+    /// HAProxy holds the route (in agent mode: when the agent acknowledged it).
+    /// </summary>
+    [Alias("ApplyRoute")]
+    [AlwaysInterleave]
+    Task<DateTimeOffset> ApplyRouteAsync(string key, string backend, long version);
 
     /// <summary>
     /// The second half: persists the route (grain state and map file). When that fails, the proxy is put back on the

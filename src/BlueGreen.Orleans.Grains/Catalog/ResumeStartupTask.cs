@@ -26,7 +26,7 @@ internal sealed partial class ResumeStartupTask(IGrainFactory grains, ILogger<Re
         }
 
         var proxies = await catalog.ListProxiesAsync();
-        await Task.WhenAll(proxies.Select(p => WakeAsync("proxy", p, () => grains.GetGrain<IProxyGrain>(p).GetStatusAsync())));
+        await Task.WhenAll(proxies.Select(p => WakeAsync("proxy", p, () => grains.GetGrain<IProxyGrain>(p).GetRegistrationAsync())));
         var active = await catalog.ListActiveAsync();
         await Task.WhenAll(active.Select(s => WakeAsync("service", s, () => grains.GetGrain<IServiceGrain>(s).GetAsync())));
         Log.Resumed(logger, proxies.Count, active.Count);

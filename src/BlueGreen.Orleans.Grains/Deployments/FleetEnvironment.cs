@@ -173,6 +173,18 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         return switched.Select(r => notSaved.TryGetValue(r.ProxyId, out var error) ? r with { CompletedAt = null, Error = error } : r).ToList();
     }
 
+    /// <summary>
+    /// A spec's apply: every proxy of the spec routes the key to <paramref name="colour"/>, desired state first, the
+    /// runtime batched with the other applies' routes (<see cref="IProxyGrain.ApplyRouteAsync"/>). Not a deployment's
+    /// switch: no skew is measured and nothing is reverted; a proxy that failed keeps the route desired.
+    /// </summary>
+    public async Task<IReadOnlyList<SwitchResult>> ApplyRouteAsync(Colour colour)
+    {
+        var backend = colour.Backend(spec.Name);
+        var version = nextRouteVersion();
+        return await OnEachAsync(null, proxy => proxy.ApplyRouteAsync(spec.RouteKey, backend, version));
+    }
+
     /// <param name="span">Traces each proxy's call as a child of the current span (the step), e.g. to see the skew.</param>
     private async Task<IReadOnlyList<SwitchResult>> OnEachAsync(IReadOnlyCollection<string>? only, Func<IProxyGrain, Task<DateTimeOffset>> action, string? span = null) =>
         await Task.WhenAll((only ?? spec.Proxies).Select(async id =>

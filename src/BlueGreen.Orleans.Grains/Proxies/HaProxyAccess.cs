@@ -29,6 +29,9 @@ internal sealed class HaProxyAccess(HaProxyRuntimeClient client, RouteMap routes
     public Task SetRuntimeRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
         routes.SetRuntimeRouteAsync(key, backend, cancellationToken);
 
+    public Task SetRuntimeRoutesAsync(IReadOnlyCollection<KeyValuePair<string, string>> entries, CancellationToken cancellationToken = default) =>
+        entries.Count == 0 ? Task.CompletedTask : routes.SetRuntimeRoutesAsync(entries, cancellationToken);
+
     public Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
         routes.SaveRouteAsync(key, backend, cancellationToken);
 

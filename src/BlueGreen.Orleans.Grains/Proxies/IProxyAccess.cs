@@ -31,6 +31,9 @@ public interface IProxyAccess : IAsyncDisposable
     /// <summary>The route at runtime only: effective at once, lost on reload.</summary>
     Task SetRuntimeRouteAsync(string key, string backend, CancellationToken cancellationToken = default);
 
+    /// <summary>Many routes at runtime only, pipelined in as few round trips as the batch allows.</summary>
+    Task SetRuntimeRoutesAsync(IReadOnlyCollection<KeyValuePair<string, string>> entries, CancellationToken cancellationToken = default);
+
     /// <summary>The route in the map file only, for the next reload.</summary>
     Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default);
 

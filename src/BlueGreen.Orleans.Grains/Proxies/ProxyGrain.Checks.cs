@@ -27,8 +27,18 @@ internal sealed partial class ProxyGrain
                 problems.Add(missing);
             }
 
+            // "show map" carried "show info": the worker is known now. The monitor's snapshot of that same worker has its
+            // configuration (a reload starts a new worker), so it answers for what it shows; what it lacks is read live.
+            var snapshot = _backendsPid is { } pid && client.LastInfo?.Pid == pid
+                ? _backends.ToDictionary(b => b.Backend, b => b.Servers.Select(s => s.Server).ToList(), StringComparer.Ordinal)
+                : [];
             foreach (var (backend, servers) in backends.OrderBy(b => b.Key, StringComparer.Ordinal))
             {
+                if (snapshot.TryGetValue(backend, out var seen) && BackendProblem(backend, servers, seen) is null)
+                {
+                    continue;
+                }
+
                 IReadOnlyList<ServerState>? actual;
                 try
                 {
@@ -77,8 +87,8 @@ internal sealed partial class ProxyGrain
     {
         var mine = WrittenMap(registration);
         var others = (await GrainFactory.GetCatalogGrain().ListProxiesAsync()).Where(id => id != Id).ToList();
-        var statuses = await Task.WhenAll(others.Select(id => GrainFactory.GetGrain<IProxyGrain>(id).GetStatusAsync()));
-        if (statuses.FirstOrDefault(s => s.Registration is { Mode: ProxyMode.Direct } other && WrittenMap(other) == mine) is { } owner)
+        var registrations = await Task.WhenAll(others.Select(async id => (Id: id, Registration: await GrainFactory.GetGrain<IProxyGrain>(id).GetRegistrationAsync())));
+        if (registrations.FirstOrDefault(r => r.Registration is { Mode: ProxyMode.Direct } other && WrittenMap(other) == mine) is { Id: not null } owner)
         {
             throw new BlueGreenException(
                 ErrorCode.AlreadyExists,

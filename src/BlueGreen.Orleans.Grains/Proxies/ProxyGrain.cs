@@ -53,6 +53,9 @@ internal sealed partial class ProxyGrain(
     // The snapshot's age on the monotonic clock: a wall clock set back an hour must not keep listings an hour old.
     private long _backendsReadStamp;
 
+    /// <summary>The worker whose configuration <see cref="_backends"/> describes (a reload starts another one).</summary>
+    private int? _backendsPid;
+
     /// <summary>Why the stored registration is not used: the configuration no longer allows where it points.</summary>
     private string? _refusal;
 
@@ -161,6 +164,8 @@ internal sealed partial class ProxyGrain(
         await GrainFactory.GetCatalogGrain().SetProxyAsync(Id, false);
         DeactivateOnIdle();
     }
+
+    public Task<ProxyRegistration?> GetRegistrationAsync() => Task.FromResult(state.State.Registration);
 
     public Task<ProxyStatus> GetStatusAsync() => Task.FromResult(new ProxyStatus
     {
@@ -316,6 +321,7 @@ internal sealed partial class ProxyGrain(
         }).ToImmutableList();
         _backendsReadAt = now;
         _backendsReadStamp = time.GetTimestamp();
+        _backendsPid = client.LastInfo?.Pid;
     }
 
     /// <summary>

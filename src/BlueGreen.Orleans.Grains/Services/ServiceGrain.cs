@@ -117,8 +117,8 @@ internal sealed partial class ServiceGrain(
         }
 
         RefuseWhileActive();
-        var statuses = await Task.WhenAll(spec.Proxies.Select(p => GrainFactory.GetGrain<IProxyGrain>(p).GetStatusAsync()));
-        if (statuses.Where(s => s.Registration is null).Select(s => s.Id).ToList() is { Count: > 0 } unknown)
+        var registrations = await Task.WhenAll(spec.Proxies.Select(async p => (Id: p, Registration: await GrainFactory.GetGrain<IProxyGrain>(p).GetRegistrationAsync())));
+        if (registrations.Where(r => r.Registration is null).Select(r => r.Id).ToList() is { Count: > 0 } unknown)
         {
             throw new BlueGreenException(ErrorCode.InvalidArgument, $"proxies: not registered: {string.Join(", ", unknown)}.");
         }
@@ -214,7 +214,7 @@ internal sealed partial class ServiceGrain(
         }
 
         // Every proxy routes the key to the live colour; a proxy added to the spec gets the route now.
-        var results = await Fleet(spec).SwitchAsync(state.State.LiveColour, null, CancellationToken.None);
+        var results = await Fleet(spec).ApplyRouteAsync(state.State.LiveColour);
         var failed = results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList();
         if (failed.Count > 0 || unremoved.Count > 0)
         {

@@ -44,6 +44,10 @@ public sealed class RouteMap(HaProxyRuntimeClient client, string map, string? fi
     public Task SetRuntimeRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
         client.UpsertMapAsync(Map, RuntimeArguments.Name(key, nameof(key)), RuntimeArguments.Name(backend, nameof(backend)), cancellationToken);
 
+    /// <summary>Points many route keys at their backends at runtime only (pipelined <c>set map</c>, <c>add map</c> for new keys).</summary>
+    public Task SetRuntimeRoutesAsync(IReadOnlyCollection<KeyValuePair<string, string>> routes, CancellationToken cancellationToken = default) =>
+        client.UpsertMapEntriesAsync(Map, routes, cancellationToken);
+
     /// <summary>Writes one route to the map file only (atomically, under the file's lock), for the next reload.</summary>
     public Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default) =>
         MapFile.SetEntryAsync(FilePath, RuntimeArguments.Name(key, nameof(key)), RuntimeArguments.Name(backend, nameof(backend)), cancellationToken);

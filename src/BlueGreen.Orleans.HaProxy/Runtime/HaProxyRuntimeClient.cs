@@ -20,6 +20,13 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     public const int BackendsPerBatch = 32;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>
+    /// One upsert at a time, from its <c>set map</c> to its <c>add map</c>: two callers that both found a key absent
+    /// would otherwise both add it, and HAProxy keeps duplicates (a monitor re-applying a desired route while an apply
+    /// sets the same route did this).
+    /// </summary>
+    private readonly SemaphoreSlim _upserts = new(1, 1);
     private readonly HaProxyRuntimeOptions _options;
     private readonly ILogger _logger;
     private RuntimeConnection? _connection;
@@ -175,6 +182,7 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     /// <summary>Sets a key whether or not it exists yet: <c>set map</c>, then <c>add map</c> on "entry not found".</summary>
     public async Task UpsertMapAsync(string map, string key, string value, CancellationToken cancellationToken = default)
     {
+        await _upserts.WaitAsync(cancellationToken);
         try
         {
             await SetMapAsync(map, key, value, cancellationToken);
@@ -182,6 +190,60 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         catch (HaProxyEntryNotFoundException)
         {
             await AddMapAsync(map, key, value, cancellationToken);
+        }
+        finally
+        {
+            _upserts.Release();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="UpsertMapAsync"/> for many keys, pipelined: one round trip of <c>set map</c> per
+    /// <see cref="BackendsPerBatch"/> keys, then one of <c>add map</c> for the keys HAProxy did not have yet. Every key and
+    /// value is checked before anything is sent; any other error reply throws (the keys before it are set).
+    /// </summary>
+    public async Task UpsertMapEntriesAsync(string map, IReadOnlyCollection<KeyValuePair<string, string>> entries, CancellationToken cancellationToken = default)
+    {
+        RuntimeArguments.Map(map, nameof(map));
+        var checkedEntries = entries.Select(e => (Key: RuntimeArguments.Name(e.Key, "key"), Value: RuntimeArguments.Name(e.Value, "value"))).ToList();
+        await _upserts.WaitAsync(cancellationToken);
+        try
+        {
+            await UpsertChunksAsync(map, checkedEntries, cancellationToken);
+        }
+        finally
+        {
+            _upserts.Release();
+        }
+    }
+
+    private async Task UpsertChunksAsync(string map, List<(string Key, string Value)> checkedEntries, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in checkedEntries.Chunk(BackendsPerBatch))
+        {
+            var sets = chunk.Select(e => MapCommand("set map", map, e.Key, e.Value)).ToList();
+            var replies = await ExecuteBatchAsync(sets, idempotent: true, cancellationToken);
+            var missing = new List<string>();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (ReplyErrors.Classify(sets[i], replies[i]) is HaProxyEntryNotFoundException)
+                {
+                    missing.Add(MapCommand("add map", map, chunk[i].Key, chunk[i].Value));
+                }
+                else
+                {
+                    ReplyErrors.ExpectEmpty(sets[i], replies[i]);
+                }
+            }
+
+            if (missing.Count > 0)
+            {
+                var added = await ExecuteBatchAsync(missing, idempotent: false, cancellationToken);
+                for (var i = 0; i < missing.Count; i++)
+                {
+                    ReplyErrors.ExpectEmpty(missing[i], added[i]);
+                }
+            }
         }
     }
 

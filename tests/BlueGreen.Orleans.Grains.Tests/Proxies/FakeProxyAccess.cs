@@ -65,6 +65,25 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
         return RuntimeAsync(() => _runtime[key] = backend);
     }
 
+    public Task SetRuntimeRoutesAsync(IReadOnlyCollection<KeyValuePair<string, string>> entries, CancellationToken cancellationToken = default)
+    {
+        foreach (var (key, backend) in entries)
+        {
+            RuntimeArguments.Name(key, nameof(key));
+            RuntimeArguments.Name(backend, nameof(backend));
+        }
+
+        return RuntimeAsync(() =>
+        {
+            foreach (var (key, backend) in entries)
+            {
+                _runtime[key] = backend;
+            }
+
+            return entries.Count;
+        });
+    }
+
     public Task SaveRouteAsync(string key, string backend, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -130,6 +130,42 @@ public sealed class RuntimeClientIntegrationTests
     }
 
     [Fact]
+    public async Task UpsertMapEntries_ManyKeysNewAndExisting_EachSetOnceInOneCall()
+    {
+        await using var stage = await Stage.StartAsync();
+        var map = stage.Proxy.MapFile;
+        var entries = Enumerable.Range(0, HaProxyRuntimeClient.BackendsPerBatch + 3).Select(i => KeyValuePair.Create($"app-{i}.example", Stage.GreenBackend))
+            .Append(KeyValuePair.Create(Stage.Host, Stage.GreenBackend)).ToList();
+
+        await stage.Client.UpsertMapEntriesAsync(map, entries);
+
+        var shown = await stage.Client.ShowMapAsync(map);
+        Assert.All(entries, e => Assert.Equal(Stage.GreenBackend, Assert.Single(shown, s => s.Key == e.Key).Value));
+        await Assert.ThrowsAsync<InvalidRuntimeArgumentException>(() => stage.Client.UpsertMapEntriesAsync(map, [KeyValuePair.Create("x.example", "web_green;del map " + map + " " + Stage.Host)]));
+        Assert.Equal(Stage.GreenBackend, await stage.Client.GetMapAsync(map, Stage.Host));
+    }
+
+    /// <summary>
+    /// Upserts of one absent key from several callers at once (a proxy's monitor re-applying a desired route while an
+    /// apply sets it) add it once: each finds it absent with <c>set map</c>, and without one upsert at a time each then
+    /// ran <c>add map</c>, leaving duplicates HAProxy keeps.
+    /// </summary>
+    [Fact]
+    public async Task UpsertMap_ConcurrentCallersOfOneAbsentKey_OneEntry()
+    {
+        await using var stage = await Stage.StartAsync();
+        var map = stage.Proxy.MapFile;
+        var keys = Enumerable.Range(0, 20).Select(i => $"new-{i}.example").ToList();
+
+        await Task.WhenAll(keys.SelectMany(key => Enumerable.Range(0, 4).Select(i => i % 2 == 0
+            ? stage.Client.UpsertMapAsync(map, key, Stage.GreenBackend)
+            : stage.Client.UpsertMapEntriesAsync(map, [KeyValuePair.Create(key, Stage.GreenBackend)]))));
+
+        var shown = await stage.Client.ShowMapAsync(map);
+        Assert.All(keys, key => Assert.Single(shown, s => s.Key == key));
+    }
+
+    [Fact]
     public async Task RouteMap_SetRoute_SurvivesHaProxyRestart()
     {
         await using var stage = await Stage.StartAsync();
