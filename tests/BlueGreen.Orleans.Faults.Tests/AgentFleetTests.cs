@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Faults.Tests.Support;
+using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Proxies;
 
@@ -183,6 +186,37 @@ public sealed class AgentFleetTests(ReliabilityReport report)
         Assert.All(versions, v => Assert.Equal(v.Value.Desired, v.Value.Held));
         Assert.True(result.Failed == 0, $"{result.Failed} of {result.Sent} failed: {string.Join("; ", result.Errors.Select(e => e.Message))}");
     }
+
+    [Fact]
+    public async Task SaveRouteAsync_FortyServicesAtOnceThroughAnAgent_AllInTheMapFileAndShowMapThroughFewPushes()
+    {
+        // Not a fault: issue 16's group commit in agent mode, end to end (real server, agent, haproxy and map file).
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { Agents = true, Proxies = 1 });
+        await stage.WaitAgentsAsync(TimeSpan.FromSeconds(30));
+        var agent = stage.Agents[0]!;
+        var grain = stage.Client.GetGrain<IProxyGrain>(FaultStage.ProxyId(0));
+        var keys = Enumerable.Range(0, 40).Select(i => $"svc-{i}.local").ToList();
+        var appliedBefore = AppliedVersions(agent.Output);
+
+        await Task.WhenAll(keys.Select(k => grain.SaveRouteAsync(k, "web_green", 1)));
+        var versions = await stage.AgentVersionsAsync(TimeSpan.FromSeconds(10));
+
+        var applied = AppliedVersions(agent.Output).Except(appliedBefore).ToList();
+        var file = (await MapFile.ReadAsync(stage.Proxies[0].MapFile)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        await using var client = stage.Proxies[0].CreateClient();
+        var served = await stage.Proxies[0].CreateRouteMap(client).ReadRuntimeAsync();
+        Assert.All(keys, k => Assert.Equal("web_green", file.GetValueOrDefault(k)));
+        Assert.All(keys, k => Assert.Equal("web_green", served.GetValueOrDefault(k)));
+        Assert.Equal("web_blue", served[FaultStage.Host]);
+        // One push per route before group commit: forty versions acked, each an fsync of state and map file.
+        Assert.InRange(applied.Count, 1, 10);
+        Assert.Contains(versions[FaultStage.ProxyId(0)].Desired, applied);
+        Assert.Equal(versions[FaultStage.ProxyId(0)].Desired, versions[FaultStage.ProxyId(0)].Held);
+    }
+
+    /// <summary>Every routes version the agent says it applied as the server pushed it ("Routes v… applied (Server)").</summary>
+    private static HashSet<long> AppliedVersions(string output) =>
+        [.. Regex.Matches(output, @"Routes v(\d+) applied \(Server\)").Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
 
     private static async Task<DeploymentRecord> RunAsync(FaultStage stage, Task<DeploymentRecord> start)
     {

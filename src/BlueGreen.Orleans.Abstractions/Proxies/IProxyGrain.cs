@@ -93,7 +93,12 @@ public interface IProxyGrain : IGrainWithStringKey
     /// makes. A call older than the version the proxy holds is refused (FailedPrecondition) and changes nothing: a switch
     /// whose caller gave up on it (timed out, then reverted) cannot re-assert an abandoned route when it arrives late.
     /// </param>
+    /// <remarks>
+    /// Interleaved, so that in agent mode switches arriving together share one push to the agent (group commit); a
+    /// direct proxy still runs its switches one at a time, apart from its registration, removal and monitor.
+    /// </remarks>
     [Alias("SwitchRoute")]
+    [AlwaysInterleave]
     Task<DateTimeOffset> SwitchRouteAsync(string key, string backend, long version);
 
     /// <summary>
@@ -114,7 +119,8 @@ public interface IProxyGrain : IGrainWithStringKey
     /// </summary>
     /// <remarks>
     /// Interleaved, so that saves arriving together share one write of the grain state and one of the map file (group
-    /// commit); it returns once the write that carried it succeeded.
+    /// commit; in agent mode one push and one write of the grain state); it returns once the write that carried it
+    /// succeeded.
     /// </remarks>
     [Alias("SaveRoute")]
     [AlwaysInterleave]

@@ -6,9 +6,11 @@ namespace BlueGreen.Orleans.Grains.Proxies;
 /// <summary>
 /// Agent mode's routes and reads, behind the same grain calls as direct mode, so one deployment engine drives both:
 /// <list type="bullet">
-/// <item>A route change pushes the full route set with a new version and returns when the agent acknowledged holding
-/// it (its state file, the map file and HAProxy's runtime map, in that order, on the proxy host). Pushes happen only in
-/// the grain's own turns: one writer, versions in order.</item>
+/// <item>Route changes are group committed (ProxyGrain.Commit.cs): every switch, save and removal that arrives while a
+/// push or write runs shares the next push of the full route set, with one new version the agent acknowledges once
+/// (its state file, the map file and HAProxy's runtime map, in that order, on the proxy host), and one write of the
+/// grain state when the batch holds a save or removal. A caller returns after the push (and write) that carried its
+/// change. Pushes happen only in the commit line: one writer, versions in order.</item>
 /// <item><see cref="ProxyState.AgentRoutesVersion"/> is the version whose content is <see cref="ProxyState.Routes"/>;
 /// an agent that holds another one (a reconnect, a push whose answer was lost, a reactivation) gets the routes again
 /// with a newer version: resync by version, never by replaying history.</item>
@@ -28,6 +30,12 @@ internal sealed partial class ProxyGrain
 
     private bool IsAgentMode => state.State.Registration is { Mode: ProxyMode.Agent };
 
+    /// <summary>
+    /// <see cref="ProxyState.AgentRoutesVersion"/> when no version pushed holds the desired routes (a removal stored while
+    /// its push failed, a put-back the agent did not take): no agent holds it, so the next resync pushes them.
+    /// </summary>
+    private const long NoAgentVersion = -1;
+
     /// <summary>How long an agent may take to answer one push or command before the call is Unavailable.</summary>
     private TimeSpan AgentAnswerTimeout => options.Value.CommandTimeout;
 
@@ -38,10 +46,11 @@ internal sealed partial class ProxyGrain
             return;
         }
 
-        if (state.State.AgentRoutesVersion == 0 && state.State.RouteVersions.IsEmpty)
+        if (state.State.AgentRoutesVersion == 0 && state.State.Routes.IsEmpty)
         {
-            // This server never routed anything through the proxy (just registered): what the agent holds is left
-            // alone, not wiped by an empty set. The first route change pushes the set the server wants.
+            // This server never had a route through the proxy acknowledged (just registered, or its first changes
+            // failed): what the agent holds is left alone, not wiped by an empty set. The first route change pushes
+            // the set the server wants.
             return;
         }
 
@@ -63,70 +72,183 @@ internal sealed partial class ProxyGrain
         }
     }
 
-    /// <summary>The switch's first half in agent mode: the agent holds the new set when this returns; persisting follows in <see cref="SaveAgentRouteAsync"/>.</summary>
-    /// <remarks>In the line of writes, as every push: a save or removal interleaving with this call pushes before or after it.</remarks>
-    private Task<DateTimeOffset> SwitchAgentRouteAsync(string key, string backend, long version) => Commits.ExclusiveAsync(async () =>
+    /// <summary>
+    /// The switch's first half in agent mode: returns the time the agent acknowledged the set carrying the route;
+    /// persisting follows in <see cref="SaveRouteAsync"/>. Switches arriving while a push runs share the next one.
+    /// </summary>
+    private async Task<DateTimeOffset> SwitchAgentRouteAsync(string key, string backend, long version)
     {
-        RefuseStale("switch", key, version);
-        var routes = state.State.Routes.SetItem(key, backend);
-        var pushed = await PushAsync(routes);
-        var done = time.GetUtcNow();
-        _unsaved.TryAdd(key, state.State.Routes.TryGetValue(key, out var previous) ? previous : null);
-        state.State = state.State with { Routes = routes, RouteVersions = state.State.RouteVersions.SetItem(key, version), AgentRoutesVersion = pushed };
-        return done;
-    });
+        var change = new RouteChange { Key = key, Backend = backend, Persist = false };
+        await CommitAgentChangeAsync(change, version);
+        return change.Applied ?? time.GetUtcNow();
+    }
 
     /// <summary>
-    /// Persists the route. The agent holds it already after a switch; when it does not (this activation never switched
-    /// it, or the agent holds another version), it is pushed first. A failed write puts the previous route back, on the
-    /// agent too.
+    /// One caller's change (its version checked already) into the next agent commit: refused before memory changes when
+    /// HAProxy must not see its names, so that it cannot fail the batch it would have joined. Memory takes only the
+    /// version now (a later, older call is refused at once); the route itself changes when the agent holds it.
     /// </summary>
-    private async Task SaveAgentRouteAsync(string key, string backend, long version)
+    private async Task CommitAgentChangeAsync(RouteChange change, long version)
     {
-        var previous = _unsaved.Remove(key, out var unsaved) ? unsaved : state.State.Routes.GetValueOrDefault(key);
-        var routes = state.State.Routes.SetItem(key, backend);
-        var pushed = state.State.AgentRoutesVersion;
-        if (!state.State.Routes.TryGetValue(key, out var held) || held != backend || _agentHeldVersion != pushed)
+        var key = change.Key!;
+        CheckArguments(key, change.Backend);
+        state.State = state.State with { RouteVersions = state.State.RouteVersions.SetItem(key, version) };
+        try
         {
-            pushed = await PushAsync(routes);
+            await Commits.CommitAsync(change);
+        }
+        catch (Exception e) when (e is not (BlueGreenException or OperationCanceledException) && !IsStale(e))
+        {
+            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': the route could not be persisted ({e.Message}); put back.");
+        }
+    }
+
+    /// <summary>
+    /// One agent batch: the desired set with every change applied in the order submitted, pushed once with one new
+    /// version (skipped when the agent holds that set already, e.g. a save after its switch), then, when the batch holds
+    /// a save or removal, one write of the grain state. <see cref="ProxyState.Routes"/> changes only once the agent acked
+    /// the set, so memory and storage keep it the content of <see cref="ProxyState.AgentRoutesVersion"/>.
+    /// </summary>
+    /// <remarks>
+    /// A failed push changes no route, except removals: desired first, as in direct mode, so they are stored without
+    /// a version holding them and the agent gets them at its resync. A failed write puts back every key of the batch
+    /// (<see cref="PutBackAgentAsync"/>). Either way every caller of the batch fails; an ETag conflict also ends the
+    /// activation.
+    /// </remarks>
+    private async Task CommitAgentRoutesAsync(IReadOnlyList<RouteChange> changes)
+    {
+        var routed = changes.Where(c => c.Key is not null).ToList();
+        var keys = routed.Select(c => c.Key!).Distinct(StringComparer.Ordinal).ToList();
+        var before = state.State;
+        var routes = Apply(before.Routes, routed);
+        var pushed = before.AgentRoutesVersion;
+        if (!SameRoutes(routes, before.Routes) || _agentHeldVersion != pushed)
+        {
+            try
+            {
+                pushed = await PushAsync(routes);
+            }
+            catch (BlueGreenException) when (routed.Any(c => c.Backend is null))
+            {
+                await KeepRemovalsAsync(routed);
+                throw;
+            }
         }
 
-        state.State = state.State with { Routes = routes, RouteVersions = state.State.RouteVersions.SetItem(key, version), AgentRoutesVersion = pushed };
+        var applied = time.GetUtcNow();
+        foreach (var key in keys)
+        {
+            // The route before this batch, unless a change not yet durable (a switch) holds that already.
+            if (!SameRoute(routes, before.Routes, key))
+            {
+                _unsaved.TryAdd(key, before.Routes.GetValueOrDefault(key));
+            }
+        }
+
+        state.State = state.State with { Routes = routes, AgentRoutesVersion = pushed };
+        foreach (var change in changes)
+        {
+            change.Applied = applied;
+        }
+
+        if (!changes.Any(c => c.Persist))
+        {
+            return;
+        }
+
         try
         {
             await state.WriteStateAsync();
         }
-        catch (Exception e) when (IsStale(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await PutBackAgentAsync(key, previous);
-            DeactivateOnIdle();
+            await PutBackAgentAsync(keys);
+            if (IsStale(e))
+            {
+                DeactivateOnIdle();
+            }
+
             throw;
+        }
+
+        foreach (var key in keys)
+        {
+            _unsaved.Remove(key);
+        }
+    }
+
+    /// <summary>
+    /// After a failed push: the batch's removals stored anyway (desired first), with no version holding the set
+    /// (<see cref="NoAgentVersion"/>), so any agent gets it at its resync. When even that write fails, they are put back.
+    /// </summary>
+    private async Task KeepRemovalsAsync(List<RouteChange> routed)
+    {
+        var before = state.State;
+        var removed = routed.Where(c => c.Backend is null).Select(c => c.Key!).Where(before.Routes.ContainsKey).ToList();
+        if (removed.Count == 0)
+        {
+            return;
+        }
+
+        state.State = before with { Routes = before.Routes.RemoveRange(removed), AgentRoutesVersion = NoAgentVersion };
+        try
+        {
+            await state.WriteStateAsync();
+            foreach (var key in removed)
+            {
+                _unsaved.Remove(key);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await PutBackAgentAsync(key, previous);
-            throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': switched, but the route could not be persisted ({e.Message}); put back.");
+            state.State = state.State with { Routes = state.State.Routes.SetItems(removed.Select(k => KeyValuePair.Create(k, before.Routes[k]))), AgentRoutesVersion = before.AgentRoutesVersion };
+            Log.PutBackFailed(_logger, Id, removed[0], e);
+            if (IsStale(e))
+            {
+                DeactivateOnIdle();
+            }
         }
     }
 
-    /// <summary>The desired state first (as in direct mode), then the push; an agent not reached now gets it at its resync.</summary>
-    private async Task RemoveAgentRouteAsync(string key, long version)
+    /// <summary>
+    /// Best effort after a failed write (as <see cref="PutBackAsync"/> in direct mode): each key of the batch back on the
+    /// route it had before its change not yet durable (a save's switch included), pushed, then stored. A put-back the agent did not take leaves no version
+    /// holding the set (<see cref="NoAgentVersion"/>): the resync pushes it. What fails is logged.
+    /// </summary>
+    private async Task PutBackAgentAsync(List<string> keys)
     {
-        state.State = state.State with { Routes = state.State.Routes.Remove(key), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
-        await state.WriteStateAsync();
-        _unsaved.Remove(key);
-        var pushed = await PushAsync(state.State.Routes);
-        state.State = state.State with { AgentRoutesVersion = pushed };
+        var routes = state.State.Routes;
+        foreach (var key in keys)
+        {
+            if (_unsaved.Remove(key, out var previous))
+            {
+                routes = previous is null ? routes.Remove(key) : routes.SetItem(key, previous);
+            }
+        }
+
+        if (SameRoutes(routes, state.State.Routes))
+        {
+            // Nothing the batch changed: the agent holds what memory does, and storage what it held.
+            return;
+        }
+
+        state.State = state.State with { Routes = routes, AgentRoutesVersion = NoAgentVersion };
+        await PutBackStepAsync(keys[0], async () => state.State = state.State with { AgentRoutesVersion = await PushAsync(routes) });
+        await PutBackStepAsync(keys[0], () => state.WriteStateAsync());
     }
 
-    /// <summary>Best effort after a failed save: the previous route desired again, pushed, then stored; what fails is logged and left to the resync.</summary>
-    private async Task PutBackAgentAsync(string key, string? previous)
+    private static ImmutableDictionary<string, string> Apply(ImmutableDictionary<string, string> routes, List<RouteChange> changes)
     {
-        var routes = previous is null ? state.State.Routes.Remove(key) : state.State.Routes.SetItem(key, previous);
-        state.State = state.State with { Routes = routes };
-        await PutBackStepAsync(key, async () => state.State = state.State with { AgentRoutesVersion = await PushAsync(routes) });
-        await PutBackStepAsync(key, () => state.WriteStateAsync());
+        foreach (var change in changes)
+        {
+            routes = change.Backend is null ? routes.Remove(change.Key!) : routes.SetItem(change.Key!, change.Backend);
+        }
+
+        return routes;
     }
+
+    private static bool SameRoutes(ImmutableDictionary<string, string> a, ImmutableDictionary<string, string> b) =>
+        a == b || (a.Count == b.Count && a.All(r => b.TryGetValue(r.Key, out var v) && v == r.Value));
 
     /// <summary>What HAProxy serves now, read by the agent (<c>show map</c>): one round trip, whatever version it holds.</summary>
     private async Task<ImmutableDictionary<string, string>> ReadAgentServedRoutesAsync()

@@ -4,26 +4,31 @@ using BlueGreen.Orleans.HaProxy.Runtime;
 namespace BlueGreen.Orleans.Grains.Proxies;
 
 /// <summary>
-/// Group commit of route changes (direct mode). <see cref="SaveRouteAsync"/> and <see cref="RemoveRouteAsync"/>
-/// interleave: each checks its version and changes the desired route in memory in one synchronous section, then awaits
-/// a write of the grain state (all of memory) and one read-modify-write of the map file applying every key the batch
-/// carries. Changes that arrive while a write runs share the next one, so registering a fleet or switching many services
-/// at once costs a few writes per proxy, not one full state write and one full map rewrite (and fsync) per route.
+/// Group commit of route changes. <see cref="SaveRouteAsync"/> and <see cref="RemoveRouteAsync"/> (and, in agent mode,
+/// <see cref="SwitchRouteAsync"/>) interleave: each checks its version and changes memory in one synchronous section,
+/// then awaits the commit that carries its change. Changes that arrive while a commit runs share the next one, so
+/// registering a fleet or switching many services at once costs a few commits per proxy, not one per route. In direct
+/// mode a commit is one write of the grain state (all of memory) and one read-modify-write of the map file applying
+/// every key the batch carries; in agent mode it is one push of the full route set with one new version and one write
+/// of the grain state (ProxyGrain.AgentRoutes.cs).
 /// </summary>
 /// <remarks>
 /// <para>Why interleaving is safe here:</para>
 /// <list type="bullet">
-/// <item>Every write of the grain state (and its clear) goes through <see cref="Commits"/>, one at a time: two writes of
-/// one copy at once would be an ETag conflict with itself. <see cref="RegisterAsync"/> joins a commit;
-/// <see cref="RemoveAsync"/> and every agent-mode write or push run as exclusive operations in the same line.</item>
-/// <item>A commit writes whatever memory holds when it starts. Memory may then hold a route that is not durable yet
-/// (switched, or saved by a caller still waiting): the caller of that change hears nothing before a write that started
-/// after its change ended well, and an error otherwise.</item>
+/// <item>Every write of the grain state (and its clear) and every push to an agent goes through <see cref="Commits"/>,
+/// one at a time: two writes of one copy at once would be an ETag conflict with itself, and pushes must reach the agent
+/// in version order. <see cref="RegisterAsync"/> joins a commit; <see cref="RemoveAsync"/>, the agent's resync and its
+/// registration run as exclusive operations in the same line.</item>
+/// <item>A direct commit writes whatever memory holds when it starts. Memory may then hold a route that is not durable
+/// yet (switched, or saved by a caller still waiting): the caller of that change hears nothing before a write that
+/// started after its change ended well, and an error otherwise.</item>
 /// <item><c>_unsaved</c> keeps, for each key changed and not yet known durable, the route it had before (what a put-back
 /// restores). After a write, a key whose memory route is still the one written is durable; a key changed again meanwhile
 /// waits for the write carrying that newer change, which persists it or puts it back to the same earlier route.</item>
-/// <item><see cref="SwitchRouteAsync"/> does not interleave, but a save or removal may run while it waits on HAProxy: it
-/// re-checks the version afterwards, so an older switch never overwrites a newer change (<see cref="RefuseOvertaken"/>).</item>
+/// <item>A direct <see cref="SwitchRouteAsync"/> runs in <see cref="DirectTurns"/>, the line it shares with the calls
+/// and monitor ticks that change the proxy's connection or runtime routes (it interleaves with the grain's turns so that
+/// agent-mode switches can batch). A save or removal may run while it waits on HAProxy: it re-checks the version
+/// afterwards, so an older switch never overwrites a newer change (<see cref="RefuseOvertaken"/>).</item>
 /// <item>The monitor (<see cref="ReconcileAsync"/>, <see cref="WriteFilesBehindAsync"/>) writes no state. Its map file
 /// writes go through the file's lock like a commit's, and write the route memory holds then; a save that lands in the
 /// middle of its pass at worst leaves runtime or file on the older route until the next tick re-applies the desired
@@ -32,22 +37,24 @@ namespace BlueGreen.Orleans.Grains.Proxies;
 /// </remarks>
 internal sealed partial class ProxyGrain
 {
-    private GroupCommit<string?>? _commitLine;
+    private GroupCommit<RouteChange>? _commitLine;
+    private GroupCommit<bool>? _directTurns;
 
-    /// <summary>The one line of state writes: a change's key, or null for a write that carries no route.</summary>
-    private GroupCommit<string?> Commits => _commitLine ??= new GroupCommit<string?>(CommitRoutesAsync);
+    /// <summary>The one line of state writes and agent pushes: each carries the route changes submitted while the one before ran.</summary>
+    private GroupCommit<RouteChange> Commits => _commitLine ??= new GroupCommit<RouteChange>(CommitRoutesAsync);
+
+    /// <summary>
+    /// Direct mode: what the grain's turns did for a switch before it interleaved. A direct switch, a registration, a
+    /// removal and a monitor tick run here one at a time, in the order they came (only <see cref="GroupCommit{T}.ExclusiveAsync"/> is used).
+    /// </summary>
+    private GroupCommit<bool> DirectTurns => _directTurns ??= new GroupCommit<bool>(_ => Task.CompletedTask);
 
     public async Task SaveRouteAsync(string key, string backend, long version)
     {
         RefuseStale("save", key, version);
         if (IsAgentMode)
         {
-            // Agent mode keeps one change per push and write; the line keeps pushes and writes apart from each other.
-            await Commits.ExclusiveAsync(() =>
-            {
-                RefuseStale("save", key, version);
-                return SaveAgentRouteAsync(key, backend, version);
-            });
+            await CommitAgentChangeAsync(new RouteChange { Key = key, Backend = backend }, version);
             return;
         }
 
@@ -58,7 +65,7 @@ internal sealed partial class ProxyGrain
         // and save, memory holds the stored route, which is that route.
         _unsaved.TryAdd(key, state.State.Routes.GetValueOrDefault(key));
         state.State = state.State with { Routes = state.State.Routes.SetItem(key, backend), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
-        await PersistAsync(key, "switched, but the route could not be persisted");
+        await PersistAsync(new RouteChange { Key = key, Backend = backend }, "switched, but the route could not be persisted");
     }
 
     /// <summary>
@@ -72,11 +79,7 @@ internal sealed partial class ProxyGrain
         RefuseStale("removal", key, version);
         if (IsAgentMode)
         {
-            await Commits.ExclusiveAsync(() =>
-            {
-                RefuseStale("removal", key, version);
-                return RemoveAgentRouteAsync(key, version);
-            });
+            await CommitAgentChangeAsync(new RouteChange { Key = key }, version);
             return;
         }
 
@@ -84,7 +87,7 @@ internal sealed partial class ProxyGrain
         CheckArguments(key, null);
         _unsaved.TryAdd(key, state.State.Routes.GetValueOrDefault(key));
         state.State = state.State with { Routes = state.State.Routes.Remove(key), RouteVersions = state.State.RouteVersions.SetItem(key, version) };
-        await PersistAsync(key, "the route's removal could not be persisted");
+        await PersistAsync(new RouteChange { Key = key }, "the route's removal could not be persisted");
 
         // Unless a newer switch routed the key again while the write ran: then HAProxy holds what is desired.
         if (!state.State.Routes.ContainsKey(key))
@@ -93,12 +96,12 @@ internal sealed partial class ProxyGrain
         }
     }
 
-    /// <summary>Waits for the write that carries <paramref name="key"/>; a failure other than an ETag conflict is Unavailable.</summary>
-    private async Task PersistAsync(string key, string what)
+    /// <summary>Waits for the commit that carries <paramref name="change"/>; a failure other than an ETag conflict is Unavailable.</summary>
+    private async Task PersistAsync(RouteChange change, string what)
     {
         try
         {
-            await Commits.CommitAsync(key);
+            await Commits.CommitAsync(change);
         }
         catch (Exception e) when (e is not (BlueGreenException or OperationCanceledException) && !IsStale(e))
         {
@@ -121,20 +124,21 @@ internal sealed partial class ProxyGrain
         }
     }
 
+    /// <summary>One batch of the commit line, in the proxy's mode; thrown to every caller of the batch when it fails.</summary>
+    private Task CommitRoutesAsync(IReadOnlyList<RouteChange> changes) =>
+        state.State.Registration is null
+            // Removed while these changes waited: there is nothing to persist them to.
+            ? throw NotUsable()
+            : IsAgentMode ? CommitAgentRoutesAsync(changes) : CommitDirectRoutesAsync(changes);
+
     /// <summary>
-    /// One batch: the grain state as memory holds it, and the map file entries of the keys the batch carries (both at
-    /// once, as a single save did). A failure puts back every key whose change this write was the one to persist, and
+    /// One direct batch: the grain state as memory holds it, and the map file entries of the keys the batch carries (both
+    /// at once, as a single save did). A failure puts back every key whose change this write was the one to persist, and
     /// is thrown to every caller of the batch; an ETag conflict also ends this stale activation.
     /// </summary>
-    private async Task CommitRoutesAsync(IReadOnlyList<string?> changes)
+    private async Task CommitDirectRoutesAsync(IReadOnlyList<RouteChange> changes)
     {
-        if (state.State.Registration is null)
-        {
-            // Removed while these changes waited: there is nothing to persist them to.
-            throw NotUsable();
-        }
-
-        var keys = changes.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var keys = changes.Select(c => c.Key).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var written = state.State;
         try
         {

@@ -94,7 +94,10 @@ internal sealed partial class ProxyGrain(
         }
     }
 
-    public async Task RegisterAsync(ProxyRegistration registration)
+    /// <remarks>In <see cref="DirectTurns"/>: it replaces the connection a direct switch uses.</remarks>
+    public Task RegisterAsync(ProxyRegistration registration) => DirectTurns.ExclusiveAsync(() => RegisterDirectAsync(registration));
+
+    private async Task RegisterDirectAsync(ProxyRegistration registration)
     {
         var errors = ProxyRegistrationValidator.Validate(Id, registration, access.Value);
         if (errors.Count > 0)
@@ -122,7 +125,7 @@ internal sealed partial class ProxyGrain(
         await CheckMapFileFreeAsync(registration);
         await CheckRegistrationAsync(registration);
         state.State = state.State with { Registration = registration, Registered = Actor.Stamp(time) };
-        await Commits.CommitAsync(null);
+        await Commits.CommitAsync(RouteChange.None);
         _refusal = null;
         Connect(registration);
         await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -130,7 +133,10 @@ internal sealed partial class ProxyGrain(
         await ProbeAsync(CancellationToken.None);
     }
 
-    public async Task RemoveAsync()
+    /// <remarks>In <see cref="DirectTurns"/>: it disposes the connection a direct switch uses.</remarks>
+    public Task RemoveAsync() => DirectTurns.ExclusiveAsync(RemoveNowAsync);
+
+    private async Task RemoveNowAsync()
     {
         if (state.State.Registration is null)
         {
@@ -188,7 +194,9 @@ internal sealed partial class ProxyGrain(
     /// The switch's first half: <c>set map</c> at runtime (traffic moves at HAProxy's reply, the time returned) and the
     /// desired route in memory. Persisting comes in <see cref="SaveRouteAsync"/>, once the service grain has heard
     /// every proxy of the fleet: two fsyncs per proxy inside the fan-out made the fleet's skew grow by about 1 ms per
-    /// proxy (docs/benchmarks.md, fleet-switch).
+    /// proxy (docs/benchmarks.md, fleet-switch). In agent mode the switch joins the next push instead
+    /// (ProxyGrain.AgentRoutes.cs): the call interleaves for that, and a direct switch runs in <see cref="DirectTurns"/>,
+    /// one at a time and apart from registration, removal and the monitor's ticks, as when it held the grain's turn.
     /// </summary>
     /// <remarks>Why runtime first is as safe as file first: docs/architecture.md, "The switch".</remarks>
     public async Task<DateTimeOffset> SwitchRouteAsync(string key, string backend, long version)
@@ -198,6 +206,14 @@ internal sealed partial class ProxyGrain(
         {
             return await SwitchAgentRouteAsync(key, backend, version);
         }
+
+        return await DirectTurns.ExclusiveAsync(() => SwitchDirectRouteAsync(key, backend, version));
+    }
+
+    private async Task<DateTimeOffset> SwitchDirectRouteAsync(string key, string backend, long version)
+    {
+        // Again: a save or removal may have run while this switch waited for its turn.
+        RefuseStale("switch", key, version);
 
         // Desired state is only changed once HAProxy took the route: a proxy that failed keeps the old one, and the
         // monitor will hold it there, consistent with the fleet the service grain reverts.
@@ -267,12 +283,14 @@ internal sealed partial class ProxyGrain(
             return;
         }
 
-        if (state.State.Registration is null || _proxy is null)
+        // In the direct line: a switch never lands between the tick's read of the runtime map and its re-apply.
+        await DirectTurns.ExclusiveAsync(async () =>
         {
-            return;
-        }
-
-        await ProbeAsync(cancellationToken);
+            if (state.State.Registration is not null && _proxy is not null && !IsAgentMode)
+            {
+                await ProbeAsync(cancellationToken);
+            }
+        });
     }
 
     private async Task ProbeAsync(CancellationToken cancellationToken) => await GuardAsync(

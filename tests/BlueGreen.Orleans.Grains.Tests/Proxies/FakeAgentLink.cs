@@ -6,11 +6,14 @@ namespace BlueGreen.Orleans.Grains.Tests.Proxies;
 
 /// <summary>
 /// Stands in for the gateway's end of an agent stream in grain-logic tests (the real stream, agent and haproxy are in
-/// Agent.Tests): records every push, holds the routes of the last version it took, and can be told to refuse or fail.
+/// Agent.Tests): records every push, holds the routes of the last version it took, and can be told to refuse, fail or hold pushes.
 /// </summary>
 internal sealed class FakeAgentLink : IAgentLink
 {
     private readonly ConcurrentQueue<(long Version, ImmutableDictionary<string, string> Routes)> _pushes = new();
+    private volatile TaskCompletionSource? _hold;
+    private int _waiting;
+    private int _attempts;
 
     public long HeldVersion { get; private set; }
 
@@ -24,11 +27,36 @@ internal sealed class FakeAgentLink : IAgentLink
 
     public IReadOnlyList<(long Version, ImmutableDictionary<string, string> Routes)> Pushes => [.. _pushes];
 
-    public Task<AgentRoutesAck> PushRoutesAsync(long version, ImmutableDictionary<string, string> routes)
+    /// <summary>Every push the grain sent, also those that failed or were refused.</summary>
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>How many pushes wait on <see cref="HoldPushes"/> now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Every push from now waits (a slow agent host) until <see cref="ReleasePushes"/>.</summary>
+    public void HoldPushes() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets the held pushes through; pushes no longer wait.</summary>
+    public void ReleasePushes()
     {
+        var hold = _hold;
+        _hold = null;
+        hold?.SetResult();
+    }
+
+    public async Task<AgentRoutesAck> PushRoutesAsync(long version, ImmutableDictionary<string, string> routes)
+    {
+        Interlocked.Increment(ref _attempts);
+        if (_hold is { } hold)
+        {
+            Interlocked.Increment(ref _waiting);
+            await hold.Task;
+            Interlocked.Decrement(ref _waiting);
+        }
+
         if (Broken is { } broken)
         {
-            return Task.FromException<AgentRoutesAck>(broken);
+            throw broken;
         }
 
         _pushes.Enqueue((version, routes));
@@ -39,7 +67,7 @@ internal sealed class FakeAgentLink : IAgentLink
             Held = routes;
         }
 
-        return Task.FromResult(new AgentRoutesAck { Version = version, Status = status, HeldVersion = HeldVersion });
+        return new AgentRoutesAck { Version = version, Status = status, HeldVersion = HeldVersion };
     }
 
     public Task<BackendReport> RecheckAsync(string backend, bool forceDown) =>
