@@ -81,4 +81,22 @@ public sealed class MapFileTests : IDisposable
 
         Assert.Equal([new("b.local", "b_blue")], await MapFile.ReadAsync(path));
     }
+
+    /// <summary>
+    /// An update rewrites the file from the entries it wrote last without reading it back, but only while the file is
+    /// the one it wrote: an edit by anything else since (here one of the same length) is read, never overwritten.
+    /// </summary>
+    [Fact]
+    public async Task SetEntry_FileEditedOutsideSinceTheLastWrite_EditKept()
+    {
+        var path = _folder.File("hosts.map");
+        await MapFile.SetEntryAsync(path, "a.local", "a_blue");
+        await MapFile.SetEntryAsync(path, "b.local", "b_blue");
+        var edited = (await File.ReadAllTextAsync(path)).Replace("a.local a_blue", "a.local a_gree", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(path, edited);
+
+        await MapFile.SetEntryAsync(path, "c.local", "c_blue");
+
+        Assert.Equal([new("a.local", "a_gree"), new("b.local", "b_blue"), new("c.local", "c_blue")], await MapFile.ReadAsync(path));
+    }
 }
