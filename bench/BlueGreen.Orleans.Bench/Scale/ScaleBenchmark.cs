@@ -22,7 +22,7 @@ internal static class ScaleBenchmark
         var services = new Option<int>("--services") { Description = "Services registered on every proxy.", DefaultValueFactory = _ => 1000 };
         var proxies = new Option<int>("--proxies") { Description = "haproxy processes, one 127.0.0.x each.", DefaultValueFactory = _ => 20 };
         var releases = new Option<int>("--releases") { Description = "Releases started at once.", DefaultValueFactory = _ => 100 };
-        var parallelism = new Option<int>("--apply-parallelism") { Description = "Service applies in flight while registering.", DefaultValueFactory = _ => 8 };
+        var parallelism = new Option<int>("--apply-parallelism") { Description = "Service applies in flight while registering.", DefaultValueFactory = _ => new ScaleOptions().ApplyParallelism };
         var interval = new Option<TimeSpan>("--check-interval") { Description = "haproxy 'inter' of every server (e.g. 00:00:30).", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
         var command = new Command("scale", "N services × P proxies on a 2-silo Redis cluster; R releases at once, each checked on every proxy.")
         {

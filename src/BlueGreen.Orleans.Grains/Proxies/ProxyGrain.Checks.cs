@@ -22,16 +22,15 @@ internal sealed partial class ProxyGrain
         return GuardAsync(Proxy(), async client =>
         {
             var problems = ImmutableList.CreateBuilder<string>();
-            if (MissingMap(registration.MapFile, await client.ShowMapsAsync()) is { } missing)
+            var (maps, worker) = await MapReads.ReadAsync();
+            if (MissingMap(registration.MapFile, maps) is { } missing)
             {
                 problems.Add(missing);
             }
 
             // "show map" carried "show info": the worker is known now. The monitor's snapshot of that same worker has its
             // configuration (a reload starts a new worker), so it answers for what it shows; what it lacks is read live.
-            var snapshot = _backendsPid is { } pid && client.LastInfo?.Pid == pid
-                ? _backends.ToDictionary(b => b.Backend, b => b.Servers.Select(s => s.Server).ToList(), StringComparer.Ordinal)
-                : [];
+            var snapshot = _backendsPid is { } pid && worker == pid ? SnapshotServers() : [];
             foreach (var (backend, servers) in backends.OrderBy(b => b.Key, StringComparer.Ordinal))
             {
                 if (snapshot.TryGetValue(backend, out var seen) && BackendProblem(backend, servers, seen) is null)
@@ -63,6 +62,33 @@ internal sealed partial class ProxyGrain
             Unreachable(e);
             return [$"unreachable ({e.Message})"];
         });
+    }
+
+    /// <summary>
+    /// One <c>show map</c> for every check waiting when it is sent (a fleet of applies checks every proxy at once), and
+    /// the worker that answered it. A check joins a read sent after it arrived, never one already on its way.
+    /// </summary>
+    private SharedRead<(IReadOnlyList<MapDescriptor> Maps, int? Worker)> MapReads => _mapReads ??= new(async () =>
+    {
+        var client = Proxy();
+        var maps = await client.ShowMapsAsync();
+        return (maps, client.LastInfo?.Pid);
+    });
+
+    private SharedRead<(IReadOnlyList<MapDescriptor> Maps, int? Worker)>? _mapReads;
+
+    private (ImmutableList<BackendReport> Of, Dictionary<string, List<string>> Servers)? _snapshotServers;
+
+    /// <summary>Each backend's servers in the monitor's last snapshot, indexed once per snapshot.</summary>
+    private Dictionary<string, List<string>> SnapshotServers()
+    {
+        if (_snapshotServers is not { } indexed || !ReferenceEquals(indexed.Of, _backends))
+        {
+            indexed = (_backends, _backends.ToDictionary(b => b.Backend, b => b.Servers.Select(s => s.Server).ToList(), StringComparer.Ordinal));
+            _snapshotServers = indexed;
+        }
+
+        return indexed.Servers;
     }
 
     /// <summary>Registration is refused unless the HAProxy behind it answers and has loaded the map file named.</summary>
