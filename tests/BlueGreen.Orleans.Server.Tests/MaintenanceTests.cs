@@ -60,7 +60,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
 
         var on = await CliRun.RunAsync(["maintenance", "on", "shop", "--message", Message, .. Server]);
         Assert.True(on.Exit == ExitCodes.Ok, on.Output);
-        Assert.Contains("service shop is in maintenance: edge-0, edge-1, edge-2 answer shop.local with 503", on.Output, StringComparison.Ordinal);
+        Assert.Contains("service shop is in maintenance: shop.local answers 503 on edge-0, edge-1, edge-2", on.Output, StringComparison.Ordinal);
         var pages = await EveryProxyAsync("shop.local", r => r.Status == HttpStatusCode.ServiceUnavailable, "shop answering 503 on every proxy");
         Assert.All(pages, p => Assert.Equal(Message + "\n", p.Body));
         await EveryProxyAsync("cart.local", r => r.Status == HttpStatusCode.OK && r.Echo?.Colour == "blue", "cart unaffected");
@@ -98,7 +98,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
 
         var off = await CliRun.RunAsync(["maintenance", "off", "shop", .. Server]);
         Assert.True(off.Exit == ExitCodes.Ok, off.Output);
-        Assert.Contains("service shop is out of maintenance: edge-0, edge-1, edge-2 route shop.local to blue", off.Output, StringComparison.Ordinal);
+        Assert.Contains("service shop is out of maintenance: shop.local routes to blue on edge-0, edge-1, edge-2", off.Output, StringComparison.Ordinal);
         await EveryProxyAsync("shop.local", r => r.Status == HttpStatusCode.OK && r.Echo?.Colour == "blue", "shop served by blue after maintenance");
 
         var history = await CliRun.RunAsync(["history", "shop", "--output", "json", .. Server]);

@@ -31,7 +31,7 @@ internal static class MaintenanceCommand
 
             var updated = await context.Services.SetMaintenanceAsync(request, context.Call(cancellationToken));
             Render.Write(context, updated, () => new Markup(
-                $"service [bold]{Markup.Escape(updated.Spec.Name)}[/] is in maintenance: {Markup.Escape(string.Join(", ", updated.Spec.Proxies))} answer [bold]{Markup.Escape(updated.Spec.RouteKey)}[/] with 503\n"));
+                $"service [bold]{Markup.Escape(updated.Spec.Name)}[/] is in maintenance: [bold]{Markup.Escape(updated.Spec.RouteKey)}[/] answers 503 on {Markup.Escape(string.Join(", ", updated.Spec.Proxies))}\n"));
             return ExitCodes.Ok;
         }, NotFoundHint.Service(service));
     }
@@ -45,7 +45,7 @@ internal static class MaintenanceCommand
             var request = new V1.SetMaintenanceRequest { Name = Names.CheckService(parse.GetValue(service)!), Enabled = false };
             var updated = await context.Services.SetMaintenanceAsync(request, context.Call(cancellationToken));
             Render.Write(context, updated, () => new Markup(
-                $"service [bold]{Markup.Escape(updated.Spec.Name)}[/] is out of maintenance: {Markup.Escape(string.Join(", ", updated.Spec.Proxies))} route [bold]{Markup.Escape(updated.Spec.RouteKey)}[/] to {Markup.Escape(updated.LiveColour == V1.Colour.Blue ? "blue" : "green")}\n"));
+                $"service [bold]{Markup.Escape(updated.Spec.Name)}[/] is out of maintenance: [bold]{Markup.Escape(updated.Spec.RouteKey)}[/] routes to {(updated.LiveColour == V1.Colour.Blue ? "blue" : "green")} on {Markup.Escape(string.Join(", ", updated.Spec.Proxies))}\n"));
             return ExitCodes.Ok;
         }, NotFoundHint.Service(service));
     }
