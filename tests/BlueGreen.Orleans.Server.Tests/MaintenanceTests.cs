@@ -151,6 +151,29 @@ public sealed class MaintenanceTests : IAsyncLifetime
         Assert.Contains("bluegreen abort cart", on.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SetMaintenance_HttpJson_AdminTurnsItOnReadTokenRefused()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_fleet.Server.HttpPort}") };
+
+        using var asReader = await PostAsync(http, ServerProcess.ReadToken, """{"enabled":true,"message":"Back soon"}""");
+        using var asAdmin = await PostAsync(http, ServerProcess.AdminToken, """{"enabled":true,"message":"Back soon"}""");
+        var pages = await EveryProxyAsync("shop.local", r => r.Status == HttpStatusCode.ServiceUnavailable, "shop answering 503");
+
+        Assert.Equal(HttpStatusCode.Forbidden, asReader.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, asAdmin.StatusCode);
+        using var json = JsonDocument.Parse(await asAdmin.Content.ReadAsStringAsync());
+        Assert.Equal("Back soon", json.RootElement.GetProperty("maintenance").GetProperty("message").GetString());
+        Assert.All(pages, p => Assert.Equal("Back soon\n", p.Body));
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string token, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/services/shop/maintenance") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request);
+    }
+
     /// <summary>Waits until every proxy's frontend answers <paramref name="host"/> as <paramref name="done"/> says; returns each answer.</summary>
     private async Task<IReadOnlyList<FrontendReply>> EveryProxyAsync(string host, Func<FrontendReply, bool> done, string what) =>
         await Task.WhenAll(_fleet.Proxies.Select(async (proxy, i) =>
