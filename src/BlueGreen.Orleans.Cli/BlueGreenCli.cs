@@ -39,6 +39,7 @@ public static class BlueGreenCli
         root.Subcommands.Add(HistoryCommand.Create(runner));
         root.Subcommands.Add(WatchCommand.Create(runner));
         root.Subcommands.Add(InstancesCommand.Create(runner));
+        root.Subcommands.Add(MaintenanceCommand.Create(runner));
         return root;
     }
 

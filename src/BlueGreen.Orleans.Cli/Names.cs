@@ -11,6 +11,8 @@ internal static class Names
 
     public static string CheckVersion(string value) => Check(FieldRules.Version, value, "--version");
 
+    public static string CheckMaintenanceMessage(string value) => Check(FieldRules.MaintenanceMessage, value, "--message");
+
     /// <summary>Refuses with <c>what 'value': use rule.</c>, the value shown without its control characters.</summary>
     public static string Check(TextRule rule, string value, string what) =>
         rule.IsValid(value) ? value : throw new CliException($"{what} '{Printable(value)}': use {rule.Description}.");

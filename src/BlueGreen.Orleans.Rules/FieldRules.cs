@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace BlueGreen.Orleans.Rules;
@@ -35,6 +36,19 @@ public static partial class FieldRules
     /// <summary>An instance name: a container name and a file name of the process runtime.</summary>
     public static TextRule InstanceName { get; } = new(InstanceNamePattern(), "1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit");
 
+    /// <summary>
+    /// A maintenance page's message. It reaches HAProxy as a map value (base64url, at most 128 characters, so at most 96
+    /// bytes of UTF-8) and is served as text/plain; still only letters, digits, spaces and plain punctuation: no control
+    /// characters, and none of <c>; \ &lt; &gt; " `</c>, which mean something to a shell, HAProxy's CLI or HTML.
+    /// </summary>
+    public static TextRule MaintenanceMessage { get; } = new(
+        MaintenanceMessagePattern(),
+        $"1-{MaxMaintenanceMessageBytes} bytes (UTF-8) of letters, digits, spaces and . , : ! ? ' ( ) @ # + = & / _ % * -",
+        m => Encoding.UTF8.GetByteCount(m) <= MaxMaintenanceMessageBytes);
+
+    /// <summary>96 bytes make 128 base64url characters, the longest map value the Runtime API allow-list passes.</summary>
+    public const int MaxMaintenanceMessageBytes = 96;
+
     public static DurationRule HealthTimeout => DurationRule.Positive;
 
     public static DurationRule DrainTimeout => DurationRule.ZeroOrMore;
@@ -59,6 +73,10 @@ public static partial class FieldRules
 
     [GeneratedRegex("^[A-Za-z0-9._:/-]{1,128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex RouteKeyPattern();
+
+    // Characters here; the limit in bytes is the rule's second check (a letter can take up to 3 bytes).
+    [GeneratedRegex("^[\\p{L}\\p{N} .,:!?'()@#+=&/_%*-]{1,96}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex MaintenanceMessagePattern();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,57}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ServerNamePattern();

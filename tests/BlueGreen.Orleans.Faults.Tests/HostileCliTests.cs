@@ -101,7 +101,7 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
                     problems.Add($"{label}: accepted, but the label was not kept verbatim");
                 }
 
-                await RestoreAsync();
+                await RestoreAsync(command);
             }
         }
 
@@ -206,6 +206,9 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
             "--output" when value.Trim() == "table" => [ExitCodes.Usage, ExitCodes.Ok],
             // Label values are free text (printable, at most 256 characters), kept verbatim (checked by the caller).
             _ when slot == "proxy add --label" && !control => [ExitCodes.Usage, ExitCodes.Refused, ExitCodes.Ok],
+            // A maintenance message is text with spaces, quotes and letters of any script (served as text/plain); only
+            // what means something to a shell, HAProxy's CLI or HTML, control characters and length are refused.
+            _ when slot == "maintenance on --message" && !control => [ExitCodes.Usage, ExitCodes.Ok],
             // Empty means "not set" for the optional write path and master CLI. Without a write path the new proxy would
             // write its --map-file, which the stage's proxy already writes: refused (AlreadyExists).
             _ when slot is "proxy add --map-file-write-path" && value.Length == 0 => [ExitCodes.Refused],
@@ -246,8 +249,14 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
         return proxy.Labels.TryGetValue("team", out var value) ? value : null;
     }
 
-    private async Task RestoreAsync()
+    private async Task RestoreAsync(string command)
     {
+        if (command == "maintenance on")
+        {
+            await stage.Services.SetMaintenanceAsync(new V1.SetMaintenanceRequest { Name = Service, Enabled = false }, GatewayStage.Admin);
+            return;
+        }
+
         try
         {
             await stage.Proxies.RemoveProxyAsync(new V1.RemoveProxyRequest { Id = CliCommands.NewProxy }, GatewayStage.Admin);

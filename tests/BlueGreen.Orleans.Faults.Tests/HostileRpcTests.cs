@@ -21,10 +21,10 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
     private const string CaseName = "hostile input: every field of every RPC";
 
     /// <summary>Text handed to a process (argv, environment) or kept as a label: never reaches HAProxy.</summary>
-    private static readonly string[] FreeText = [".command", ".arguments[]", ".environment{key}", ".environment{value}", "labels{value}"];
+    private static readonly string[] FreeText = [".command", ".arguments[]", ".environment{key}", ".environment{value}", "labels{value}", "SetMaintenance:message"];
 
     /// <summary>Optional fields: the empty string is proto3's "not set" and may be accepted as such.</summary>
-    private static readonly string[] Optional = ["map_file_write_path", "master_api", "live_version", ".image", ".docker_endpoint", ".runtime", ".command", ".arguments[]", ".environment{value}"];
+    private static readonly string[] Optional = ["map_file_write_path", "master_api", "live_version", ".image", ".docker_endpoint", ".runtime", ".command", ".arguments[]", ".environment{value}", "SetMaintenance:message"];
 
     public static TheoryData<string, string> Slots
     {
@@ -94,11 +94,11 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
             var request = method.InputType.Parser.ParseFrom(baseline.ToByteString());
             slot.Write(request, hostile.Value);
             var (code, detail, response) = await RpcCatalog.TryCallAsync(stage.Invoker, method, request, GatewayStage.Admin);
-            return (hostile, code, Judge(slot, hostile, code, detail, response));
+            return (hostile, code, Judge(method.Name, slot, hostile, code, detail, response));
         }
 
         var answers = new List<(HostileValue Hostile, StatusCode Code, string? Problem)>();
-        if (FreeText.Any(f => slot.Name.EndsWith(f, StringComparison.Ordinal)))
+        if (FreeText.Any(f => $"{method.Name}:{slot.Name}".EndsWith(f, StringComparison.Ordinal)))
         {
             foreach (var hostile in values)
             {
@@ -206,10 +206,12 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
     }
 
     /// <summary>Null when the server did the right thing with this value; otherwise what it did wrong.</summary>
-    private static string? Judge(FieldSlot slot, HostileValue hostile, StatusCode code, string detail, IMessage? response)
+    private static string? Judge(string rpc, FieldSlot slot, HostileValue hostile, StatusCode code, string detail, IMessage? response)
     {
-        var freeText = FreeText.Any(f => slot.Name.EndsWith(f, StringComparison.Ordinal));
-        var optional = Optional.Any(f => slot.Name.EndsWith(f, StringComparison.Ordinal));
+        // Qualified by the RPC, so a rule can name one RPC's field ("SetMaintenance:message").
+        var qualified = $"{rpc}:{slot.Name}";
+        var freeText = FreeText.Any(f => qualified.EndsWith(f, StringComparison.Ordinal));
+        var optional = Optional.Any(f => qualified.EndsWith(f, StringComparison.Ordinal));
         switch (code)
         {
             case StatusCode.OK when hostile.Control:
@@ -217,7 +219,9 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
             case StatusCode.OK when hostile.Empty && optional:
                 return null;
             case StatusCode.OK when freeText:
-                return response is not null && slot.Holds(response, hostile.Value) ? null : "accepted, but not kept verbatim";
+                return response is not null && (slot.Holds(response, hostile.Value) || (response is V1.Service { Maintenance: { } m } && m.Message == (string)hostile.Value))
+                    ? null
+                    : "accepted, but not kept verbatim";
             case StatusCode.OK:
                 return "accepted";
             case StatusCode.InvalidArgument:
@@ -246,7 +250,11 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
     /// <summary>Puts back what an accepted free-text value changed.</summary>
     private async Task RestoreAsync(Google.Protobuf.Reflection.MethodDescriptor method)
     {
-        if (method.Name is "ApplyService" or "RegisterProxy")
+        if (method.Name == "SetMaintenance")
+        {
+            await stage.Services.SetMaintenanceAsync(new V1.SetMaintenanceRequest { Name = Service, Enabled = false }, GatewayStage.Admin);
+        }
+        else if (method.Name is "ApplyService" or "RegisterProxy")
         {
             await RpcCatalog.CallAsync(stage.Invoker, method, RequestBaselines.For(method, stage, Service), GatewayStage.Admin);
         }

@@ -171,6 +171,7 @@ public sealed class RawAuthorizationTests(GatewayFixture fixture) : IClassFixtur
             "ApplyService" => new V1.ApplyServiceRequest { Spec = new V1.ServiceSpec { Name = Service, RouteKey = "stolen.local", Proxies = { Proxy }, LiveVersion = "9" } },
             "DeleteService" => new V1.DeleteServiceRequest { Name = Service },
             "GetService" => new V1.GetServiceRequest { Name = Service },
+            "SetMaintenance" => new V1.SetMaintenanceRequest { Name = Service, Enabled = true, Message = "intruder" },
             "Release" => new V1.ReleaseRequest { Service = Service, Version = "666" },
             "Promote" => new V1.PromoteRequest { Service = Service, Options = new V1.DeploymentOptions { KeepWarm = Duration.FromTimeSpan(TimeSpan.Zero) } },
             "Rollback" => new V1.RollbackRequest { Service = Service, Options = new V1.DeploymentOptions { KeepWarm = Duration.FromTimeSpan(TimeSpan.Zero) } },
@@ -200,7 +201,7 @@ public sealed class RawAuthorizationTests(GatewayFixture fixture) : IClassFixtur
         }
 
         var text = string.Join("\n", proxies.Proxies.OrderBy(p => p.Id, StringComparer.Ordinal).Select(p => $"{p.Id} {p.RuntimeApi} {p.MapFile} {p.RegisteredBy} {p.RegisteredAt} {p.Routes}"));
-        text += "\n" + string.Join("\n", services.Services.Select(s => $"{s.Spec} {s.LiveColour} {s.Versions} {s.AppliedBy} {s.AppliedAt}"));
+        text += "\n" + string.Join("\n", services.Services.Select(s => $"{s.Spec} {s.LiveColour} {s.Versions} {s.AppliedBy} {s.AppliedAt} {s.Maintenance}"));
         return text + "\n" + string.Join("\n", deployments.Deployments.Select(d => $"{d.Id} {d.Kind} {d.Outcome}"));
     }
 

@@ -40,6 +40,16 @@ public interface IServiceGrain : IGrainWithStringKey, IBackendWatcher
     [Alias("ListInstances")]
     Task<ImmutableList<InstanceInfo>> ListInstancesAsync();
 
+    /// <summary>
+    /// Maintenance mode. Enabled: every proxy of the service answers its route key with 503 and a page saying
+    /// <paramref name="message"/> (null: a default one); refused while a deployment runs, and deployments are refused
+    /// until it is off. Disabled: every proxy routes the key to the live colour again. Both persist first, then set the
+    /// proxies (desired state and map file, so they survive reloads); a proxy that failed keeps the route desired and
+    /// its monitor sets it once HAProxy answers (the call then fails with Unavailable naming it).
+    /// </summary>
+    [Alias("SetMaintenance")]
+    Task<ServiceInfo> SetMaintenanceAsync(bool enabled, string? message);
+
     /// <summary>Starts a release of <paramref name="version"/> on the colour that is not live.</summary>
     [Alias("Release")]
     Task<DeploymentRecord> ReleaseAsync(string version, DeploymentOptions options);

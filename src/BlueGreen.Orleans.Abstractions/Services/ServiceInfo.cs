@@ -27,4 +27,10 @@ public sealed record ServiceInfo
 
     /// <summary>Who applied the spec last, and when.</summary>
     [Id(7)] public Change? Applied { get; init; }
+
+    /// <summary>Set while the service is in maintenance: when it was turned on, by whom, with which message.</summary>
+    [Id(8)] public MaintenanceChange? Maintenance { get; init; }
+
+    /// <summary>Maintenance turned on and off, newest first (bounded).</summary>
+    [Id(9)] public ImmutableList<MaintenanceChange> MaintenanceHistory { get; init; } = [];
 }

@@ -119,7 +119,29 @@ internal static class Render
 
     /// <summary>One service with who applied it and its active and last deployments.</summary>
     public static IRenderable Service(V1.Service s) =>
-        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), Warm(s), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), Maintenance(s), Warm(s), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+
+    /// <summary>Whether the service is in maintenance: since when, by whom, and what its page says.</summary>
+    public static Markup Maintenance(V1.Service s) => new(s.Maintenance is not { } m
+        ? string.Empty
+        : $"[red]in maintenance[/] [grey]since[/] {Time(m.At)} UTC [grey]by[/] {Markup.Escape(m.By)}: {MaintenanceMessage(m)}\n");
+
+    /// <summary>Maintenance turned on and off, newest first.</summary>
+    public static IRenderable MaintenanceHistory(IEnumerable<V1.MaintenanceChange> changes)
+    {
+        var table = new Table().AddColumns("maintenance", "by", "at", "message");
+        foreach (var m in changes)
+        {
+            table.AddRow(m.Enabled ? "[red]on[/]" : "off", Markup.Escape(m.By), Time(m.At), m.Enabled ? MaintenanceMessage(m) : "-");
+        }
+
+        return table;
+    }
+
+    private static string MaintenanceMessage(V1.MaintenanceChange m) => m.Message.Length == 0 ? "[grey](default page)[/]" : $"\"{Markup.Escape(m.Message)}\"";
+
+    private static string Time(Google.Protobuf.WellKnownTypes.Timestamp? at) =>
+        at is null ? "-" : at.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <summary>The colours kept warm after a deployment, and when each is retired.</summary>
     private static Markup Warm(V1.Service s) => new(string.Concat(s.WarmUntil.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w =>
@@ -133,7 +155,7 @@ internal static class Render
             table.AddRow(
                 Markup.Escape(s.Spec.Name),
                 Markup.Escape(s.Spec.RouteKey),
-                Colour(s.LiveColour),
+                Colour(s.LiveColour) + (s.Maintenance is null ? string.Empty : " [red](maintenance)[/]"),
                 Versions(s),
                 Markup.Escape(string.Join(", ", s.Spec.Proxies)),
                 s.ActiveDeployment is { } a ? $"#{a.Id} {Step(a.Step)}" : s.LastDeployment is { } l ? $"#{l.Id} {Outcome(l.Outcome)}" : "-");

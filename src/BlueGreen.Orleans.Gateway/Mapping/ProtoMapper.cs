@@ -191,8 +191,18 @@ internal static class ProtoMapper
         pb.Versions.Add(info.Versions.ToDictionary(v => v.Key.Name(), v => v.Value));
         pb.Running.AddRange(info.Running.Select(ToProto));
         pb.WarmUntil.Add(info.WarmUntil.ToDictionary(w => w.Key.Name(), w => Timestamp.FromDateTimeOffset(w.Value)));
+        pb.Maintenance = info.Maintenance is { } maintenance ? ToProto(maintenance) : null;
+        pb.MaintenanceHistory.AddRange(info.MaintenanceHistory.Select(ToProto));
         return pb;
     }
+
+    public static V1.MaintenanceChange ToProto(MaintenanceChange change) => new()
+    {
+        Enabled = change.On,
+        Message = change.Message ?? string.Empty,
+        By = change.Change.By,
+        At = Timestamp.FromDateTimeOffset(change.Change.At),
+    };
 
     public static V1.Instance ToProto(InstanceInfo instance)
     {

@@ -29,6 +29,7 @@ public static class AccessPolicy
         ["/bluegreen.v1.Services/GetService"] = MethodAccess.Read,
         ["/bluegreen.v1.Services/ListServices"] = MethodAccess.Read,
         ["/bluegreen.v1.Services/ListInstances"] = MethodAccess.Read,
+        ["/bluegreen.v1.Services/SetMaintenance"] = MethodAccess.Admin,
 
         ["/bluegreen.v1.Deployments/Release"] = MethodAccess.Admin,
         ["/bluegreen.v1.Deployments/Promote"] = MethodAccess.Admin,

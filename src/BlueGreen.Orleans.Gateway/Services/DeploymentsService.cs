@@ -37,13 +37,14 @@ internal sealed class DeploymentsService(IClusterClient cluster, DeploymentWatch
     {
         var service = Fields.Service(request.Service);
         var grain = Grain(service);
-        if (await grain.GetAsync() is null)
+        if (await grain.GetAsync() is not { } info)
         {
             throw new RpcException(new Status(StatusCode.NotFound, $"service '{service}' does not exist."));
         }
 
         var response = new V1.ListDeploymentsResponse();
         response.Deployments.AddRange((await grain.ListDeploymentsAsync()).Select(d => ProtoMapper.ToProto(d)));
+        response.Maintenance.AddRange(info.MaintenanceHistory.Select(ProtoMapper.ToProto));
         return response;
     }
 

@@ -42,6 +42,13 @@ internal sealed class ServicesService(IClusterClient cluster) : V1.Services.Serv
         return new Empty();
     }
 
+    public override async Task<V1.Service> SetMaintenance(V1.SetMaintenanceRequest request, ServerCallContext context)
+    {
+        var name = Fields.Service(request.Name, "name");
+        var message = Fields.MaintenanceMessage(request.Message, request.Enabled);
+        return ProtoMapper.ToProto(await cluster.GetGrain<IServiceGrain>(name).SetMaintenanceAsync(request.Enabled, message));
+    }
+
     private const int MaxListedServices = 1000;
 
     public override async Task<V1.ListInstancesResponse> ListInstances(V1.ListInstancesRequest request, ServerCallContext context)

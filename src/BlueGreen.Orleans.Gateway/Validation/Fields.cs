@@ -21,6 +21,17 @@ internal static class Fields
 
     public static string Server(string value, string field) => Text(FieldRules.ServerName, value, field);
 
+    /// <summary>A maintenance page's message: null when empty (the default page); only with maintenance turned on.</summary>
+    public static string? MaintenanceMessage(string value, bool enabled)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        return enabled ? Text(FieldRules.MaintenanceMessage, value, "message") : throw Invalid("message", "must be empty when maintenance is turned off");
+    }
+
     public static long Id(long value, string field = "id") => value > 0 ? value : throw Invalid(field, "must be a positive deployment id");
 
     /// <summary>Null when absent; otherwise within <paramref name="rule"/>'s bounds.</summary>

@@ -178,11 +178,27 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
     /// runtime batched with the other applies' routes (<see cref="IProxyGrain.ApplyRouteAsync"/>). Not a deployment's
     /// switch: no skew is measured and nothing is reverted; a proxy that failed keeps the route desired.
     /// </summary>
-    public async Task<IReadOnlyList<SwitchResult>> ApplyRouteAsync(Colour colour)
+    public Task<IReadOnlyList<SwitchResult>> ApplyRouteAsync(Colour colour) => ApplyRouteAsync(spec.RouteKey, colour.Backend(spec.Name));
+
+    /// <summary>
+    /// <see cref="ApplyRouteAsync(Colour)"/> for any key and value of the routes map: maintenance mode points the route
+    /// key at the maintenance backend, and keeps its page's message under a key of its own.
+    /// </summary>
+    public async Task<IReadOnlyList<SwitchResult>> ApplyRouteAsync(string key, string value)
     {
-        var backend = colour.Backend(spec.Name);
         var version = nextRouteVersion();
-        return await OnEachAsync(null, proxy => proxy.ApplyRouteAsync(spec.RouteKey, backend, version));
+        return await OnEachAsync(null, proxy => proxy.ApplyRouteAsync(key, value, version));
+    }
+
+    /// <summary>Removes a key from every proxy of the spec (versioned; a proxy that no longer knows the key counts as done).</summary>
+    public async Task<IReadOnlyList<SwitchResult>> RemoveRouteAsync(string key)
+    {
+        var version = nextRouteVersion();
+        return await OnEachAsync(null, async proxy =>
+        {
+            await proxy.RemoveRouteAsync(key, version);
+            return time.GetUtcNow();
+        });
     }
 
     /// <param name="span">Traces each proxy's call as a child of the current span (the step), e.g. to see the skew.</param>

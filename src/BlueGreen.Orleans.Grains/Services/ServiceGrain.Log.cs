@@ -41,5 +41,11 @@ internal sealed partial class ServiceGrain
 
         [LoggerMessage(12, LogLevel.Warning, "Service {Service}: re-applied while proxies {Proxies} serve {Colour} while the record said {Recorded}: the served colour adopted as live")]
         public static partial void ServedColourAdopted(ILogger logger, string service, string colour, string recorded, string proxies);
+
+        [LoggerMessage(13, LogLevel.Information, "Service {Service}: maintenance turned on by {Actor}")]
+        public static partial void MaintenanceOn(ILogger logger, string service, string actor);
+
+        [LoggerMessage(14, LogLevel.Information, "Service {Service}: maintenance turned off by {Actor}")]
+        public static partial void MaintenanceOff(ILogger logger, string service, string actor);
     }
 }

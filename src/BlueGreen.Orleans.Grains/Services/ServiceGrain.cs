@@ -7,6 +7,7 @@ using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
+using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Rules;
@@ -211,10 +212,20 @@ internal sealed partial class ServiceGrain(
             // the old key on every proxy after a key change, the key on the proxies dropped from the spec.
             var stale = previous.RouteKey != spec.RouteKey ? previous.Proxies : previous.Proxies.Except(spec.Proxies, StringComparer.Ordinal);
             unremoved.AddRange((await Task.WhenAll(stale.Select(p => RemoveRouteAsync(p, previous.RouteKey)))).OfType<string>());
+            if (state.State.Maintenance is not null)
+            {
+                // The message too, from the proxies that no longer serve the service.
+                var dropped = previous.Proxies.Except(spec.Proxies, StringComparer.Ordinal);
+                unremoved.AddRange((await Task.WhenAll(dropped.Select(p => RemoveRouteAsync(p, MaintenancePage.MessageKey(Name))))).OfType<string>());
+            }
         }
 
-        // Every proxy routes the key to the live colour; a proxy added to the spec gets the route now.
-        var results = await Fleet(spec).ApplyRouteAsync(state.State.LiveColour);
+        // Every proxy routes the key to the live colour (the maintenance page while in maintenance, with its message);
+        // a proxy added to the spec gets the route now.
+        var fleet = Fleet(spec);
+        var results = state.State.Maintenance is { } maintenance
+            ? [.. await fleet.ApplyRouteAsync(MaintenancePage.MessageKey(Name), MaintenancePage.Encode(maintenance.Message ?? MaintenancePage.DefaultMessage)), .. await fleet.ApplyRouteAsync(spec.RouteKey, RoutedBackend(spec))]
+            : await fleet.ApplyRouteAsync(state.State.LiveColour);
         var failed = results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList();
         if (failed.Count > 0 || unremoved.Count > 0)
         {
@@ -272,6 +283,7 @@ internal sealed partial class ServiceGrain(
         _published = state.State;
         await Catalog.SetServiceAsync(Name, false);
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
+        await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(Name), Name);
         DeactivateOnIdle();
     }
 
@@ -296,6 +308,7 @@ internal sealed partial class ServiceGrain(
         }
 
         RefuseWhileActive();
+        RefuseInMaintenance("release");
         return StartAsync(DeploymentKind.Release, state.State.LiveColour.Other(), version, provision: true, options);
     }
 
@@ -303,6 +316,7 @@ internal sealed partial class ServiceGrain(
     {
         RequireSpec();
         RefuseWhileActive();
+        RefuseInMaintenance("promote");
         var live = state.State.LiveColour;
         if (live == Colour.Blue)
         {
@@ -321,6 +335,7 @@ internal sealed partial class ServiceGrain(
     {
         RequireSpec();
         RefuseWhileActive();
+        RefuseInMaintenance("rollback");
         var target = state.State.LiveColour.Other();
         if (!state.State.Versions.TryGetValue(target, out var version))
         {
@@ -779,6 +794,8 @@ internal sealed partial class ServiceGrain(
         ActiveDeployment = _published.Active,
         LastDeployment = _published.History.FirstOrDefault(),
         Applied = _published.Applied,
+        Maintenance = _published.Maintenance,
+        MaintenanceHistory = _published.MaintenanceHistory,
     };
 
     /// <summary>
@@ -790,6 +807,12 @@ internal sealed partial class ServiceGrain(
         var backends = new[] { Colour.Blue, Colour.Green }.ToImmutableDictionary(
             c => c.Backend(spec.Name),
             c => spec.For(c).Instances.Select(i => i.Server).ToImmutableList());
+        if (state.State.Maintenance is not null)
+        {
+            // A proxy added while in maintenance must answer with the page as the others do.
+            backends = backends.Add(MaintenancePage.Backend(spec.Name), []);
+        }
+
         var checks = await Task.WhenAll(spec.Proxies.Select(async p => (Proxy: p, Problems: await GrainFactory.GetGrain<IProxyGrain>(p).CheckServiceAsync(backends))));
         if (checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}").ToList() is { Count: > 0 } problems)
         {

@@ -32,4 +32,10 @@ public sealed record ServiceState
 
     /// <summary>The version of the last route change this service sent its proxies (see <see cref="IProxyGrain.SwitchRouteAsync"/>).</summary>
     [Id(9)] public long RouteVersion { get; init; }
+
+    /// <summary>Set while the service is in maintenance: its route key points at its maintenance backend, no deployment starts.</summary>
+    [Id(10)] public MaintenanceChange? Maintenance { get; init; }
+
+    /// <summary>Maintenance turned on and off, newest first (bounded as the history).</summary>
+    [Id(11)] public ImmutableList<MaintenanceChange> MaintenanceHistory { get; init; } = [];
 }

@@ -71,6 +71,8 @@ public static class HaProxyConfigRenderer
             {
                 RenderBackend(cfg, service, colour);
             }
+
+            RenderMaintenance(cfg, service.Name, config.MapFile);
         }
 
         cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.NoRoute}\n");
@@ -94,6 +96,19 @@ public static class HaProxyConfigRenderer
         }
 
         cfg.Append('\n');
+    }
+
+    /// <summary>
+    /// The backend a service's route key points at while it is in maintenance (<see cref="MaintenancePage"/>): 503 and a
+    /// text/plain page whose message is read from the routes map at each request (base64url there, decoded here), so
+    /// changing it needs no reload. text/plain: the message is never markup, whatever it holds.
+    /// </summary>
+    private static void RenderMaintenance(StringBuilder cfg, string service, string mapFile)
+    {
+        var message = $"%[str({MaintenancePage.MessageKey(service)}),map({mapFile},{MaintenancePage.Encode(MaintenancePage.DefaultMessage)}),ub64dec]";
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {MaintenancePage.Backend(service)}\n");
+        cfg.Append(CultureInfo.InvariantCulture,
+            $"    http-request return status 503 content-type \"text/plain; charset=utf-8\" lf-string \"{message}\\n\" hdr Retry-After 60 hdr Cache-Control no-store\n\n");
     }
 
     /// <summary>

@@ -40,6 +40,7 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         ("haproxy config", "--map-file") => "/var/lib/bluegreen/maps/hosts.map",
         ("haproxy config", "--stats") => "127.0.0.1:8404",
         ("haproxy config", "--check-path") => "/healthz",
+        ("maintenance on", "--message") => "Back at 10:00 UTC",
         ("watch", "id") => deploymentId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         _ => throw new InvalidOperationException($"No valid value for 'bluegreen {command} {symbol}': add one to CliValues so it is tested."),
     };

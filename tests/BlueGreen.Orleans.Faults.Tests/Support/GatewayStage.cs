@@ -193,7 +193,7 @@ public sealed class GatewayStage : IAsyncLifetime
         var services = await Services.ListServicesAsync(new V1.ListServicesRequest(), Admin);
         var proxies = await Proxies.ListProxiesAsync(new V1.ListProxiesRequest(), Admin);
         return string.Join("\n", services.Services.OrderBy(s => s.Spec.Name, StringComparer.Ordinal).Select(s =>
-                $"service {s.Spec} live={s.LiveColour} versions={s.Versions} running=[{string.Join(",", s.Running)}] active={s.ActiveDeployment?.Id} last={s.LastDeployment?.Id}")
+                $"service {s.Spec} live={s.LiveColour} versions={s.Versions} running=[{string.Join(",", s.Running)}] active={s.ActiveDeployment?.Id} last={s.LastDeployment?.Id} maintenance={s.Maintenance}")
             .Concat(proxies.Proxies.OrderBy(p => p.Id, StringComparer.Ordinal).Select(p =>
                 $"proxy {p.Id} {p.RuntimeApi} {p.MapFile} labels={p.Labels} routes={p.Routes}")));
     }

@@ -22,6 +22,7 @@ public static class RequestBaselines
         "bluegreen.v1.GetServiceRequest" => new V1.GetServiceRequest { Name = service },
         "bluegreen.v1.ListServicesRequest" => new V1.ListServicesRequest(),
         "bluegreen.v1.DeleteServiceRequest" => new V1.DeleteServiceRequest { Name = service },
+        "bluegreen.v1.SetMaintenanceRequest" => new V1.SetMaintenanceRequest { Name = service, Enabled = true, Message = "Back at 10:00 UTC" },
         "bluegreen.v1.ListInstancesRequest" => new V1.ListInstancesRequest { Services = { service } },
         "bluegreen.v1.ReleaseRequest" => new V1.ReleaseRequest { Service = service, Version = "2", Options = Options() },
         "bluegreen.v1.PromoteRequest" => new V1.PromoteRequest { Service = service, Options = Options() },

@@ -49,6 +49,19 @@ public sealed class FieldRulesAdapterTests
                 leaks.Add($"service '{value}'");
             }
 
+            // A maintenance message reaches HAProxy as a map value (base64url), under a key named after the service, and
+            // the service's maintenance backend is a Runtime API argument (set map <map> <key> <backend>).
+            if (FieldRules.MaintenanceMessage.IsValid(value) && !RuntimeArguments.IsValidName(MaintenancePage.Encode(value)))
+            {
+                leaks.Add($"maintenance message '{value}'");
+            }
+
+            if (FieldRules.ServiceName.IsValid(value)
+                && (!RuntimeArguments.IsValidName(MaintenancePage.Backend(value)) || !RuntimeArguments.IsValidName(MaintenancePage.MessageKey(value))))
+            {
+                leaks.Add($"service '{value}' in maintenance");
+            }
+
             // A server name is a Runtime API argument (set server b/s) and may not hold the '/' that separates them.
             if (FieldRules.ServerName.IsValid(value) && (!RuntimeArguments.IsValidName(value) || value.Contains('/', StringComparison.Ordinal)))
             {
@@ -57,6 +70,34 @@ public sealed class FieldRulesAdapterTests
         }
 
         Assert.Empty(leaks);
+    }
+
+    [Theory]
+    [InlineData("Back at 10:00 UTC (database upgrade)", true)]
+    [InlineData("Wartung bis 10 Uhr, später wieder da", true)]
+    [InlineData("Maintenance jusqu'à 10h, merci !", true)]
+    [InlineData("", false)]
+    [InlineData("Back soon; shutdown sessions server web_blue/s1", false)]
+    [InlineData("Back soon\nshutdown sessions server web_blue/s1", false)]
+    [InlineData("Back soon\r", false)]
+    [InlineData("Back soon\0", false)]
+    [InlineData("Back soon\\", false)]
+    [InlineData("<script>alert(1)</script>", false)]
+    [InlineData("say \"hi\"", false)]
+    [InlineData("Back soon\u202E", false)]
+    public void MaintenanceMessage_Value_AllowedOnlyWhenPlainText(string message, bool valid) =>
+        Assert.Equal(valid, FieldRules.MaintenanceMessage.IsValid(message));
+
+    [Fact]
+    public void MaintenanceMessage_LengthInUtf8Bytes_AtMost96()
+    {
+        Assert.True(FieldRules.MaintenanceMessage.IsValid(new string('a', 96)));
+        Assert.False(FieldRules.MaintenanceMessage.IsValid(new string('a', 97)));
+        Assert.True(FieldRules.MaintenanceMessage.IsValid(new string('é', 48)));
+        Assert.False(FieldRules.MaintenanceMessage.IsValid(new string('é', 49)));
+        Assert.False(FieldRules.MaintenanceMessage.IsValid(new string('a', 10 * 1024)));
+        Assert.Equal(128, MaintenancePage.Encode(new string('é', 48)).Length);
+        Assert.True(RuntimeArguments.IsValidName(MaintenancePage.Encode(new string('é', 48))));
     }
 
     [Fact]
