@@ -42,11 +42,25 @@ internal static class SpecSources
             }
         }
 
-        if (files.GroupBy(f => Path.GetFullPath(f), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        // One path is left to SpecFile, which refuses what is not a readable spec (empty, NUL, missing) in its words.
+        if (files.Count > 1 && files.GroupBy(FullPath, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             throw new CliException($"-f: '{Names.Printable(twice.First())}' is named twice.");
         }
 
         return files;
+    }
+
+    /// <summary>The path made absolute, or as given when it cannot be (empty, a NUL): SpecFile refuses it then.</summary>
+    private static string FullPath(string path)
+    {
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (ArgumentException)
+        {
+            return path;
+        }
     }
 }
