@@ -23,6 +23,8 @@ internal sealed class HaProxyAccess(HaProxyRuntimeClient client, RouteMap routes
 
     public Task<IReadOnlyList<MapDescriptor>> ShowMapsAsync(CancellationToken cancellationToken = default) => client.ShowMapsAsync(cancellationToken);
 
+    public Task<bool> IsMapLoadedAsync(string map, CancellationToken cancellationToken = default) => client.IsMapLoadedAsync(map, cancellationToken);
+
     public Task SetServerHealthAsync(string backend, string server, ServerHealthState health, CancellationToken cancellationToken = default) =>
         client.SetServerHealthAsync(backend, server, health, cancellationToken);
 

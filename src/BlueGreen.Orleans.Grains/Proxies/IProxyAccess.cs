@@ -26,6 +26,9 @@ public interface IProxyAccess : IAsyncDisposable
 
     Task<IReadOnlyList<MapDescriptor>> ShowMapsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Whether HAProxy has loaded the map file (a probe, whatever the length of <c>show map</c>'s listing).</summary>
+    Task<bool> IsMapLoadedAsync(string map, CancellationToken cancellationToken = default);
+
     Task SetServerHealthAsync(string backend, string server, ServerHealthState health, CancellationToken cancellationToken = default);
 
     /// <summary>The route at runtime only: effective at once, lost on reload.</summary>

@@ -22,13 +22,13 @@ internal sealed partial class ProxyGrain
         return GuardAsync(Proxy(), async client =>
         {
             var problems = ImmutableList.CreateBuilder<string>();
-            var (maps, worker) = await MapReads.ReadAsync();
-            if (MissingMap(registration.MapFile, maps) is { } missing)
+            var (loaded, worker) = await MapReads.ReadAsync();
+            if (!loaded)
             {
-                problems.Add(missing);
+                problems.Add(MissingMap(registration.MapFile, await client.ShowMapsAsync()));
             }
 
-            // "show map" carried "show info": the worker is known now. The monitor's snapshot of that same worker has its
+            // The probe carried "show info": the worker is known now. The monitor's snapshot of that same worker has its
             // configuration (a reload starts a new worker), so it answers for what it shows; what it lacks is read live.
             var snapshot = _backendsPid is { } pid && worker == pid ? SnapshotServers() : [];
             foreach (var (backend, servers) in backends.OrderBy(b => b.Key, StringComparer.Ordinal))
@@ -65,17 +65,18 @@ internal sealed partial class ProxyGrain
     }
 
     /// <summary>
-    /// One <c>show map</c> for every check waiting when it is sent (a fleet of applies checks every proxy at once), and
-    /// the worker that answered it. A check joins a read sent after it arrived, never one already on its way.
+    /// One probe of the map (<see cref="IProxyAccess.IsMapLoadedAsync"/>) for every check waiting when it is sent (a
+    /// fleet of applies checks every proxy at once), and the worker that answered it. A check joins a read sent after it
+    /// arrived, never one already on its way.
     /// </summary>
-    private SharedRead<(IReadOnlyList<MapDescriptor> Maps, int? Worker)> MapReads => _mapReads ??= new(async () =>
+    private SharedRead<(bool Loaded, int? Worker)> MapReads => _mapReads ??= new(async () =>
     {
         var client = Proxy();
-        var maps = await client.ShowMapsAsync();
-        return (maps, client.LastInfo?.Pid);
+        var loaded = await client.IsMapLoadedAsync(state.State.Registration?.MapFile ?? throw NotUsable());
+        return (loaded, client.LastInfo?.Pid);
     });
 
-    private SharedRead<(IReadOnlyList<MapDescriptor> Maps, int? Worker)>? _mapReads;
+    private SharedRead<(bool Loaded, int? Worker)>? _mapReads;
 
     private (ImmutableList<BackendReport> Of, Dictionary<string, List<string>> Servers)? _snapshotServers;
 
@@ -95,10 +96,12 @@ internal sealed partial class ProxyGrain
     private async Task CheckRegistrationAsync(ProxyRegistration registration)
     {
         await using var proxy = proxies.Create(registration);
-        var maps = await GuardAsync(proxy, p => p.ShowMapsAsync(), e =>
-            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"runtime_api: could not reach {registration.RuntimeApi} to check its maps ({e.Message}); nothing was registered."));
+        var missing = await GuardAsync(
+            proxy,
+            async p => await p.IsMapLoadedAsync(registration.MapFile) ? null : MissingMap(registration.MapFile, await p.ShowMapsAsync()),
+            e => throw new BlueGreenException(ErrorCode.FailedPrecondition, $"runtime_api: could not reach {registration.RuntimeApi} to check its maps ({e.Message}); nothing was registered."));
 
-        if (MissingMap(registration.MapFile, maps) is { } missing)
+        if (missing is not null)
         {
             throw new BlueGreenException(ErrorCode.InvalidArgument, $"map_file: {missing}; nothing was registered.");
         }
@@ -146,8 +149,7 @@ internal sealed partial class ProxyGrain
             : null;
     }
 
-    private static string? MissingMap(string mapFile, IReadOnlyList<MapDescriptor> maps) =>
-        maps.Any(m => m.File == mapFile)
-            ? null
-            : $"HAProxy has not loaded the map {mapFile} (its maps: {(maps.Count == 0 ? "none" : string.Join(", ", maps.Select(m => m.File)))}); map_file is the path its config names in map(...)";
+    /// <summary>The refusal for a map the probe did not find, naming the maps <c>show map</c> lists.</summary>
+    private static string MissingMap(string mapFile, IReadOnlyList<MapDescriptor> maps) =>
+        $"HAProxy has not loaded the map {mapFile} (its maps: {(maps.Count == 0 ? "none" : string.Join(", ", maps.Select(m => m.File)))}); map_file is the path its config names in map(...)";
 }

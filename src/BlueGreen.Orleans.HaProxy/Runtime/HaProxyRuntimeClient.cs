@@ -153,6 +153,25 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         return MapDescriptor.Parse(ReplyErrors.ThrowIfError(command, await ExecuteAsync(command, idempotent: true, cancellationToken)));
     }
 
+    /// <summary>
+    /// Whether HAProxy has loaded <paramref name="map"/>: one <c>get map</c> of a key no route uses, refused with
+    /// "Unknown map identifier" when it has not. Not <see cref="ShowMapsAsync"/>: HAProxy 2.6 lists each map on one line
+    /// naming every place the config uses it, and a line longer than its buffer (a few hundred uses, e.g. a config
+    /// with a maintenance page per service) is left out, so a loaded map looked missing.
+    /// </summary>
+    public async Task<bool> IsMapLoadedAsync(string map, CancellationToken cancellationToken = default)
+    {
+        var command = $"get map {RuntimeArguments.Map(map, nameof(map))} bluegreen.probe";
+        var reply = await ExecuteAsync(command, idempotent: true, cancellationToken);
+        if (ReplyErrors.Classify(command, reply) is HaProxyUnknownMapException)
+        {
+            return false;
+        }
+
+        ReplyErrors.ThrowIfError(command, reply);
+        return true;
+    }
+
     /// <summary>Every entry of one map (<c>show map &lt;map&gt;</c>).</summary>
     public async Task<IReadOnlyList<MapEntry>> ShowMapAsync(string map, CancellationToken cancellationToken = default)
     {

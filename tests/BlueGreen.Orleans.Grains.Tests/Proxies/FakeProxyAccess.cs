@@ -54,6 +54,8 @@ internal sealed class FakeProxyAccess(string mapFile) : IProxyAccess
     public Task<IReadOnlyList<MapDescriptor>> ShowMapsAsync(CancellationToken cancellationToken = default) =>
         RuntimeAsync<IReadOnlyList<MapDescriptor>>(() => [new MapDescriptor(0, mapFile, 0)]);
 
+    public Task<bool> IsMapLoadedAsync(string map, CancellationToken cancellationToken = default) => RuntimeAsync(() => map == mapFile);
+
     public Task SetServerHealthAsync(string backend, string server, ServerHealthState health, CancellationToken cancellationToken = default) =>
         RuntimeAsync(() => true);
 

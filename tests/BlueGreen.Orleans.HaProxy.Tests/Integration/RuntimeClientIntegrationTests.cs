@@ -1,4 +1,5 @@
 using System.Net;
+using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Maps;
 using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.Harness;
@@ -163,6 +164,30 @@ public sealed class RuntimeClientIntegrationTests
 
         var shown = await stage.Client.ShowMapAsync(map);
         Assert.All(keys, key => Assert.Single(shown, s => s.Key == key));
+    }
+
+    /// <summary>
+    /// A config that uses the routes map in hundreds of places (a maintenance page per service does) makes HAProxy 2.6
+    /// leave the map out of <c>show map</c>'s list (its one line names every use and outgrows the buffer): registration
+    /// and every spec check then said the map was not loaded. The probe answers whatever the listing.
+    /// </summary>
+    [Fact]
+    public async Task IsMapLoaded_MapUsedByHundredsOfBackends_LoadedThoughShowMapListsNothing()
+    {
+        var services = Enumerable.Range(0, 400).Select(i => new ServiceBackends
+        {
+            Name = $"svc{i}",
+            Blue = [new BackendServer("s1", "127.0.0.1", 9)],
+            Green = [new BackendServer("s1", "127.0.0.1", 9)],
+        }).ToList();
+        await using var proxy = await HaProxyInstance.StartAsync(services);
+        await using var client = proxy.CreateClient();
+
+        var listed = await client.ShowMapsAsync();
+
+        Assert.DoesNotContain(listed, m => m.File == proxy.MapFile);
+        Assert.True(await client.IsMapLoadedAsync(proxy.MapFile));
+        Assert.False(await client.IsMapLoadedAsync(proxy.MapFile + ".other"));
     }
 
     [Fact]
