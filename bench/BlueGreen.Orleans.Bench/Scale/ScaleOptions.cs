@@ -14,7 +14,7 @@ internal sealed record ScaleOptions
     /// <summary>
     /// How many service applies the bench keeps in flight while registering. A proxy grain batches what arrives
     /// together (one state write and one map-file write per batch of saves, one pipelined <c>set map</c> write per batch
-    /// of runtime routes, one <c>show map</c> per batch of checks), so more in flight means fewer, larger batches: 600
+    /// of runtime routes, one map probe per batch of checks), so more in flight means fewer, larger batches: 600
     /// services × 20 proxies took 33.4 s with 64 in flight before the map file's read-back was cut, and the same with 8
     /// in flight before any batching; an apply then waits about 3 s (median) in the queue, far from Orleans' 30 s timeout.
     /// </summary>

@@ -61,7 +61,7 @@ public interface IProxyGrain : IGrainWithStringKey
     /// </summary>
     /// <remarks>
     /// Interleaved: it changes nothing, and reads the monitor's snapshot of the current worker where it can (one
-    /// <c>show map</c> round trip), so a fleet of applies does not queue a turn each in front of switch commands.
+    /// map probe, shared by the checks waiting for it), so a fleet of applies does not queue a turn each in front of switch commands.
     /// </remarks>
     [Alias("CheckService")]
     [AlwaysInterleave]
