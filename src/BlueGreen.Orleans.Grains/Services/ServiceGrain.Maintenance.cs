@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Grains.Deployments;
 using BlueGreen.Orleans.HaProxy.Config;
-using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
 
@@ -114,8 +113,7 @@ internal sealed partial class ServiceGrain
     private async Task RefuseWithoutMaintenanceBackendAsync(ServiceSpec spec)
     {
         var backend = ImmutableDictionary<string, ImmutableList<string>>.Empty.Add(MaintenancePage.Backend(Name), []);
-        var checks = await Task.WhenAll(spec.Proxies.Select(async p => (Proxy: p, Problems: await GrainFactory.GetGrain<IProxyGrain>(p).CheckServiceAsync(backend))));
-        if (checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}").ToList() is { Count: > 0 } problems)
+        if (await ProxyProblemsAsync(spec, backend) is { Count: > 0 } problems)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not put into maintenance, nothing was changed: {string.Join(". ", problems)} (render its config again with 'bluegreen haproxy config' and reload HAProxy).");
         }

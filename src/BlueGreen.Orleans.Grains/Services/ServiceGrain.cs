@@ -226,7 +226,7 @@ internal sealed partial class ServiceGrain(
         var results = state.State.Maintenance is { } maintenance
             ? [.. await fleet.ApplyRouteAsync(MaintenancePage.MessageKey(Name), MaintenancePage.Encode(maintenance.Message ?? MaintenancePage.DefaultMessage)), .. await fleet.ApplyRouteAsync(spec.RouteKey, RoutedBackend(spec))]
             : await fleet.ApplyRouteAsync(state.State.LiveColour);
-        var failed = results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}").ToList();
+        var failed = Failures(results);
         if (failed.Count > 0 || unremoved.Count > 0)
         {
             var problems = new List<string>();
@@ -813,11 +813,17 @@ internal sealed partial class ServiceGrain(
             backends = backends.Add(MaintenancePage.Backend(spec.Name), []);
         }
 
-        var checks = await Task.WhenAll(spec.Proxies.Select(async p => (Proxy: p, Problems: await GrainFactory.GetGrain<IProxyGrain>(p).CheckServiceAsync(backends))));
-        if (checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}").ToList() is { Count: > 0 } problems)
+        if (await ProxyProblemsAsync(spec, backends) is { Count: > 0 } problems)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' cannot be served as specified, nothing was saved. {string.Join(". ", problems)}.");
         }
+    }
+
+    /// <summary>What each proxy of the spec lacks for <paramref name="backends"/> (<see cref="IProxyGrain.CheckServiceAsync"/>), one entry per proxy lacking something.</summary>
+    private async Task<List<string>> ProxyProblemsAsync(ServiceSpec spec, ImmutableDictionary<string, ImmutableList<string>> backends)
+    {
+        var checks = await Task.WhenAll(spec.Proxies.Select(async p => (Proxy: p, Problems: await GrainFactory.GetGrain<IProxyGrain>(p).CheckServiceAsync(backends))));
+        return [.. checks.Where(c => c.Problems.Count > 0).Select(c => $"{c.Proxy}: {string.Join("; ", c.Problems)}")];
     }
 
     /// <summary>The live colour runs <paramref name="version"/> already: its runtime takes its instances over, or nothing is saved.</summary>
