@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 require_dotnet10
 require_packages haproxy
 # Only the binary is used: the demo starts its own haproxy processes on 127.0.0.x, not the system service.
-echo "$(haproxy -v | head -1)"
+echo "$(haproxy -v | sed -n 1p)"
 
 echo "Building (Release)…"
 dotnet build demo/BlueGreen.Orleans.Demo -c Release -nologo -v quiet -clp:ErrorsOnly

@@ -20,7 +20,7 @@ require_packages() {
 }
 
 require_dotnet10() {
-  if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'; then
+  if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep '^10\.' >/dev/null; then
     echo "The .NET 10 SDK is needed: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
     exit 1
   fi
