@@ -118,6 +118,13 @@ internal sealed partial class ServiceGrain(
         }
 
         RefuseWhileActive();
+        if (state.State.Maintenance is not null && state.State.Spec is { } current && current.RouteKey != spec.RouteKey)
+        {
+            // The page's message is kept under the route key (MaintenancePage.MessageKey); moving both while the page
+            // answers would show the default message on some proxies for a while, for no gain.
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: it is in maintenance, and its route key cannot change ('{current.RouteKey}' to '{spec.RouteKey}') until maintenance is off ('bluegreen maintenance off {Name}').");
+        }
+
         var registrations = await Task.WhenAll(spec.Proxies.Select(async p => (Id: p, Registration: await GrainFactory.GetGrain<IProxyGrain>(p).GetRegistrationAsync())));
         if (registrations.Where(r => r.Registration is null).Select(r => r.Id).ToList() is { Count: > 0 } unknown)
         {
@@ -216,7 +223,7 @@ internal sealed partial class ServiceGrain(
             {
                 // The message too, from the proxies that no longer serve the service.
                 var dropped = previous.Proxies.Except(spec.Proxies, StringComparer.Ordinal);
-                unremoved.AddRange((await Task.WhenAll(dropped.Select(p => RemoveRouteAsync(p, MaintenancePage.MessageKey(Name))))).OfType<string>());
+                unremoved.AddRange((await Task.WhenAll(dropped.Select(p => RemoveRouteAsync(p, MaintenancePage.MessageKey(spec.RouteKey))))).OfType<string>());
             }
         }
 
@@ -224,7 +231,7 @@ internal sealed partial class ServiceGrain(
         // a proxy added to the spec gets the route now.
         var fleet = Fleet(spec);
         var results = state.State.Maintenance is { } maintenance
-            ? [.. await fleet.ApplyRouteAsync(MaintenancePage.MessageKey(Name), MaintenancePage.Encode(maintenance.Message ?? MaintenancePage.DefaultMessage)), .. await fleet.ApplyRouteAsync(spec.RouteKey, RoutedBackend(spec))]
+            ? [.. await fleet.ApplyRouteAsync(MaintenancePage.MessageKey(spec.RouteKey), MaintenancePage.Encode(maintenance.Message ?? MaintenancePage.DefaultMessage)), .. await fleet.ApplyRouteAsync(spec.RouteKey, RoutedBackend(spec))]
             : await fleet.ApplyRouteAsync(state.State.LiveColour);
         var failed = Failures(results);
         if (failed.Count > 0 || unremoved.Count > 0)
@@ -283,7 +290,7 @@ internal sealed partial class ServiceGrain(
         _published = state.State;
         await Catalog.SetServiceAsync(Name, false);
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
-        await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(Name), Name);
+        await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(routeKey), Name);
         DeactivateOnIdle();
     }
 
@@ -810,7 +817,7 @@ internal sealed partial class ServiceGrain(
         if (state.State.Maintenance is not null)
         {
             // A proxy added while in maintenance must answer with the page as the others do.
-            backends = backends.Add(MaintenancePage.Backend(spec.Name), []);
+            backends = backends.Add(MaintenancePage.Backend, []);
         }
 
         if (await ProxyProblemsAsync(spec, backends) is { Count: > 0 } problems)

@@ -52,8 +52,10 @@ public static class HaProxyConfigRenderer
 
         cfg.Append("frontend http\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    bind {config.Frontend}\n");
-        cfg.Append("    # Host header without port, lower-cased, looked up in the map; unknown hosts go to no_route.\n");
-        cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[req.hdr(host),field(1,:),lower,map({config.MapFile},{BackendNames.NoRoute})]\n");
+        cfg.Append("    # The route key: the Host header without port, lower-cased. Looked up in the map; unknown hosts go to no_route.\n");
+        cfg.Append("    # Kept in txn.route for the maintenance page, which reads its message by it.\n");
+        cfg.Append("    http-request set-var(txn.route) req.hdr(host),field(1,:),lower\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[var(txn.route),map({config.MapFile},{BackendNames.NoRoute})]\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    default_backend {BackendNames.NoRoute}\n\n");
 
         if (config.StatsPage is { } stats)
@@ -71,9 +73,9 @@ public static class HaProxyConfigRenderer
             {
                 RenderBackend(cfg, service, colour);
             }
-
-            RenderMaintenance(cfg, service.Name, config.MapFile);
         }
+
+        RenderMaintenance(cfg, config.MapFile);
 
         cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.NoRoute}\n");
         cfg.Append("    http-request return status 404 content-type text/plain string \"no route for this host\"\n");
@@ -99,14 +101,15 @@ public static class HaProxyConfigRenderer
     }
 
     /// <summary>
-    /// The backend a service's route key points at while it is in maintenance (<see cref="MaintenancePage"/>): 503 and a
-    /// text/plain page whose message is read from the routes map at each request (base64url there, decoded here), so
-    /// changing it needs no reload. text/plain: the message is never markup, whatever it holds.
+    /// The backend the route key of every service in maintenance points at (<see cref="MaintenancePage"/>): 503 and a
+    /// text/plain page whose message is read from the routes map at each request, under the key of the route the request
+    /// came by (base64url there, decoded here), so changing it needs no reload. text/plain: the message is never markup,
+    /// whatever it holds.
     /// </summary>
-    private static void RenderMaintenance(StringBuilder cfg, string service, string mapFile)
+    private static void RenderMaintenance(StringBuilder cfg, string mapFile)
     {
-        var message = $"%[str({MaintenancePage.MessageKey(service)}),map({mapFile},{MaintenancePage.Encode(MaintenancePage.DefaultMessage)}),ub64dec]";
-        cfg.Append(CultureInfo.InvariantCulture, $"backend {MaintenancePage.Backend(service)}\n");
+        var message = $"%[str({MaintenancePage.MessageKeyPrefix}),concat(,txn.route,),map({mapFile},{MaintenancePage.Encode(MaintenancePage.DefaultMessage)}),ub64dec]";
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {MaintenancePage.Backend}\n");
         cfg.Append(CultureInfo.InvariantCulture,
             $"    http-request return status 503 content-type \"text/plain; charset=utf-8\" lf-string \"{message}\\n\" hdr Retry-After 60 hdr Cache-Control no-store\n\n");
     }
