@@ -59,6 +59,9 @@ public static partial class FieldRules
 
     public static DurationRule StopTimeout => DurationRule.Positive;
 
+    /// <summary>The verify step's response-time limit; zero: not judged.</summary>
+    public static DurationRule MaxResponseTime => DurationRule.ZeroOrMore;
+
     /// <summary>128 − 63 (service) − 7 (<c>-green-</c>).</summary>
     public const int MaxServerNameLength = 128 - 63 - ColourInInstanceName;
 

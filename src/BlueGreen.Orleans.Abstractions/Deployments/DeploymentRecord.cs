@@ -65,6 +65,12 @@ public sealed record DeploymentRecord
     /// </summary>
     [Id(28)] public ImmutableDictionary<string, DateTimeOffset> VerifyBaselineAt { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
 
+    /// <summary>Connection and response error counters (<c>econ</c> + <c>eresp</c>) of the target per proxy at its baseline.</summary>
+    [Id(40)] public ImmutableDictionary<string, long> VerifyBaselineServerErrors { get; init; } = ImmutableDictionary<string, long>.Empty;
+
+    /// <summary>The figures the verify step's analysis last saw, per proxy and for the fleet (proxy null).</summary>
+    [Id(41)] public ImmutableList<AnalysisFigures> Analysis { get; init; } = [];
+
     /// <summary>The colour the Retire step stops: the old one after a success, the target after a rollback.</summary>
     [Id(23)] public Colour RetireColour { get; init; }
 

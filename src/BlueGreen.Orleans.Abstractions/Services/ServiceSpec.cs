@@ -43,5 +43,14 @@ public sealed record ServiceSpec
     /// </summary>
     [Id(11)] public string? LiveVersion { get; init; }
 
+    /// <summary>
+    /// Above this response time (HAProxy's <c>rtime</c>, averaged over the target's servers on a proxy) the verify step
+    /// rolls back; zero: not judged.
+    /// </summary>
+    [Id(12)] public TimeSpan MaxResponseTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Connection and response errors (<c>econ</c> + <c>eresp</c>) / requests above which the verify step rolls back.</summary>
+    [Id(13)] public double MaxServerErrorRatio { get; init; } = 0.01;
+
     public ColourSpec For(Colour colour) => colour == Colour.Blue ? Blue : Green;
 }

@@ -238,7 +238,30 @@ internal static class Render
                 Markup.Escape(p.Error));
         }
 
-        return new Stack([header, proxies, .. recent.TakeLast(8).Select(Event)]);
+        return new Stack([header, proxies, .. Analysis(d), .. recent.TakeLast(8).Select(Event)]);
+    }
+
+    /// <summary>The verify step's last figures per proxy and for the fleet, once it has read any.</summary>
+    private static IEnumerable<IRenderable> Analysis(V1.Deployment d)
+    {
+        if (d.Analysis.Count == 0)
+        {
+            yield break;
+        }
+
+        var table = new Table().AddColumns("analysis", "responses", "5xx", "server errors", "response time", "total time");
+        foreach (var f in d.Analysis.OrderBy(f => f.ProxyId.Length == 0).ThenBy(f => f.ProxyId, StringComparer.Ordinal))
+        {
+            table.AddRow(
+                f.ProxyId.Length == 0 ? "[bold]fleet[/]" : Markup.Escape(f.ProxyId),
+                f.Responses.ToString(CultureInfo.InvariantCulture),
+                f.Http5Xx.ToString(CultureInfo.InvariantCulture),
+                f.ServerErrors.ToString(CultureInfo.InvariantCulture),
+                f.HasResponseTimeMs ? string.Create(CultureInfo.InvariantCulture, $"{f.ResponseTimeMs:0} ms") : "-",
+                f.HasTotalTimeMs ? string.Create(CultureInfo.InvariantCulture, $"{f.TotalTimeMs:0} ms") : "-");
+        }
+
+        yield return table;
     }
 
     public static IRenderable Event(V1.DeploymentEvent e) => new Markup(

@@ -111,6 +111,8 @@ internal static class ProtoMapper
             VerifyWindow = Fields.Duration(spec.VerifyWindow, "spec.verify_window", FieldRules.VerifyWindow) ?? defaults.VerifyWindow,
             StopTimeout = Fields.Duration(spec.StopTimeout, "spec.stop_timeout", FieldRules.StopTimeout) ?? defaults.StopTimeout,
             MaxErrorRatio = spec.MaxErrorRatio == 0 ? defaults.MaxErrorRatio : spec.MaxErrorRatio,
+            MaxResponseTime = Fields.Duration(spec.MaxResponseTime, "spec.max_response_time", FieldRules.MaxResponseTime) ?? defaults.MaxResponseTime,
+            MaxServerErrorRatio = spec.MaxServerErrorRatio == 0 ? defaults.MaxServerErrorRatio : spec.MaxServerErrorRatio,
             LiveVersion = spec.LiveVersion.Length == 0 ? null : Fields.VersionTag(spec.LiveVersion, "spec.live_version"),
         };
     }
@@ -150,6 +152,8 @@ internal static class ProtoMapper
             VerifyWindow = Duration.FromTimeSpan(spec.VerifyWindow),
             StopTimeout = Duration.FromTimeSpan(spec.StopTimeout),
             MaxErrorRatio = spec.MaxErrorRatio,
+            MaxResponseTime = spec.MaxResponseTime > TimeSpan.Zero ? Duration.FromTimeSpan(spec.MaxResponseTime) : null,
+            MaxServerErrorRatio = spec.MaxServerErrorRatio,
             LiveVersion = spec.LiveVersion ?? string.Empty,
         };
         pb.Proxies.AddRange(spec.Proxies);
@@ -263,9 +267,34 @@ internal static class ProtoMapper
             DrainCut = d.DrainCut,
         };
         pb.Proxies.AddRange(d.Proxies.Select(ToProto));
+        pb.Analysis.AddRange(d.Analysis.Select(ToProto));
         if (withEvents)
         {
             pb.Events.AddRange(d.Events.Select(ToProto));
+        }
+
+        return pb;
+    }
+
+    /// <summary>One analysis read; the times are set only once the window counted a response.</summary>
+    public static V1.AnalysisFigures ToProto(AnalysisFigures f)
+    {
+        var pb = new V1.AnalysisFigures
+        {
+            ProxyId = f.ProxyId ?? string.Empty,
+            At = Timestamp.FromDateTimeOffset(f.At),
+            Responses = f.Responses,
+            Http5Xx = f.Http5xx,
+            ServerErrors = f.ServerErrors,
+        };
+        if (f.ResponseTimeMs is { } rtime)
+        {
+            pb.ResponseTimeMs = rtime;
+        }
+
+        if (f.TotalTimeMs is { } ttime)
+        {
+            pb.TotalTimeMs = ttime;
         }
 
         return pb;

@@ -222,9 +222,11 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 {
                     VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Http5xx)),
                     VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Responses)),
+                    VerifyBaselineServerErrors = baseline.ToImmutableDictionary(r => r.ProxyId, ServerErrors),
                     VerifyBaselineAt = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.ReadAt),
+                    Analysis = [],
                 };
-                return Begin(d, DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); verifying the 5xx rate", d.Options.VerifyWindow);
+                return Begin(d, DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); analysing {AnalysedFigures(d.Options)}", d.Options.VerifyWindow);
             }
 
             return Begin(d, DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); draining {d.From.Name()}", d.Options.DrainTimeout);
@@ -243,70 +245,160 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         return AfterRevert(d with { PendingOutcome = DeploymentOutcome.Failed, Error = error }, reverted);
     }
 
+    /// <summary>
+    /// The analysis after the switch: the target's 5xx ratio, its connection and response errors, and its response time,
+    /// per proxy and over the fleet, since each proxy's baseline. The first figure over its limit rolls back, naming the
+    /// figure and the proxy; the record keeps the figures of every read (<see cref="DeploymentRecord.Analysis"/>).
+    /// </summary>
     private async Task<DeploymentRecord> VerifyAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
         var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
-        long errors = 0, responses = 0;
+        var seen = new List<AnalysisFigures>();
         foreach (var r in reports.Where(r => r.Reachable))
         {
-            var (proxyErrors, proxyResponses, rebased) = SinceBaseline(d, r);
+            var (figures, rebased) = SinceBaseline(d, r);
             d = rebased;
-            errors += proxyErrors;
-            responses += proxyResponses;
+            seen.Add(figures);
+        }
 
-            // Judged per proxy too: a proxy that serves only 5xx is not hidden by a busier one that serves none.
-            if (OverLimit(proxyErrors, proxyResponses, d.Options.MaxErrorRatio))
+        var fleet = Fleet(seen, time.GetUtcNow());
+        var read = seen.Select(f => f.ProxyId).ToHashSet(StringComparer.Ordinal);
+        d = d with { Analysis = [.. d.Analysis.Where(f => f.ProxyId is not null && !read.Contains(f.ProxyId)), .. seen, fleet] };
+
+        // Judged per proxy too: a proxy that serves only 5xx is not hidden by a busier one that serves none.
+        foreach (var figures in seen.Append(fleet))
+        {
+            if (Breach(d, figures) is { } breach)
             {
-                return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{proxyErrors} of {proxyResponses} responses were 5xx on {r.ProxyId} (limit {d.Options.MaxErrorRatio:P1})" },
-                    DeploymentStep.Revert, d.Target, $"5xx rate over the limit on {r.ProxyId}: switching back to {d.From.Name()}");
+                var where = figures.ProxyId is null ? string.Empty : $" on {figures.ProxyId}";
+                return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = breach.Error },
+                    DeploymentStep.Revert, d.Target, $"{breach.Figure} over the limit{where}: switching back to {d.From.Name()}");
             }
         }
 
-        if (OverLimit(errors, responses, d.Options.MaxErrorRatio))
-        {
-            return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{errors} of {responses} responses were 5xx (limit {d.Options.MaxErrorRatio:P1})" },
-                DeploymentStep.Revert, d.Target, $"5xx rate over the limit: switching back to {d.From.Name()}");
-        }
-
         return DeadlinePassed(d)
-            ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {errors} 5xx in {responses} responses; draining {d.From.Name()}", d.Options.DrainTimeout)
+            ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {Describe(fleet)}; draining {d.From.Name()}", d.Options.DrainTimeout)
             : d;
     }
 
+    /// <summary>Responses a proxy's window must have counted before its response time is judged (an average of one is noise).</summary>
+    internal const int MinResponsesForTime = 10;
+
+    private static string AnalysedFigures(ResolvedOptions o) =>
+        o.MaxResponseTime > TimeSpan.Zero ? "the 5xx rate, server errors and response time" : "the 5xx rate and server errors";
+
+    /// <summary>The first figure over its limit: its name, and the record's error (how much, where, the limit).</summary>
+    private static (string Figure, string Error)? Breach(DeploymentRecord d, AnalysisFigures f)
+    {
+        var where = f.ProxyId is null ? string.Empty : $" on {f.ProxyId}";
+        var o = d.Options;
+        if (OverLimit(f.Http5xx, f.Responses, o.MaxErrorRatio))
+        {
+            return ("5xx rate", $"{f.Http5xx} of {f.Responses} responses were 5xx{where} (limit {o.MaxErrorRatio:P1})");
+        }
+
+        if (f.ServerErrors > 0 && f.ServerErrorRatio > o.MaxServerErrorRatio)
+        {
+            return ("server error rate", $"{f.ServerErrors} of {f.Responses + f.ServerErrors} requests to {d.Target.Backend(d.Service)} were connection or response errors{where} (limit {o.MaxServerErrorRatio:P1})");
+        }
+
+        if (o.MaxResponseTime > TimeSpan.Zero && f.Responses >= MinResponsesForTime && f.ResponseTimeMs is { } rtime && rtime > o.MaxResponseTime.TotalMilliseconds)
+        {
+            return ("response time", $"response time {rtime:0} ms over {f.Responses} responses{where} (limit {Ms(o.MaxResponseTime)}; HAProxy's rtime of {d.Target.Backend(d.Service)})");
+        }
+
+        return null;
+    }
+
+    private static string Describe(AnalysisFigures f) =>
+        $"{f.Http5xx} 5xx in {f.Responses} responses, {f.ServerErrors} server errors{(f.ResponseTimeMs is { } rtime ? $", response time {rtime:0} ms" : string.Empty)}";
+
     private static bool OverLimit(long errors, long responses, double limit) => responses > 0 && (double)errors / responses > limit;
 
+    private static long ServerErrors(BackendReport r) => r.Servers.Sum(s => s.ConnectionErrors + s.ResponseErrors);
+
     /// <summary>
-    /// One proxy's 5xx and responses since its baseline. A proxy without one (unreachable when the window opened) gets
-    /// it now and counts nothing yet, rather than its lifetime counters; a worker that started after the baseline (a
-    /// reload or a restart: its counters start at zero, or counters that went down) counts from zero, not as a negative
-    /// delta, and its baseline moves to its start.
+    /// A proxy's times: its servers' averages weighted by their responses (a server that never answered has none), or
+    /// null when no server has answered.
     /// </summary>
-    private (long Errors, long Responses, DeploymentRecord Record) SinceBaseline(DeploymentRecord d, BackendReport r)
+    private static (double? Response, double? Total) Times(BackendReport r)
+    {
+        var answered = r.Servers.Where(s => s.Responses > 0).ToList();
+        var weight = answered.Sum(s => (double)s.Responses);
+        return weight == 0
+            ? (null, null)
+            : (answered.Sum(s => s.ResponseTimeMs * (double)s.Responses) / weight, answered.Sum(s => s.TotalTimeMs * (double)s.Responses) / weight);
+    }
+
+    /// <summary>The fleet's figures: the proxies' counts summed, their times weighted by the responses in the window.</summary>
+    private static AnalysisFigures Fleet(List<AnalysisFigures> proxies, DateTimeOffset at)
+    {
+        var timed = proxies.Where(p => p.ResponseTimeMs is not null && p.Responses > 0).ToList();
+        var weight = timed.Sum(p => (double)p.Responses);
+        return new AnalysisFigures
+        {
+            At = at,
+            Responses = proxies.Sum(p => p.Responses),
+            Http5xx = proxies.Sum(p => p.Http5xx),
+            ServerErrors = proxies.Sum(p => p.ServerErrors),
+            ResponseTimeMs = weight == 0 ? null : timed.Sum(p => p.ResponseTimeMs!.Value * p.Responses) / weight,
+            TotalTimeMs = weight == 0 ? null : timed.Sum(p => p.TotalTimeMs!.Value * p.Responses) / weight,
+        };
+    }
+
+    /// <summary>
+    /// One proxy's figures since its baseline. A proxy without one (unreachable when the window opened) gets it now and
+    /// counts nothing yet, rather than its lifetime counters; a worker that started after the baseline (a reload or a
+    /// restart: its counters start at zero, or counters that went down) counts from zero, not as a negative delta, and
+    /// its baseline moves to its start.
+    /// </summary>
+    private (AnalysisFigures Figures, DeploymentRecord Record) SinceBaseline(DeploymentRecord d, BackendReport r)
     {
         var current5xx = r.Servers.Sum(s => s.Http5xx);
         var currentResponses = r.Servers.Sum(s => s.Responses);
+        var currentErrors = ServerErrors(r);
+        var (rtime, ttime) = Times(r);
+        AnalysisFigures Figures(long errors5xx, long responses, long serverErrors) => new()
+        {
+            ProxyId = r.ProxyId,
+            At = r.ReadAt,
+            Http5xx = errors5xx,
+            Responses = responses,
+            ServerErrors = serverErrors,
+            ResponseTimeMs = responses > 0 ? rtime : null,
+            TotalTimeMs = responses > 0 ? ttime : null,
+        };
+
         if (!d.VerifyBaseline5xx.TryGetValue(r.ProxyId, out var base5xx) || !d.VerifyBaselineResponses.TryGetValue(r.ProxyId, out var baseResponses))
         {
             d = Event(d, r.ProxyId, "verify baseline taken now (the proxy was not read when the window opened)");
-            return (0, 0, Rebase(d, r.ProxyId, current5xx, currentResponses, r.ReadAt));
+            return (Figures(0, 0, 0), Rebase(d, r.ProxyId, current5xx, currentResponses, currentErrors, r.ReadAt));
+        }
+
+        // A record from before the error counters were kept has no baseline for them: counted from now.
+        if (!d.VerifyBaselineServerErrors.TryGetValue(r.ProxyId, out var baseErrors))
+        {
+            d = d with { VerifyBaselineServerErrors = d.VerifyBaselineServerErrors.SetItem(r.ProxyId, currentErrors) };
+            baseErrors = currentErrors;
         }
 
         // Uptime is whole seconds: only a worker that started more than a second after the baseline is surely new.
         var workerStart = r.WorkerUptime is { } up && r.ReadAt != default ? r.ReadAt - up : (DateTimeOffset?)null;
         var newWorker = workerStart is { } started && d.VerifyBaselineAt.TryGetValue(r.ProxyId, out var at) && started - TimeSpan.FromSeconds(1) > at;
-        if (newWorker || current5xx < base5xx || currentResponses < baseResponses)
+        if (newWorker || current5xx < base5xx || currentResponses < baseResponses || currentErrors < baseErrors)
         {
             d = Event(d, r.ProxyId, "HAProxy's counters restarted (reload or restart) during the verify window: counting from zero");
-            return (current5xx, currentResponses, Rebase(d, r.ProxyId, 0, 0, workerStart ?? r.ReadAt));
+            return (Figures(current5xx, currentResponses, currentErrors), Rebase(d, r.ProxyId, 0, 0, 0, workerStart ?? r.ReadAt));
         }
 
-        return (current5xx - base5xx, currentResponses - baseResponses, d);
+        return (Figures(current5xx - base5xx, currentResponses - baseResponses, currentErrors - baseErrors), d);
     }
 
-    private static DeploymentRecord Rebase(DeploymentRecord d, string proxy, long errors, long responses, DateTimeOffset at) => d with
+    private static DeploymentRecord Rebase(DeploymentRecord d, string proxy, long errors, long responses, long serverErrors, DateTimeOffset at) => d with
     {
         VerifyBaseline5xx = d.VerifyBaseline5xx.SetItem(proxy, errors),
         VerifyBaselineResponses = d.VerifyBaselineResponses.SetItem(proxy, responses),
+        VerifyBaselineServerErrors = d.VerifyBaselineServerErrors.SetItem(proxy, serverErrors),
         VerifyBaselineAt = d.VerifyBaselineAt.SetItem(proxy, at),
     };
 

@@ -484,7 +484,9 @@ internal sealed partial class ServiceGrain(
             o.KeepWarm ?? spec.KeepWarm,
             o.VerifyWindow ?? spec.VerifyWindow,
             spec.MaxErrorRatio,
-            spec.StopTimeout);
+            spec.StopTimeout,
+            spec.MaxResponseTime,
+            spec.MaxServerErrorRatio);
         ServiceSpecValidator.Duration(errors, "health_timeout", resolved.HealthTimeout, FieldRules.HealthTimeout);
         ServiceSpecValidator.Duration(errors, "drain_timeout", resolved.DrainTimeout, FieldRules.DrainTimeout);
         ServiceSpecValidator.Duration(errors, "keep_warm", resolved.KeepWarm, FieldRules.KeepWarm);

@@ -56,6 +56,9 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
 
     public Func<string, (long Errors, long Responses)> Counters { get; set; } = _ => (0, 0);
 
+    /// <summary>Per proxy: connection + response errors (a counter) and the average response time, ms.</summary>
+    public Func<string, (long ServerErrors, long ResponseTimeMs)> Quality { get; set; } = _ => (0, 0);
+
     public Exception? ProvisionError { get; set; }
 
     /// <summary>Where each proxy routes right now.</summary>
@@ -100,7 +103,12 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
                 Reachable = true,
                 ReadAt = time.GetUtcNow(),
                 WorkerUptime = WorkerUptime(p),
-                Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)],
+                Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)
+                {
+                    ConnectionErrors = Quality(p).ServerErrors,
+                    ResponseTimeMs = Quality(p).ResponseTimeMs,
+                    TotalTimeMs = Quality(p).ResponseTimeMs + 1,
+                }],
             }).ToList());
 
     public async Task<IReadOnlyList<DrainReport>> ReadDrainAsync(Colour colour, CancellationToken cancellationToken) =>
