@@ -268,7 +268,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         // Judged per proxy too: a proxy that serves only 5xx is not hidden by a busier one that serves none.
         foreach (var figures in seen.Append(fleet))
         {
-            if (Breach(d, figures) is { } breach)
+            if (Breach(d, figures, seen) is { } breach)
             {
                 var where = figures.ProxyId is null ? string.Empty : $" on {figures.ProxyId}";
                 return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = breach.Error },
@@ -284,27 +284,35 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     /// <summary>Responses a proxy's window must have counted before its response time is judged (an average of one is noise).</summary>
     internal const int MinResponsesForTime = 10;
 
+    /// <summary>How many of a server's last responses HAProxy's <c>rtime</c> and <c>ttime</c> average over.</summary>
+    internal const int TimeSamples = 1024;
+
     private static string AnalysedFigures(ResolvedOptions o) =>
         o.MaxResponseTime > TimeSpan.Zero ? "the 5xx rate, server errors and response time" : "the 5xx rate and server errors";
 
-    /// <summary>The first figure over its limit: its name, and the record's error (how much, where, the limit).</summary>
-    private static (string Figure, string Error)? Breach(DeploymentRecord d, AnalysisFigures f)
+    /// <summary>
+    /// The first figure over its limit: its name, and the record's error (how much, where, the limit). Over the fleet,
+    /// the error also names the proxy worst on that figure.
+    /// </summary>
+    private static (string Figure, string Error)? Breach(DeploymentRecord d, AnalysisFigures f, List<AnalysisFigures> proxies)
     {
-        var where = f.ProxyId is null ? string.Empty : $" on {f.ProxyId}";
+        var where = f.ProxyId is null ? " across the fleet" : $" on {f.ProxyId}";
+        string Worst(Func<AnalysisFigures, double> figure, Func<AnalysisFigures, string> shown) =>
+            f.ProxyId is null && proxies.Where(p => p.Responses > 0).MaxBy(figure) is { } worst ? $"; worst {worst.ProxyId}, {shown(worst)}" : string.Empty;
         var o = d.Options;
         if (OverLimit(f.Http5xx, f.Responses, o.MaxErrorRatio))
         {
-            return ("5xx rate", $"{f.Http5xx} of {f.Responses} responses were 5xx{where} (limit {o.MaxErrorRatio:P1})");
+            return ("5xx rate", $"{f.Http5xx} of {f.Responses} responses were 5xx{where} (limit {o.MaxErrorRatio:P1}{Worst(p => p.ErrorRatio, p => $"{p.Http5xx} of {p.Responses}")})");
         }
 
         if (f.ServerErrors > 0 && f.ServerErrorRatio > o.MaxServerErrorRatio)
         {
-            return ("server error rate", $"{f.ServerErrors} of {f.Responses + f.ServerErrors} requests to {d.Target.Backend(d.Service)} were connection or response errors{where} (limit {o.MaxServerErrorRatio:P1})");
+            return ("server error rate", $"{f.ServerErrors} of {f.Responses + f.ServerErrors} requests to {d.Target.Backend(d.Service)} were connection or response errors{where} (limit {o.MaxServerErrorRatio:P1}{Worst(p => p.ServerErrorRatio, p => $"{p.ServerErrors} of {p.Responses + p.ServerErrors}")})");
         }
 
         if (o.MaxResponseTime > TimeSpan.Zero && f.Responses >= MinResponsesForTime && f.ResponseTimeMs is { } rtime && rtime > o.MaxResponseTime.TotalMilliseconds)
         {
-            return ("response time", $"response time {rtime:0} ms over {f.Responses} responses{where} (limit {Ms(o.MaxResponseTime)}; HAProxy's rtime of {d.Target.Backend(d.Service)})");
+            return ("response time", $"response time {rtime:0} ms over {f.Responses} responses{where} (limit {Ms(o.MaxResponseTime)}; HAProxy's rtime of {d.Target.Backend(d.Service)}{Worst(p => p.ResponseTimeMs ?? 0, p => $"{p.ResponseTimeMs:0} ms")})");
         }
 
         return null;
@@ -330,10 +338,14 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             : (answered.Sum(s => s.ResponseTimeMs * (double)s.Responses) / weight, answered.Sum(s => s.TotalTimeMs * (double)s.Responses) / weight);
     }
 
-    /// <summary>The fleet's figures: the proxies' counts summed, their times weighted by the responses in the window.</summary>
+    /// <summary>
+    /// The fleet's figures: the proxies' counts summed, their times weighted by the responses in the window, and only
+    /// when every proxy that counted responses has a time (else the fleet's would speak for fewer responses than it counts).
+    /// </summary>
     private static AnalysisFigures Fleet(List<AnalysisFigures> proxies, DateTimeOffset at)
     {
-        var timed = proxies.Where(p => p.ResponseTimeMs is not null && p.Responses > 0).ToList();
+        var answered = proxies.Where(p => p.Responses > 0).ToList();
+        var timed = answered.All(p => p.ResponseTimeMs is not null) ? answered : [];
         var weight = timed.Sum(p => (double)p.Responses);
         return new AnalysisFigures
         {
@@ -358,16 +370,22 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         var currentResponses = r.Servers.Sum(s => s.Responses);
         var currentErrors = ServerErrors(r);
         var (rtime, ttime) = Times(r);
-        AnalysisFigures Figures(long errors5xx, long responses, long serverErrors) => new()
+        // HAProxy averages the times over each server's last 1,024 responses: they say something about this release only
+        // once every one of those came after the baseline (a colour that served before keeps its old responses in them).
+        AnalysisFigures Figures(long errors5xx, long responses, long serverErrors)
         {
-            ProxyId = r.ProxyId,
-            At = r.ReadAt,
-            Http5xx = errors5xx,
-            Responses = responses,
-            ServerErrors = serverErrors,
-            ResponseTimeMs = responses > 0 ? rtime : null,
-            TotalTimeMs = responses > 0 ? ttime : null,
-        };
+            var onlyThisRelease = responses > 0 && responses >= Math.Min((long)TimeSamples * r.Servers.Count, currentResponses);
+            return new()
+            {
+                ProxyId = r.ProxyId,
+                At = r.ReadAt,
+                Http5xx = errors5xx,
+                Responses = responses,
+                ServerErrors = serverErrors,
+                ResponseTimeMs = onlyThisRelease ? rtime : null,
+                TotalTimeMs = onlyThisRelease ? ttime : null,
+            };
+        }
 
         if (!d.VerifyBaseline5xx.TryGetValue(r.ProxyId, out var base5xx) || !d.VerifyBaselineResponses.TryGetValue(r.ProxyId, out var baseResponses))
         {

@@ -572,7 +572,7 @@ public sealed class DeploymentEngineTests
         var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
         var start = _time.GetUtcNow();
         var after = () => _time.GetUtcNow() - start > TimeSpan.FromSeconds(1);
-        _env.Counters = _ => (0, after() ? 1000 : 100);
+        _env.Counters = _ => (0, after() ? 900 : 0);
         _env.Quality = p => (0, p == "p2" && after() ? 450 : 20);
 
         var d = await RunAsync(Release(window));
@@ -594,13 +594,29 @@ public sealed class DeploymentEngineTests
         // Three responses per proxy, nine over the fleet: an average of so few is noise, not a verdict.
         var window = Options with { VerifyWindow = TimeSpan.FromSeconds(2), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
         var start = _time.GetUtcNow();
-        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 103 : 100);
+        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 3 : 0);
         _env.Quality = _ => (0, 900);
 
         var d = await RunAsync(Release(window));
 
         Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
         Assert.Contains(d.Events, e => e.Message.StartsWith("verified: 0 5xx in 9 responses, 0 server errors, response time 900 ms", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(100, 1000, false)] // 900 new responses, 100 old ones still in HAProxy's average of the last 1,024
+    [InlineData(100, 1124, true)] // 1,024 new ones: the average holds only this release
+    public async Task Verify_ColourThatServedBefore_ResponseTimeJudgedOnlyOnceTheAverageHoldsNoOldResponse(int before, int after, bool judged)
+    {
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
+        var start = _time.GetUtcNow();
+        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? after : before);
+        _env.Quality = _ => (0, 450);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(judged ? DeploymentOutcome.RolledBack : DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.All(d.Analysis, f => Assert.Equal(judged ? 450.0 : null, f.ResponseTimeMs));
     }
 
     [Fact]
@@ -624,7 +640,7 @@ public sealed class DeploymentEngineTests
     {
         var window = Options with { VerifyWindow = TimeSpan.FromSeconds(2), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
         var start = _time.GetUtcNow();
-        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 600 : 100);
+        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 500 : 0);
         _env.Quality = _ => (0, 30);
 
         var d = await RunAsync(Release(window));
