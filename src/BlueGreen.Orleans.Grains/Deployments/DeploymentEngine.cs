@@ -30,6 +30,12 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     /// <summary>HAProxy's default check interval (<c>inter 2s</c>): one full check after the switch, at least.</summary>
     public static readonly TimeSpan DefaultConfirmWindow = TimeSpan.FromSeconds(2);
 
+    /// <summary>Responses a proxy's window must have counted before its response time is judged (an average of one is noise).</summary>
+    public const int MinResponsesForTime = 10;
+
+    /// <summary>How many of a server's last responses HAProxy's <c>rtime</c> and <c>ttime</c> average over.</summary>
+    public const int TimeSamples = 1024;
+
     private readonly TimeSpan _confirmWindow = confirmWindow ?? DefaultConfirmWindow;
     private readonly DeploymentClock _clock = clock ?? new DeploymentClock(time);
 
@@ -280,12 +286,6 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {Describe(fleet)}; draining {d.From.Name()}", d.Options.DrainTimeout)
             : d;
     }
-
-    /// <summary>Responses a proxy's window must have counted before its response time is judged (an average of one is noise).</summary>
-    internal const int MinResponsesForTime = 10;
-
-    /// <summary>How many of a server's last responses HAProxy's <c>rtime</c> and <c>ttime</c> average over.</summary>
-    internal const int TimeSamples = 1024;
 
     private static string AnalysedFigures(ResolvedOptions o) =>
         o.MaxResponseTime > TimeSpan.Zero ? "the 5xx rate, server errors and response time" : "the 5xx rate and server errors";
