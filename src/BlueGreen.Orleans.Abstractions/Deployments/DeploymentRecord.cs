@@ -83,6 +83,20 @@ public sealed record DeploymentRecord
     /// <summary>The token name that asked to abort it, when somebody did.</summary>
     [Id(27)] public string? AbortRequestedBy { get; init; }
 
+    /// <summary>When the deployment entered <see cref="DeploymentStep.Held"/> (release --hold).</summary>
+    [Id(29)] public DateTimeOffset? HeldAt { get; init; }
+
+    /// <summary>When a held deployment approves itself (release --auto-approve-after); absolute, so a resume keeps it.</summary>
+    [Id(30)] public DateTimeOffset? AutoApproveAt { get; init; }
+
+    /// <summary>Who approved the held deployment: a token name (<see cref="Auditing.Actor"/>), or <c>auto-approve</c>.</summary>
+    [Id(31)] public string? ApprovedBy { get; init; }
+
+    [Id(32)] public DateTimeOffset? ApprovedAt { get; init; }
+
+    /// <summary>The preview route (the target under its preview key on every proxy) is set and not yet removed.</summary>
+    [Id(33)] public bool PreviewSet { get; init; }
+
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
     /// <summary>
