@@ -284,6 +284,7 @@ internal sealed partial class ServiceGrain(
         await Catalog.SetServiceAsync(Name, false);
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
         await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(Name), Name);
+        await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(routeKey), Name);
         DeactivateOnIdle();
     }
 
@@ -412,6 +413,7 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
+        var previewClaimed = await PrepareHoldAsync(kind, overrides);
         var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
@@ -425,6 +427,11 @@ internal sealed partial class ServiceGrain(
         catch
         {
             _trace.Abandon();
+            if (previewClaimed)
+            {
+                await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(spec.RouteKey), Name);
+            }
+
             throw;
         }
 
@@ -477,7 +484,11 @@ internal sealed partial class ServiceGrain(
             o.KeepWarm ?? spec.KeepWarm,
             o.VerifyWindow ?? spec.VerifyWindow,
             spec.MaxErrorRatio,
-            spec.StopTimeout);
+            spec.StopTimeout)
+        {
+            Hold = o.Hold,
+            AutoApproveAfter = o.AutoApproveAfter,
+        };
         ServiceSpecValidator.Duration(errors, "health_timeout", resolved.HealthTimeout, FieldRules.HealthTimeout);
         ServiceSpecValidator.Duration(errors, "drain_timeout", resolved.DrainTimeout, FieldRules.DrainTimeout);
         ServiceSpecValidator.Duration(errors, "keep_warm", resolved.KeepWarm, FieldRules.KeepWarm);
@@ -713,6 +724,7 @@ internal sealed partial class ServiceGrain(
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
         try
         {
+            await ReleasePreviewKeyAsync(d);
             await Catalog.SetActiveAsync(Name, false);
             if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
             {

@@ -52,6 +52,7 @@ public static class HaProxyConfigRenderer
 
         cfg.Append("frontend http\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    bind {config.Frontend}\n");
+        RenderPreview(cfg, config.MapFile);
         cfg.Append("    # Host header without port, lower-cased, looked up in the map; unknown hosts go to no_route.\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[req.hdr(host),field(1,:),lower,map({config.MapFile},{BackendNames.NoRoute})]\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    default_backend {BackendNames.NoRoute}\n\n");
@@ -75,6 +76,8 @@ public static class HaProxyConfigRenderer
             RenderMaintenance(cfg, service.Name, config.MapFile);
         }
 
+        // Empty: says this config has the preview rules (see PreviewRoute.MarkerBackend).
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {PreviewRoute.MarkerBackend}\n\n");
         cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.NoRoute}\n");
         cfg.Append("    http-request return status 404 content-type text/plain string \"no route for this host\"\n");
         return cfg.ToString();
@@ -96,6 +99,28 @@ public static class HaProxyConfigRenderer
         }
 
         cfg.Append('\n');
+    }
+
+    /// <summary>
+    /// A held release's preview (<see cref="PreviewRoute"/>), before the live route: the map's value under
+    /// <c>/Preview/&lt;Host&gt;</c> is the target backend (<c>&lt;service&gt;_&lt;colour&gt;</c>) of the service whose route
+    /// key the Host is; the request goes there only when its header or cookie plus <c>_blue</c> or <c>_green</c> is
+    /// exactly that backend's name, i.e. names that same service. Any other request keeps the live route.
+    /// </summary>
+    private static void RenderPreview(StringBuilder cfg, string mapFile)
+    {
+        cfg.Append(CultureInfo.InvariantCulture, $"    # Preview of a held release: {PreviewRoute.Header} or cookie {PreviewRoute.Cookie} naming the Host's service.\n");
+        cfg.Append("    http-request set-var(txn.preview_host) req.hdr(host),field(1,:),lower\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    http-request set-var(txn.preview) str({PreviewRoute.KeyPrefix}),concat(,txn.preview_host,),map({mapFile})\n");
+        foreach (var fetch in new[] { $"req.hdr({PreviewRoute.Header.ToLowerInvariant()})", $"req.cook({PreviewRoute.Cookie})" })
+        {
+            foreach (var colour in Enum.GetValues<Colour>())
+            {
+                cfg.Append(CultureInfo.InvariantCulture, $"    acl preview_asked {fetch},concat(,,_{colour.Name()}),strcmp(txn.preview) eq 0\n");
+            }
+        }
+
+        cfg.Append("    use_backend %[var(txn.preview)] if preview_asked\n");
     }
 
     /// <summary>
