@@ -238,7 +238,7 @@ internal static class Render
                 Markup.Escape(p.Error));
         }
 
-        IRenderable[] hold = d.Hold ? [new Markup(Hold(d))] : [];
+        IRenderable[] hold = d.Hold ? [new Markup(Hold(d).TrimEnd('\n'))] : [];
         return new Stack([header, .. hold, proxies, .. recent.TakeLast(8).Select(Event)]);
     }
 
