@@ -94,8 +94,22 @@ public sealed record DeploymentRecord
 
     [Id(32)] public DateTimeOffset? ApprovedAt { get; init; }
 
-    /// <summary>The preview route (the target under its preview key on every proxy) is set and not yet removed.</summary>
-    [Id(33)] public bool PreviewSet { get; init; }
+    /// <summary>When the preview route (the target under its preview key on every proxy) was set; null once removed, or never set.</summary>
+    [Id(33)] public DateTimeOffset? PreviewSetAt { get; init; }
+
+    /// <summary>Stop in <see cref="DeploymentStep.Held"/> once the target is healthy (release --hold).</summary>
+    /// <remarks>
+    /// Here at the end of the record rather than in <see cref="ResolvedOptions"/>: Orleans numbers every field it writes as
+    /// a reference id, so a field added before objects that the state references again later renumbers those references,
+    /// and an older build's bytes would no longer be a subsequence of this build's (ServiceStateSerializationTests).
+    /// </remarks>
+    [Id(34)] public bool Hold { get; init; }
+
+    /// <summary>With <see cref="Hold"/>: approved by itself this long after the hold began; null: only by a person.</summary>
+    [Id(35)] public TimeSpan? AutoApproveAfter { get; init; }
+
+    /// <summary>The preview is set and not yet removed.</summary>
+    public bool PreviewSet => PreviewSetAt is not null;
 
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 

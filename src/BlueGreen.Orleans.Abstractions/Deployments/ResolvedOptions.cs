@@ -8,11 +8,4 @@ public sealed record ResolvedOptions(
     [property: Id(2)] TimeSpan KeepWarm,
     [property: Id(3)] TimeSpan VerifyWindow,
     [property: Id(4)] double MaxErrorRatio,
-    [property: Id(5)] TimeSpan StopTimeout)
-{
-    /// <summary>Stop in <see cref="DeploymentStep.Held"/> once the target is healthy (release --hold).</summary>
-    [Id(6)] public bool Hold { get; init; }
-
-    /// <summary>With <see cref="Hold"/>: approved by itself this long after the hold began; null: only by a person.</summary>
-    [Id(7)] public TimeSpan? AutoApproveAfter { get; init; }
-}
+    [property: Id(5)] TimeSpan StopTimeout);

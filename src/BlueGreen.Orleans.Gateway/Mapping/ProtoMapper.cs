@@ -274,7 +274,7 @@ internal static class ProtoMapper
             RequestedBy = d.RequestedBy ?? string.Empty,
             AbortRequestedBy = d.AbortRequestedBy ?? string.Empty,
             DrainCut = d.DrainCut,
-            Hold = d.Options.Hold,
+            Hold = d.Hold,
             HeldAt = d.HeldAt is { } held ? Timestamp.FromDateTimeOffset(held) : null,
             AutoApproveAt = d.AutoApproveAt is { } auto ? Timestamp.FromDateTimeOffset(auto) : null,
             ApprovedBy = d.ApprovedBy ?? string.Empty,

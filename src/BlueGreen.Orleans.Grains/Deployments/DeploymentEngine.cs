@@ -165,12 +165,12 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         d = Progress(d, reports, r => p => p with { Health = Summary(r), Healthy = r.AllUp });
         if (reports.Count == environment.Proxies.Count && reports.All(r => r.AllUp))
         {
-            if (d.Options.Hold && d.ApprovedAt is null)
+            if (d.Hold && d.ApprovedAt is null)
             {
                 // Held only once every proxy sees the target UP: the preview never answers from a colour not ready.
                 var held = Begin(d, DeploymentStep.Held, d.Target,
-                    $"{d.Target.Backend(d.Service)} is UP on every proxy; held for approval (bluegreen approve {d.Service}){(d.Options.AutoApproveAfter is { } after ? $", approved by itself in {Seconds(after)}" : string.Empty)}",
-                    d.Options.AutoApproveAfter);
+                    $"{d.Target.Backend(d.Service)} is UP on every proxy; held for approval (bluegreen approve {d.Service}){(d.AutoApproveAfter is { } after ? $", approved by itself in {Seconds(after)}" : string.Empty)}",
+                    d.AutoApproveAfter);
                 return held with { HeldAt = held.StepStartedAt, AutoApproveAt = held.StepDeadline };
             }
 
@@ -215,7 +215,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 d = Event(d, failed.ProxyId, $"preview not set yet: {failed.Error}; the proxy keeps it desired and sets it once HAProxy answers");
             }
 
-            d = Event(d with { PreviewSet = true }, null, $"preview live: requests for {d.Service} with header {PreviewRoute.Header}: {d.Service} or cookie {PreviewRoute.Cookie}={d.Service} go to {d.Target.Name()}; all other traffic stays on {d.From.Name()}");
+            d = Event(d with { PreviewSetAt = time.GetUtcNow() }, null, $"preview live: requests for {d.Service} with header {PreviewRoute.Header}: {d.Service} or cookie {PreviewRoute.Cookie}={d.Service} go to {d.Target.Name()}; all other traffic stays on {d.From.Name()}");
         }
 
         if (d.ApprovedAt is null && DeadlinePassed(d))
@@ -242,7 +242,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             d = Event(d, failed.ProxyId, $"preview not removed yet: {failed.Error}; the proxy keeps the removal desired");
         }
 
-        return Event(d with { PreviewSet = false }, null, "preview removed");
+        return Event(d with { PreviewSetAt = null }, null, "preview removed");
     }
 
     private static string Exited(InstanceExit exit) => exit.ExitCode is { } code ? $"exited with code {code}" : "is not running";

@@ -30,7 +30,7 @@ internal sealed partial class ServiceGrain
             {
                 { ApprovedAt: { } at } => $"it was approved already by {active.ApprovedBy} at {at:yyyy-MM-dd HH:mm:ss} UTC",
                 { AbortRequested: true } => $"it is being aborted (by {active.AbortRequestedBy})",
-                { Options.Hold: false } => "it was not started with --hold",
+                { Hold: false } => "it was not started with --hold",
                 _ => "it is not held (only a release started with --hold waits for an approval, once its target is UP on every proxy)",
             };
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}': deployment {active.Id} ({active.Kind} to {active.Target.Name()} {active.Version}) is at step {active.Step}, not Held: {why}.");
@@ -102,7 +102,7 @@ internal sealed partial class ServiceGrain
     /// <summary>Gives the preview's map key back once a held release has ended (best effort: a claim left only blocks that key).</summary>
     private async Task ReleasePreviewKeyAsync(DeploymentRecord d)
     {
-        if (d.Options.Hold && state.State.Spec is { } spec)
+        if (d.Hold && state.State.Spec is { } spec)
         {
             await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(spec.RouteKey), Name);
         }

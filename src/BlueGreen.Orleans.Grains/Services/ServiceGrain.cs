@@ -416,7 +416,7 @@ internal sealed partial class ServiceGrain(
         var previewClaimed = await PrepareHoldAsync(kind, overrides);
         var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
-        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
+        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current, Hold = overrides.Hold, AutoApproveAfter = overrides.Hold ? overrides.AutoApproveAfter : null };
         var saved = state.State;
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         try
@@ -484,11 +484,7 @@ internal sealed partial class ServiceGrain(
             o.KeepWarm ?? spec.KeepWarm,
             o.VerifyWindow ?? spec.VerifyWindow,
             spec.MaxErrorRatio,
-            spec.StopTimeout)
-        {
-            Hold = o.Hold,
-            AutoApproveAfter = o.AutoApproveAfter,
-        };
+            spec.StopTimeout);
         ServiceSpecValidator.Duration(errors, "health_timeout", resolved.HealthTimeout, FieldRules.HealthTimeout);
         ServiceSpecValidator.Duration(errors, "drain_timeout", resolved.DrainTimeout, FieldRules.DrainTimeout);
         ServiceSpecValidator.Duration(errors, "keep_warm", resolved.KeepWarm, FieldRules.KeepWarm);

@@ -7,10 +7,9 @@ namespace BlueGreen.Orleans.Grains.Tests.Deployments;
 /// <summary>release --hold through the engine: Held after AwaitHealthy, the preview set there and removed at the switch or the retire.</summary>
 public sealed class DeploymentEngineHoldTests
 {
-    private static readonly ResolvedOptions Held = new(
+    private static readonly ResolvedOptions Options = new(
         HealthTimeout: TimeSpan.FromSeconds(10), DrainTimeout: TimeSpan.FromSeconds(5), KeepWarm: TimeSpan.Zero,
-        VerifyWindow: TimeSpan.Zero, MaxErrorRatio: 0.01, StopTimeout: TimeSpan.FromSeconds(5))
-    { Hold = true };
+        VerifyWindow: TimeSpan.Zero, MaxErrorRatio: 0.01, StopTimeout: TimeSpan.FromSeconds(5));
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero));
     private readonly FakeDeploymentEnvironment _env;
@@ -27,8 +26,9 @@ public sealed class DeploymentEngineHoldTests
         _engine = new DeploymentEngine(_env, _time);
     }
 
-    private DeploymentRecord Release(ResolvedOptions options) =>
-        _engine.Create(1, "web", DeploymentKind.Release, Colour.Blue, Colour.Green, "2", provisionTarget: true, options);
+    /// <summary>A release as the service starts one with --hold (and --auto-approve-after when given).</summary>
+    private DeploymentRecord Release(bool hold = true, TimeSpan? autoApproveAfter = null) =>
+        _engine.Create(1, "web", DeploymentKind.Release, Colour.Blue, Colour.Green, "2", provisionTarget: true, Options) with { Hold = hold, AutoApproveAfter = autoApproveAfter };
 
     /// <summary>Advances until the deployment ends or reaches <paramref name="step"/>, moving time by a poll interval whenever a step waits.</summary>
     private async Task<DeploymentRecord> RunAsync(DeploymentRecord d, DeploymentStep? step = null, int maxRounds = 1000)
@@ -50,7 +50,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_HoldAndHealthy_StopsInHeldWithPreviewAndLiveUntouched()
     {
-        var d = await RunAsync(Release(Held), DeploymentStep.Held);
+        var d = await RunAsync(Release(), DeploymentStep.Held);
         d = await _engine.AdvanceAsync(d);
 
         Assert.Equal(DeploymentStep.Held, d.Step);
@@ -67,7 +67,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_HeldWithoutApproval_WaitsWithoutChangingTheRecord()
     {
-        var d = await RunAsync(Release(Held), DeploymentStep.Held);
+        var d = await RunAsync(Release(), DeploymentStep.Held);
         d = await _engine.AdvanceAsync(d);
         _time.Advance(TimeSpan.FromHours(3));
 
@@ -83,7 +83,7 @@ public sealed class DeploymentEngineHoldTests
         var upAt = _time.GetUtcNow() + TimeSpan.FromSeconds(2);
         _env.Up = (p, _) => p != "p2" || _time.GetUtcNow() >= upAt;
 
-        var d = Release(Held);
+        var d = Release();
         d = await _engine.AdvanceAsync(d);
         d = await _engine.AdvanceAsync(d);
 
@@ -96,7 +96,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_Approved_SwitchesRemovesPreviewAndSucceeds()
     {
-        var d = await RunAsync(Release(Held), DeploymentStep.Held);
+        var d = await RunAsync(Release(), DeploymentStep.Held);
         d = await _engine.AdvanceAsync(d);
         var approvedAt = _time.GetUtcNow();
 
@@ -114,7 +114,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_AutoApproveTimePassed_ApprovedByAutoApprove()
     {
-        var d = await RunAsync(Release(Held with { AutoApproveAfter = TimeSpan.FromSeconds(30) }), DeploymentStep.Held);
+        var d = await RunAsync(Release(autoApproveAfter: TimeSpan.FromSeconds(30)), DeploymentStep.Held);
         Assert.Equal(d.HeldAt + TimeSpan.FromSeconds(30), d.AutoApproveAt);
         d = await _engine.AdvanceAsync(d);
         Assert.Equal(TimeSpan.FromSeconds(30), _engine.TimeToNextCheck(d));
@@ -134,7 +134,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_ResumedInHeldByANewEngine_KeepsTheAutoApproveDeadline()
     {
-        var d = await RunAsync(Release(Held with { AutoApproveAfter = TimeSpan.FromSeconds(30) }), DeploymentStep.Held);
+        var d = await RunAsync(Release(autoApproveAfter: TimeSpan.FromSeconds(30)), DeploymentStep.Held);
         d = await _engine.AdvanceAsync(d);
         _time.Advance(TimeSpan.FromSeconds(20));
 
@@ -154,7 +154,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_AbortedWhileHeld_RetiresTargetRemovesPreviewNothingSwitched()
     {
-        var d = await RunAsync(Release(Held), DeploymentStep.Held);
+        var d = await RunAsync(Release(), DeploymentStep.Held);
         d = await _engine.AdvanceAsync(d);
         Assert.True(DeploymentEngine.CanAbort(d));
 
@@ -170,7 +170,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task CanApprove_OnlyWhileHeldAndNotYetApprovedOrAborted()
     {
-        var d = Release(Held);
+        var d = Release();
         Assert.False(DeploymentEngine.CanApprove(d));
 
         d = await RunAsync(d, DeploymentStep.Held);
@@ -182,7 +182,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_NoHold_NeverHeldNorPreviewed()
     {
-        var d = await RunAsync(Release(Held with { Hold = false }));
+        var d = await RunAsync(Release(hold: false));
 
         Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
         Assert.DoesNotContain(d.Events, e => e.Step == DeploymentStep.Held);
@@ -192,7 +192,7 @@ public sealed class DeploymentEngineHoldTests
     [Fact]
     public async Task AdvanceAsync_TargetDiesBeforeTheApprovedSwitch_WaitsAgainThenSwitchesWithoutHoldingTwice()
     {
-        var d = await RunAsync(Release(Held), DeploymentStep.Held);
+        var d = await RunAsync(Release(), DeploymentStep.Held);
         d = await _engine.AdvanceAsync(d);
         var down = true;
         _env.Up = (p, _) => !(down && p == "p1");
