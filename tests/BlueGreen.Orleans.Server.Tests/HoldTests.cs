@@ -62,7 +62,7 @@ public sealed class HoldTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ReleaseHold_PreviewReloadApprove_PreviewOnlyForTheServiceThenSwitchedWithTheApprover()
+    public async Task ReleaseHold_PreviewReloadRestartApprove_PreviewOnlyForTheServiceThenSwitchedWithTheApprover()
     {
         var release = await CliRun.RunAsync(["release", "shop", "--version", "2", "--hold", .. Server]);
 
@@ -71,9 +71,10 @@ public sealed class HoldTests : IAsyncLifetime
         Assert.Contains("with header X-BlueGreen-Preview: shop or cookie bluegreen-preview=shop, everyone else on blue; 'bluegreen approve shop' switches", release.Output, StringComparison.Ordinal);
         await PreviewLiveAsync("held");
 
-        // A reload starts the new worker from the config and the map file: the preview stays.
+        // A reload and a restart start from the config and the map file: the preview stays.
         await _fleet.Proxies[0].ReloadAsync();
-        await PreviewLiveAsync("held, after a reload of edge-0");
+        await _fleet.Proxies[1].RestartAsync();
+        await PreviewLiveAsync("held, after a reload of edge-0 and a restart of edge-1");
         var watch = await CliRun.RunAsync(["watch", "shop", .. Server]);
         Assert.True(watch.Exit == ExitCodes.Ok, watch.Output);
         Assert.Contains("held since", watch.Output, StringComparison.Ordinal);
