@@ -121,7 +121,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
         // Off: the message key is gone from every proxy's map too.
         foreach (var proxy in _fleet.Proxies)
         {
-            Assert.DoesNotContain("/maintenance/shop.local", await File.ReadAllTextAsync(proxy.MapFile), StringComparison.Ordinal);
+            Assert.DoesNotContain("/Maintenance/shop.local", await File.ReadAllTextAsync(proxy.MapFile), StringComparison.Ordinal);
         }
     }
 

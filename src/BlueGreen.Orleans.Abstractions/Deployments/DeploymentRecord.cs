@@ -89,6 +89,34 @@ public sealed record DeploymentRecord
     /// <summary>The token name that asked to abort it, when somebody did.</summary>
     [Id(27)] public string? AbortRequestedBy { get; init; }
 
+    /// <summary>When the deployment entered <see cref="DeploymentStep.Held"/> (release --hold).</summary>
+    [Id(29)] public DateTimeOffset? HeldAt { get; init; }
+
+    /// <summary>When a held deployment approves itself (release --auto-approve-after); absolute, so a resume keeps it.</summary>
+    [Id(30)] public DateTimeOffset? AutoApproveAt { get; init; }
+
+    /// <summary>Who approved the held deployment: a token name (<see cref="Auditing.Actor"/>), or <c>auto-approve</c>.</summary>
+    [Id(31)] public string? ApprovedBy { get; init; }
+
+    [Id(32)] public DateTimeOffset? ApprovedAt { get; init; }
+
+    /// <summary>When the preview route (the target under its preview key on every proxy) was set; null once removed, or never set.</summary>
+    [Id(33)] public DateTimeOffset? PreviewSetAt { get; init; }
+
+    /// <summary>Stop in <see cref="DeploymentStep.Held"/> once the target is healthy (release --hold).</summary>
+    /// <remarks>
+    /// Here at the end of the record rather than in <see cref="ResolvedOptions"/>: Orleans numbers every field it writes as
+    /// a reference id, so a field added before objects that the state references again later renumbers those references,
+    /// and an older build's bytes would no longer be a subsequence of this build's (ServiceStateSerializationTests).
+    /// </remarks>
+    [Id(34)] public bool Hold { get; init; }
+
+    /// <summary>With <see cref="Hold"/>: approved by itself this long after the hold began; null: only by a person.</summary>
+    [Id(35)] public TimeSpan? AutoApproveAfter { get; init; }
+
+    /// <summary>The preview is set and not yet removed.</summary>
+    public bool PreviewSet => PreviewSetAt is not null;
+
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
     /// <summary>

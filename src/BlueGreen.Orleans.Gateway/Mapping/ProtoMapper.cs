@@ -242,6 +242,19 @@ internal static class ProtoMapper
             VerifyWindow = Fields.Duration(options.VerifyWindow, "options.verify_window", FieldRules.VerifyWindow),
         };
 
+    /// <summary>A release's options with its hold (release --hold [--auto-approve-after]); an auto-approve time needs a hold.</summary>
+    public static DeploymentOptions ToContract(V1.ReleaseRequest request)
+    {
+        var options = ToContract(request.Options);
+        var after = Fields.Duration(request.AutoApproveAfter, "auto_approve_after", FieldRules.AutoApproveAfter);
+        if (after is not null && !request.Hold)
+        {
+            throw Fields.Invalid("auto_approve_after", "is only allowed with hold");
+        }
+
+        return options with { Hold = request.Hold, AutoApproveAfter = after };
+    }
+
     /// <summary>A deployment; <paramref name="withEvents"/> false leaves the event log out (Watch sends it in parts).</summary>
     public static V1.Deployment ToProto(DeploymentRecord d, bool withEvents = true)
     {
@@ -265,6 +278,12 @@ internal static class ProtoMapper
             RequestedBy = d.RequestedBy ?? string.Empty,
             AbortRequestedBy = d.AbortRequestedBy ?? string.Empty,
             DrainCut = d.DrainCut,
+            Hold = d.Hold,
+            HeldAt = d.HeldAt is { } held ? Timestamp.FromDateTimeOffset(held) : null,
+            AutoApproveAt = d.AutoApproveAt is { } auto ? Timestamp.FromDateTimeOffset(auto) : null,
+            ApprovedBy = d.ApprovedBy ?? string.Empty,
+            ApprovedAt = d.ApprovedAt is { } approved ? Timestamp.FromDateTimeOffset(approved) : null,
+            PreviewLive = d.PreviewSet,
         };
         pb.Proxies.AddRange(d.Proxies.Select(ToProto));
         pb.Analysis.AddRange(d.Analysis.Select(ToProto));
@@ -350,6 +369,7 @@ internal static class ProtoMapper
         DeploymentStep.Retire => V1.DeploymentStep.Retire,
         DeploymentStep.Revert => V1.DeploymentStep.Revert,
         DeploymentStep.Done => V1.DeploymentStep.Done,
+        DeploymentStep.Held => V1.DeploymentStep.Held,
         _ => throw Unmapped(step),
     };
 

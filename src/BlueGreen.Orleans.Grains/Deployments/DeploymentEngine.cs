@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Proxies;
 
 namespace BlueGreen.Orleans.Grains.Deployments;
@@ -50,7 +51,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         {
             switch (d.Step)
             {
-                case DeploymentStep.Provision or DeploymentStep.AwaitHealthy:
+                case DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Held:
                     return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" }, DeploymentStep.Retire, d.Target, "abort: retiring the target, the live colour is untouched");
                 case DeploymentStep.Verify or DeploymentStep.Drain:
                 // Also once confirmed: an abort accepted while the confirming step ran lands on its result, and the old
@@ -64,6 +65,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         {
             DeploymentStep.Provision => await ProvisionAsync(d, cancellationToken),
             DeploymentStep.AwaitHealthy => await AwaitHealthyAsync(d, cancellationToken),
+            DeploymentStep.Held => await HeldAsync(d, cancellationToken),
             DeploymentStep.Switch => await SwitchAsync(d, cancellationToken),
             DeploymentStep.Verify => await VerifyAsync(d, cancellationToken),
             DeploymentStep.Drain => await DrainAsync(d, cancellationToken),
@@ -80,8 +82,15 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
     /// </summary>
     public static bool CanAbort(DeploymentRecord d) =>
         !d.IsFinished && d.PendingOutcome == DeploymentOutcome.Succeeded
-        && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
+        && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Held or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
             || Confirming(d));
+
+    /// <summary>Whether <paramref name="d"/> waits in <see cref="DeploymentStep.Held"/> for an approval it has not had yet.</summary>
+    public static bool CanApprove(DeploymentRecord d) =>
+        !d.IsFinished && d.Step == DeploymentStep.Held && d.PendingOutcome == DeploymentOutcome.Succeeded && !d.AbortRequested && d.ApprovedAt is null;
+
+    /// <summary>The approver a held deployment records when its auto-approve time passed.</summary>
+    public const string AutoApprover = "auto-approve";
 
     /// <summary>
     /// How long until time alone can move <paramref name="d"/> on: its step's deadline, or the end of the confirm window
@@ -162,6 +171,15 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         d = Progress(d, reports, r => p => p with { Health = Summary(r), Healthy = r.AllUp });
         if (reports.Count == environment.Proxies.Count && reports.All(r => r.AllUp))
         {
+            if (d.Hold && d.ApprovedAt is null)
+            {
+                // Held only once every proxy sees the target UP: the preview never answers from a colour not ready.
+                var held = Begin(d, DeploymentStep.Held, d.Target,
+                    $"{d.Target.Backend(d.Service)} is UP on every proxy; held for approval (bluegreen approve {d.Service}){(d.AutoApproveAfter is { } after ? $", approved by itself in {Seconds(after)}" : string.Empty)}",
+                    d.AutoApproveAfter);
+                return held with { HeldAt = held.StepStartedAt, AutoApproveAt = held.StepDeadline };
+            }
+
             return Begin(d, DeploymentStep.Switch, d.Target, $"{d.Target.Backend(d.Service)} is UP on every proxy");
         }
 
@@ -188,6 +206,51 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         return d;
     }
 
+    /// <summary>
+    /// Held: sets the preview once (on every proxy, the target being UP on all), then waits for an approval (recorded by
+    /// the service), the auto-approve deadline, or an abort (honoured before the step runs). Nothing is read or written
+    /// while it waits: the record changes only when one of those comes.
+    /// </summary>
+    private async Task<DeploymentRecord> HeldAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        if (!d.PreviewSet)
+        {
+            var results = await environment.SetPreviewAsync(d.Target, cancellationToken);
+            foreach (var failed in results.Where(r => !r.Succeeded))
+            {
+                d = Event(d, failed.ProxyId, $"preview not set yet: {failed.Error}; the proxy keeps it desired and sets it once HAProxy answers");
+            }
+
+            d = Event(d with { PreviewSetAt = time.GetUtcNow() }, null, $"preview live: requests for {d.Service} with header {PreviewRoute.Header}: {d.Service} or cookie {PreviewRoute.Cookie}={d.Service} go to {d.Target.Name()}; all other traffic stays on {d.From.Name()}");
+        }
+
+        if (d.ApprovedAt is null && DeadlinePassed(d))
+        {
+            d = d with { ApprovedBy = AutoApprover, ApprovedAt = time.GetUtcNow() };
+        }
+
+        return d.ApprovedAt is null
+            ? d
+            : Begin(d, DeploymentStep.Switch, d.Target, $"approved by {d.ApprovedBy} at {d.ApprovedAt:yyyy-MM-dd HH:mm:ss} UTC: switching to {d.Target.Name()}");
+    }
+
+    /// <summary>Removes the preview once it is set (at the switch, or when the target is retired); a failure is noted, the proxy keeps the removal desired.</summary>
+    private async Task<DeploymentRecord> ClearPreviewAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        if (!d.PreviewSet)
+        {
+            return d;
+        }
+
+        var results = await environment.RemovePreviewAsync(cancellationToken);
+        foreach (var failed in results.Where(r => !r.Succeeded))
+        {
+            d = Event(d, failed.ProxyId, $"preview not removed yet: {failed.Error}; the proxy keeps the removal desired");
+        }
+
+        return Event(d with { PreviewSetAt = null }, null, "preview removed");
+    }
+
     private static string Exited(InstanceExit exit) => exit.ExitCode is { } code ? $"exited with code {code}" : "is not running";
 
     private async Task<DeploymentRecord> SwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
@@ -210,6 +273,10 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         {
             d = Event(d, r.ProxyId, r.Succeeded ? $"switched to {d.Target.Backend(d.Service)}" : $"switch failed: {r.Error}");
         }
+
+        // After the switch: everyone reaches the target now, so the preview is no longer needed (and a failed switch
+        // retires the target). Not a token of the step's: a switch is never cut half-way.
+        d = await ClearPreviewAsync(d, CancellationToken.None);
 
         var failed = results.Where(r => !r.Succeeded).ToList();
         if (failed.Count == 0 && results.Count == environment.Proxies.Count)
@@ -637,6 +704,8 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             return await ConfirmTargetAsync(d, cancellationToken);
         }
 
+        // A held release aborted, or rolled back before its switch: no preview may point at a colour being stopped.
+        d = await ClearPreviewAsync(d, cancellationToken);
         try
         {
             await environment.RetireAsync(d.RetireColour, cancellationToken);

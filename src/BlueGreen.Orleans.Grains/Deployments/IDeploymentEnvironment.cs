@@ -39,4 +39,13 @@ public interface IDeploymentEnvironment
 
     /// <summary>Routes the service to the colour on the given proxies (all when null), in parallel.</summary>
     Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets the preview of a held release on every proxy: requests naming the service (header or cookie) go to the
+    /// colour. Desired state and map file first, so a reload keeps it; a proxy that failed keeps it desired.
+    /// </summary>
+    Task<IReadOnlyList<SwitchResult>> SetPreviewAsync(Colour colour, CancellationToken cancellationToken);
+
+    /// <summary>Removes the preview from every proxy (a proxy that failed keeps the removal desired).</summary>
+    Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken);
 }

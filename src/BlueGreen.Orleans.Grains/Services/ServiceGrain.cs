@@ -291,6 +291,7 @@ internal sealed partial class ServiceGrain(
         await Catalog.SetServiceAsync(Name, false);
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
         await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(routeKey), Name);
+        await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(routeKey), Name);
         DeactivateOnIdle();
     }
 
@@ -419,9 +420,10 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
+        var previewClaimed = await PrepareHoldAsync(kind, overrides);
         var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
-        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current };
+        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current, Hold = overrides.Hold, AutoApproveAfter = overrides.Hold ? overrides.AutoApproveAfter : null };
         var saved = state.State;
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         try
@@ -432,6 +434,11 @@ internal sealed partial class ServiceGrain(
         catch
         {
             _trace.Abandon();
+            if (previewClaimed)
+            {
+                await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(spec.RouteKey), Name);
+            }
+
             throw;
         }
 
@@ -722,6 +729,7 @@ internal sealed partial class ServiceGrain(
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
         try
         {
+            await ReleasePreviewKeyAsync(d);
             await Catalog.SetActiveAsync(Name, false);
             if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
             {

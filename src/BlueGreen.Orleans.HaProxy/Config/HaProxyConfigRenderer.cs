@@ -53,8 +53,9 @@ public static class HaProxyConfigRenderer
         cfg.Append("frontend http\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    bind {config.Frontend}\n");
         cfg.Append("    # The route key: the Host header without port, lower-cased. Looked up in the map; unknown hosts go to no_route.\n");
-        cfg.Append("    # Kept in txn.route for the maintenance page, which reads its message by it.\n");
+        cfg.Append("    # Kept in txn.route for the preview rules and the maintenance page, which read the map by it.\n");
         cfg.Append("    http-request set-var(txn.route) req.hdr(host),field(1,:),lower\n");
+        RenderPreview(cfg, config.MapFile);
         cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[var(txn.route),map({config.MapFile},{BackendNames.NoRoute})]\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    default_backend {BackendNames.NoRoute}\n\n");
 
@@ -77,6 +78,8 @@ public static class HaProxyConfigRenderer
 
         RenderMaintenance(cfg, config.MapFile);
 
+        // Empty: says this config has the preview rules (see PreviewRoute.MarkerBackend).
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {PreviewRoute.MarkerBackend}\n\n");
         cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.NoRoute}\n");
         cfg.Append("    http-request return status 404 content-type text/plain string \"no route for this host\"\n");
         return cfg.ToString();
@@ -98,6 +101,27 @@ public static class HaProxyConfigRenderer
         }
 
         cfg.Append('\n');
+    }
+
+    /// <summary>
+    /// A held release's preview (<see cref="PreviewRoute"/>), before the live route: the map's value under
+    /// <c>/Preview/&lt;Host&gt;</c> is the target backend (<c>&lt;service&gt;_&lt;colour&gt;</c>) of the service whose route
+    /// key the Host is; the request goes there only when its header or cookie plus <c>_blue</c> or <c>_green</c> is
+    /// exactly that backend's name, i.e. names that same service. Any other request keeps the live route.
+    /// </summary>
+    private static void RenderPreview(StringBuilder cfg, string mapFile)
+    {
+        cfg.Append(CultureInfo.InvariantCulture, $"    # Preview of a held release: {PreviewRoute.Header} or cookie {PreviewRoute.Cookie} naming the Host's service.\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    http-request set-var(txn.preview) str({PreviewRoute.KeyPrefix}),concat(,txn.route,),map({mapFile})\n");
+        foreach (var fetch in new[] { $"req.hdr({PreviewRoute.Header.ToLowerInvariant()})", $"req.cook({PreviewRoute.Cookie})" })
+        {
+            foreach (var colour in Enum.GetValues<Colour>())
+            {
+                cfg.Append(CultureInfo.InvariantCulture, $"    acl preview_asked {fetch},concat(,,_{colour.Name()}),strcmp(txn.preview) eq 0\n");
+            }
+        }
+
+        cfg.Append("    use_backend %[var(txn.preview)] if preview_asked\n");
     }
 
     /// <summary>

@@ -21,14 +21,14 @@ public static class MaintenancePage
 
     /// <summary>
     /// The routes-map key holding the message of the service routed by <paramref name="routeKey"/>:
-    /// <c>/maintenance/&lt;route key&gt;</c>. A request routed by it would get the message as a backend name, which names
-    /// no backend, so the no-route answer; route keys may hold <c>/</c>, so the service claims the key as it claims its
-    /// route key.
+    /// <c>/Maintenance/&lt;route key&gt;</c>. The capital M: the frontend looks the Host up lower-cased, so no request
+    /// is routed by this key (it would take the message for a backend name). Route keys may hold <c>/</c>, so the service
+    /// claims the key as it claims its route key.
     /// </summary>
     public static string MessageKey(string routeKey) => MessageKeyPrefix + routeKey;
 
     /// <summary>The prefix of <see cref="MessageKey"/>, which the rendered configuration puts before <c>txn.route</c>.</summary>
-    public const string MessageKeyPrefix = "/maintenance/";
+    public const string MessageKeyPrefix = "/Maintenance/";
 
     /// <summary>The map value for <paramref name="message"/>: its UTF-8 bytes in base64url without padding.</summary>
     public static string Encode(string message) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(message));

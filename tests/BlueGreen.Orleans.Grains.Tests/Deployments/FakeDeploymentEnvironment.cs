@@ -171,4 +171,25 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
 
         return Task.FromResult<IReadOnlyList<SwitchResult>>(results);
     }
+
+    /// <summary>Each proxy's preview colour while a preview is set.</summary>
+    public Dictionary<string, Colour> Previews { get; } = [];
+
+    public Task<IReadOnlyList<SwitchResult>> SetPreviewAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        Calls.Add($"preview {colour.Name()}");
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p =>
+        {
+            // Like a proxy grain: desired even where HAProxy does not answer.
+            Previews[p] = colour;
+            return Unreachable.Contains(p) ? new SwitchResult(p, null, $"{p} is unreachable") : new SwitchResult(p, time.GetUtcNow(), null);
+        }).ToList());
+    }
+
+    public Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken)
+    {
+        Calls.Add("preview off");
+        Previews.Clear();
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p => new SwitchResult(p, time.GetUtcNow(), null)).ToList());
+    }
 }

@@ -31,7 +31,7 @@ public sealed class MaintenancePageTests : IAsyncLifetime
         Assert.Contains($"    use_backend %[var(txn.route),map({_proxy.MapFile},no_route)]\n", cfg, StringComparison.Ordinal);
         Assert.Contains(
             "backend bluegreen_maintenance\n    http-request return status 503 content-type \"text/plain; charset=utf-8\" " +
-            $"lf-string \"%[str(/maintenance/),concat(,txn.route,),map({_proxy.MapFile},{MaintenancePage.Encode(MaintenancePage.DefaultMessage)}),ub64dec]\\n\"",
+            $"lf-string \"%[str(/Maintenance/),concat(,txn.route,),map({_proxy.MapFile},{MaintenancePage.Encode(MaintenancePage.DefaultMessage)}),ub64dec]\\n\"",
             cfg,
             StringComparison.Ordinal);
         Assert.Single(cfg.Split('\n'), line => line.StartsWith("backend bluegreen_maintenance", StringComparison.Ordinal));
