@@ -83,6 +83,9 @@ public sealed record DeploymentRecord
     /// <summary>The token name that asked to abort it, when somebody did.</summary>
     [Id(27)] public string? AbortRequestedBy { get; init; }
 
+    /// <summary>The version the live colour ran when the deployment started (null when unknown): hooks tell it.</summary>
+    [Id(40)] public string? FromVersion { get; init; }
+
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
     /// <summary>

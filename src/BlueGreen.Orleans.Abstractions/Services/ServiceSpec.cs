@@ -43,5 +43,15 @@ public sealed record ServiceSpec
     /// </summary>
     [Id(11)] public string? LiveVersion { get; init; }
 
+    /// <summary>Webhooks called at points of each deployment (<see cref="HookSpec"/>).</summary>
+    [Id(30)] public ImmutableList<HookSpec> Hooks { get; init; } = [];
+
+    /// <summary>
+    /// The name of the file that holds the key the hooks' requests are signed with, in the server's hook secrets folder
+    /// (<c>BlueGreen:Hooks:SecretsFolder</c>): the spec names the secret, it never holds it, so no listing shows it.
+    /// Required with hooks.
+    /// </summary>
+    [Id(31)] public string? HookSecret { get; init; }
+
     public ColourSpec For(Colour colour) => colour == Colour.Blue ? Blue : Green;
 }

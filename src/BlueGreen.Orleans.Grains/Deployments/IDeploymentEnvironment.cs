@@ -1,3 +1,4 @@
+using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Proxies;
 
 namespace BlueGreen.Orleans.Grains.Deployments;
@@ -39,4 +40,11 @@ public interface IDeploymentEnvironment
 
     /// <summary>Routes the service to the colour on the given proxies (all when null), in parallel.</summary>
     Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls the service's hooks of <paramref name="hookEvent"/> (one of <see cref="Rules.HookRules.Events"/>) about
+    /// <paramref name="deployment"/>, in parallel, each with its timeout and retries: one result per hook, none when the
+    /// service has none for the event. Only a cancellation throws.
+    /// </summary>
+    Task<IReadOnlyList<HookCall>> CallHooksAsync(string hookEvent, DeploymentRecord deployment, CancellationToken cancellationToken);
 }
