@@ -97,6 +97,11 @@ public static class ServerHostingExtensions
                 r.RuntimeApiNetworks = options.Proxies.RuntimeApiNetworks;
                 r.RuntimeApiHosts = options.Proxies.RuntimeApiHosts;
                 r.RuntimeApiSocketDirectories = options.Proxies.RuntimeApiSocketDirectories;
+            },
+            hooks: h =>
+            {
+                h.SecretsFolder = options.Hooks.SecretsFolder;
+                h.RetryDelay = options.Hooks.RetryDelay;
             });
         silo.AddBlueGreenDashboard(options);
 

@@ -112,6 +112,8 @@ internal static class ProtoMapper
             StopTimeout = Fields.Duration(spec.StopTimeout, "spec.stop_timeout", FieldRules.StopTimeout) ?? defaults.StopTimeout,
             MaxErrorRatio = spec.MaxErrorRatio == 0 ? defaults.MaxErrorRatio : spec.MaxErrorRatio,
             LiveVersion = spec.LiveVersion.Length == 0 ? null : Fields.VersionTag(spec.LiveVersion, "spec.live_version"),
+            Hooks = Fields.Hooks(spec.Hooks.Select(h => (h.Event, h.Url, (Duration?)h.Timeout, h.HasRetries ? h.Retries : (int?)null)).ToList(), "spec.hooks"),
+            HookSecret = spec.HookSecret.Length == 0 ? null : Fields.HookSecret(spec.HookSecret, "spec.hook_secret"),
         };
     }
 
@@ -151,8 +153,10 @@ internal static class ProtoMapper
             StopTimeout = Duration.FromTimeSpan(spec.StopTimeout),
             MaxErrorRatio = spec.MaxErrorRatio,
             LiveVersion = spec.LiveVersion ?? string.Empty,
+            HookSecret = spec.HookSecret ?? string.Empty,
         };
         pb.Proxies.AddRange(spec.Proxies);
+        pb.Hooks.AddRange(spec.Hooks.Select(h => new V1.Hook { Event = h.Event, Url = h.Url, Timeout = Duration.FromTimeSpan(h.Timeout), Retries = h.Retries }));
         return pb;
     }
 
