@@ -206,5 +206,20 @@ public sealed class HookTests(ReliabilityReport report) : IDisposable
         Assert.Contains(d.Events, e => e.Message.StartsWith("hook before_switch", StringComparison.Ordinal) && e.Message.Contains("HTTP 200", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Apply_HookSecretFileMissing_RefusedInOneLineNothingSaved()
+    {
+        await using var receiver = new HookReceiver();
+        await using var stage = await StartStageAsync(proxies: 1);
+        var spec = WithHooks(stage, receiver, Hook(HookRules.BeforeSwitch)) with { HookSecret = "missing" };
+
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => stage.ServiceGrain.ApplyAsync(spec));
+
+        Assert.Equal(ErrorCode.InvalidArgument, error.Code);
+        Assert.Equal("hook_secret: no file 'missing' in the hook secrets folder.", error.Message);
+        Assert.Empty((await stage.ServiceGrain.GetAsync())!.Spec.Hooks);
+        Assert.Empty(receiver.Received);
+    }
+
     public void Dispose() => _secrets.Dispose();
 }
