@@ -102,6 +102,7 @@ public static class ServerHostingExtensions
             {
                 h.SecretsFolder = options.Hooks.SecretsFolder;
                 h.RetryDelay = options.Hooks.RetryDelay;
+                h.AllowedHosts = options.Hooks.AllowedHosts;
             });
         silo.AddBlueGreenDashboard(options);
 

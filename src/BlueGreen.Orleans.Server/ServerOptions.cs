@@ -165,6 +165,11 @@ public sealed class ServerOptions
                 errors.Add($"BlueGreen:Hooks:SecretsFolder '{secrets}' is not a folder.");
             }
 
+            foreach (var host in Hooks.AllowedHosts.Where(h => !Uri.TryCreate($"http://{h}/", UriKind.Absolute, out var uri) || !string.Equals(uri.Authority, h, StringComparison.OrdinalIgnoreCase) && !string.Equals($"{uri.Host}:{uri.Port}", h, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"BlueGreen:Hooks:AllowedHosts '{host}' must be a host name or address, with a port or not (ci.example.com, 127.0.0.1:8080, [::1]).");
+            }
+
             if (Hooks.RetryDelay < TimeSpan.FromMilliseconds(10) || Hooks.RetryDelay > TimeSpan.FromMinutes(1))
             {
                 errors.Add("BlueGreen:Hooks:RetryDelay must be between 10 ms and 1 minute.");

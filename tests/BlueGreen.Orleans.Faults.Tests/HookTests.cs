@@ -37,7 +37,7 @@ public sealed class HookTests(ReliabilityReport report) : IDisposable
     private Task<FaultStage> StartStageAsync(int proxies) => FaultStage.StartAsync(new FaultStageOptions
     {
         Proxies = proxies,
-        ServerArguments = ["--BlueGreen:Hooks:SecretsFolder", _secrets.Path, "--BlueGreen:Hooks:RetryDelay", "00:00:00.100"],
+        ServerArguments = ["--BlueGreen:Hooks:SecretsFolder", _secrets.Path, "--BlueGreen:Hooks:AllowedHosts:0", "127.0.0.1", "--BlueGreen:Hooks:RetryDelay", "00:00:00.100"],
     });
 
     private static ServiceSpec WithHooks(FaultStage stage, HookReceiver receiver, params HookSpec[] hooks) =>
@@ -207,16 +207,20 @@ public sealed class HookTests(ReliabilityReport report) : IDisposable
     }
 
     [Fact]
-    public async Task Apply_HookSecretFileMissing_RefusedInOneLineNothingSaved()
+    public async Task Apply_HookSecretFileMissingOrHostNotAllowed_RefusedInOneLineNothingSaved()
     {
         await using var receiver = new HookReceiver();
         await using var stage = await StartStageAsync(proxies: 1);
-        var spec = WithHooks(stage, receiver, Hook(HookRules.BeforeSwitch)) with { HookSecret = "missing" };
+        var missing = WithHooks(stage, receiver, Hook(HookRules.BeforeSwitch)) with { HookSecret = "missing" };
+        var elsewhere = WithHooks(stage, receiver, Hook(HookRules.BeforeSwitch));
+        elsewhere = elsewhere with { Hooks = [elsewhere.Hooks[0] with { Url = elsewhere.Hooks[0].Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) }] };
 
-        var error = await Assert.ThrowsAsync<BlueGreenException>(() => stage.ServiceGrain.ApplyAsync(spec));
+        var noFile = await Assert.ThrowsAsync<BlueGreenException>(() => stage.ServiceGrain.ApplyAsync(missing));
+        var notAllowed = await Assert.ThrowsAsync<BlueGreenException>(() => stage.ServiceGrain.ApplyAsync(elsewhere));
 
-        Assert.Equal(ErrorCode.InvalidArgument, error.Code);
-        Assert.Equal("hook_secret: no file 'missing' in the hook secrets folder.", error.Message);
+        Assert.Equal((ErrorCode.InvalidArgument, ErrorCode.InvalidArgument), (noFile.Code, notAllowed.Code));
+        Assert.Equal("hook_secret: no file 'missing' in the hook secrets folder.", noFile.Message);
+        Assert.Equal("hooks[0].url: its host is not one this server may call (BlueGreen:Hooks:AllowedHosts).", notAllowed.Message);
         Assert.Empty((await stage.ServiceGrain.GetAsync())!.Spec.Hooks);
         Assert.Empty(receiver.Received);
     }

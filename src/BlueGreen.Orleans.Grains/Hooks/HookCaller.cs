@@ -9,27 +9,40 @@ namespace BlueGreen.Orleans.Grains.Hooks;
 
 /// <summary>
 /// The grains' door to the hook adapter: a deployment's hooks of one event, called in parallel with the service's
-/// secret; and whether a spec's secret can be read, for the apply.
+/// secret, to the hosts the server allows; and what the server refuses in a spec's hooks, for the apply.
 /// </summary>
 internal sealed class HookCaller(IOptions<HookOptions> options, TimeProvider time, ILogger<HookSender> logger) : IDisposable
 {
     private readonly HookSecrets _secrets = new(options.Value.SecretsFolder);
     private readonly HookSender _sender = new(time, logger, options.Value.RetryDelay);
 
-    /// <summary>Why the spec's hooks cannot be signed on this server, or null (also null for a spec without hooks).</summary>
-    public string? SecretProblem(ServiceSpec spec)
+    /// <summary>What this server's configuration refuses in the spec's hooks: a host it may not call, a secret it cannot read.</summary>
+    public IReadOnlyList<string> Problems(ServiceSpec spec)
     {
         if (spec.Hooks.Count == 0)
         {
-            return null;
+            return [];
+        }
+
+        var problems = new List<string>();
+        for (var i = 0; i < spec.Hooks.Count; i++)
+        {
+            if (!options.Value.Allows(new Uri(spec.Hooks[i].Url, UriKind.Absolute)))
+            {
+                problems.Add($"hooks[{i}].url: its host is not one this server may call (BlueGreen:Hooks:AllowedHosts).");
+            }
         }
 
         if (spec.HookSecret is not { } name)
         {
-            return "hook_secret: required with hooks (the name of a file in the server's hook secrets folder).";
+            problems.Add("hook_secret: required with hooks (the name of a file in the server's hook secrets folder).");
+        }
+        else if (_secrets.TryRead(name, out var problem) is null)
+        {
+            problems.Add($"hook_secret: {problem}.");
         }
 
-        return _secrets.TryRead(name, out var problem) is null ? $"hook_secret: {problem}." : null;
+        return problems;
     }
 
     public async Task<IReadOnlyList<HookCall>> CallAsync(ServiceSpec spec, string hookEvent, DeploymentRecord d, CancellationToken cancellationToken)
@@ -61,6 +74,12 @@ internal sealed class HookCaller(IOptions<HookOptions> options, TimeProvider tim
         return await Task.WhenAll(hooks.Select(async hook =>
         {
             var url = new Uri(hook.Url, UriKind.Absolute);
+            if (!options.Value.Allows(url))
+            {
+                // Checked at the apply too; again here, after a change of the server's configuration.
+                return new HookCall(hookEvent, HookSender.Shown(url), null, "not called: its host is not in BlueGreen:Hooks:AllowedHosts", 0, TimeSpan.Zero);
+            }
+
             if (secret is null)
             {
                 // Unsigned is never sent: a receiver could not tell it from a forgery.

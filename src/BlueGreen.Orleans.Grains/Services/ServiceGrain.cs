@@ -114,9 +114,9 @@ internal sealed partial class ServiceGrain(
             errors.Add($"name: '{spec.Name}' does not match the service '{Name}'.");
         }
 
-        if (errors.Count == 0 && hooks.SecretProblem(spec) is { } secret)
+        if (errors.Count == 0)
         {
-            errors.Add(secret);
+            errors.AddRange(hooks.Problems(spec));
         }
 
         if (errors.Count > 0)
