@@ -13,15 +13,18 @@ public sealed partial class DeploymentEngine
 {
     /// <summary>
     /// The before_switch hooks, at the start of the Switch step (after any hold): all must answer 2xx within their
-    /// attempts, or the switch does not happen and the target is retired, the live colour untouched. Not called once an
-    /// abort was asked for: the switch step then goes on as before, and the abort is honoured by switching back after it.
+    /// attempts, or the switch does not happen and the target is retired, the live colour untouched. An abort asked
+    /// before the step (or during its hook calls, which it cuts) stops it here: every proxy is put back to the live colour
+    /// (none moved in this step; one cut by a crash may have moved some, and putting back is idempotent), then the target
+    /// is retired, so traffic never goes forward and back for an abort that came first.
     /// </summary>
-    /// <returns>The record with the calls' events, and whether a hook vetoed (the record is then on its way to Retire).</returns>
+    /// <returns>The record with the calls' events, and whether the switch is off (the record is then on its way back).</returns>
     private async Task<(DeploymentRecord Record, bool Vetoed)> BeforeSwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
         if (d.AbortRequested)
         {
-            return (d, false);
+            return (Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" },
+                DeploymentStep.Revert, d.Target, $"abort: the switch is off; every proxy stays on {d.From.Name()}"), true);
         }
 
         var calls = await environment.CallHooksAsync(HookRules.BeforeSwitch, d, cancellationToken);
@@ -39,9 +42,20 @@ public sealed partial class DeploymentEngine
     private async Task<DeploymentRecord> NotifyAsync(DeploymentRecord d, string hookEvent, CancellationToken cancellationToken) =>
         Recorded(d, await environment.CallHooksAsync(hookEvent, d, cancellationToken));
 
-    /// <summary>A deployment that just ended otherwise than succeeded tells its on_failure hooks.</summary>
-    private async Task<DeploymentRecord> EndedAsync(DeploymentRecord d, CancellationToken cancellationToken) =>
-        d.IsFinished && d.Outcome != DeploymentOutcome.Succeeded ? await NotifyAsync(d, HookRules.OnFailure, cancellationToken) : d;
+    /// <summary>
+    /// A deployment that just ended otherwise than succeeded tells its on_failure hooks. The timeline ends where the record
+    /// does: the end moves to the last call's event.
+    /// </summary>
+    private async Task<DeploymentRecord> EndedAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        if (!d.IsFinished || d.Outcome == DeploymentOutcome.Succeeded)
+        {
+            return d;
+        }
+
+        var told = await NotifyAsync(d, HookRules.OnFailure, cancellationToken);
+        return told.Events.Count == d.Events.Count ? told : told with { FinishedAt = told.Events[^1].At, StepStartedAt = told.Events[^1].At };
+    }
 
     private DeploymentRecord Recorded(DeploymentRecord d, IReadOnlyList<HookCall> calls)
     {

@@ -118,18 +118,19 @@ public sealed class DeploymentEngineHookTests
     }
 
     [Fact]
-    public async Task Switch_AbortAskedBeforeTheStep_BeforeSwitchHookNotCalled()
+    public async Task Switch_AbortAskedBeforeTheStep_NoHookNoForwardSwitchEveryProxyPutBackTargetRetired()
     {
         _env.Hooks[HookRules.BeforeSwitch] = _ => Answer(HookRules.BeforeSwitch, 200);
         var d = Release();
         d = await _engine.AdvanceAsync(d);
         d = await _engine.AdvanceAsync(d);
         Assert.Equal(DeploymentStep.Switch, d.Step);
+        _env.Calls.Clear();
 
         d = await RunAsync(d with { AbortRequested = true });
 
         Assert.Equal(DeploymentOutcome.Aborted, d.Outcome);
-        Assert.DoesNotContain("hook before_switch", _env.Calls);
+        Assert.Equal(["switch blue p1,p2", "retire green"], _env.Calls);
         Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
     }
 
@@ -163,5 +164,6 @@ public sealed class DeploymentEngineHookTests
         Assert.DoesNotContain("hook before_switch", _env.Calls);
         Assert.Equal("hook on_failure", _env.Calls[^1]);
         Assert.Equal($"hook on_failure {Url}: HTTP 500 after 1 attempt in 12 ms", d.Events[^1].Message);
+        Assert.Equal(d.Events[^1].At, d.FinishedAt);
     }
 }
