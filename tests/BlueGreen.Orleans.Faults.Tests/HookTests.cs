@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -217,6 +216,12 @@ public sealed class HookTests(ReliabilityReport report) : IDisposable
 
         var noFile = await Assert.ThrowsAsync<BlueGreenException>(() => stage.ServiceGrain.ApplyAsync(missing));
         var notAllowed = await Assert.ThrowsAsync<BlueGreenException>(() => stage.ServiceGrain.ApplyAsync(elsewhere));
+        var saved = (await stage.ServiceGrain.GetAsync())!.Spec.Hooks;
+        AttackLog.Record(
+            "grain: a spec's hooks (real server)",
+            "service apply with a hook to a host the server does not allow (localhost; only 127.0.0.1 allowed), and with hook_secret naming no file",
+            $"{notAllowed.Code}: {notAllowed.Message} / {noFile.Code}: {noFile.Message}; hooks saved: {saved.Count}; requests received: {receiver.Received.Count}",
+            saved.Count == 0 && receiver.Received.IsEmpty);
 
         Assert.Equal((ErrorCode.InvalidArgument, ErrorCode.InvalidArgument), (noFile.Code, notAllowed.Code));
         Assert.Equal("hook_secret: no file 'missing' in the hook secrets folder.", noFile.Message);

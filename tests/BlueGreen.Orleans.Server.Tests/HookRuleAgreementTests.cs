@@ -4,6 +4,7 @@ using BlueGreen.Orleans.Gateway.Mapping;
 using BlueGreen.Orleans.Grains.Services;
 using BlueGreen.Orleans.Rules;
 using BlueGreen.Orleans.Services;
+using BlueGreen.Orleans.Testing;
 using Grpc.Core;
 using ProtoDuration = Google.Protobuf.WellKnownTypes.Duration;
 using V1 = BlueGreen.Orleans.Protos.V1;
@@ -98,6 +99,15 @@ public sealed class HookRuleAgreementTests
         };
 
         var wrong = verdicts.Where(v => v.Value != valid).Select(v => $"{v.Key} {(v.Value ? "accepts" : "refuses")}").ToList();
+        if (!valid)
+        {
+            AttackLog.Record(
+                "CLI, gateway and grain: a spec's hooks",
+                $"a spec's hook {field} '{Shown(value)}'",
+                wrong.Count == 0 ? "refused at all three doors, one line naming the field" : $"{string.Join(", ", wrong)}",
+                wrong.Count == 0);
+        }
+
         Assert.True(wrong.Count == 0, $"{field} '{value.Replace("\n", "\\n", StringComparison.Ordinal)}' should be {(valid ? "accepted" : "refused")}, but {string.Join(", ", wrong)}");
         foreach (var refusal in refusals)
         {
@@ -143,6 +153,9 @@ public sealed class HookRuleAgreementTests
         Assert.Equal((HookRules.AfterDrain, Good, TimeSpan.FromSeconds(5), 2), (hook.Event, hook.Url, hook.Timeout, hook.Retries));
         Assert.Equal("web", parsed.HookSecret);
     }
+
+    private static string Shown(string value) =>
+        value.Length > 60 ? $"{value[..20]}… ({value.Length} characters)" : value.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\0", "\\0", StringComparison.Ordinal);
 
     private static bool Refusal<TRefusal>(List<string> refusals, Action check)
         where TRefusal : Exception

@@ -1,5 +1,6 @@
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Hooks;
+using BlueGreen.Orleans.Testing;
 
 namespace BlueGreen.Orleans.Grains.Tests.Hooks;
 
@@ -32,6 +33,10 @@ public sealed class HookSecretsTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(secrets, "outside"), Path.Combine(_folder.Path, "elsewhere"));
 
         var key = new HookSecrets(secrets).TryRead(name, out var problem);
+        if (name is "outside" or "../web")
+        {
+            AttackLog.Record("hook secrets folder", $"hook_secret '{name}' ({(name == "outside" ? "a link in the folder to a file outside it" : "a path out of the folder")})", problem ?? "read", key is null);
+        }
 
         Assert.Null(key);
         Assert.Equal(expected, problem);
