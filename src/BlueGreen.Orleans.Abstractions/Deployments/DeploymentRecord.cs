@@ -84,7 +84,7 @@ public sealed record DeploymentRecord
     [Id(27)] public string? AbortRequestedBy { get; init; }
 
     /// <summary>The version the live colour ran when the deployment started (null when unknown): hooks tell it.</summary>
-    [Id(40)] public string? FromVersion { get; init; }
+    [Id(50)] public string? FromVersion { get; init; }
 
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
