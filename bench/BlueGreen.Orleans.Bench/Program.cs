@@ -3,6 +3,7 @@ using BlueGreen.Orleans.Bench;
 
 var root = new RootCommand("BlueGreen.Orleans benchmarks: every figure is measured against real haproxy processes on 127.0.0.x.");
 root.Subcommands.Add(SetMapBenchmark.Command());
+root.Subcommands.Add(RuntimeReadsBenchmark.Command());
 root.Subcommands.Add(FleetSwitchBenchmark.Command());
 root.Subcommands.Add(AgentReloadBenchmark.Command());
 root.Subcommands.Add(ReleaseLatencyBenchmark.Command());

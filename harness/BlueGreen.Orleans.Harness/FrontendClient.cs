@@ -19,10 +19,19 @@ public sealed class FrontendClient : IDisposable
     }
 
     /// <summary>GETs <paramref name="path"/> for <paramref name="host"/>; the echo reply when the status is 200.</summary>
-    public async Task<FrontendReply> GetAsync(string host, string path = "/", CancellationToken cancellationToken = default)
+    public Task<FrontendReply> GetAsync(string host, string path = "/", CancellationToken cancellationToken = default) =>
+        GetAsync(host, new Dictionary<string, string>(), path, cancellationToken);
+
+    /// <summary>GETs <paramref name="path"/> for <paramref name="host"/> with more request headers (a preview header, a cookie…).</summary>
+    public async Task<FrontendReply> GetAsync(string host, IReadOnlyDictionary<string, string> headers, string path = "/", CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Host = host;
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
         using var response = await _http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         var echo = response.StatusCode == HttpStatusCode.OK ? JsonSerializer.Deserialize<EchoReply>(body, Json) : null;

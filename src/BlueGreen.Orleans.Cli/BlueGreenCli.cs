@@ -36,6 +36,7 @@ public static class BlueGreenCli
         root.Subcommands.Add(PromoteCommand.Create(runner));
         root.Subcommands.Add(RollbackCommand.Create(runner));
         root.Subcommands.Add(AbortCommand.Create(runner));
+        root.Subcommands.Add(ApproveCommand.Create(runner));
         root.Subcommands.Add(HistoryCommand.Create(runner));
         root.Subcommands.Add(WatchCommand.Create(runner));
         root.Subcommands.Add(InstancesCommand.Create(runner));

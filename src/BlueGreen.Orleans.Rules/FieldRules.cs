@@ -59,6 +59,12 @@ public static partial class FieldRules
 
     public static DurationRule StopTimeout => DurationRule.Positive;
 
+    /// <summary>The verify step's response-time limit; zero: not judged.</summary>
+    public static DurationRule MaxResponseTime => DurationRule.ZeroOrMore;
+
+    /// <summary>How long a held release waits before it approves itself (release --auto-approve-after).</summary>
+    public static DurationRule AutoApproveAfter => DurationRule.Positive;
+
     /// <summary>128 − 63 (service) − 7 (<c>-green-</c>).</summary>
     public const int MaxServerNameLength = 128 - 63 - ColourInInstanceName;
 

@@ -21,7 +21,7 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
     private const string Service = "web";
         private readonly TempFolder _folder = new("cli-hostile");
 
-    private static readonly string[] DurationOptions = ["--health-timeout", "--drain-timeout", "--keep-warm", "--verify-window"];
+    private static readonly string[] DurationOptions = ["--health-timeout", "--drain-timeout", "--keep-warm", "--verify-window", "--auto-approve-after"];
 
     /// <summary>Options and arguments whose values only the server checks: its refusal (2) is a right answer too.</summary>
     private static readonly string[] ServerChecked = ["proxy add --runtime-api", "proxy add --map-file", "proxy add --map-file-write-path", "proxy add --master-api", "proxy add --label", "watch id"];

@@ -381,7 +381,7 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         var methods = BlueGreenServices.SelectMany(s => s.Methods).Select(m => m.FullName).ToList();
 
         Assert.Equal(methods, Routes().Select(r => r.Method.FullName));
-        Assert.Equal(18, methods.Count);
+        Assert.Equal(19, methods.Count);
     }
 
     /// <summary>Every method of the proto's services with its <c>google.api.http</c> rule, in proto order.</summary>

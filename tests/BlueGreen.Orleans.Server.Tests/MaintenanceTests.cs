@@ -5,6 +5,7 @@ using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.Testing;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Grpc.Net.Client;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
@@ -84,6 +85,14 @@ public sealed class MaintenanceTests : IAsyncLifetime
         pages = await EveryProxyAsync("shop.local", r => r.Status != HttpStatusCode.OK, "shop still in maintenance after a re-apply");
         Assert.All(pages, p => Assert.Equal((HttpStatusCode.ServiceUnavailable, Message + "\n"), (p.Status, p.Body)));
 
+        // The message is kept under the route key: a new route key waits until maintenance is off.
+        var moved = Spec("shop");
+        moved.RouteKey = "shop2.local";
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new V1.Services.ServicesClient(_channel).ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = moved }, GatewayFixture.Admin).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("its route key cannot change ('shop.local' to 'shop2.local') until maintenance is off", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("shop2.local", await MapsAsync(), StringComparison.Ordinal);
+
         var show = await CliRun.RunAsync(["service", "show", "shop", "--output", "json", .. Server]);
         using (var json = JsonDocument.Parse(show.Output))
         {
@@ -112,7 +121,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
         // Off: the message key is gone from every proxy's map too.
         foreach (var proxy in _fleet.Proxies)
         {
-            Assert.DoesNotContain("/maintenance/shop", await File.ReadAllTextAsync(proxy.MapFile), StringComparison.Ordinal);
+            Assert.DoesNotContain("/Maintenance/shop.local", await File.ReadAllTextAsync(proxy.MapFile), StringComparison.Ordinal);
         }
     }
 

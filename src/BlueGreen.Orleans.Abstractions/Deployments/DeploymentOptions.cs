@@ -13,4 +13,10 @@ public sealed record DeploymentOptions
     [Id(2)] public TimeSpan? KeepWarm { get; init; }
 
     [Id(3)] public TimeSpan? VerifyWindow { get; init; }
+
+    /// <summary>Stop in <see cref="DeploymentStep.Held"/> once the target is healthy, until approved or aborted.</summary>
+    [Id(4)] public bool Hold { get; init; }
+
+    /// <summary>With <see cref="Hold"/>: approve by itself this long after the hold began (null: wait for a person).</summary>
+    [Id(5)] public TimeSpan? AutoApproveAfter { get; init; }
 }

@@ -65,6 +65,12 @@ public sealed record DeploymentRecord
     /// </summary>
     [Id(28)] public ImmutableDictionary<string, DateTimeOffset> VerifyBaselineAt { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
 
+    /// <summary>Connection and response error counters (<c>econ</c> + <c>eresp</c>) of the target per proxy at its baseline.</summary>
+    [Id(40)] public ImmutableDictionary<string, long> VerifyBaselineServerErrors { get; init; } = ImmutableDictionary<string, long>.Empty;
+
+    /// <summary>The figures the verify step's analysis last saw, per proxy and for the fleet (proxy null).</summary>
+    [Id(41)] public ImmutableList<AnalysisFigures> Analysis { get; init; } = [];
+
     /// <summary>The colour the Retire step stops: the old one after a success, the target after a rollback.</summary>
     [Id(23)] public Colour RetireColour { get; init; }
 
@@ -82,6 +88,34 @@ public sealed record DeploymentRecord
 
     /// <summary>The token name that asked to abort it, when somebody did.</summary>
     [Id(27)] public string? AbortRequestedBy { get; init; }
+
+    /// <summary>When the deployment entered <see cref="DeploymentStep.Held"/> (release --hold).</summary>
+    [Id(29)] public DateTimeOffset? HeldAt { get; init; }
+
+    /// <summary>When a held deployment approves itself (release --auto-approve-after); absolute, so a resume keeps it.</summary>
+    [Id(30)] public DateTimeOffset? AutoApproveAt { get; init; }
+
+    /// <summary>Who approved the held deployment: a token name (<see cref="Auditing.Actor"/>), or <c>auto-approve</c>.</summary>
+    [Id(31)] public string? ApprovedBy { get; init; }
+
+    [Id(32)] public DateTimeOffset? ApprovedAt { get; init; }
+
+    /// <summary>When the preview route (the target under its preview key on every proxy) was set; null once removed, or never set.</summary>
+    [Id(33)] public DateTimeOffset? PreviewSetAt { get; init; }
+
+    /// <summary>Stop in <see cref="DeploymentStep.Held"/> once the target is healthy (release --hold).</summary>
+    /// <remarks>
+    /// Here at the end of the record rather than in <see cref="ResolvedOptions"/>: Orleans numbers every field it writes as
+    /// a reference id, so a field added before objects that the state references again later renumbers those references,
+    /// and an older build's bytes would no longer be a subsequence of this build's (ServiceStateSerializationTests).
+    /// </remarks>
+    [Id(34)] public bool Hold { get; init; }
+
+    /// <summary>With <see cref="Hold"/>: approved by itself this long after the hold began; null: only by a person.</summary>
+    [Id(35)] public TimeSpan? AutoApproveAfter { get; init; }
+
+    /// <summary>The preview is set and not yet removed.</summary>
+    public bool PreviewSet => PreviewSetAt is not null;
 
     /// <summary>The version the live colour ran when the deployment started (null when unknown): hooks tell it.</summary>
     [Id(50)] public string? FromVersion { get; init; }

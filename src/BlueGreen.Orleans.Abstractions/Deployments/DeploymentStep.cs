@@ -12,4 +12,11 @@ public enum DeploymentStep
     Retire = 5,
     Revert = 6,
     Done = 7,
+
+    /// <summary>
+    /// A release with <c>--hold</c> waits here after <see cref="AwaitHealthy"/>, the target previewable and live traffic
+    /// untouched, until it is approved (then <see cref="Switch"/>), aborted, or its auto-approve time passes. Appended
+    /// with a value of its own: the values are persisted.
+    /// </summary>
+    Held = 8,
 }

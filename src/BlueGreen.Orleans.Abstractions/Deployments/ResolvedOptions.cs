@@ -8,4 +8,6 @@ public sealed record ResolvedOptions(
     [property: Id(2)] TimeSpan KeepWarm,
     [property: Id(3)] TimeSpan VerifyWindow,
     [property: Id(4)] double MaxErrorRatio,
-    [property: Id(5)] TimeSpan StopTimeout);
+    [property: Id(5)] TimeSpan StopTimeout,
+    [property: Id(6)] TimeSpan MaxResponseTime = default,
+    [property: Id(7)] double MaxServerErrorRatio = 0.01);

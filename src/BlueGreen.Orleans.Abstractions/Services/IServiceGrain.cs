@@ -71,6 +71,14 @@ public interface IServiceGrain : IGrainWithStringKey, IBackendWatcher
     [AlwaysInterleave]
     Task<DeploymentRecord> AbortAsync();
 
+    /// <summary>
+    /// Approves the release held for approval (release --hold): it switches and goes on at its next step, recording the
+    /// caller as its approver. Refused (<see cref="ErrorCode.FailedPrecondition"/>, naming its step) when no deployment
+    /// is held. Not interleaved with a step: an approval lands between two.
+    /// </summary>
+    [Alias("Approve")]
+    Task<DeploymentRecord> ApproveAsync();
+
     [Alias("GetDeployment")]
     [AlwaysInterleave]
     Task<DeploymentRecord?> GetDeploymentAsync(long id);

@@ -43,6 +43,15 @@ public sealed record ServiceSpec
     /// </summary>
     [Id(11)] public string? LiveVersion { get; init; }
 
+    /// <summary>
+    /// Above this response time (HAProxy's <c>rtime</c>, averaged over the target's servers on a proxy) the verify step
+    /// rolls back; zero: not judged.
+    /// </summary>
+    [Id(12)] public TimeSpan MaxResponseTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Connection and response errors (<c>econ</c> + <c>eresp</c>) / requests above which the verify step rolls back.</summary>
+    [Id(13)] public double MaxServerErrorRatio { get; init; } = 0.01;
+
     /// <summary>Webhooks called at points of each deployment (<see cref="HookSpec"/>).</summary>
     [Id(30)] public ImmutableList<HookSpec> Hooks { get; init; } = [];
 

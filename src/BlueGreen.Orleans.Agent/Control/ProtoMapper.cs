@@ -141,6 +141,10 @@ internal static class ProtoMapper
             Http5XxResponses = s.Http5xxResponses,
             HttpResponses = s.HttpResponses,
             Address = s.Address,
+            ConnectionErrors = s.ConnectionErrors,
+            ResponseErrors = s.ResponseErrors,
+            ResponseTimeMs = s.ResponseTimeMs,
+            TotalTimeMs = s.TotalTimeMs,
         }));
         return state;
     }

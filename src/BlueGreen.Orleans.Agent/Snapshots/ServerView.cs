@@ -15,7 +15,11 @@ internal sealed record ServerView(
     long SecondsSinceLastChange,
     long Http5xxResponses,
     long HttpResponses,
-    string Address)
+    string Address,
+    long ConnectionErrors = 0,
+    long ResponseErrors = 0,
+    long ResponseTimeMs = 0,
+    long TotalTimeMs = 0)
 {
     public bool Equals(ServerView? other) =>
         other is not null
@@ -27,6 +31,9 @@ internal sealed record ServerView(
         && CheckDownTransitions == other.CheckDownTransitions
         && Http5xxResponses == other.Http5xxResponses
         && HttpResponses == other.HttpResponses
+        && ConnectionErrors == other.ConnectionErrors
+        && ResponseErrors == other.ResponseErrors
+        && ResponseTimeMs == other.ResponseTimeMs
         && string.Equals(Address, other.Address, StringComparison.Ordinal);
 
     public override int GetHashCode() => HashCode.Combine(Name, Status, Sessions, UsedConnections, CheckDownTransitions, HttpResponses);

@@ -54,7 +54,11 @@ internal sealed class SnapshotReader(HaProxyRuntimeClient client, TimeProvider t
                     row.SecondsSinceLastChange ?? 0,
                     row.Http5xxResponses,
                     row.HttpResponses,
-                    row["addr"] ?? (connection is null ? string.Empty : $"{connection.Address}:{connection.Port}")));
+                    row["addr"] ?? (connection is null ? string.Empty : $"{connection.Address}:{connection.Port}"),
+                    row.ConnectionErrors,
+                    row.ResponseErrors,
+                    row.ResponseTimeMs,
+                    row.TotalTimeMs));
             }
         }
 

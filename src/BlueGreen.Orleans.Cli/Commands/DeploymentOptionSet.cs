@@ -39,7 +39,7 @@ internal sealed class DeploymentOptionSet
         VerifyWindow = Duration(parse.GetValue(VerifyWindow), "--verify-window", FieldRules.VerifyWindow),
     };
 
-    /// <summary>Waits and shows live progress, or prints the id with --no-wait.</summary>
+    /// <summary>Waits and shows live progress (until it ends, or is held for approval), or prints the id with --no-wait.</summary>
     public Task<int> FollowAsync(CliContext context, ParseResult parse, V1.Deployment started, CancellationToken cancellationToken) =>
         parse.GetValue(NoWait)
             ? Task.FromResult(DeploymentWatch.Started(context, started))

@@ -25,6 +25,10 @@ internal static class DeploymentWatch
             {
                 events.AddRange(update.Events);
                 last = update.Deployment;
+                if (HeldNow(last))
+                {
+                    break;
+                }
             }
         }
         else if (!context.Console.Profile.Capabilities.Interactive)
@@ -40,6 +44,10 @@ internal static class DeploymentWatch
 
                 events.AddRange(update.Events);
                 last = update.Deployment;
+                if (HeldNow(last))
+                {
+                    break;
+                }
             }
 
             if (last is not null)
@@ -57,6 +65,10 @@ internal static class DeploymentWatch
                     last = update.Deployment;
                     live.UpdateTarget(Render.Deployment(last, events));
                     live.Refresh();
+                    if (HeldNow(last))
+                    {
+                        break;
+                    }
                 }
             });
         }
@@ -68,6 +80,12 @@ internal static class DeploymentWatch
 
         last.Events.AddRange(events);
         Render.Write(context, last, () => new Markup(Render.Summary(last) + "\n"));
+        if (HeldNow(last))
+        {
+            // Waiting for a person: following it further would block until somebody approves or aborts elsewhere.
+            return ExitCodes.Ok;
+        }
+
         return last.Outcome switch
         {
             V1.DeploymentOutcome.Succeeded => ExitCodes.Ok,
@@ -75,6 +93,10 @@ internal static class DeploymentWatch
             _ => ExitCodes.Failed,
         };
     }
+
+    /// <summary>Held for approval once the preview is live: what a held release's command returns at.</summary>
+    private static bool HeldNow(V1.Deployment d) =>
+        d.Step == V1.DeploymentStep.Held && d.Outcome == V1.DeploymentOutcome.Running && d.PreviewLive && d.ApprovedBy.Length == 0 && !d.AbortRequested;
 
     /// <summary>
     /// The stream's updates, watching again when the server ends a stream at its lifetime (Gateway:MaxWatchDuration,

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using BlueGreen.Orleans.Rules;
+using Google.Protobuf.WellKnownTypes;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
 namespace BlueGreen.Orleans.Cli.Commands;
@@ -9,8 +11,16 @@ internal static class ReleaseCommand
     {
         var options = new DeploymentOptionSet();
         var version = new Option<string>("--version") { Description = "The version to release (the image tag, or {version} of a process colour).", Required = true };
+        var hold = new Option<bool>("--hold")
+        {
+            Description = "Stop once the new colour is UP on every proxy, before the switch, until 'bluegreen approve SERVICE' or 'bluegreen abort SERVICE'; " +
+                "meanwhile requests with header X-BlueGreen-Preview: SERVICE or cookie bluegreen-preview=SERVICE reach the new colour.",
+        };
+        var autoApproveAfter = new Option<string?>("--auto-approve-after") { Description = "With --hold: approve by itself this long after the hold began (e.g. 10m)." };
         var command = options.AddTo(new Command("release", "Release a version on the colour that is not live, switch every proxy, drain and retire the old colour."));
         command.Options.Add(version);
+        command.Options.Add(hold);
+        command.Options.Add(autoApproveAfter);
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
             var request = new V1.ReleaseRequest
@@ -18,7 +28,17 @@ internal static class ReleaseCommand
                 Service = Names.CheckService(parse.GetValue(options.Service)!),
                 Version = Names.CheckVersion(parse.GetValue(version)!),
                 Options = options.Read(parse),
+                Hold = parse.GetValue(hold),
             };
+            if (parse.GetValue(autoApproveAfter) is { } after)
+            {
+                request.AutoApproveAfter = Duration.FromTimeSpan(Durations.Parse(after, "--auto-approve-after", FieldRules.AutoApproveAfter));
+                if (!request.Hold)
+                {
+                    throw new CliException("--auto-approve-after: only with --hold.");
+                }
+            }
+
             var started = await context.Deployments.ReleaseAsync(request, context.Call(cancellationToken));
             return await options.FollowAsync(context, parse, started, cancellationToken);
         }, NotFoundHint.Service(options.Service));

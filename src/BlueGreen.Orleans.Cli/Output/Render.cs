@@ -244,13 +244,68 @@ internal static class Render
                 Markup.Escape(p.Error));
         }
 
-        return new Stack([header, proxies, .. recent.TakeLast(8).Select(Event)]);
+        IRenderable[] hold = d.Hold ? [new Markup(Hold(d).TrimEnd('\n'))] : [];
+        return new Stack([header, .. hold, proxies, .. Analysis(d), .. recent.TakeLast(8).Select(Event)]);
+    }
+
+    /// <summary>The verify step's last figures per proxy and for the fleet, once it has read any.</summary>
+    private static IEnumerable<IRenderable> Analysis(V1.Deployment d)
+    {
+        if (d.Analysis.Count == 0)
+        {
+            yield break;
+        }
+
+        var table = new Table().AddColumns("analysis", "responses", "5xx", "server errors", "response time", "total time");
+        foreach (var f in d.Analysis.OrderBy(f => f.ProxyId.Length == 0).ThenBy(f => f.ProxyId, StringComparer.Ordinal))
+        {
+            table.AddRow(
+                f.ProxyId.Length == 0 ? "[bold]fleet[/]" : Markup.Escape(f.ProxyId),
+                f.Responses.ToString(CultureInfo.InvariantCulture),
+                f.Http5Xx.ToString(CultureInfo.InvariantCulture),
+                f.ServerErrors.ToString(CultureInfo.InvariantCulture),
+                f.HasResponseTimeMs ? string.Create(CultureInfo.InvariantCulture, $"{f.ResponseTimeMs:0} ms") : "-",
+                f.HasTotalTimeMs ? string.Create(CultureInfo.InvariantCulture, $"{f.TotalTimeMs:0} ms") : "-");
+        }
+
+        yield return table;
     }
 
     public static IRenderable Event(V1.DeploymentEvent e) => new Markup(
         $"[grey]{e.At.ToDateTimeOffset():HH:mm:ss.fff}[/] {Step(e.Step),-12} {(e.ProxyId.Length > 0 ? $"[blue]{Markup.Escape(e.ProxyId)}[/] " : string.Empty)}{Markup.Escape(e.Message)}");
 
     public static string Summary(V1.Deployment d) =>
+        d.Step == V1.DeploymentStep.Held && d.Outcome == V1.DeploymentOutcome.Running
+            ? $"deployment #{d.Id} {Kind(d.Kind)} {Markup.Escape(d.Version)}: [yellow]held[/] " + Hold(d).TrimEnd('\n')
+            : Finished(d) + (d.ApprovedBy.Length == 0 ? string.Empty : $" — approved by {Markup.Escape(d.ApprovedBy)} at {Utc(d.ApprovedAt)}");
+
+    /// <summary>A held release's state: since when, until when, the preview and what to do; empty for any other.</summary>
+    private static string Hold(V1.Deployment d)
+    {
+        if (!d.Hold)
+        {
+            return string.Empty;
+        }
+
+        if (d.ApprovedBy.Length > 0)
+        {
+            return $"[grey]held from[/] {Utc(d.HeldAt)}, [grey]approved by[/] {Markup.Escape(d.ApprovedBy)} [grey]at[/] {Utc(d.ApprovedAt)}\n";
+        }
+
+        if (d.HeldAt is null)
+        {
+            return $"[grey]held for approval once[/] {Colour(d.Target)} [grey]is UP on every proxy[/]\n";
+        }
+
+        var service = Markup.Escape(d.Service);
+        return $"since {Utc(d.HeldAt)}{(d.AutoApproveAt is null ? string.Empty : $", approved by itself at {Utc(d.AutoApproveAt)}")}: " +
+            $"{Colour(d.Target)} {Markup.Escape(d.Version)} {(d.PreviewLive ? "previewable" : "preview being set")} with header X-BlueGreen-Preview: {service} or cookie bluegreen-preview={service}, " +
+            $"everyone else on {Colour(d.From)}; 'bluegreen approve {service}' switches, 'bluegreen abort {service}' retires it\n";
+    }
+
+    private static string Utc(Google.Protobuf.WellKnownTypes.Timestamp? at) => at is null ? "-" : Time(at) + " UTC";
+
+    private static string Finished(V1.Deployment d) =>
         $"deployment #{d.Id} {Kind(d.Kind)} {Markup.Escape(d.Version)}: {Outcome(d.Outcome)}" +
         (d.FinishedAt is null ? string.Empty : $" in {Seconds(d.FinishedAt.ToDateTimeOffset() - d.CreatedAt.ToDateTimeOffset())}") +
         (d.SwitchSkew is null ? string.Empty : $", fleet switch {Milliseconds(d.SwitchDuration?.ToTimeSpan() ?? TimeSpan.Zero)} (skew {Milliseconds(d.SwitchSkew.ToTimeSpan())})") +
@@ -284,7 +339,8 @@ internal static class Render
 
     /// <summary>Who started a deployment, and who asked to abort it.</summary>
     private static string By(V1.Deployment d) =>
-        (d.RequestedBy.Length == 0 ? "-" : d.RequestedBy) + (d.AbortRequestedBy.Length == 0 ? string.Empty : $" (abort: {d.AbortRequestedBy})");
+        (d.RequestedBy.Length == 0 ? "-" : d.RequestedBy) + (d.ApprovedBy.Length == 0 ? string.Empty : $" (approved: {d.ApprovedBy})")
+        + (d.AbortRequestedBy.Length == 0 ? string.Empty : $" (abort: {d.AbortRequestedBy})");
 
     private static Markup Changed(string what, string by, Google.Protobuf.WellKnownTypes.Timestamp? at) => new(
         by.Length == 0 ? string.Empty : $"[grey]{what} by[/] {Markup.Escape(by)}{(at is null ? string.Empty : $" [grey]at[/] {at.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC")}\n");

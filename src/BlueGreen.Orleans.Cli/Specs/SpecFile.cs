@@ -98,6 +98,7 @@ internal static class SpecFile
         ("keep_warm", FieldRules.KeepWarm), ("keepWarm", FieldRules.KeepWarm),
         ("verify_window", FieldRules.VerifyWindow), ("verifyWindow", FieldRules.VerifyWindow),
         ("stop_timeout", FieldRules.StopTimeout), ("stopTimeout", FieldRules.StopTimeout),
+        ("max_response_time", FieldRules.MaxResponseTime), ("maxResponseTime", FieldRules.MaxResponseTime),
     ];
 
     /// <summary>Durations may be written 500ms, 2m or 1h like on the command line; proto JSON wants seconds ("120s").</summary>

@@ -15,7 +15,13 @@ internal static class AgentMapper
         ReadAt = readAt,
         WorkerUptime = workerUptimeSeconds > 0 ? TimeSpan.FromSeconds(workerUptimeSeconds) : null,
         Servers = backend.Servers
-            .Select(s => new ServerHealth(s.Name, s.Status, s.CheckStatus, s.Sessions, s.UsedConnections, s.Http5XxResponses, s.HttpResponses))
+            .Select(s => new ServerHealth(s.Name, s.Status, s.CheckStatus, s.Sessions, s.UsedConnections, s.Http5XxResponses, s.HttpResponses)
+            {
+                ConnectionErrors = s.ConnectionErrors,
+                ResponseErrors = s.ResponseErrors,
+                ResponseTimeMs = s.ResponseTimeMs,
+                TotalTimeMs = s.TotalTimeMs,
+            })
             .ToImmutableList(),
     };
 

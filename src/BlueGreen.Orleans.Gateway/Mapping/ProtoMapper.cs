@@ -111,6 +111,8 @@ internal static class ProtoMapper
             VerifyWindow = Fields.Duration(spec.VerifyWindow, "spec.verify_window", FieldRules.VerifyWindow) ?? defaults.VerifyWindow,
             StopTimeout = Fields.Duration(spec.StopTimeout, "spec.stop_timeout", FieldRules.StopTimeout) ?? defaults.StopTimeout,
             MaxErrorRatio = spec.MaxErrorRatio == 0 ? defaults.MaxErrorRatio : spec.MaxErrorRatio,
+            MaxResponseTime = Fields.Duration(spec.MaxResponseTime, "spec.max_response_time", FieldRules.MaxResponseTime) ?? defaults.MaxResponseTime,
+            MaxServerErrorRatio = spec.MaxServerErrorRatio == 0 ? defaults.MaxServerErrorRatio : spec.MaxServerErrorRatio,
             LiveVersion = spec.LiveVersion.Length == 0 ? null : Fields.VersionTag(spec.LiveVersion, "spec.live_version"),
             Hooks = Fields.Hooks(spec.Hooks.Select(h => (h.Event, h.Url, (Duration?)h.Timeout, h.HasRetries ? h.Retries : (int?)null)).ToList(), "spec.hooks"),
             HookSecret = spec.HookSecret.Length == 0 ? null : Fields.HookSecret(spec.HookSecret, "spec.hook_secret"),
@@ -152,6 +154,8 @@ internal static class ProtoMapper
             VerifyWindow = Duration.FromTimeSpan(spec.VerifyWindow),
             StopTimeout = Duration.FromTimeSpan(spec.StopTimeout),
             MaxErrorRatio = spec.MaxErrorRatio,
+            MaxResponseTime = spec.MaxResponseTime > TimeSpan.Zero ? Duration.FromTimeSpan(spec.MaxResponseTime) : null,
+            MaxServerErrorRatio = spec.MaxServerErrorRatio,
             LiveVersion = spec.LiveVersion ?? string.Empty,
             HookSecret = spec.HookSecret ?? string.Empty,
         };
@@ -242,6 +246,19 @@ internal static class ProtoMapper
             VerifyWindow = Fields.Duration(options.VerifyWindow, "options.verify_window", FieldRules.VerifyWindow),
         };
 
+    /// <summary>A release's options with its hold (release --hold [--auto-approve-after]); an auto-approve time needs a hold.</summary>
+    public static DeploymentOptions ToContract(V1.ReleaseRequest request)
+    {
+        var options = ToContract(request.Options);
+        var after = Fields.Duration(request.AutoApproveAfter, "auto_approve_after", FieldRules.AutoApproveAfter);
+        if (after is not null && !request.Hold)
+        {
+            throw Fields.Invalid("auto_approve_after", "is only allowed with hold");
+        }
+
+        return options with { Hold = request.Hold, AutoApproveAfter = after };
+    }
+
     /// <summary>A deployment; <paramref name="withEvents"/> false leaves the event log out (Watch sends it in parts).</summary>
     public static V1.Deployment ToProto(DeploymentRecord d, bool withEvents = true)
     {
@@ -265,11 +282,42 @@ internal static class ProtoMapper
             RequestedBy = d.RequestedBy ?? string.Empty,
             AbortRequestedBy = d.AbortRequestedBy ?? string.Empty,
             DrainCut = d.DrainCut,
+            Hold = d.Hold,
+            HeldAt = d.HeldAt is { } held ? Timestamp.FromDateTimeOffset(held) : null,
+            AutoApproveAt = d.AutoApproveAt is { } auto ? Timestamp.FromDateTimeOffset(auto) : null,
+            ApprovedBy = d.ApprovedBy ?? string.Empty,
+            ApprovedAt = d.ApprovedAt is { } approved ? Timestamp.FromDateTimeOffset(approved) : null,
+            PreviewLive = d.PreviewSet,
         };
         pb.Proxies.AddRange(d.Proxies.Select(ToProto));
+        pb.Analysis.AddRange(d.Analysis.Select(ToProto));
         if (withEvents)
         {
             pb.Events.AddRange(d.Events.Select(ToProto));
+        }
+
+        return pb;
+    }
+
+    /// <summary>One analysis read; the times are set only once the window counted a response.</summary>
+    public static V1.AnalysisFigures ToProto(AnalysisFigures f)
+    {
+        var pb = new V1.AnalysisFigures
+        {
+            ProxyId = f.ProxyId ?? string.Empty,
+            At = Timestamp.FromDateTimeOffset(f.At),
+            Responses = f.Responses,
+            Http5Xx = f.Http5xx,
+            ServerErrors = f.ServerErrors,
+        };
+        if (f.ResponseTimeMs is { } rtime)
+        {
+            pb.ResponseTimeMs = rtime;
+        }
+
+        if (f.TotalTimeMs is { } ttime)
+        {
+            pb.TotalTimeMs = ttime;
         }
 
         return pb;
@@ -325,6 +373,7 @@ internal static class ProtoMapper
         DeploymentStep.Retire => V1.DeploymentStep.Retire,
         DeploymentStep.Revert => V1.DeploymentStep.Revert,
         DeploymentStep.Done => V1.DeploymentStep.Done,
+        DeploymentStep.Held => V1.DeploymentStep.Held,
         _ => throw Unmapped(step),
     };
 

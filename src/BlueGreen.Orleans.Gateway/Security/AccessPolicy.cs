@@ -35,6 +35,7 @@ public static class AccessPolicy
         ["/bluegreen.v1.Deployments/Promote"] = MethodAccess.Admin,
         ["/bluegreen.v1.Deployments/Rollback"] = MethodAccess.Admin,
         ["/bluegreen.v1.Deployments/Abort"] = MethodAccess.Admin,
+        ["/bluegreen.v1.Deployments/Approve"] = MethodAccess.Admin,
         ["/bluegreen.v1.Deployments/GetDeployment"] = MethodAccess.Read,
         ["/bluegreen.v1.Deployments/ListDeployments"] = MethodAccess.Read,
         ["/bluegreen.v1.Deployments/WatchDeployment"] = MethodAccess.Read,

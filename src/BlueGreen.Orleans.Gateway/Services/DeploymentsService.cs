@@ -13,7 +13,7 @@ internal sealed class DeploymentsService(IClusterClient cluster, DeploymentWatch
     {
         var service = Fields.Service(request.Service);
         var version = Fields.VersionTag(request.Version);
-        return ProtoMapper.ToProto(await Grain(service).ReleaseAsync(version, ProtoMapper.ToContract(request.Options)));
+        return ProtoMapper.ToProto(await Grain(service).ReleaseAsync(version, ProtoMapper.ToContract(request)));
     }
 
     public override async Task<V1.Deployment> Promote(V1.PromoteRequest request, ServerCallContext context) =>
@@ -24,6 +24,9 @@ internal sealed class DeploymentsService(IClusterClient cluster, DeploymentWatch
 
     public override async Task<V1.Deployment> Abort(V1.AbortRequest request, ServerCallContext context) =>
         ProtoMapper.ToProto(await Grain(Fields.Service(request.Service)).AbortAsync());
+
+    public override async Task<V1.Deployment> Approve(V1.ApproveRequest request, ServerCallContext context) =>
+        ProtoMapper.ToProto(await Grain(Fields.Service(request.Service)).ApproveAsync());
 
     public override async Task<V1.Deployment> GetDeployment(V1.GetDeploymentRequest request, ServerCallContext context)
     {

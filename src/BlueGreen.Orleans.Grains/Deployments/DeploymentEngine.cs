@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Rules;
 
@@ -31,6 +32,12 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
     /// <summary>HAProxy's default check interval (<c>inter 2s</c>): one full check after the switch, at least.</summary>
     public static readonly TimeSpan DefaultConfirmWindow = TimeSpan.FromSeconds(2);
 
+    /// <summary>Responses a proxy's window must have counted before its response time is judged (an average of one is noise).</summary>
+    public const int MinResponsesForTime = 10;
+
+    /// <summary>How many of a server's last responses HAProxy's <c>rtime</c> and <c>ttime</c> average over.</summary>
+    public const int TimeSamples = 1024;
+
     private readonly TimeSpan _confirmWindow = confirmWindow ?? DefaultConfirmWindow;
     private readonly DeploymentClock _clock = clock ?? new DeploymentClock(time);
 
@@ -45,7 +52,7 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         {
             switch (d.Step)
             {
-                case DeploymentStep.Provision or DeploymentStep.AwaitHealthy:
+                case DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Held:
                     return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" }, DeploymentStep.Retire, d.Target, "abort: retiring the target, the live colour is untouched");
                 case DeploymentStep.Verify or DeploymentStep.Drain:
                 // Also once confirmed: an abort accepted while the confirming step ran lands on its result, and the old
@@ -59,6 +66,7 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         {
             DeploymentStep.Provision => await ProvisionAsync(d, cancellationToken),
             DeploymentStep.AwaitHealthy => await AwaitHealthyAsync(d, cancellationToken),
+            DeploymentStep.Held => await HeldAsync(d, cancellationToken),
             DeploymentStep.Switch => await SwitchAsync(d, cancellationToken),
             DeploymentStep.Verify => await VerifyAsync(d, cancellationToken),
             DeploymentStep.Drain => await DrainAsync(d, cancellationToken),
@@ -76,8 +84,15 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
     /// </summary>
     public static bool CanAbort(DeploymentRecord d) =>
         !d.IsFinished && d.PendingOutcome == DeploymentOutcome.Succeeded
-        && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
+        && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Held or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
             || Confirming(d));
+
+    /// <summary>Whether <paramref name="d"/> waits in <see cref="DeploymentStep.Held"/> for an approval it has not had yet.</summary>
+    public static bool CanApprove(DeploymentRecord d) =>
+        !d.IsFinished && d.Step == DeploymentStep.Held && d.PendingOutcome == DeploymentOutcome.Succeeded && !d.AbortRequested && d.ApprovedAt is null;
+
+    /// <summary>The approver a held deployment records when its auto-approve time passed.</summary>
+    public const string AutoApprover = "auto-approve";
 
     /// <summary>
     /// How long until time alone can move <paramref name="d"/> on: its step's deadline, or the end of the confirm window
@@ -158,6 +173,15 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         d = Progress(d, reports, r => p => p with { Health = Summary(r), Healthy = r.AllUp });
         if (reports.Count == environment.Proxies.Count && reports.All(r => r.AllUp))
         {
+            if (d.Hold && d.ApprovedAt is null)
+            {
+                // Held only once every proxy sees the target UP: the preview never answers from a colour not ready.
+                var held = Begin(d, DeploymentStep.Held, d.Target,
+                    $"{d.Target.Backend(d.Service)} is UP on every proxy; held for approval (bluegreen approve {d.Service}){(d.AutoApproveAfter is { } after ? $", approved by itself in {Seconds(after)}" : string.Empty)}",
+                    d.AutoApproveAfter);
+                return held with { HeldAt = held.StepStartedAt, AutoApproveAt = held.StepDeadline };
+            }
+
             return Begin(d, DeploymentStep.Switch, d.Target, $"{d.Target.Backend(d.Service)} is UP on every proxy");
         }
 
@@ -182,6 +206,51 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         }
 
         return d;
+    }
+
+    /// <summary>
+    /// Held: sets the preview once (on every proxy, the target being UP on all), then waits for an approval (recorded by
+    /// the service), the auto-approve deadline, or an abort (honoured before the step runs). Nothing is read or written
+    /// while it waits: the record changes only when one of those comes.
+    /// </summary>
+    private async Task<DeploymentRecord> HeldAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        if (!d.PreviewSet)
+        {
+            var results = await environment.SetPreviewAsync(d.Target, cancellationToken);
+            foreach (var failed in results.Where(r => !r.Succeeded))
+            {
+                d = Event(d, failed.ProxyId, $"preview not set yet: {failed.Error}; the proxy keeps it desired and sets it once HAProxy answers");
+            }
+
+            d = Event(d with { PreviewSetAt = time.GetUtcNow() }, null, $"preview live: requests for {d.Service} with header {PreviewRoute.Header}: {d.Service} or cookie {PreviewRoute.Cookie}={d.Service} go to {d.Target.Name()}; all other traffic stays on {d.From.Name()}");
+        }
+
+        if (d.ApprovedAt is null && DeadlinePassed(d))
+        {
+            d = d with { ApprovedBy = AutoApprover, ApprovedAt = time.GetUtcNow() };
+        }
+
+        return d.ApprovedAt is null
+            ? d
+            : Begin(d, DeploymentStep.Switch, d.Target, $"approved by {d.ApprovedBy} at {d.ApprovedAt:yyyy-MM-dd HH:mm:ss} UTC: switching to {d.Target.Name()}");
+    }
+
+    /// <summary>Removes the preview once it is set (at the switch, or when the target is retired); a failure is noted, the proxy keeps the removal desired.</summary>
+    private async Task<DeploymentRecord> ClearPreviewAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        if (!d.PreviewSet)
+        {
+            return d;
+        }
+
+        var results = await environment.RemovePreviewAsync(cancellationToken);
+        foreach (var failed in results.Where(r => !r.Succeeded))
+        {
+            d = Event(d, failed.ProxyId, $"preview not removed yet: {failed.Error}; the proxy keeps the removal desired");
+        }
+
+        return Event(d with { PreviewSetAt = null }, null, "preview removed");
     }
 
     private static string Exited(InstanceExit exit) => exit.ExitCode is { } code ? $"exited with code {code}" : "is not running";
@@ -213,6 +282,10 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
             d = Event(d, r.ProxyId, r.Succeeded ? $"switched to {d.Target.Backend(d.Service)}" : $"switch failed: {r.Error}");
         }
 
+        // After the switch: everyone reaches the target now, so the preview is no longer needed (and a failed switch
+        // retires the target). Not a token of the step's: a switch is never cut half-way.
+        d = await ClearPreviewAsync(d, CancellationToken.None);
+
         var failed = results.Where(r => !r.Succeeded).ToList();
         if (failed.Count == 0 && results.Count == environment.Proxies.Count)
         {
@@ -230,9 +303,11 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
                 {
                     VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Http5xx)),
                     VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Responses)),
+                    VerifyBaselineServerErrors = baseline.ToImmutableDictionary(r => r.ProxyId, ServerErrors),
                     VerifyBaselineAt = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.ReadAt),
+                    Analysis = [],
                 };
-                return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); verifying the 5xx rate", d.Options.VerifyWindow);
+                return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); analysing {AnalysedFigures(d.Options)}", d.Options.VerifyWindow);
             }
 
             return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); draining {d.From.Name()}", d.Options.DrainTimeout);
@@ -251,70 +326,172 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         return AfterRevert(d with { PendingOutcome = DeploymentOutcome.Failed, Error = error }, reverted);
     }
 
+    /// <summary>
+    /// The analysis after the switch: the target's 5xx ratio, its connection and response errors, and its response time,
+    /// per proxy and over the fleet, since each proxy's baseline. The first figure over its limit rolls back, naming the
+    /// figure and the proxy; the record keeps the figures of every read (<see cref="DeploymentRecord.Analysis"/>).
+    /// </summary>
     private async Task<DeploymentRecord> VerifyAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
         var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
-        long errors = 0, responses = 0;
+        var seen = new List<AnalysisFigures>();
         foreach (var r in reports.Where(r => r.Reachable))
         {
-            var (proxyErrors, proxyResponses, rebased) = SinceBaseline(d, r);
+            var (figures, rebased) = SinceBaseline(d, r);
             d = rebased;
-            errors += proxyErrors;
-            responses += proxyResponses;
+            seen.Add(figures);
+        }
 
-            // Judged per proxy too: a proxy that serves only 5xx is not hidden by a busier one that serves none.
-            if (OverLimit(proxyErrors, proxyResponses, d.Options.MaxErrorRatio))
+        var fleet = Fleet(seen, time.GetUtcNow());
+        var read = seen.Select(f => f.ProxyId).ToHashSet(StringComparer.Ordinal);
+        d = d with { Analysis = [.. d.Analysis.Where(f => f.ProxyId is not null && !read.Contains(f.ProxyId)), .. seen, fleet] };
+
+        // Judged per proxy too: a proxy that serves only 5xx is not hidden by a busier one that serves none.
+        foreach (var figures in seen.Append(fleet))
+        {
+            if (Breach(d, figures, seen) is { } breach)
             {
-                return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{proxyErrors} of {proxyResponses} responses were 5xx on {r.ProxyId} (limit {d.Options.MaxErrorRatio:P1})" },
-                    DeploymentStep.Revert, d.Target, $"5xx rate over the limit on {r.ProxyId}: switching back to {d.From.Name()}");
+                var where = figures.ProxyId is null ? string.Empty : $" on {figures.ProxyId}";
+                return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = breach.Error },
+                    DeploymentStep.Revert, d.Target, $"{breach.Figure} over the limit{where}: switching back to {d.From.Name()}");
             }
         }
 
-        if (OverLimit(errors, responses, d.Options.MaxErrorRatio))
-        {
-            return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = $"{errors} of {responses} responses were 5xx (limit {d.Options.MaxErrorRatio:P1})" },
-                DeploymentStep.Revert, d.Target, $"5xx rate over the limit: switching back to {d.From.Name()}");
-        }
-
         return DeadlinePassed(d)
-            ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {errors} 5xx in {responses} responses; draining {d.From.Name()}", d.Options.DrainTimeout)
+            ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {Describe(fleet)}; draining {d.From.Name()}", d.Options.DrainTimeout)
             : d;
     }
 
-    private static bool OverLimit(long errors, long responses, double limit) => responses > 0 && (double)errors / responses > limit;
+    private static string AnalysedFigures(ResolvedOptions o) =>
+        o.MaxResponseTime > TimeSpan.Zero ? "the 5xx rate, server errors and response time" : "the 5xx rate and server errors";
 
     /// <summary>
-    /// One proxy's 5xx and responses since its baseline. A proxy without one (unreachable when the window opened) gets
-    /// it now and counts nothing yet, rather than its lifetime counters; a worker that started after the baseline (a
-    /// reload or a restart: its counters start at zero, or counters that went down) counts from zero, not as a negative
-    /// delta, and its baseline moves to its start.
+    /// The first figure over its limit: its name, and the record's error (how much, where, the limit). Over the fleet,
+    /// the error also names the proxy worst on that figure.
     /// </summary>
-    private (long Errors, long Responses, DeploymentRecord Record) SinceBaseline(DeploymentRecord d, BackendReport r)
+    private static (string Figure, string Error)? Breach(DeploymentRecord d, AnalysisFigures f, List<AnalysisFigures> proxies)
+    {
+        var where = f.ProxyId is null ? " across the fleet" : $" on {f.ProxyId}";
+        string Worst(Func<AnalysisFigures, double> figure, Func<AnalysisFigures, string> shown) =>
+            f.ProxyId is null && proxies.Where(p => p.Responses > 0).MaxBy(figure) is { } worst ? $"; worst {worst.ProxyId}, {shown(worst)}" : string.Empty;
+        var o = d.Options;
+        if (OverLimit(f.Http5xx, f.Responses, o.MaxErrorRatio))
+        {
+            return ("5xx rate", $"{f.Http5xx} of {f.Responses} responses were 5xx{where} (limit {o.MaxErrorRatio:P1}{Worst(p => p.ErrorRatio, p => $"{p.Http5xx} of {p.Responses}")})");
+        }
+
+        if (f.ServerErrors > 0 && f.ServerErrorRatio > o.MaxServerErrorRatio)
+        {
+            return ("server error rate", $"{f.ServerErrors} of {f.Responses + f.ServerErrors} requests to {d.Target.Backend(d.Service)} were connection or response errors{where} (limit {o.MaxServerErrorRatio:P1}{Worst(p => p.ServerErrorRatio, p => $"{p.ServerErrors} of {p.Responses + p.ServerErrors}")})");
+        }
+
+        if (o.MaxResponseTime > TimeSpan.Zero && f.Responses >= MinResponsesForTime && f.ResponseTimeMs is { } rtime && rtime > o.MaxResponseTime.TotalMilliseconds)
+        {
+            return ("response time", $"response time {rtime:0} ms over {f.Responses} responses{where} (limit {Ms(o.MaxResponseTime)}; HAProxy's rtime of {d.Target.Backend(d.Service)}{Worst(p => p.ResponseTimeMs ?? 0, p => $"{p.ResponseTimeMs:0} ms")})");
+        }
+
+        return null;
+    }
+
+    private static string Describe(AnalysisFigures f) =>
+        $"{f.Http5xx} 5xx in {f.Responses} responses, {f.ServerErrors} server errors{(f.ResponseTimeMs is { } rtime ? $", response time {rtime:0} ms" : string.Empty)}";
+
+    private static bool OverLimit(long errors, long responses, double limit) => responses > 0 && (double)errors / responses > limit;
+
+    private static long ServerErrors(BackendReport r) => r.Servers.Sum(s => s.ConnectionErrors + s.ResponseErrors);
+
+    /// <summary>
+    /// A proxy's times: its servers' averages weighted by their responses (a server that never answered has none), or
+    /// null when no server has answered.
+    /// </summary>
+    private static (double? Response, double? Total) Times(BackendReport r)
+    {
+        var answered = r.Servers.Where(s => s.Responses > 0).ToList();
+        var weight = answered.Sum(s => (double)s.Responses);
+        return weight == 0
+            ? (null, null)
+            : (answered.Sum(s => s.ResponseTimeMs * (double)s.Responses) / weight, answered.Sum(s => s.TotalTimeMs * (double)s.Responses) / weight);
+    }
+
+    /// <summary>
+    /// The fleet's figures: the proxies' counts summed, their times weighted by the responses in the window, and only
+    /// when every proxy that counted responses has a time (else the fleet's would speak for fewer responses than it counts).
+    /// </summary>
+    private static AnalysisFigures Fleet(List<AnalysisFigures> proxies, DateTimeOffset at)
+    {
+        var answered = proxies.Where(p => p.Responses > 0).ToList();
+        var timed = answered.All(p => p.ResponseTimeMs is not null) ? answered : [];
+        var weight = timed.Sum(p => (double)p.Responses);
+        return new AnalysisFigures
+        {
+            At = at,
+            Responses = proxies.Sum(p => p.Responses),
+            Http5xx = proxies.Sum(p => p.Http5xx),
+            ServerErrors = proxies.Sum(p => p.ServerErrors),
+            ResponseTimeMs = weight == 0 ? null : timed.Sum(p => p.ResponseTimeMs!.Value * p.Responses) / weight,
+            TotalTimeMs = weight == 0 ? null : timed.Sum(p => p.TotalTimeMs!.Value * p.Responses) / weight,
+        };
+    }
+
+    /// <summary>
+    /// One proxy's figures since its baseline. A proxy without one (unreachable when the window opened) gets it now and
+    /// counts nothing yet, rather than its lifetime counters; a worker that started after the baseline (a reload or a
+    /// restart: its counters start at zero, or counters that went down) counts from zero, not as a negative delta, and
+    /// its baseline moves to its start.
+    /// </summary>
+    private (AnalysisFigures Figures, DeploymentRecord Record) SinceBaseline(DeploymentRecord d, BackendReport r)
     {
         var current5xx = r.Servers.Sum(s => s.Http5xx);
         var currentResponses = r.Servers.Sum(s => s.Responses);
+        var currentErrors = ServerErrors(r);
+        var (rtime, ttime) = Times(r);
+        // HAProxy averages the times over each server's last 1,024 responses: they say something about this release only
+        // once every one of those came after the baseline (a colour that served before keeps its old responses in them).
+        AnalysisFigures Figures(long errors5xx, long responses, long serverErrors)
+        {
+            var onlyThisRelease = responses > 0 && responses >= Math.Min((long)TimeSamples * r.Servers.Count, currentResponses);
+            return new()
+            {
+                ProxyId = r.ProxyId,
+                At = r.ReadAt,
+                Http5xx = errors5xx,
+                Responses = responses,
+                ServerErrors = serverErrors,
+                ResponseTimeMs = onlyThisRelease ? rtime : null,
+                TotalTimeMs = onlyThisRelease ? ttime : null,
+            };
+        }
+
         if (!d.VerifyBaseline5xx.TryGetValue(r.ProxyId, out var base5xx) || !d.VerifyBaselineResponses.TryGetValue(r.ProxyId, out var baseResponses))
         {
             d = Event(d, r.ProxyId, "verify baseline taken now (the proxy was not read when the window opened)");
-            return (0, 0, Rebase(d, r.ProxyId, current5xx, currentResponses, r.ReadAt));
+            return (Figures(0, 0, 0), Rebase(d, r.ProxyId, current5xx, currentResponses, currentErrors, r.ReadAt));
+        }
+
+        // A record from before the error counters were kept has no baseline for them: counted from now.
+        if (!d.VerifyBaselineServerErrors.TryGetValue(r.ProxyId, out var baseErrors))
+        {
+            d = d with { VerifyBaselineServerErrors = d.VerifyBaselineServerErrors.SetItem(r.ProxyId, currentErrors) };
+            baseErrors = currentErrors;
         }
 
         // Uptime is whole seconds: only a worker that started more than a second after the baseline is surely new.
         var workerStart = r.WorkerUptime is { } up && r.ReadAt != default ? r.ReadAt - up : (DateTimeOffset?)null;
         var newWorker = workerStart is { } started && d.VerifyBaselineAt.TryGetValue(r.ProxyId, out var at) && started - TimeSpan.FromSeconds(1) > at;
-        if (newWorker || current5xx < base5xx || currentResponses < baseResponses)
+        if (newWorker || current5xx < base5xx || currentResponses < baseResponses || currentErrors < baseErrors)
         {
             d = Event(d, r.ProxyId, "HAProxy's counters restarted (reload or restart) during the verify window: counting from zero");
-            return (current5xx, currentResponses, Rebase(d, r.ProxyId, 0, 0, workerStart ?? r.ReadAt));
+            return (Figures(current5xx, currentResponses, currentErrors), Rebase(d, r.ProxyId, 0, 0, 0, workerStart ?? r.ReadAt));
         }
 
-        return (current5xx - base5xx, currentResponses - baseResponses, d);
+        return (Figures(current5xx - base5xx, currentResponses - baseResponses, currentErrors - baseErrors), d);
     }
 
-    private static DeploymentRecord Rebase(DeploymentRecord d, string proxy, long errors, long responses, DateTimeOffset at) => d with
+    private static DeploymentRecord Rebase(DeploymentRecord d, string proxy, long errors, long responses, long serverErrors, DateTimeOffset at) => d with
     {
         VerifyBaseline5xx = d.VerifyBaseline5xx.SetItem(proxy, errors),
         VerifyBaselineResponses = d.VerifyBaselineResponses.SetItem(proxy, responses),
+        VerifyBaselineServerErrors = d.VerifyBaselineServerErrors.SetItem(proxy, serverErrors),
         VerifyBaselineAt = d.VerifyBaselineAt.SetItem(proxy, at),
     };
 
@@ -535,6 +712,8 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
             return await ConfirmTargetAsync(d, cancellationToken);
         }
 
+        // A held release aborted, or rolled back before its switch: no preview may point at a colour being stopped.
+        d = await ClearPreviewAsync(d, cancellationToken);
         try
         {
             await environment.RetireAsync(d.RetireColour, cancellationToken);

@@ -3,6 +3,7 @@ using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Hooks;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
+using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Instances;
 using BlueGreen.Orleans.Proxies;
 using BlueGreen.Orleans.Services;
@@ -206,6 +207,12 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
             return time.GetUtcNow();
         });
     }
+
+    public Task<IReadOnlyList<SwitchResult>> SetPreviewAsync(Colour colour, CancellationToken cancellationToken) =>
+        ApplyRouteAsync(PreviewRoute.Key(spec.RouteKey), colour.Backend(spec.Name));
+
+    public Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken) =>
+        RemoveRouteAsync(PreviewRoute.Key(spec.RouteKey));
 
     /// <param name="span">Traces each proxy's call as a child of the current span (the step), e.g. to see the skew.</param>
     private async Task<IReadOnlyList<SwitchResult>> OnEachAsync(IReadOnlyCollection<string>? only, Func<IProxyGrain, Task<DateTimeOffset>> action, string? span = null) =>

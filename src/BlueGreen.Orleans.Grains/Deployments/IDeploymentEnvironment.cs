@@ -42,6 +42,15 @@ public interface IDeploymentEnvironment
     Task<IReadOnlyList<SwitchResult>> SwitchAsync(Colour colour, IReadOnlyCollection<string>? proxies, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Sets the preview of a held release on every proxy: requests naming the service (header or cookie) go to the
+    /// colour. Desired state and map file first, so a reload keeps it; a proxy that failed keeps it desired.
+    /// </summary>
+    Task<IReadOnlyList<SwitchResult>> SetPreviewAsync(Colour colour, CancellationToken cancellationToken);
+
+    /// <summary>Removes the preview from every proxy (a proxy that failed keeps the removal desired).</summary>
+    Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Calls the service's hooks of <paramref name="hookEvent"/> (one of <see cref="Rules.HookRules.Events"/>) about
     /// <paramref name="deployment"/>, in parallel, each with its timeout and retries: one result per hook, none when the
     /// service has none for the event. Only a cancellation throws.

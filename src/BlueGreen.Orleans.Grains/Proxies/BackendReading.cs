@@ -8,7 +8,7 @@ namespace BlueGreen.Orleans.Grains.Proxies;
 /// </summary>
 internal sealed record BackendReading(BackendReport Report, long StartedAt, int Fingerprint)
 {
-    /// <summary>What a waiting deployment can act on: reachability, and each server's state, sessions, connections in use and 5xx count (a verify window).</summary>
+    /// <summary>What a waiting deployment can act on: reachability, and each server's state, sessions, connections in use, and 5xx and error counts (the analysis window).</summary>
     public static int FingerprintOf(BackendReport report)
     {
         var hash = new HashCode();
@@ -20,6 +20,8 @@ internal sealed record BackendReading(BackendReport Report, long StartedAt, int 
             hash.Add(server.Sessions);
             hash.Add(server.ConnectionsInUse);
             hash.Add(server.Http5xx);
+            hash.Add(server.ConnectionErrors);
+            hash.Add(server.ResponseErrors);
         }
 
         return hash.ToHashCode();

@@ -130,7 +130,13 @@ internal sealed partial class ProxyGrain
             ReadAt = now,
             WorkerUptime = uptime,
             Servers = [.. read.Servers.Select(r => new ServerHealth(
-                r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, inUse.GetValueOrDefault(r.ServiceName), r.Http5xxResponses, r.HttpResponses))],
+                r.ServiceName, r.Status, r.CheckStatus, r.CurrentSessions, inUse.GetValueOrDefault(r.ServiceName), r.Http5xxResponses, r.HttpResponses)
+            {
+                ConnectionErrors = r.ConnectionErrors,
+                ResponseErrors = r.ResponseErrors,
+                ResponseTimeMs = r.ResponseTimeMs,
+                TotalTimeMs = r.TotalTimeMs,
+            })],
         };
     }
 

@@ -47,5 +47,8 @@ internal sealed partial class ServiceGrain
 
         [LoggerMessage(14, LogLevel.Information, "Service {Service}: maintenance turned off by {Actor}")]
         public static partial void MaintenanceOff(ILogger logger, string service, string actor);
+
+        [LoggerMessage(20, LogLevel.Information, "Service {Service}: held {Deployment} approved by {Actor}")]
+        public static partial void Approved(ILogger logger, string service, string deployment, string actor);
     }
 }

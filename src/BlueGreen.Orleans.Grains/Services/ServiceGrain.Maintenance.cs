@@ -8,10 +8,11 @@ using BlueGreen.Orleans.Services;
 namespace BlueGreen.Orleans.Grains.Services;
 
 /// <summary>
-/// Maintenance mode (Kamal's): the route key points at the service's maintenance backend on every proxy, which answers
-/// 503 with a page, and back at the live colour when it ends. Both go through the proxies' apply path (versioned,
+/// Maintenance mode (Kamal's): the route key points at the maintenance backend on every proxy (one for every service),
+/// which answers 503 with a page, and back at the live colour when it ends. Both go through the proxies' apply path (versioned,
 /// desired state and map file first, runtime batched), so a reload or restart keeps them and a proxy that missed one
-/// gets it from its monitor. The page's message is a second key of the routes map (<see cref="MaintenancePage"/>).
+/// gets it from its monitor. The page's message is a second key of the routes map, named after the route key
+/// (<see cref="MaintenancePage"/>): the route key cannot change while maintenance is on.
 /// </summary>
 internal sealed partial class ServiceGrain
 {
@@ -39,7 +40,7 @@ internal sealed partial class ServiceGrain
         }
 
         await RefuseWithoutMaintenanceBackendAsync(spec);
-        var key = MaintenancePage.MessageKey(Name);
+        var key = MaintenancePage.MessageKey(spec.RouteKey);
         var claimed = state.State.Maintenance is null;
         if (claimed && await Catalog.ClaimRouteKeyAsync(key, Name) is { } owner)
         {
@@ -63,7 +64,7 @@ internal sealed partial class ServiceGrain
         // The message first: the first request the maintenance backend answers shows it.
         var fleet = Fleet(spec);
         var failed = Failures(await fleet.ApplyRouteAsync(key, MaintenancePage.Encode(message ?? MaintenancePage.DefaultMessage)));
-        failed.AddRange(Failures(await fleet.ApplyRouteAsync(spec.RouteKey, MaintenancePage.Backend(Name))));
+        failed.AddRange(Failures(await fleet.ApplyRouteAsync(spec.RouteKey, MaintenancePage.Backend)));
         ThrowIfNotSet(failed, "in maintenance");
         return Info();
     }
@@ -75,7 +76,7 @@ internal sealed partial class ServiceGrain
     /// </summary>
     private async Task<ServiceInfo> EndMaintenanceAsync(ServiceSpec spec)
     {
-        var key = MaintenancePage.MessageKey(Name);
+        var key = MaintenancePage.MessageKey(spec.RouteKey);
         if (state.State.Maintenance is not null)
         {
             var change = new MaintenanceChange(false, null, Actor.Stamp(time));
@@ -112,7 +113,7 @@ internal sealed partial class ServiceGrain
     /// </summary>
     private async Task RefuseWithoutMaintenanceBackendAsync(ServiceSpec spec)
     {
-        var backend = ImmutableDictionary<string, ImmutableList<string>>.Empty.Add(MaintenancePage.Backend(Name), []);
+        var backend = ImmutableDictionary<string, ImmutableList<string>>.Empty.Add(MaintenancePage.Backend, []);
         if (await ProxyProblemsAsync(spec, backend) is { Count: > 0 } problems)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not put into maintenance, nothing was changed: {string.Join(". ", problems)} (render its config again with 'bluegreen haproxy config' and reload HAProxy).");
@@ -121,7 +122,7 @@ internal sealed partial class ServiceGrain
 
     /// <summary>The backend the route key points at now: the maintenance page while in maintenance, else the live colour.</summary>
     private string RoutedBackend(ServiceSpec spec) =>
-        state.State.Maintenance is null ? state.State.LiveColour.Backend(spec.Name) : MaintenancePage.Backend(spec.Name);
+        state.State.Maintenance is null ? state.State.LiveColour.Backend(spec.Name) : MaintenancePage.Backend;
 
     private static List<string> Failures(IReadOnlyList<SwitchResult> results) =>
         [.. results.Where(r => !r.Succeeded).Select(r => $"{r.ProxyId}: {r.Error}")];

@@ -125,6 +125,13 @@ internal sealed partial class ServiceGrain(
         }
 
         RefuseWhileActive();
+        if (state.State.Maintenance is not null && state.State.Spec is { } current && current.RouteKey != spec.RouteKey)
+        {
+            // The page's message is kept under the route key (MaintenancePage.MessageKey); moving both while the page
+            // answers would show the default message on some proxies for a while, for no gain.
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not saved: it is in maintenance, and its route key cannot change ('{current.RouteKey}' to '{spec.RouteKey}') until maintenance is off ('bluegreen maintenance off {Name}').");
+        }
+
         var registrations = await Task.WhenAll(spec.Proxies.Select(async p => (Id: p, Registration: await GrainFactory.GetGrain<IProxyGrain>(p).GetRegistrationAsync())));
         if (registrations.Where(r => r.Registration is null).Select(r => r.Id).ToList() is { Count: > 0 } unknown)
         {
@@ -223,7 +230,7 @@ internal sealed partial class ServiceGrain(
             {
                 // The message too, from the proxies that no longer serve the service.
                 var dropped = previous.Proxies.Except(spec.Proxies, StringComparer.Ordinal);
-                unremoved.AddRange((await Task.WhenAll(dropped.Select(p => RemoveRouteAsync(p, MaintenancePage.MessageKey(Name))))).OfType<string>());
+                unremoved.AddRange((await Task.WhenAll(dropped.Select(p => RemoveRouteAsync(p, MaintenancePage.MessageKey(spec.RouteKey))))).OfType<string>());
             }
         }
 
@@ -231,7 +238,7 @@ internal sealed partial class ServiceGrain(
         // a proxy added to the spec gets the route now.
         var fleet = Fleet(spec);
         var results = state.State.Maintenance is { } maintenance
-            ? [.. await fleet.ApplyRouteAsync(MaintenancePage.MessageKey(Name), MaintenancePage.Encode(maintenance.Message ?? MaintenancePage.DefaultMessage)), .. await fleet.ApplyRouteAsync(spec.RouteKey, RoutedBackend(spec))]
+            ? [.. await fleet.ApplyRouteAsync(MaintenancePage.MessageKey(spec.RouteKey), MaintenancePage.Encode(maintenance.Message ?? MaintenancePage.DefaultMessage)), .. await fleet.ApplyRouteAsync(spec.RouteKey, RoutedBackend(spec))]
             : await fleet.ApplyRouteAsync(state.State.LiveColour);
         var failed = Failures(results);
         if (failed.Count > 0 || unremoved.Count > 0)
@@ -290,7 +297,8 @@ internal sealed partial class ServiceGrain(
         _published = state.State;
         await Catalog.SetServiceAsync(Name, false);
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
-        await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(Name), Name);
+        await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(routeKey), Name);
+        await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(routeKey), Name);
         DeactivateOnIdle();
     }
 
@@ -419,9 +427,10 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
+        var previewClaimed = await PrepareHoldAsync(kind, overrides);
         var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
-        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current, FromVersion = state.State.Versions.GetValueOrDefault(state.State.LiveColour) };
+        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current, FromVersion = state.State.Versions.GetValueOrDefault(state.State.LiveColour), Hold = overrides.Hold, AutoApproveAfter = overrides.Hold ? overrides.AutoApproveAfter : null };
         var saved = state.State;
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         try
@@ -432,6 +441,11 @@ internal sealed partial class ServiceGrain(
         catch
         {
             _trace.Abandon();
+            if (previewClaimed)
+            {
+                await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(spec.RouteKey), Name);
+            }
+
             throw;
         }
 
@@ -484,7 +498,9 @@ internal sealed partial class ServiceGrain(
             o.KeepWarm ?? spec.KeepWarm,
             o.VerifyWindow ?? spec.VerifyWindow,
             spec.MaxErrorRatio,
-            spec.StopTimeout);
+            spec.StopTimeout,
+            spec.MaxResponseTime,
+            spec.MaxServerErrorRatio);
         ServiceSpecValidator.Duration(errors, "health_timeout", resolved.HealthTimeout, FieldRules.HealthTimeout);
         ServiceSpecValidator.Duration(errors, "drain_timeout", resolved.DrainTimeout, FieldRules.DrainTimeout);
         ServiceSpecValidator.Duration(errors, "keep_warm", resolved.KeepWarm, FieldRules.KeepWarm);
@@ -720,6 +736,7 @@ internal sealed partial class ServiceGrain(
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
         try
         {
+            await ReleasePreviewKeyAsync(d);
             await Catalog.SetActiveAsync(Name, false);
             if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
             {
@@ -817,7 +834,7 @@ internal sealed partial class ServiceGrain(
         if (state.State.Maintenance is not null)
         {
             // A proxy added while in maintenance must answer with the page as the others do.
-            backends = backends.Add(MaintenancePage.Backend(spec.Name), []);
+            backends = backends.Add(MaintenancePage.Backend, []);
         }
 
         if (await ProxyProblemsAsync(spec, backends) is { Count: > 0 } problems)

@@ -75,6 +75,13 @@ public static partial class ServiceSpecValidator
             errors.Add("max_error_ratio: must be between 0 and 1.");
         }
 
+        if (double.IsNaN(spec.MaxServerErrorRatio) || spec.MaxServerErrorRatio is < 0 or > 1)
+        {
+            errors.Add("max_server_error_ratio: must be between 0 and 1.");
+        }
+
+        Duration(errors, "max_response_time", spec.MaxResponseTime, FieldRules.MaxResponseTime);
+
         ValidateHooks(errors, spec);
         return errors;
     }

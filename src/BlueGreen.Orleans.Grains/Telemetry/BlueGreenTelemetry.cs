@@ -63,6 +63,7 @@ public sealed class BlueGreenTelemetry
         DeploymentStep.Retire => "retire",
         DeploymentStep.Revert => "revert",
         DeploymentStep.Done => "done",
+        DeploymentStep.Held => "held",
         _ => "unknown",
     };
 

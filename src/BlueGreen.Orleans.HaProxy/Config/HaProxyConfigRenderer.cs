@@ -52,8 +52,11 @@ public static class HaProxyConfigRenderer
 
         cfg.Append("frontend http\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    bind {config.Frontend}\n");
-        cfg.Append("    # Host header without port, lower-cased, looked up in the map; unknown hosts go to no_route.\n");
-        cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[req.hdr(host),field(1,:),lower,map({config.MapFile},{BackendNames.NoRoute})]\n");
+        cfg.Append("    # The route key: the Host header without port, lower-cased. Looked up in the map; unknown hosts go to no_route.\n");
+        cfg.Append("    # Kept in txn.route for the preview rules and the maintenance page, which read the map by it.\n");
+        cfg.Append("    http-request set-var(txn.route) req.hdr(host),field(1,:),lower\n");
+        RenderPreview(cfg, config.MapFile);
+        cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[var(txn.route),map({config.MapFile},{BackendNames.NoRoute})]\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    default_backend {BackendNames.NoRoute}\n\n");
 
         if (config.StatsPage is { } stats)
@@ -71,10 +74,12 @@ public static class HaProxyConfigRenderer
             {
                 RenderBackend(cfg, service, colour);
             }
-
-            RenderMaintenance(cfg, service.Name, config.MapFile);
         }
 
+        RenderMaintenance(cfg, config.MapFile);
+
+        // Empty: says this config has the preview rules (see PreviewRoute.MarkerBackend).
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {PreviewRoute.MarkerBackend}\n\n");
         cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.NoRoute}\n");
         cfg.Append("    http-request return status 404 content-type text/plain string \"no route for this host\"\n");
         return cfg.ToString();
@@ -99,14 +104,36 @@ public static class HaProxyConfigRenderer
     }
 
     /// <summary>
-    /// The backend a service's route key points at while it is in maintenance (<see cref="MaintenancePage"/>): 503 and a
-    /// text/plain page whose message is read from the routes map at each request (base64url there, decoded here), so
-    /// changing it needs no reload. text/plain: the message is never markup, whatever it holds.
+    /// A held release's preview (<see cref="PreviewRoute"/>), before the live route: the map's value under
+    /// <c>/Preview/&lt;Host&gt;</c> is the target backend (<c>&lt;service&gt;_&lt;colour&gt;</c>) of the service whose route
+    /// key the Host is; the request goes there only when its header or cookie plus <c>_blue</c> or <c>_green</c> is
+    /// exactly that backend's name, i.e. names that same service. Any other request keeps the live route.
     /// </summary>
-    private static void RenderMaintenance(StringBuilder cfg, string service, string mapFile)
+    private static void RenderPreview(StringBuilder cfg, string mapFile)
     {
-        var message = $"%[str({MaintenancePage.MessageKey(service)}),map({mapFile},{MaintenancePage.Encode(MaintenancePage.DefaultMessage)}),ub64dec]";
-        cfg.Append(CultureInfo.InvariantCulture, $"backend {MaintenancePage.Backend(service)}\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    # Preview of a held release: {PreviewRoute.Header} or cookie {PreviewRoute.Cookie} naming the Host's service.\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    http-request set-var(txn.preview) str({PreviewRoute.KeyPrefix}),concat(,txn.route,),map({mapFile})\n");
+        foreach (var fetch in new[] { $"req.hdr({PreviewRoute.Header.ToLowerInvariant()})", $"req.cook({PreviewRoute.Cookie})" })
+        {
+            foreach (var colour in Enum.GetValues<Colour>())
+            {
+                cfg.Append(CultureInfo.InvariantCulture, $"    acl preview_asked {fetch},concat(,,_{colour.Name()}),strcmp(txn.preview) eq 0\n");
+            }
+        }
+
+        cfg.Append("    use_backend %[var(txn.preview)] if preview_asked\n");
+    }
+
+    /// <summary>
+    /// The backend the route key of every service in maintenance points at (<see cref="MaintenancePage"/>): 503 and a
+    /// text/plain page whose message is read from the routes map at each request, under the key of the route the request
+    /// came by (base64url there, decoded here), so changing it needs no reload. text/plain: the message is never markup,
+    /// whatever it holds.
+    /// </summary>
+    private static void RenderMaintenance(StringBuilder cfg, string mapFile)
+    {
+        var message = $"%[str({MaintenancePage.MessageKeyPrefix}),concat(,txn.route,),map({mapFile},{MaintenancePage.Encode(MaintenancePage.DefaultMessage)}),ub64dec]";
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {MaintenancePage.Backend}\n");
         cfg.Append(CultureInfo.InvariantCulture,
             $"    http-request return status 503 content-type \"text/plain; charset=utf-8\" lf-string \"{message}\\n\" hdr Retry-After 60 hdr Cache-Control no-store\n\n");
     }

@@ -10,11 +10,12 @@ namespace BlueGreen.Orleans.HaProxy.Runtime;
 /// </summary>
 public static partial class RuntimeArguments
 {
-    public const int MaxNameLength = 128;
+    /// <summary>A route key's 128 characters with a prefix before it (a maintenance message's map key).</summary>
+    public const int MaxNameLength = 256;
     public const int MaxPathLength = 1024;
 
-    /// <summary>Backend, server, map key and map value names: <c>^[A-Za-z0-9._:/-]{1,128}\z</c>.</summary>
-    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,128}\\z", RegexOptions.CultureInvariant)]
+    /// <summary>Backend, server, map key and map value names: <c>^[A-Za-z0-9._:/-]{1,256}\z</c>.</summary>
+    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,256}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     /// <summary>A map reference: an absolute file path as written in the config, or <c>#id</c>.</summary>
@@ -29,7 +30,7 @@ public static partial class RuntimeArguments
     {
         if (value is null || !NamePattern().IsMatch(value))
         {
-            throw Refuse(value, parameter, "must be 1-128 characters of A-Z a-z 0-9 . _ : / -");
+            throw Refuse(value, parameter, "must be 1-256 characters of A-Z a-z 0-9 . _ : / -");
         }
 
         return value;

@@ -53,6 +53,18 @@ public sealed class StatRow
     public long HttpResponses =>
         (GetInt64("hrsp_1xx") ?? 0) + (GetInt64("hrsp_2xx") ?? 0) + (GetInt64("hrsp_3xx") ?? 0) + (GetInt64("hrsp_4xx") ?? 0) + Http5xxResponses + (GetInt64("hrsp_other") ?? 0);
 
+    /// <summary><c>econ</c>: connection attempts to the server that failed.</summary>
+    public long ConnectionErrors => GetInt64("econ") ?? 0;
+
+    /// <summary><c>eresp</c>: responses that failed (the server closed or reset the connection, a read error).</summary>
+    public long ResponseErrors => GetInt64("eresp") ?? 0;
+
+    /// <summary><c>rtime</c>: the average response time, ms, over the server's last 1,024 responses (0 before any).</summary>
+    public long ResponseTimeMs => GetInt64("rtime") ?? 0;
+
+    /// <summary><c>ttime</c>: the average total session time, ms, over the server's last 1,024 sessions.</summary>
+    public long TotalTimeMs => GetInt64("ttime") ?? 0;
+
     /// <summary><c>stot</c>: sessions in total.</summary>
     public long TotalSessions => GetInt64("stot") ?? 0;
 

@@ -16,6 +16,8 @@ public sealed class SpecFileTests
         health_timeout: 30s
         keep_warm: 2m
         max_error_ratio: 0.05
+        max_server_error_ratio: 0.02
+        max_response_time: 250ms
         live_version: 1
         blue:
           runtime: process
@@ -45,6 +47,8 @@ public sealed class SpecFileTests
         Assert.Equal(TimeSpan.FromSeconds(30), spec.HealthTimeout.ToTimeSpan());
         Assert.Equal(TimeSpan.FromMinutes(2), spec.KeepWarm.ToTimeSpan());
         Assert.Equal(0.05, spec.MaxErrorRatio);
+        Assert.Equal(0.02, spec.MaxServerErrorRatio);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), spec.MaxResponseTime.ToTimeSpan());
         Assert.Equal("1", spec.LiveVersion);
         Assert.Equal(["--port", "{port}"], spec.Blue.Arguments);
         Assert.Equal("production", spec.Blue.Environment["MODE"]);

@@ -23,6 +23,7 @@ public static class CliCommands
     private static readonly Dictionary<string, (string Flag, string[] Options, string[] Refused)> Modes = new(StringComparer.Ordinal)
     {
         ["proxy add"] = ("--agent", ["--credential-file"], ["--runtime-api", "--map-file", "--map-file-write-path", "--master-api"]),
+        ["release"] = ("--hold", ["--auto-approve-after"], []),
     };
 
     /// <summary>Every leaf command by its words, e.g. <c>proxy add</c>, <c>release</c>.</summary>

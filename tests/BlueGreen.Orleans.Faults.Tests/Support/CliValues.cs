@@ -28,6 +28,8 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         ("service show" or "service rm", "name") => service,
         (_, "service") => service,
         ("release", "--version") => "2",
+        // With --hold (CliCommands' modes).
+        ("release", "--auto-approve-after") => "10m",
         (_, "--health-timeout") => "20s",
         (_, "--drain-timeout") => "5s",
         (_, "--keep-warm") => "1m",

@@ -24,10 +24,12 @@ public static class RequestBaselines
         "bluegreen.v1.DeleteServiceRequest" => new V1.DeleteServiceRequest { Name = service },
         "bluegreen.v1.SetMaintenanceRequest" => new V1.SetMaintenanceRequest { Name = service, Enabled = true, Message = "Back at 10:00 UTC" },
         "bluegreen.v1.ListInstancesRequest" => new V1.ListInstancesRequest { Services = { service } },
-        "bluegreen.v1.ReleaseRequest" => new V1.ReleaseRequest { Service = service, Version = "2", Options = Options() },
+        // Held, with an auto-approve time: so the hold's duration is a field the cases can spoil too.
+        "bluegreen.v1.ReleaseRequest" => new V1.ReleaseRequest { Service = service, Version = "2", Options = Options(), Hold = true, AutoApproveAfter = Duration.FromTimeSpan(TimeSpan.FromMinutes(10)) },
         "bluegreen.v1.PromoteRequest" => new V1.PromoteRequest { Service = service, Options = Options() },
         "bluegreen.v1.RollbackRequest" => new V1.RollbackRequest { Service = service, Options = Options() },
         "bluegreen.v1.AbortRequest" => new V1.AbortRequest { Service = service },
+        "bluegreen.v1.ApproveRequest" => new V1.ApproveRequest { Service = service },
         "bluegreen.v1.GetDeploymentRequest" => new V1.GetDeploymentRequest { Service = service, Id = deploymentId },
         "bluegreen.v1.WatchDeploymentRequest" => new V1.WatchDeploymentRequest { Service = service, Id = deploymentId },
         "bluegreen.v1.ListDeploymentsRequest" => new V1.ListDeploymentsRequest { Service = service },

@@ -567,6 +567,91 @@ public sealed class DeploymentEngineTests
     }
 
     [Fact]
+    public async Task Verify_OneProxySlowerThanTheLimit_RollsBackNamingResponseTimeAndProxy()
+    {
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
+        var start = _time.GetUtcNow();
+        var after = () => _time.GetUtcNow() - start > TimeSpan.FromSeconds(1);
+        _env.Counters = _ => (0, after() ? 900 : 0);
+        _env.Quality = p => (0, p == "p2" && after() ? 450 : 20);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Equal("response time 450 ms over 900 responses on p2 (limit 200 ms; HAProxy's rtime of web_green)", d.Error);
+        Assert.Contains(d.Events, e => e.Message == "response time over the limit on p2: switching back to blue");
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+        var p2 = Assert.Single(d.Analysis, f => f.ProxyId == "p2");
+        Assert.Equal((900, 0, 0, 450.0, 451.0), (p2.Responses, p2.Http5xx, p2.ServerErrors, p2.ResponseTimeMs, p2.TotalTimeMs));
+        var fleet = Assert.Single(d.Analysis, f => f.ProxyId is null);
+        Assert.Equal(2700, fleet.Responses);
+        Assert.Equal((450 + 20 + 20) / 3.0, fleet.ResponseTimeMs!.Value, 3);
+    }
+
+    [Fact]
+    public async Task Verify_ResponseTimeLimitButTooFewResponses_NotJudged()
+    {
+        // Three responses per proxy, nine over the fleet: an average of so few is noise, not a verdict.
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(2), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
+        var start = _time.GetUtcNow();
+        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 3 : 0);
+        _env.Quality = _ => (0, 900);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Contains(d.Events, e => e.Message.StartsWith("verified: 0 5xx in 9 responses, 0 server errors, response time 900 ms", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(100, 1000, false)] // 900 new responses, 100 old ones still in HAProxy's average of the last 1,024
+    [InlineData(100, 1124, true)] // 1,024 new ones: the average holds only this release
+    public async Task Verify_ColourThatServedBefore_ResponseTimeJudgedOnlyOnceTheAverageHoldsNoOldResponse(int before, int after, bool judged)
+    {
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
+        var start = _time.GetUtcNow();
+        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? after : before);
+        _env.Quality = _ => (0, 450);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(judged ? DeploymentOutcome.RolledBack : DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.All(d.Analysis, f => Assert.Equal(judged ? 450.0 : null, f.ResponseTimeMs));
+    }
+
+    [Fact]
+    public async Task Verify_ConnectionErrorsOverTheLimit_RollsBackNamingThem()
+    {
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3) };
+        var start = _time.GetUtcNow();
+        var after = () => _time.GetUtcNow() - start > TimeSpan.FromSeconds(1);
+        _env.Counters = _ => (0, after() ? 1000 : 0);
+        _env.Quality = p => (p == "p3" && after() ? 40 : 0, 10);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.Equal("40 of 1040 requests to web_green were connection or response errors on p3 (limit 1.0 %)", d.Error);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Verify_GoodRelease_RecordKeepsEveryProxysFiguresAndTheFleets()
+    {
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(2), MaxResponseTime = TimeSpan.FromMilliseconds(200) };
+        var start = _time.GetUtcNow();
+        _env.Counters = _ => (0, _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 500 : 0);
+        _env.Quality = _ => (0, 30);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Equal([null, "p1", "p2", "p3"], d.Analysis.Select(f => f.ProxyId).Order(StringComparer.Ordinal));
+        Assert.All(d.Analysis.Where(f => f.ProxyId is not null), f => Assert.Equal((500, 30.0), (f.Responses, f.ResponseTimeMs)));
+        Assert.Contains(d.Events, e => e.Message.StartsWith("verified: 0 5xx in 1500 responses, 0 server errors, response time 30 ms", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Abort_AcceptedWhileTheConfirmingStepRan_LandsOnItsResultAndStillSwitchesBack()
     {
         // The grain accepts an abort while the record it holds is confirming, and merges it into whatever that step

@@ -57,6 +57,9 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
 
     public Func<string, (long Errors, long Responses)> Counters { get; set; } = _ => (0, 0);
 
+    /// <summary>Per proxy: connection + response errors (a counter) and the average response time, ms.</summary>
+    public Func<string, (long ServerErrors, long ResponseTimeMs)> Quality { get; set; } = _ => (0, 0);
+
     public Exception? ProvisionError { get; set; }
 
     /// <summary>Where each proxy routes right now.</summary>
@@ -101,7 +104,12 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
                 Reachable = true,
                 ReadAt = time.GetUtcNow(),
                 WorkerUptime = WorkerUptime(p),
-                Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)],
+                Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)
+                {
+                    ConnectionErrors = Quality(p).ServerErrors,
+                    ResponseTimeMs = Quality(p).ResponseTimeMs,
+                    TotalTimeMs = Quality(p).ResponseTimeMs + 1,
+                }],
             }).ToList());
 
     public async Task<IReadOnlyList<DrainReport>> ReadDrainAsync(Colour colour, CancellationToken cancellationToken) =>
@@ -163,6 +171,27 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
         }
 
         return Task.FromResult<IReadOnlyList<SwitchResult>>(results);
+    }
+
+    /// <summary>Each proxy's preview colour while a preview is set.</summary>
+    public Dictionary<string, Colour> Previews { get; } = [];
+
+    public Task<IReadOnlyList<SwitchResult>> SetPreviewAsync(Colour colour, CancellationToken cancellationToken)
+    {
+        Calls.Add($"preview {colour.Name()}");
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p =>
+        {
+            // Like a proxy grain: desired even where HAProxy does not answer.
+            Previews[p] = colour;
+            return Unreachable.Contains(p) ? new SwitchResult(p, null, $"{p} is unreachable") : new SwitchResult(p, time.GetUtcNow(), null);
+        }).ToList());
+    }
+
+    public Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken)
+    {
+        Calls.Add("preview off");
+        Previews.Clear();
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p => new SwitchResult(p, time.GetUtcNow(), null)).ToList());
     }
 
     /// <summary>Per hook event, what its hooks answer (an event not here has no hook: nothing is called).</summary>

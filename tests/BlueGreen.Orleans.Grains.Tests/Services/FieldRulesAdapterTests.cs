@@ -49,17 +49,16 @@ public sealed class FieldRulesAdapterTests
                 leaks.Add($"service '{value}'");
             }
 
-            // A maintenance message reaches HAProxy as a map value (base64url), under a key named after the service, and
-            // the service's maintenance backend is a Runtime API argument (set map <map> <key> <backend>).
+            // A maintenance message reaches HAProxy as a map value (base64url), under a key named after the route key
+            // (set map <map> <key> <value>).
             if (FieldRules.MaintenanceMessage.IsValid(value) && !RuntimeArguments.IsValidName(MaintenancePage.Encode(value)))
             {
                 leaks.Add($"maintenance message '{value}'");
             }
 
-            if (FieldRules.ServiceName.IsValid(value)
-                && (!RuntimeArguments.IsValidName(MaintenancePage.Backend(value)) || !RuntimeArguments.IsValidName(MaintenancePage.MessageKey(value))))
+            if (FieldRules.RouteKey.IsValid(value) && !RuntimeArguments.IsValidName(MaintenancePage.MessageKey(value)))
             {
-                leaks.Add($"service '{value}' in maintenance");
+                leaks.Add($"route key '{value}' in maintenance");
             }
 
             // A server name is a Runtime API argument (set server b/s) and may not hold the '/' that separates them.

@@ -27,10 +27,11 @@ public sealed class ServiceStateSerializationTests
     /// </summary>
     private const string GoldenServiceStateThisBuild =
         "IOjAAQEFISABBQEBQAMxAAVAAzLgwQHgISAAAwEF4MEB4CEgAQMBASCAgAC3lqtJ3giBAAAAAAAAAADg4MEB4CHoAAlBB3dlYgEB"
-        + "AQEBBcEVAQMh6IAARsMjAAAAAIEAo+ERAAAAAIEAAAAAAAAAAIEAAAAAAAAAAIF7FK5H4XqEP4EA4fUFAAAAAOABEQEBwQEhgIAA"
-        + "t5arSd4IgQAAAAAAAAAA4CGAgAC3lqtJ3giBAAAAAAAAAADgwQHBASEg4OAhIODgwQHBAQEBAQUhIODBAeDBdwEBAQHBAcEBwQEh"
-        + "IODBAeDHLQHgISAAAyHoAAXBNwEBAQEBBcEVAQPBQwEdAQXBASGAgAC3lqtJ3giBAAAAAAAAAADgIYCAALeWq0neCIEAAAAAAAAA"
-        + "AODBAcEBwWfBa8EBwQEBAQEFwXfBdwEBAQHBAcEBwQHBicctAeDg4AENwQEBAcEBISDg4OA=";
+        + "AQEBBcEVAQMh6IAARsMjAAAAAIEAo+ERAAAAAIEAAAAAAAAAAIEAAAAAAAAAAIF7FK5H4XqEP4EA4fUFAAAAAIEAAAAAAAAAAIF7"
+        + "FK5H4XqEP+ABEQEBwQEhgIAAt5arSd4IgQAAAAAAAAAA4CGAgAC3lqtJ3giBAAAAAAAAAADgwQHBASEg4OAhIODgwQHBAQEBAQUh"
+        + "IODBAeDBewEBAQHBAcEBwQEhIODBAeDBAcEBwQHBAcEBAQHBAcV7ISDg4McTAeAhIAADIegABcE3AQEBAQEFwRUBA8FDAR0BBcEB"
+        + "IYCAALeWq0neCIEAAAAAAAAAAOAhgIAAt5arSd4IgQAAAAAAAAAA4MEBwQHBa8FvwQHBAQEBAQXBe8F7AQEBAcEBwQHBAcGNwQHB"
+        + "AcEBwQHBAQEBwQHFe8GjxxMB4ODgAQ3BAQEBwQEhIODg4A==";
 
     private const string GoldenBoxedColour = "EAF5ZhnbIWJsdWVncmVlbi5Db2xvdXIF";
 
@@ -60,28 +61,20 @@ public sealed class ServiceStateSerializationTests
         Assert.Empty(active.VerifyBaselineAt);
     }
 
+    /// <summary>
+    /// This build's bytes for the sample state are pinned, and read back into the same state. (An earlier version also
+    /// required the older build's bytes to be a subsequence of these: that holds only while fields are added at the end
+    /// of the state, since Orleans numbers every field it writes for reference tracking and a field added inside a nested
+    /// record renumbers the back-references after it; an older silo skipping the unknown field counts it the same way.)
+    /// </summary>
     [Fact]
-    public void Serialize_SameState_WritesEveryByteOlderBuildsWroteAndOnlyAddedFieldsBeside()
+    public void Serialize_SameState_WritesThePinnedBytesAndReadsThemBack()
     {
         var bytes = Storage().Serialize(SampleState()).ToArray();
+        var again = Storage().Serialize(Storage().Deserialize<ServiceState>(new BinaryData(bytes))).ToArray();
 
         Assert.Equal(GoldenServiceStateThisBuild, Convert.ToBase64String(bytes));
-        Assert.True(IsSubsequence(Convert.FromBase64String(GoldenServiceState), bytes), "a byte the older build wrote is no longer written: a codec changed");
-    }
-
-    /// <summary>Every byte of <paramref name="older"/>, in order, in <paramref name="newer"/>: only insertions.</summary>
-    private static bool IsSubsequence(byte[] older, byte[] newer)
-    {
-        var i = 0;
-        foreach (var b in newer)
-        {
-            if (i < older.Length && older[i] == b)
-            {
-                i++;
-            }
-        }
-
-        return i == older.Length;
+        Assert.Equal(Convert.ToBase64String(bytes), Convert.ToBase64String(again));
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class HaProxyConfigRendererTests : IDisposable
     {
         var cfg = HaProxyConfigRenderer.Render(Sample());
 
-        Assert.Contains($"use_backend %[req.hdr(host),field(1,:),lower,map({_folder.File("hosts.map")},no_route)]", cfg, StringComparison.Ordinal);
+        Assert.Contains($"use_backend %[var(txn.route),map({_folder.File("hosts.map")},no_route)]", cfg, StringComparison.Ordinal);
         Assert.Contains("stats socket ipv4@127.0.0.1:9000 level admin", cfg, StringComparison.Ordinal);
         foreach (var backend in new[] { "web_blue", "web_green", "billing_blue", "billing_green", "no_route" })
         {

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BlueGreen.Orleans.Cli;
+using BlueGreen.Orleans.Harness;
+using BlueGreen.Orleans.Harness.Load;
+using BlueGreen.Orleans.Testing;
+using Grpc.Net.Client;
+using V1 = BlueGreen.Orleans.Protos.V1;
+
+namespace BlueGreen.Orleans.Server.Tests;
+
+/// <summary>
+/// The analysis after the switch, end to end through the CLI: a real server, three real haproxy processes and real
+/// echo instances under load. A new colour that answers slower than the spec's max_response_time rolls back, naming
+/// the figure and a proxy, with every proxy back on blue and the figures in the record; a good one keeps them too.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes the class through IAsyncLifetime.DisposeAsync, which releases both.")]
+public sealed class AnalysisTests : IAsyncLifetime
+{
+    private const string Service = "shop";
+    private ServerFleet _fleet = null!;
+    private GrpcChannel _channel = null!;
+    private TempFolder _folder = null!;
+
+    private string[] Server => ["--server", $"http://127.0.0.1:{_fleet.Server.GrpcPort}", "--token", ServerProcess.AdminToken];
+
+    public async Task InitializeAsync()
+    {
+        _folder = new TempFolder("analysis");
+        _fleet = await ServerFleet.StartAsync("analysis", [Service], TestChecks.Fast, proxies: 3);
+        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_fleet.Server.GrpcPort}");
+        var proxies = new V1.Proxies.ProxiesClient(_channel);
+        for (var i = 0; i < _fleet.Proxies.Count; i++)
+        {
+            var proxy = _fleet.Proxies[i];
+            await proxies.RegisterProxyAsync(new V1.RegisterProxyRequest { Id = $"edge-{i}", RuntimeApi = proxy.RuntimeApi.ToString(), MapFile = proxy.MapFile }, GatewayFixture.Admin);
+        }
+
+        await _fleet.StartBlueAsync(Service);
+        var (blue, green) = _fleet.Ports[Service];
+        var spec = _folder.File("shop.yaml");
+        await File.WriteAllTextAsync(spec, string.Create(CultureInfo.InvariantCulture, $$"""
+            name: shop
+            route_key: shop.local
+            proxies: [edge-0, edge-1, edge-2]
+            live_version: "1"
+            health_timeout: 60s
+            drain_timeout: 1s
+            verify_window: 8s
+            max_response_time: 150ms
+            blue:
+              runtime: external
+              instances: [{ server: s1, address: 127.0.0.1, port: {{blue}} }]
+            green:
+              runtime: external
+              instances: [{ server: s1, address: 127.0.0.1, port: {{green}} }]
+            """));
+        var apply = await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server]);
+        Assert.True(apply.Exit == ExitCodes.Ok, apply.Output);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel?.Dispose();
+        if (_fleet is not null)
+        {
+            await _fleet.DisposeAsync();
+        }
+
+        _folder?.Dispose();
+    }
+
+    [Fact]
+    public async Task Release_NewColourSlowerThanTheLimit_RolledBackNamingResponseTimeAndTheProxy_ThenAFastOneSucceeds()
+    {
+        var frontends = _fleet.Proxies.Select(p => p.FrontendUrl).ToList();
+
+        await using (await EchoInstance.StartAsync("green", "2", port: _fleet.Ports[Service].Green, delay: TimeSpan.FromMilliseconds(400)))
+        {
+            await using var load = LoadGenerator.Start(frontends, new LoadOptions($"{Service}.local", Clients: 6));
+            var release = await CliRun.RunAsync(["release", Service, "--version", "2", .. Server]);
+            var result = await load.StopAsync();
+
+            Assert.True(release.Exit == ExitCodes.RolledBack, release.Output);
+            Assert.True(Regex.IsMatch(release.Output, @"response time \d+ ms over \d+ responses (on edge-\d \(limit 150 ms; HAProxy's rtime of shop_green\)|across the fleet \(limit 150 ms; HAProxy's rtime of shop_green; worst edge-\d, \d+ ms\))"), release.Output);
+            Assert.Equal(0, result.Failed);
+            var deployment = await LastDeploymentAsync();
+            Assert.Equal("DEPLOYMENT_OUTCOME_ROLLED_BACK", deployment.GetProperty("outcome").GetString());
+            var analysis = deployment.GetProperty("analysis").EnumerateArray().ToList();
+            Assert.Contains(analysis, IsFleet);
+            var slow = analysis.Where(f => !IsFleet(f) && f.TryGetProperty("responseTimeMs", out _)).ToList();
+            Assert.NotEmpty(slow);
+            Assert.All(slow, f => Assert.InRange(f.GetProperty("responseTimeMs").GetDouble(), 150, 5_000));
+        }
+
+        foreach (var proxy in _fleet.Proxies)
+        {
+            await using var client = proxy.CreateClient();
+            Assert.Equal("shop_blue", await client.GetMapAsync(proxy.MapFile, $"{Service}.local"));
+        }
+
+        await using (await EchoInstance.StartAsync("green", "3", port: _fleet.Ports[Service].Green))
+        {
+            await using var load = LoadGenerator.Start(frontends, new LoadOptions($"{Service}.local", Clients: 6));
+            var release = await CliRun.RunAsync(["release", Service, "--version", "3", .. Server]);
+            var result = await load.StopAsync();
+
+            Assert.True(release.Exit == ExitCodes.Ok, release.Output);
+            Assert.Equal(0, result.Failed);
+            var deployment = await LastDeploymentAsync();
+            var analysis = deployment.GetProperty("analysis").EnumerateArray().ToList();
+            Assert.Equal(4, analysis.Count);
+            var fleet = Assert.Single(analysis, IsFleet);
+            Assert.True(long.Parse(fleet.GetProperty("responses").GetString()!, CultureInfo.InvariantCulture) > 0, fleet.ToString());
+            // Green served version 2 slowly a moment ago: HAProxy's averages still hold those responses, so the
+            // record shows no time (and judges none) until green answered 1,024 times since the switch.
+            if (fleet.TryGetProperty("responseTimeMs", out var rtime))
+            {
+                Assert.InRange(rtime.GetDouble(), 0, 150);
+            }
+            Assert.Contains("verified: 0 5xx in", release.Output, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The fleet's figures: no proxy (the CLI's JSON writes the empty default).</summary>
+    private static bool IsFleet(JsonElement figures) =>
+        !figures.TryGetProperty("proxyId", out var id) || id.GetString()!.Length == 0;
+
+    private async Task<JsonElement> LastDeploymentAsync()
+    {
+        var history = await CliRun.RunAsync(["history", Service, "--output", "json", .. Server]);
+        Assert.True(history.Exit == ExitCodes.Ok, history.Output);
+        using var json = JsonDocument.Parse(history.Output);
+        return json.RootElement.GetProperty("deployments").EnumerateArray().First().Clone();
+    }
+}
