@@ -1,4 +1,5 @@
 using BlueGreen.Orleans.Grains.Catalog;
+using BlueGreen.Orleans.Grains.Hooks;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Proxies;
 using BlueGreen.Orleans.Grains.Services;
@@ -22,13 +23,16 @@ public static class BlueGreenGrainsExtensions
         Action<ProxyMonitorOptions>? proxies = null,
         Action<DeploymentLoopOptions>? deployments = null,
         Action<InstanceRuntimeOptions>? instances = null,
-        Action<ProxyRegistrationOptions>? registrations = null)
+        Action<ProxyRegistrationOptions>? registrations = null,
+        Action<HookOptions>? hooks = null)
     {
         var services = silo.Services;
         services.AddOptions<ProxyMonitorOptions>().Configure(o => proxies?.Invoke(o));
         services.AddOptions<ProxyRegistrationOptions>().Configure(o => registrations?.Invoke(o));
         services.AddOptions<DeploymentLoopOptions>().Configure(o => deployments?.Invoke(o));
         services.AddOptions<InstanceRuntimeOptions>().Configure(o => instances?.Invoke(o));
+        services.AddOptions<HookOptions>().Configure(o => hooks?.Invoke(o));
+        services.TryAddSingleton<HookCaller>();
         services.TryAddSingleton(TimeProvider.System);
         // Grain state is written with Orleans' own version-tolerant binary serializer: the state types are
         // [GenerateSerializer] contracts (immutable records, enum-keyed dictionaries) that the default JSON one mangles.

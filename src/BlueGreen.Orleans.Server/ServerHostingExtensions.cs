@@ -97,6 +97,12 @@ public static class ServerHostingExtensions
                 r.RuntimeApiNetworks = options.Proxies.RuntimeApiNetworks;
                 r.RuntimeApiHosts = options.Proxies.RuntimeApiHosts;
                 r.RuntimeApiSocketDirectories = options.Proxies.RuntimeApiSocketDirectories;
+            },
+            hooks: h =>
+            {
+                h.SecretsFolder = options.Hooks.SecretsFolder;
+                h.RetryDelay = options.Hooks.RetryDelay;
+                h.AllowedHosts = options.Hooks.AllowedHosts;
             });
         silo.AddBlueGreenDashboard(options);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using BlueGreen.Orleans.Grains.Hooks;
 using BlueGreen.Orleans.Grains.Proxies;
 using BlueGreen.Orleans.HaProxy.Runtime;
 
@@ -70,6 +71,9 @@ public sealed class ServerOptions
 
     /// <summary>Where proxy registrations may point: the maps root and the Runtime API endpoints (silos only).</summary>
     public ProxyRegistrationOptions Proxies { get; set; } = new();
+
+    /// <summary>Deployment webhooks: the folder of their secrets (none: no spec may have hooks) and the first retry's delay (silos only).</summary>
+    public HookOptions Hooks { get; set; } = new();
 
     public IReadOnlyList<string> Validate()
     {
@@ -156,6 +160,20 @@ public sealed class ServerOptions
             Runtimes.Process.Validate(errors);
             Runtimes.Docker.Validate(errors);
             Proxies.Validate(errors);
+            if (Hooks.SecretsFolder is { } secrets && !Directory.Exists(secrets))
+            {
+                errors.Add($"BlueGreen:Hooks:SecretsFolder '{secrets}' is not a folder.");
+            }
+
+            foreach (var host in Hooks.AllowedHosts.Where(h => !Uri.TryCreate($"http://{h}/", UriKind.Absolute, out var uri) || !string.Equals(uri.Authority, h, StringComparison.OrdinalIgnoreCase) && !string.Equals($"{uri.Host}:{uri.Port}", h, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"BlueGreen:Hooks:AllowedHosts '{host}' must be a host name or address, with a port or not (ci.example.com, 127.0.0.1:8080, [::1]).");
+            }
+
+            if (Hooks.RetryDelay < TimeSpan.FromMilliseconds(10) || Hooks.RetryDelay > TimeSpan.FromMinutes(1))
+            {
+                errors.Add("BlueGreen:Hooks:RetryDelay must be between 10 ms and 1 minute.");
+            }
         }
 
         return errors;

@@ -24,7 +24,7 @@ public sealed class HostileRpcTests(GatewayStage stage, ReliabilityReport report
     private static readonly string[] FreeText = [".command", ".arguments[]", ".environment{key}", ".environment{value}", "labels{value}", "SetMaintenance:message"];
 
     /// <summary>Optional fields: the empty string is proto3's "not set" and may be accepted as such.</summary>
-    private static readonly string[] Optional = ["map_file_write_path", "master_api", "live_version", ".image", ".docker_endpoint", ".runtime", ".command", ".arguments[]", ".environment{value}", "SetMaintenance:message"];
+    private static readonly string[] Optional = ["map_file_write_path", "master_api", "live_version", "hook_secret", ".image", ".docker_endpoint", ".runtime", ".command", ".arguments[]", ".environment{value}", "SetMaintenance:message"];
 
     public static TheoryData<string, string> Slots
     {

@@ -117,6 +117,9 @@ public sealed record DeploymentRecord
     /// <summary>The preview is set and not yet removed.</summary>
     public bool PreviewSet => PreviewSetAt is not null;
 
+    /// <summary>The version the live colour ran when the deployment started (null when unknown): hooks tell it.</summary>
+    [Id(50)] public string? FromVersion { get; init; }
+
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
     /// <summary>

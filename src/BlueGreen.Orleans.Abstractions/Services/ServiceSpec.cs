@@ -52,5 +52,15 @@ public sealed record ServiceSpec
     /// <summary>Connection and response errors (<c>econ</c> + <c>eresp</c>) / requests above which the verify step rolls back.</summary>
     [Id(13)] public double MaxServerErrorRatio { get; init; } = 0.01;
 
+    /// <summary>Webhooks called at points of each deployment (<see cref="HookSpec"/>).</summary>
+    [Id(30)] public ImmutableList<HookSpec> Hooks { get; init; } = [];
+
+    /// <summary>
+    /// The name of the file that holds the key the hooks' requests are signed with, in the server's hook secrets folder
+    /// (<c>BlueGreen:Hooks:SecretsFolder</c>): the spec names the secret, it never holds it, so no listing shows it.
+    /// Required with hooks.
+    /// </summary>
+    [Id(31)] public string? HookSecret { get; init; }
+
     public ColourSpec For(Colour colour) => colour == Colour.Blue ? Blue : Green;
 }

@@ -119,7 +119,7 @@ internal static class Render
 
     /// <summary>One service with who applied it and its active and last deployments.</summary>
     public static IRenderable Service(V1.Service s) =>
-        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), Maintenance(s), Warm(s), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
+        new Stack(Services([s]), Changed("applied", s.AppliedBy, s.AppliedAt), Maintenance(s), Warm(s), Hooks(s), History(new[] { s.ActiveDeployment, s.LastDeployment }.OfType<V1.Deployment>()));
 
     /// <summary>Whether the service is in maintenance: since when, by whom, and what its page says.</summary>
     public static Markup Maintenance(V1.Service s) => new(s.Maintenance is not { } m
@@ -146,6 +146,12 @@ internal static class Render
     /// <summary>The colours kept warm after a deployment, and when each is retired.</summary>
     private static Markup Warm(V1.Service s) => new(string.Concat(s.WarmUntil.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w =>
         $"[grey]{Markup.Escape(w.Key)} kept warm until[/] {w.Value.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC\n")));
+
+    /// <summary>The service's webhooks, one line each, and the secret file they are signed with (its name: the key is never sent).</summary>
+    public static Markup Hooks(V1.Service s) => new(s.Spec?.Hooks is not { Count: > 0 } hooks
+        ? string.Empty
+        : $"[grey]hooks, signed with the server's secret file[/] {Markup.Escape(s.Spec.HookSecret)}[grey]:[/]\n" + string.Concat(hooks.Select(h =>
+            string.Create(CultureInfo.InvariantCulture, $"  {Markup.Escape(h.Event)} {Markup.Escape(h.Url)} [grey](timeout {(h.Timeout?.ToTimeSpan() ?? TimeSpan.Zero).TotalSeconds:0.###} s, {(h.HasRetries ? h.Retries : 0)} retries)[/]\n"))));
 
     public static IRenderable Services(IEnumerable<V1.Service> services)
     {

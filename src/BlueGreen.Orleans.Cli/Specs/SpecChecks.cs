@@ -33,6 +33,28 @@ internal static class SpecChecks
             }
         }
 
+        if (spec.Hooks.Count > HookRules.MaxHooks)
+        {
+            problems.Add($"spec.hooks: at most {HookRules.MaxHooks}.");
+        }
+
+        for (var i = 0; i < spec.Hooks.Count && i < HookRules.MaxHooks; i++)
+        {
+            var hook = spec.Hooks[i];
+            var timeout = hook.Timeout is { } t ? t.ToTimeSpan() : HookRules.DefaultTimeout;
+            var retries = hook.HasRetries ? hook.Retries : HookRules.DefaultRetries;
+            problems.AddRange(HookRules.Problems($"spec.hooks[{i}]", hook.Event, hook.Url, timeout, retries));
+        }
+
+        if (spec.HookSecret.Length > 0)
+        {
+            Text(problems, "spec.hook_secret", spec.HookSecret, HookRules.SecretName);
+        }
+        else if (spec.Hooks.Count > 0)
+        {
+            problems.Add("spec.hook_secret: required with hooks (the name of a file in the server's hook secrets folder).");
+        }
+
         return problems.Count == 0 ? spec : throw new CliException(string.Join(" ", problems));
     }
 

@@ -119,6 +119,19 @@ internal static class SpecFile
             }
         }
 
+        // A hook's timeout as the spec's own durations; its retries stay a string, which proto JSON takes for an int.
+        if (root["hooks"] is System.Text.Json.Nodes.JsonArray hooks)
+        {
+            foreach (var hook in hooks.OfType<System.Text.Json.Nodes.JsonObject>())
+            {
+                if (hook["timeout"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text))
+                {
+                    var span = Durations.Parse(text, "spec.hooks.timeout", FieldRules.StopTimeout);
+                    hook["timeout"] = span.TotalSeconds.ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture) + "s";
+                }
+            }
+        }
+
         // YAML scalars arrive as strings, and proto JSON takes only true/false for a bool: host_network: true.
         foreach (var colour in new[] { root["blue"], root["green"] }.OfType<System.Text.Json.Nodes.JsonObject>())
         {

@@ -114,6 +114,8 @@ internal static class ProtoMapper
             MaxResponseTime = Fields.Duration(spec.MaxResponseTime, "spec.max_response_time", FieldRules.MaxResponseTime) ?? defaults.MaxResponseTime,
             MaxServerErrorRatio = spec.MaxServerErrorRatio == 0 ? defaults.MaxServerErrorRatio : spec.MaxServerErrorRatio,
             LiveVersion = spec.LiveVersion.Length == 0 ? null : Fields.VersionTag(spec.LiveVersion, "spec.live_version"),
+            Hooks = Fields.Hooks(spec.Hooks.Select(h => (h.Event, h.Url, (Duration?)h.Timeout, h.HasRetries ? h.Retries : (int?)null)).ToList(), "spec.hooks"),
+            HookSecret = spec.HookSecret.Length == 0 ? null : Fields.HookSecret(spec.HookSecret, "spec.hook_secret"),
         };
     }
 
@@ -155,8 +157,10 @@ internal static class ProtoMapper
             MaxResponseTime = spec.MaxResponseTime > TimeSpan.Zero ? Duration.FromTimeSpan(spec.MaxResponseTime) : null,
             MaxServerErrorRatio = spec.MaxServerErrorRatio,
             LiveVersion = spec.LiveVersion ?? string.Empty,
+            HookSecret = spec.HookSecret ?? string.Empty,
         };
         pb.Proxies.AddRange(spec.Proxies);
+        pb.Hooks.AddRange(spec.Hooks.Select(h => new V1.Hook { Event = h.Event, Url = h.Url, Timeout = Duration.FromTimeSpan(h.Timeout), Retries = h.Retries }));
         return pb;
     }
 

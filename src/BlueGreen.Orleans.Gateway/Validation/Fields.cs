@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using BlueGreen.Orleans.Rules;
+using BlueGreen.Orleans.Services;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -51,6 +53,36 @@ internal static class Fields
         var span = value.ToTimeSpan();
         return rule.IsValid(span) ? span : throw Invalid(field, $"must be {rule.Description}");
     }
+
+    /// <summary>A spec's hooks by <see cref="HookRules"/>: every problem named in one INVALID_ARGUMENT.</summary>
+    public static ImmutableList<HookSpec> Hooks(IReadOnlyList<(string Event, string Url, Duration? Timeout, int? Retries)> hooks, string field)
+    {
+        if (hooks.Count > HookRules.MaxHooks)
+        {
+            throw Invalid(field, $"at most {HookRules.MaxHooks}");
+        }
+
+        var problems = new List<string>();
+        var specs = ImmutableList.CreateBuilder<HookSpec>();
+        for (var i = 0; i < hooks.Count; i++)
+        {
+            var (hookEvent, url, timeout, retries) = hooks[i];
+            var span = HookRules.DefaultTimeout;
+            if (timeout is not null)
+            {
+                // Checked before ToTimeSpan, which throws (INTERNAL) on nanos out of range.
+                span = timeout.Seconds is < 0 or > 60 || timeout.Nanos is < 0 or >= 1_000_000_000 ? TimeSpan.MinValue : timeout.ToTimeSpan();
+            }
+
+            var hook = new HookSpec { Event = hookEvent, Url = url, Timeout = span, Retries = retries ?? HookRules.DefaultRetries };
+            problems.AddRange(HookRules.Problems($"{field}[{i}]", hook.Event, hook.Url, span, hook.Retries));
+            specs.Add(hook);
+        }
+
+        return problems.Count == 0 ? specs.ToImmutable() : throw new RpcException(new Status(StatusCode.InvalidArgument, string.Join(" ", problems)));
+    }
+
+    public static string HookSecret(string value, string field) => Text(HookRules.SecretName, value, field);
 
     public static RpcException Invalid(string field, string rule) =>
         new(new Status(StatusCode.InvalidArgument, $"{field}: {rule}."));

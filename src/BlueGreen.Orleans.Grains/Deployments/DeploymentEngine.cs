@@ -3,6 +3,7 @@ using System.Globalization;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.Proxies;
+using BlueGreen.Orleans.Rules;
 
 namespace BlueGreen.Orleans.Grains.Deployments;
 
@@ -21,7 +22,7 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// Judges deadlines and durations on the monotonic clock (see <see cref="DeploymentClock"/>); the caller keeps one per
 /// activation, since a new engine runs each step. A new one when null.
 /// </param>
-public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimeProvider time, TimeSpan? confirmWindow = null, DeploymentClock? clock = null)
+public sealed partial class DeploymentEngine(IDeploymentEnvironment environment, TimeProvider time, TimeSpan? confirmWindow = null, DeploymentClock? clock = null)
 {
     private const int MaxEvents = 500;
 
@@ -61,7 +62,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             }
         }
 
-        return d.Step switch
+        var next = d.Step switch
         {
             DeploymentStep.Provision => await ProvisionAsync(d, cancellationToken),
             DeploymentStep.AwaitHealthy => await AwaitHealthyAsync(d, cancellationToken),
@@ -73,6 +74,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
             DeploymentStep.Retire => await RetireAsync(d, cancellationToken),
             _ => Finish(d, d.PendingOutcome),
         };
+        return await EndedAsync(next, cancellationToken);
     }
 
     /// <summary>
@@ -255,6 +257,12 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
 
     private async Task<DeploymentRecord> SwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
+        (d, var vetoed) = await BeforeSwitchAsync(d, cancellationToken);
+        if (vetoed)
+        {
+            return d;
+        }
+
         // The health seen at AwaitHealthy may be old (a deployment resumed here after a crash, or a slow write between
         // the steps): switch only to a target that is UP on every proxy now.
         var health = await environment.ReadBackendNowAsync(d.Target, cancellationToken);
@@ -299,10 +307,10 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                     VerifyBaselineAt = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.ReadAt),
                     Analysis = [],
                 };
-                return Begin(d, DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); analysing {AnalysedFigures(d.Options)}", d.Options.VerifyWindow);
+                return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); analysing {AnalysedFigures(d.Options)}", d.Options.VerifyWindow);
             }
 
-            return Begin(d, DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); draining {d.From.Name()}", d.Options.DrainTimeout);
+            return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); draining {d.From.Name()}", d.Options.DrainTimeout);
         }
 
         // All or nothing: put back every proxy, not only those that confirmed. A failure may hide a switch that took
@@ -509,7 +517,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
         var left = reports.Where(r => r.Live.Reachable).Sum(r => r.Sessions);
         if (reports.Count == environment.Proxies.Count && reports.All(r => Drained(r, d.Proxies.Find(p => p.ProxyId == r.Live.ProxyId))))
         {
-            return BeginRetireOld(d, $"{d.From.Name()} drained on every proxy");
+            return BeginRetireOld(await NotifyAsync(d, HookRules.AfterDrain, cancellationToken), $"{d.From.Name()} drained on every proxy");
         }
 
         if (DeadlinePassed(d))
@@ -519,7 +527,7 @@ public sealed class DeploymentEngine(IDeploymentEnvironment environment, TimePro
                 .Concat(d.Proxies.Where(p => p.OldWorkersUnseen).Select(p => p.ProxyId))
                 .Distinct(StringComparer.Ordinal)
                 .ToList();
-            return BeginRetireOld(d, $"drain deadline passed with {left} sessions left"
+            return BeginRetireOld(await NotifyAsync(d, HookRules.AfterDrain, cancellationToken), $"drain deadline passed with {left} sessions left"
                 + (unreachable > 0 ? $" and {unreachable} proxies unreachable" : string.Empty)
                 + (blind.Count > 0 ? $"; old workers not seen on {string.Join(", ", blind)}" : string.Empty));
         }

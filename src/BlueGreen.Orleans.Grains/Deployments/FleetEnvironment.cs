@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using BlueGreen.Orleans.Deployments;
+using BlueGreen.Orleans.Grains.Hooks;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
 using BlueGreen.Orleans.HaProxy.Config;
@@ -17,7 +19,8 @@ namespace BlueGreen.Orleans.Grains.Deployments;
 /// Told by each proxy when a backend it read changes (<see cref="IProxyGrain.WatchBackendAsync"/>): the deployment
 /// waiting on it is stepped again then, not at its next poll. Null: reads only.
 /// </param>
-internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time, Func<long> nextRouteVersion, IBackendWatcher? watcher = null) : IDeploymentEnvironment
+/// <param name="hooks">Calls the spec's hooks; null: none is called (the fleet of a command, not of a deployment).</param>
+internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimeProvider runtimes, ServiceSpec spec, TimeProvider time, Func<long> nextRouteVersion, IBackendWatcher? watcher = null, HookCaller? hooks = null) : IDeploymentEnvironment
 {
     /// <summary>How many of its last output lines a dead instance's event quotes.</summary>
     private const int OutputLines = 10;
@@ -173,6 +176,9 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         var notSaved = saved.Where(r => !r.Succeeded).ToDictionary(r => r.ProxyId, r => r.Error, StringComparer.Ordinal);
         return switched.Select(r => notSaved.TryGetValue(r.ProxyId, out var error) ? r with { CompletedAt = null, Error = error } : r).ToList();
     }
+
+    public async Task<IReadOnlyList<HookCall>> CallHooksAsync(string hookEvent, DeploymentRecord deployment, CancellationToken cancellationToken) =>
+        hooks is null ? [] : await hooks.CallAsync(spec, hookEvent, deployment, cancellationToken);
 
     /// <summary>
     /// A spec's apply: every proxy of the spec routes the key to <paramref name="colour"/>, desired state first, the

@@ -1,3 +1,4 @@
+using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Proxies;
 
 namespace BlueGreen.Orleans.Grains.Deployments;
@@ -48,4 +49,11 @@ public interface IDeploymentEnvironment
 
     /// <summary>Removes the preview from every proxy (a proxy that failed keeps the removal desired).</summary>
     Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls the service's hooks of <paramref name="hookEvent"/> (one of <see cref="Rules.HookRules.Events"/>) about
+    /// <paramref name="deployment"/>, in parallel, each with its timeout and retries: one result per hook, none when the
+    /// service has none for the event. Only a cancellation throws.
+    /// </summary>
+    Task<IReadOnlyList<HookCall>> CallHooksAsync(string hookEvent, DeploymentRecord deployment, CancellationToken cancellationToken);
 }

@@ -5,6 +5,7 @@ using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Catalog;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
+using BlueGreen.Orleans.Grains.Hooks;
 using BlueGreen.Orleans.Grains.Instances;
 using BlueGreen.Orleans.Grains.Telemetry;
 using BlueGreen.Orleans.HaProxy.Config;
@@ -34,6 +35,7 @@ internal sealed partial class ServiceGrain(
     IOptions<InstanceRuntimeOptions> runtimeOptions,
     IEnumerable<IDeploymentObserver> observers,
     BlueGreenTelemetry telemetry,
+    HookCaller hooks,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable, IDisposable
 {
     private const string Reminder = "service-deployment";
@@ -110,6 +112,11 @@ internal sealed partial class ServiceGrain(
         if (spec.Name != Name)
         {
             errors.Add($"name: '{spec.Name}' does not match the service '{Name}'.");
+        }
+
+        if (errors.Count == 0)
+        {
+            errors.AddRange(hooks.Problems(spec));
         }
 
         if (errors.Count > 0)
@@ -423,7 +430,7 @@ internal sealed partial class ServiceGrain(
         var previewClaimed = await PrepareHoldAsync(kind, overrides);
         var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
-        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current, Hold = overrides.Hold, AutoApproveAfter = overrides.Hold ? overrides.AutoApproveAfter : null };
+        record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current, FromVersion = state.State.Versions.GetValueOrDefault(state.State.LiveColour), Hold = overrides.Hold, AutoApproveAfter = overrides.Hold ? overrides.AutoApproveAfter : null };
         var saved = state.State;
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         try
@@ -644,7 +651,7 @@ internal sealed partial class ServiceGrain(
 
     /// <summary>The engine over the service's fleet, reading proxies as a watcher of what it reads.</summary>
     private DeploymentEngine Engine(ServiceSpec spec) =>
-        new(new FleetEnvironment(GrainFactory, runtimes, spec, time, NextRouteVersion, this.AsReference<IBackendWatcher>()), time, options.Value.ConfirmWindow, _clock);
+        new(new FleetEnvironment(GrainFactory, runtimes, spec, time, NextRouteVersion, this.AsReference<IBackendWatcher>(), hooks), time, options.Value.ConfirmWindow, _clock);
 
     /// <summary>Runs the current step once and persists what changed; returns how long until the next step.</summary>
     private async Task<TimeSpan> StepAsync(DeploymentRecord current, ServiceSpec spec, CancellationToken cancellationToken)

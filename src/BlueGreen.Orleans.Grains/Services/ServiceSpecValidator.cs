@@ -82,7 +82,31 @@ public static partial class ServiceSpecValidator
 
         Duration(errors, "max_response_time", spec.MaxResponseTime, FieldRules.MaxResponseTime);
 
+        ValidateHooks(errors, spec);
         return errors;
+    }
+
+    private static void ValidateHooks(List<string> errors, ServiceSpec spec)
+    {
+        if (spec.Hooks.Count > HookRules.MaxHooks)
+        {
+            errors.Add($"hooks: at most {HookRules.MaxHooks}.");
+        }
+
+        for (var i = 0; i < spec.Hooks.Count && i < HookRules.MaxHooks; i++)
+        {
+            var hook = spec.Hooks[i];
+            errors.AddRange(HookRules.Problems($"hooks[{i}]", hook.Event, hook.Url, hook.Timeout, hook.Retries));
+        }
+
+        if (spec.HookSecret is { } secret && !HookRules.SecretName.IsValid(secret))
+        {
+            errors.Add($"hook_secret: must be {HookRules.SecretName.Description}.");
+        }
+        else if (spec.HookSecret is null && spec.Hooks.Count > 0)
+        {
+            errors.Add("hook_secret: required with hooks (the name of a file in the server's hook secrets folder).");
+        }
     }
 
     public static void Duration(List<string> errors, string field, TimeSpan value, DurationRule rule)

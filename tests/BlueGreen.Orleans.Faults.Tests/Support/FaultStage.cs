@@ -44,6 +44,9 @@ public sealed record FaultStageOptions
 
     /// <summary>gRPC gateways as processes of their own (role Gateway, cluster mode over redis); agents dial the first.</summary>
     public int Gateways { get; init; }
+
+    /// <summary>More of the servers' configuration (e.g. <c>--BlueGreen:Hooks:SecretsFolder</c>), as command-line arguments.</summary>
+    public IReadOnlyList<string> ServerArguments { get; init; } = [];
 }
 
 /// <summary>
@@ -183,6 +186,7 @@ public sealed partial class FaultStage : IAsyncDisposable
                 _redis?.ConnectionString,
                 clusterId,
                 role: cluster ? "Silo" : "All",
+                extraArguments: Options.ServerArguments,
                 processCommands: Options.StartDelay > TimeSpan.Zero ? [EchoInstance.Dotnet, "/bin/sh"] : [EchoInstance.Dotnet]));
         }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
 using BlueGreen.Orleans.Proxies;
 using Microsoft.Extensions.Time.Testing;
@@ -191,5 +192,23 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
         Calls.Add("preview off");
         Previews.Clear();
         return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p => new SwitchResult(p, time.GetUtcNow(), null)).ToList());
+    }
+
+    /// <summary>Per hook event, what its hooks answer (an event not here has no hook: nothing is called).</summary>
+    public Dictionary<string, Func<DeploymentRecord, HookCall>> Hooks { get; } = [];
+
+    /// <summary>The records each hook event was called about, in order.</summary>
+    public List<(string Event, DeploymentRecord Deployment)> HookCalls { get; } = [];
+
+    public Task<IReadOnlyList<HookCall>> CallHooksAsync(string hookEvent, DeploymentRecord deployment, CancellationToken cancellationToken)
+    {
+        if (!Hooks.TryGetValue(hookEvent, out var answer))
+        {
+            return Task.FromResult<IReadOnlyList<HookCall>>([]);
+        }
+
+        Calls.Add($"hook {hookEvent}");
+        HookCalls.Add((hookEvent, deployment));
+        return Task.FromResult<IReadOnlyList<HookCall>>([answer(deployment)]);
     }
 }
