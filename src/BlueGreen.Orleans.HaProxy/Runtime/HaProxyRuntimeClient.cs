@@ -156,8 +156,9 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     /// <summary>
     /// Whether HAProxy has loaded <paramref name="map"/>: one <c>get map</c> of a key no route uses, refused with
     /// "Unknown map identifier" when it has not. Not <see cref="ShowMapsAsync"/>: HAProxy 2.6 lists each map on one line
-    /// naming every place the config uses it, and a line longer than its buffer (a few hundred uses, e.g. a config
-    /// with a maintenance page per service) is left out, so a loaded map looked missing.
+    /// naming every place the config uses it, and a line longer than its buffer (a few hundred uses, as configs with a
+    /// maintenance page per service had) is left out, so a loaded map looked missing. Rendered configs read the map in a
+    /// few places now; an operator's own config may not.
     /// </summary>
     public async Task<bool> IsMapLoadedAsync(string map, CancellationToken cancellationToken = default)
     {

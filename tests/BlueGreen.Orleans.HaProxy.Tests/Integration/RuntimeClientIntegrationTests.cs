@@ -172,7 +172,7 @@ public sealed class RuntimeClientIntegrationTests
     /// and every spec check then said the map was not loaded. The probe answers whatever the listing.
     /// </summary>
     [Fact]
-    public async Task IsMapLoaded_MapUsedByHundredsOfBackends_LoadedThoughShowMapListsNothing()
+    public async Task IsMapLoaded_MapReadByHundredsOfBackends_LoadedThoughShowMapListsNothing()
     {
         var services = Enumerable.Range(0, 400).Select(i => new ServiceBackends
         {
@@ -181,6 +181,23 @@ public sealed class RuntimeClientIntegrationTests
             Green = [new BackendServer("s1", "127.0.0.1", 9)],
         }).ToList();
         await using var proxy = await HaProxyInstance.StartAsync(services);
+
+        // The rendered config reads the map in a few places only (the frontend, the preview rules, the shared maintenance
+        // page), so show map lists it; a config that reads it in hundreds (as one maintenance page per service did) makes
+        // HAProxy 2.6's listing leave it out. Such backends are added to the file, then a reload.
+        var readers = new System.Text.StringBuilder();
+        foreach (var i in Enumerable.Range(0, 400))
+        {
+            readers.Append(System.Globalization.CultureInfo.InvariantCulture, $"\nbackend svc{i}_page\n    http-request return status 503 content-type text/plain lf-string \"%[str(/m/svc{i}),map({proxy.MapFile},x)]\"\n");
+        }
+
+        await using (var before = proxy.CreateClient())
+        {
+            Assert.Contains(await before.ShowMapsAsync(), m => m.File == proxy.MapFile);
+        }
+
+        await File.AppendAllTextAsync(proxy.ConfigPath, readers.ToString());
+        await proxy.ReloadAsync();
         await using var client = proxy.CreateClient();
 
         var listed = await client.ShowMapsAsync();
