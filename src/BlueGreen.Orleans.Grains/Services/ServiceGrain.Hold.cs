@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using BlueGreen.Orleans.Auditing;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
@@ -85,8 +84,7 @@ internal sealed partial class ServiceGrain
             throw new BlueGreenException(ErrorCode.InvalidArgument, $"hold: the preview key '{key}' of route key '{spec.RouteKey}' is longer than {RuntimeArguments.MaxNameLength} characters; a held release needs a route key of at most {RuntimeArguments.MaxNameLength - PreviewRoute.KeyPrefix.Length}.");
         }
 
-        var marker = ImmutableDictionary<string, ImmutableList<string>>.Empty.Add(PreviewRoute.MarkerBackend, []);
-        if (await ProxyProblemsAsync(spec, marker) is { Count: > 0 } problems)
+        if (await ProxyProblemsAsync(spec, PreviewRoute.MarkerBackend) is { Count: > 0 } problems)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not released, nothing was started: a held release needs the preview rules on every proxy, and {string.Join(". ", problems)} (its config predates preview: render it again with 'bluegreen haproxy config' and reload HAProxy).");
         }

@@ -113,8 +113,7 @@ internal sealed partial class ServiceGrain
     /// </summary>
     private async Task RefuseWithoutMaintenanceBackendAsync(ServiceSpec spec)
     {
-        var backend = ImmutableDictionary<string, ImmutableList<string>>.Empty.Add(MaintenancePage.Backend, []);
-        if (await ProxyProblemsAsync(spec, backend) is { Count: > 0 } problems)
+        if (await ProxyProblemsAsync(spec, MaintenancePage.Backend) is { Count: > 0 } problems)
         {
             throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not put into maintenance, nothing was changed: {string.Join(". ", problems)} (render its config again with 'bluegreen haproxy config' and reload HAProxy).");
         }

@@ -843,7 +843,11 @@ internal sealed partial class ServiceGrain(
         }
     }
 
-    /// <summary>What each proxy of the spec lacks for <paramref name="backends"/> (<see cref="IProxyGrain.CheckServiceAsync"/>), one entry per proxy lacking something.</summary>
+    /// <summary>What each proxy of the spec lacks for one backend, or for several with their servers (<see cref="IProxyGrain.CheckServiceAsync"/>), one entry per proxy lacking something.</summary>
+    private Task<List<string>> ProxyProblemsAsync(ServiceSpec spec, string backend) =>
+        ProxyProblemsAsync(spec, ImmutableDictionary<string, ImmutableList<string>>.Empty.Add(backend, []));
+
+    /// <inheritdoc cref="ProxyProblemsAsync(ServiceSpec, string)"/>
     private async Task<List<string>> ProxyProblemsAsync(ServiceSpec spec, ImmutableDictionary<string, ImmutableList<string>> backends)
     {
         var checks = await Task.WhenAll(spec.Proxies.Select(async p => (Proxy: p, Problems: await GrainFactory.GetGrain<IProxyGrain>(p).CheckServiceAsync(backends))));
