@@ -32,12 +32,7 @@ public sealed class AnalysisTests : IAsyncLifetime
         // moment and its requests would get HAProxy's own 503, which this test would count as failed.
         _fleet = await ServerFleet.StartAsync("analysis", [Service], TestChecks.Fast with { Fall = 3 }, proxies: 3);
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_fleet.Server.GrpcPort}");
-        var proxies = new V1.Proxies.ProxiesClient(_channel);
-        for (var i = 0; i < _fleet.Proxies.Count; i++)
-        {
-            var proxy = _fleet.Proxies[i];
-            await proxies.RegisterProxyAsync(new V1.RegisterProxyRequest { Id = $"edge-{i}", RuntimeApi = proxy.RuntimeApi.ToString(), MapFile = proxy.MapFile }, GatewayFixture.Admin);
-        }
+        await FleetProxies.RegisterAsync(_channel, _fleet);
 
         await _fleet.StartBlueAsync(Service);
         var (blue, green) = _fleet.Ports[Service];

@@ -30,12 +30,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
     {
         _fleet = await ServerFleet.StartAsync("maintenance", ServiceNames, TestChecks.Fast, proxies: 3);
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_fleet.Server.GrpcPort}");
-        var proxies = new V1.Proxies.ProxiesClient(_channel);
-        for (var i = 0; i < _fleet.Proxies.Count; i++)
-        {
-            var proxy = _fleet.Proxies[i];
-            await proxies.RegisterProxyAsync(new V1.RegisterProxyRequest { Id = $"edge-{i}", RuntimeApi = proxy.RuntimeApi.ToString(), MapFile = proxy.MapFile }, GatewayFixture.Admin);
-        }
+        await FleetProxies.RegisterAsync(_channel, _fleet);
 
         var services = new V1.Services.ServicesClient(_channel);
         foreach (var name in ServiceNames)
