@@ -120,6 +120,29 @@ public sealed record DeploymentRecord
     /// <summary>The version the live colour ran when the deployment started (null when unknown): hooks tell it.</summary>
     [Id(50)] public string? FromVersion { get; init; }
 
+    /// <summary>
+    /// A canary release's weights below 100, in order (release --canary); empty: no canary. After the last one, the switch.
+    /// </summary>
+    [Id(51)] public ImmutableList<int> Canary { get; init; } = [];
+
+    /// <summary>How long each canary weight is held and analysed before the next.</summary>
+    [Id(52)] public TimeSpan CanaryStepInterval { get; init; }
+
+    /// <summary>The canary step under way (an index into <see cref="Canary"/>); its count once the last one was held.</summary>
+    [Id(53)] public int CanaryIndex { get; init; }
+
+    /// <summary>
+    /// The weight last sent to the proxies (maybe set on some only); null when no split is set, or once it was removed
+    /// from every proxy. While not null, the target may receive live traffic: it is removed before the target stops.
+    /// </summary>
+    [Id(54)] public int? CanaryWeight { get; init; }
+
+    /// <summary>When <see cref="CanaryWeight"/> was confirmed set on every proxy (the step's analysis counts from then); null until then.</summary>
+    [Id(55)] public DateTimeOffset? CanarySetAt { get; init; }
+
+    /// <summary>A canary release.</summary>
+    public bool IsCanary => Canary.Count > 0;
+
     public bool IsFinished => Outcome != DeploymentOutcome.Running;
 
     /// <summary>

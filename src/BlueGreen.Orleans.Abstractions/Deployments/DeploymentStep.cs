@@ -19,4 +19,11 @@ public enum DeploymentStep
     /// with a value of its own: the values are persisted.
     /// </summary>
     Held = 8,
+
+    /// <summary>
+    /// A canary release (release --canary) sends a share of live traffic to the target, step by step, each step held for
+    /// its interval while the analysis watches the target; after the last step (or an approval) it goes to
+    /// <see cref="Switch"/>, on a breach or an abort it goes back (<see cref="Revert"/>). Appended: the values are persisted.
+    /// </summary>
+    Canary = 9,
 }

@@ -19,12 +19,18 @@ public sealed partial class DeploymentEngine
     /// is retired, so traffic never goes forward and back for an abort that came first.
     /// </summary>
     /// <returns>The record with the calls' events, and whether the switch is off (the record is then on its way back).</returns>
-    private async Task<(DeploymentRecord Record, bool Vetoed)> BeforeSwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    /// <param name="callHooks">False: only the abort is honoured (a canary called the hooks before its first weight).</param>
+    private async Task<(DeploymentRecord Record, bool Vetoed)> BeforeSwitchAsync(DeploymentRecord d, bool callHooks, CancellationToken cancellationToken)
     {
         if (d.AbortRequested)
         {
             return (Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" },
                 DeploymentStep.Revert, d.Target, $"abort: the switch is off; every proxy stays on {d.From.Name()}"), true);
+        }
+
+        if (!callHooks)
+        {
+            return (d, false);
         }
 
         var calls = await environment.CallHooksAsync(HookRules.BeforeSwitch, d, cancellationToken);

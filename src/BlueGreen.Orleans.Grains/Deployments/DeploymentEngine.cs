@@ -54,6 +54,8 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
             {
                 case DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Held:
                     return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted before the switch" }, DeploymentStep.Retire, d.Target, "abort: retiring the target, the live colour is untouched");
+                case DeploymentStep.Canary:
+                    return Begin(d with { PendingOutcome = DeploymentOutcome.Aborted, Error = "aborted during the canary" }, DeploymentStep.Revert, d.Target, $"abort: every request back to {d.From.Name()}");
                 case DeploymentStep.Verify or DeploymentStep.Drain:
                 // Also once confirmed: an abort accepted while the confirming step ran lands on its result, and the old
                 // colour is stopped only in the step after that one.
@@ -67,6 +69,7 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
             DeploymentStep.Provision => await ProvisionAsync(d, cancellationToken),
             DeploymentStep.AwaitHealthy => await AwaitHealthyAsync(d, cancellationToken),
             DeploymentStep.Held => await HeldAsync(d, cancellationToken),
+            DeploymentStep.Canary => await CanaryAsync(d, cancellationToken),
             DeploymentStep.Switch => await SwitchAsync(d, cancellationToken),
             DeploymentStep.Verify => await VerifyAsync(d, cancellationToken),
             DeploymentStep.Drain => await DrainAsync(d, cancellationToken),
@@ -84,12 +87,15 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
     /// </summary>
     public static bool CanAbort(DeploymentRecord d) =>
         !d.IsFinished && d.PendingOutcome == DeploymentOutcome.Succeeded
-        && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Held or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
+        && (d.Step is DeploymentStep.Provision or DeploymentStep.AwaitHealthy or DeploymentStep.Held or DeploymentStep.Canary or DeploymentStep.Switch or DeploymentStep.Verify or DeploymentStep.Drain
             || Confirming(d));
 
-    /// <summary>Whether <paramref name="d"/> waits in <see cref="DeploymentStep.Held"/> for an approval it has not had yet.</summary>
+    /// <summary>
+    /// Whether <paramref name="d"/> waits in <see cref="DeploymentStep.Held"/> for an approval it has not had yet, or runs a
+    /// canary that an approval would take to 100 % now.
+    /// </summary>
     public static bool CanApprove(DeploymentRecord d) =>
-        !d.IsFinished && d.Step == DeploymentStep.Held && d.PendingOutcome == DeploymentOutcome.Succeeded && !d.AbortRequested && d.ApprovedAt is null;
+        !d.IsFinished && d.Step is DeploymentStep.Held or DeploymentStep.Canary && d.PendingOutcome == DeploymentOutcome.Succeeded && !d.AbortRequested && d.ApprovedAt is null;
 
     /// <summary>The approver a held deployment records when its auto-approve time passed.</summary>
     public const string AutoApprover = "auto-approve";
@@ -182,6 +188,11 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
                 return held with { HeldAt = held.StepStartedAt, AutoApproveAt = held.StepDeadline };
             }
 
+            if (d.IsCanary && d.CanaryIndex < d.Canary.Count && d.ApprovedAt is null)
+            {
+                return BeginCanaryStep(d, d.CanaryIndex, $"{d.Target.Backend(d.Service)} is UP on every proxy");
+            }
+
             return Begin(d, DeploymentStep.Switch, d.Target, $"{d.Target.Backend(d.Service)} is UP on every proxy");
         }
 
@@ -257,7 +268,8 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
 
     private async Task<DeploymentRecord> SwitchAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
-        (d, var vetoed) = await BeforeSwitchAsync(d, cancellationToken);
+        // A canary called the before_switch hooks before its first weight: live traffic has reached the target since.
+        (d, var vetoed) = await BeforeSwitchAsync(d, callHooks: d.CanaryWeight is null, cancellationToken);
         if (vetoed)
         {
             return d;
@@ -285,32 +297,27 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         // After the switch: everyone reaches the target now, so the preview is no longer needed (and a failed switch
         // retires the target). Not a token of the step's: a switch is never cut half-way.
         d = await ClearPreviewAsync(d, CancellationToken.None);
-
         var failed = results.Where(r => !r.Succeeded).ToList();
         if (failed.Count == 0 && results.Count == environment.Proxies.Count)
         {
             var times = results.Select(r => r.CompletedAt!.Value).ToList();
             // The skew compares the proxies' own stamps; the duration is this process's, on the monotonic clock.
-            d = d with { SwitchSkew = times.Max() - times.Min(), SwitchDuration = time.GetElapsedTime(started) };
+            var skew = times.Max() - times.Min();
+            d = d with { SwitchSkew = skew, SwitchDuration = time.GetElapsedTime(started) };
+
+            // A canary's split: both its sides are the target now, so one a proxy could not drop yet is harmless (the
+            // proxy keeps the removal desired).
+            (d, _) = await ClearCanaryAsync(d, CancellationToken.None);
 
             // Anchored now: the confirm window after the switch counts on the monotonic clock from here.
             _clock.Since(d.Id, times.Max());
             if (d.Options.VerifyWindow > TimeSpan.Zero)
             {
-                // A proxy unreachable now has no baseline yet: it gets one at its first read in the window.
-                var baseline = (await environment.ReadBackendAsync(d.Target, cancellationToken)).Where(r => r.Reachable).ToList();
-                d = d with
-                {
-                    VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Http5xx)),
-                    VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Responses)),
-                    VerifyBaselineServerErrors = baseline.ToImmutableDictionary(r => r.ProxyId, ServerErrors),
-                    VerifyBaselineAt = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.ReadAt),
-                    Analysis = [],
-                };
-                return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); analysing {AnalysedFigures(d.Options)}", d.Options.VerifyWindow);
+                d = await BaselineAsync(d, cancellationToken);
+                return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Verify, d.Target, $"fleet switched (skew {Ms(skew)}); analysing {AnalysedFigures(d.Options)}", d.Options.VerifyWindow);
             }
 
-            return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(d.SwitchSkew.Value)}); draining {d.From.Name()}", d.Options.DrainTimeout);
+            return Begin(await NotifyAsync(d, HookRules.AfterSwitch, cancellationToken), DeploymentStep.Drain, d.From, $"fleet switched (skew {Ms(skew)}); draining {d.From.Name()}", d.Options.DrainTimeout);
         }
 
         // All or nothing: put back every proxy, not only those that confirmed. A failure may hide a switch that took
@@ -333,7 +340,25 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
     /// </summary>
     private async Task<DeploymentRecord> VerifyAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
-        var reports = await environment.ReadBackendAsync(d.Target, cancellationToken);
+        var (analysed, fleet, breach) = Analyse(d, await environment.ReadBackendAsync(d.Target, cancellationToken));
+        if (breach is { } b)
+        {
+            return Begin(analysed with { PendingOutcome = DeploymentOutcome.RolledBack, Error = b.Error },
+                DeploymentStep.Revert, d.Target, $"{b.Figure} over the limit{b.Where}: switching back to {d.From.Name()}");
+        }
+
+        return DeadlinePassed(analysed)
+            ? Begin(analysed, DeploymentStep.Drain, d.From, $"verified: {Describe(fleet)}; draining {d.From.Name()}", d.Options.DrainTimeout)
+            : analysed;
+    }
+
+    /// <summary>
+    /// One read of the analysis: the target's figures per proxy and over the fleet since each proxy's baseline, kept in
+    /// the record, and the first figure over its limit (judged per proxy too: a proxy that serves only 5xx is not hidden
+    /// by a busier one that serves none).
+    /// </summary>
+    private (DeploymentRecord Record, AnalysisFigures Fleet, (string Figure, string Error, string Where)? Breach) Analyse(DeploymentRecord d, IReadOnlyList<BackendReport> reports)
+    {
         var seen = new List<AnalysisFigures>();
         foreach (var r in reports.Where(r => r.Reachable))
         {
@@ -345,21 +370,30 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         var fleet = Fleet(seen, time.GetUtcNow());
         var read = seen.Select(f => f.ProxyId).ToHashSet(StringComparer.Ordinal);
         d = d with { Analysis = [.. d.Analysis.Where(f => f.ProxyId is not null && !read.Contains(f.ProxyId)), .. seen, fleet] };
-
-        // Judged per proxy too: a proxy that serves only 5xx is not hidden by a busier one that serves none.
         foreach (var figures in seen.Append(fleet))
         {
             if (Breach(d, figures, seen) is { } breach)
             {
-                var where = figures.ProxyId is null ? string.Empty : $" on {figures.ProxyId}";
-                return Begin(d with { PendingOutcome = DeploymentOutcome.RolledBack, Error = breach.Error },
-                    DeploymentStep.Revert, d.Target, $"{breach.Figure} over the limit{where}: switching back to {d.From.Name()}");
+                return (d, fleet, (breach.Figure, breach.Error, figures.ProxyId is null ? string.Empty : $" on {figures.ProxyId}"));
             }
         }
 
-        return DeadlinePassed(d)
-            ? Begin(d, DeploymentStep.Drain, d.From, $"verified: {Describe(fleet)}; draining {d.From.Name()}", d.Options.DrainTimeout)
-            : d;
+        return (d, fleet, null);
+    }
+
+    /// <summary>The analysis window opens: the target's counters on every proxy read now are its baseline.</summary>
+    private async Task<DeploymentRecord> BaselineAsync(DeploymentRecord d, CancellationToken cancellationToken)
+    {
+        // A proxy unreachable now has no baseline yet: it gets one at its first read in the window.
+        var baseline = (await environment.ReadBackendAsync(d.Target, cancellationToken)).Where(r => r.Reachable).ToList();
+        return d with
+        {
+            VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Http5xx)),
+            VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Responses)),
+            VerifyBaselineServerErrors = baseline.ToImmutableDictionary(r => r.ProxyId, ServerErrors),
+            VerifyBaselineAt = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.ReadAt),
+            Analysis = [],
+        };
     }
 
     private static string AnalysedFigures(ResolvedOptions o) =>
@@ -497,6 +531,11 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
 
     private async Task<DeploymentRecord> DrainAsync(DeploymentRecord d, CancellationToken cancellationToken)
     {
+        if (d.PendingOutcome != DeploymentOutcome.Succeeded)
+        {
+            return await DrainTargetAsync(d, cancellationToken);
+        }
+
         // Read only now, after the switch: sessions counted before it would include traffic still arriving.
         var reports = await environment.ReadDrainAsync(d.From, cancellationToken);
 
@@ -689,19 +728,34 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
             d = Event(d, r.ProxyId, r.Succeeded ? $"reverted to {d.From.Backend(d.Service)}" : $"REVERT FAILED: {r.Error}");
         }
 
-        return AfterRevert(d, results);
+        // A canary's split: removed too, and its target drained before it stops (its clients were live traffic).
+        var canaryLive = d.CanaryWeight is not null;
+        (d, var splitLeft) = await ClearCanaryAsync(d, cancellationToken);
+        return AfterRevert(d, results, splitLeft, drainTarget: canaryLive);
     }
 
-    /// <summary>Retires the target once every proxy is back; otherwise keeps it running, since a proxy still routes to it.</summary>
-    private DeploymentRecord AfterRevert(DeploymentRecord d, IReadOnlyList<SwitchResult> reverted)
+    /// <summary>
+    /// Retires the target once every proxy is back (drained first when <paramref name="drainTarget"/>: it carried a
+    /// canary's share of live requests); otherwise keeps it running, since a proxy may still route to it.
+    /// </summary>
+    /// <param name="splitLeft">The proxies that could not remove a canary's split.</param>
+    private DeploymentRecord AfterRevert(DeploymentRecord d, IReadOnlyList<SwitchResult> reverted, IReadOnlyList<string>? splitLeft = null, bool drainTarget = false)
     {
         var stuck = reverted.Where(r => !r.Succeeded).Select(r => r.ProxyId).ToList();
-        if (stuck.Count == 0)
+        splitLeft ??= [];
+        if (stuck.Count == 0 && splitLeft.Count == 0)
         {
-            return Begin(d, DeploymentStep.Retire, d.Target, $"fleet on {d.From.Name()}; retiring {d.Target.Name()}");
+            return drainTarget
+                ? Begin(d, DeploymentStep.Drain, d.Target, $"fleet on {d.From.Name()}; draining {d.Target.Name()} before it stops", d.Options.DrainTimeout)
+                : Begin(d, DeploymentStep.Retire, d.Target, $"fleet on {d.From.Name()}; retiring {d.Target.Name()}");
         }
 
-        var error = $"{d.Error}; could not switch back {string.Join(", ", stuck)}: {d.Target.Name()} kept running";
+        var what = string.Join("; ", new[]
+        {
+            stuck.Count > 0 ? $"could not switch back {string.Join(", ", stuck)}" : null,
+            splitLeft.Count > 0 ? $"the canary split could not be removed from {string.Join(", ", splitLeft)}" : null,
+        }.OfType<string>());
+        var error = $"{d.Error}; {what}: {d.Target.Name()} kept running";
         return Finish(Event(d with { Error = error }, null, error), DeploymentOutcome.Failed);
     }
 
@@ -714,6 +768,16 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
 
         // A held release aborted, or rolled back before its switch: no preview may point at a colour being stopped.
         d = await ClearPreviewAsync(d, cancellationToken);
+
+        // Nor a canary's split (a switch failed after one, or the health deadline passed at a canary step): a proxy that
+        // could not drop it would send live requests to stopped instances, so the target then keeps running.
+        (d, var splitLeft) = await ClearCanaryAsync(d, cancellationToken);
+        if (splitLeft.Count > 0 && d.RetireColour == d.Target)
+        {
+            // Failed, whatever it was ending as: traffic may still reach the target there, and the record says so.
+            var kept = $"{(d.Error is null ? string.Empty : d.Error + "; ")}the canary split could not be removed from {string.Join(", ", splitLeft)}: {d.Target.Name()} kept running";
+            return Finish(Event(d with { PendingOutcome = DeploymentOutcome.Failed, Error = kept }, null, kept), DeploymentOutcome.Failed);
+        }
         try
         {
             await environment.RetireAsync(d.RetireColour, cancellationToken);

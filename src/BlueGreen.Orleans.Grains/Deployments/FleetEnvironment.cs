@@ -214,6 +214,12 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
     public Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken) =>
         RemoveRouteAsync(PreviewRoute.Key(spec.RouteKey));
 
+    public Task<IReadOnlyList<SwitchResult>> SetCanaryAsync(Colour colour, int weight, CancellationToken cancellationToken) =>
+        ApplyRouteAsync(CanaryRoute.Key(spec.RouteKey), CanaryRoute.Value(weight, colour.Backend(spec.Name)));
+
+    public Task<IReadOnlyList<SwitchResult>> RemoveCanaryAsync(CancellationToken cancellationToken) =>
+        RemoveRouteAsync(CanaryRoute.Key(spec.RouteKey));
+
     /// <param name="span">Traces each proxy's call as a child of the current span (the step), e.g. to see the skew.</param>
     private async Task<IReadOnlyList<SwitchResult>> OnEachAsync(IReadOnlyCollection<string>? only, Func<IProxyGrain, Task<DateTimeOffset>> action, string? span = null) =>
         await Task.WhenAll((only ?? spec.Proxies).Select(async id =>

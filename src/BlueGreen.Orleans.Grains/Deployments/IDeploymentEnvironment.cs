@@ -51,6 +51,16 @@ public interface IDeploymentEnvironment
     Task<IReadOnlyList<SwitchResult>> RemovePreviewAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Sets a canary's split on every proxy: <paramref name="weight"/> percent of the service's live traffic goes to the
+    /// colour (<see cref="HaProxy.Config.CanaryRoute"/>). Desired state and map file first, so a reload keeps it; a proxy
+    /// that failed keeps it desired.
+    /// </summary>
+    Task<IReadOnlyList<SwitchResult>> SetCanaryAsync(Colour colour, int weight, CancellationToken cancellationToken);
+
+    /// <summary>Removes the canary's split from every proxy (a proxy that failed keeps the removal desired).</summary>
+    Task<IReadOnlyList<SwitchResult>> RemoveCanaryAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Calls the service's hooks of <paramref name="hookEvent"/> (one of <see cref="Rules.HookRules.Events"/>) about
     /// <paramref name="deployment"/>, in parallel, each with its timeout and retries: one result per hook, none when the
     /// service has none for the event. Only a cancellation throws.

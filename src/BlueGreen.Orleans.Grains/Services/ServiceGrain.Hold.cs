@@ -29,10 +29,11 @@ internal sealed partial class ServiceGrain
             {
                 { ApprovedAt: { } at } => $"it was approved already by {active.ApprovedBy} at {at:yyyy-MM-dd HH:mm:ss} UTC",
                 { AbortRequested: true } => $"it is being aborted (by {active.AbortRequestedBy})",
-                { Hold: false } => "it was not started with --hold",
+                { Hold: false, IsCanary: false } => "it was not started with --hold or --canary",
+                { IsCanary: true } => "its canary has not started yet or is over (approve takes a running canary to 100%)",
                 _ => "it is not held (only a release started with --hold waits for an approval, once its target is UP on every proxy)",
             };
-            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}': deployment {active.Id} ({active.Kind} to {active.Target.Name()} {active.Version}) is at step {active.Step}, not Held: {why}.");
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}': deployment {active.Id} ({active.Kind} to {active.Target.Name()} {active.Version}) is at step {active.Step}, {(active.IsCanary ? "not Canary" : "not Held")}: {why}.");
         }
 
         var approved = active with { ApprovedBy = Actor.Current, ApprovedAt = time.GetUtcNow() };
@@ -77,32 +78,48 @@ internal sealed partial class ServiceGrain
             throw new BlueGreenException(ErrorCode.InvalidArgument, $"hold: only a release can be held for approval, not a {kind.ToString().ToLowerInvariant()}.");
         }
 
+        await ClaimStrategyKeyAsync("a held release", "preview", PreviewRoute.Key(state.State.Spec!.RouteKey), PreviewRoute.MarkerBackend);
+        return true;
+    }
+
+    /// <summary>
+    /// Before a held or canary release starts: every proxy must have the strategy's rules (a config rendered before them
+    /// would send every request to the live colour, silently), and the strategy's routes-map key is claimed, so no
+    /// service's route key can be it.
+    /// </summary>
+    private async Task ClaimStrategyKeyAsync(string release, string rules, string key, string markerBackend)
+    {
         var spec = state.State.Spec!;
-        var key = PreviewRoute.Key(spec.RouteKey);
         if (!RuntimeArguments.IsValidName(key))
         {
-            throw new BlueGreenException(ErrorCode.InvalidArgument, $"hold: the preview key '{key}' of route key '{spec.RouteKey}' is longer than {RuntimeArguments.MaxNameLength} characters; a held release needs a route key of at most {RuntimeArguments.MaxNameLength - PreviewRoute.KeyPrefix.Length}.");
+            throw new BlueGreenException(ErrorCode.InvalidArgument, $"{rules}: the map key '{key}' of route key '{spec.RouteKey}' is longer than {RuntimeArguments.MaxNameLength} characters.");
         }
 
-        if (await ProxyProblemsAsync(spec, PreviewRoute.MarkerBackend) is { Count: > 0 } problems)
+        if (await ProxyProblemsAsync(spec, markerBackend) is { Count: > 0 } problems)
         {
-            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not released, nothing was started: a held release needs the preview rules on every proxy, and {string.Join(". ", problems)} (its config predates preview: render it again with 'bluegreen haproxy config' and reload HAProxy).");
+            throw new BlueGreenException(ErrorCode.FailedPrecondition, $"service '{Name}' was not released, nothing was started: {release} needs the {rules} rules on every proxy, and {string.Join(". ", problems)} (its config predates them: render it again with 'bluegreen haproxy config' and reload HAProxy).");
         }
 
         if (await Catalog.ClaimRouteKeyAsync(key, Name) is { } owner && owner != Name)
         {
-            throw new BlueGreenException(ErrorCode.AlreadyExists, $"service '{Name}' was not released: '{key}', the map key of its preview, is the route key of service '{owner}'.");
+            throw new BlueGreenException(ErrorCode.AlreadyExists, $"service '{Name}' was not released: '{key}', the map key of its {rules}, is the route key of service '{owner}'.");
         }
-
-        return true;
     }
 
-    /// <summary>Gives the preview's map key back once a held release has ended (best effort: a claim left only blocks that key).</summary>
-    private async Task ReleasePreviewKeyAsync(DeploymentRecord d)
+    /// <summary>Gives the preview's or the canary's map key back once the release has ended (best effort: a claim left only blocks that key).</summary>
+    private async Task ReleaseStrategyKeysAsync(DeploymentRecord d)
     {
-        if (d.Hold && state.State.Spec is { } spec)
+        if (state.State.Spec is { } spec)
         {
-            await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(spec.RouteKey), Name);
+            if (d.Hold)
+            {
+                await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(spec.RouteKey), Name);
+            }
+
+            if (d.IsCanary)
+            {
+                await Catalog.ReleaseRouteKeyAsync(CanaryRoute.Key(spec.RouteKey), Name);
+            }
         }
     }
 }

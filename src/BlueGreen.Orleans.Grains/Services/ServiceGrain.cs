@@ -299,6 +299,7 @@ internal sealed partial class ServiceGrain(
         await Catalog.ReleaseRouteKeyAsync(routeKey, Name);
         await Catalog.ReleaseRouteKeyAsync(MaintenancePage.MessageKey(routeKey), Name);
         await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(routeKey), Name);
+        await Catalog.ReleaseRouteKeyAsync(CanaryRoute.Key(routeKey), Name);
         DeactivateOnIdle();
     }
 
@@ -427,10 +428,16 @@ internal sealed partial class ServiceGrain(
     {
         var spec = state.State.Spec!;
         var resolved = Resolve(spec, overrides);
+        var canary = await PrepareCanaryAsync(kind, overrides);
         var previewClaimed = await PrepareHoldAsync(kind, overrides);
         var engine = new DeploymentEngine(Fleet(spec), time, options.Value.ConfirmWindow, _clock);
         var record = engine.Create(state.State.NextId, Name, kind, state.State.LiveColour, target, version, provision, resolved);
         record = record with { TraceParent = _trace.Start(record), RequestedBy = Actor.Current, FromVersion = state.State.Versions.GetValueOrDefault(state.State.LiveColour), Hold = overrides.Hold, AutoApproveAfter = overrides.Hold ? overrides.AutoApproveAfter : null };
+        if (canary is { } c)
+        {
+            record = record with { Canary = c.Steps, CanaryStepInterval = c.Interval };
+        }
+
         var saved = state.State;
         state.State = state.State with { Active = record, NextId = state.State.NextId + 1, WarmUntil = state.State.WarmUntil.Remove(target) };
         try
@@ -444,6 +451,11 @@ internal sealed partial class ServiceGrain(
             if (previewClaimed)
             {
                 await Catalog.ReleaseRouteKeyAsync(PreviewRoute.Key(spec.RouteKey), Name);
+            }
+
+            if (canary is not null)
+            {
+                await Catalog.ReleaseRouteKeyAsync(CanaryRoute.Key(spec.RouteKey), Name);
             }
 
             throw;
@@ -736,7 +748,7 @@ internal sealed partial class ServiceGrain(
         Log.Finished(logger, Name, d.ToString(), d.Error ?? string.Empty);
         try
         {
-            await ReleasePreviewKeyAsync(d);
+            await ReleaseStrategyKeysAsync(d);
             await Catalog.SetActiveAsync(Name, false);
             if (state.State.WarmUntil.IsEmpty && await this.GetReminder(Reminder) is { } reminder)
             {

@@ -194,6 +194,37 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
         return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p => new SwitchResult(p, time.GetUtcNow(), null)).ToList());
     }
 
+    /// <summary>Each proxy's canary split (target colour, weight) while one is set; like a proxy grain, desired even where it failed.</summary>
+    public Dictionary<string, (Colour Colour, int Weight)> Canaries { get; } = [];
+
+    /// <summary>Proxies where setting or removing a canary split fails (HAProxy does not answer).</summary>
+    public HashSet<string> CanaryFails { get; } = [];
+
+    public Task<IReadOnlyList<SwitchResult>> SetCanaryAsync(Colour colour, int weight, CancellationToken cancellationToken)
+    {
+        Calls.Add($"canary {colour.Name()} {weight}");
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p =>
+        {
+            Canaries[p] = (colour, weight);
+            return CanaryFails.Contains(p) ? new SwitchResult(p, null, $"{p} is unreachable") : new SwitchResult(p, time.GetUtcNow(), null);
+        }).ToList());
+    }
+
+    public Task<IReadOnlyList<SwitchResult>> RemoveCanaryAsync(CancellationToken cancellationToken)
+    {
+        Calls.Add("canary off");
+        return Task.FromResult<IReadOnlyList<SwitchResult>>(Proxies.Select(p =>
+        {
+            if (CanaryFails.Contains(p))
+            {
+                return new SwitchResult(p, null, $"{p} is unreachable");
+            }
+
+            Canaries.Remove(p);
+            return new SwitchResult(p, time.GetUtcNow(), null);
+        }).ToList());
+    }
+
     /// <summary>Per hook event, what its hooks answer (an event not here has no hook: nothing is called).</summary>
     public Dictionary<string, Func<DeploymentRecord, HookCall>> Hooks { get; } = [];
 
