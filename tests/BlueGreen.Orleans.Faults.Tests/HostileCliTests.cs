@@ -21,7 +21,7 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
     private const string Service = "web";
         private readonly TempFolder _folder = new("cli-hostile");
 
-    private static readonly string[] DurationOptions = ["--health-timeout", "--drain-timeout", "--keep-warm", "--verify-window", "--auto-approve-after"];
+    private static readonly string[] DurationOptions = ["--health-timeout", "--drain-timeout", "--keep-warm", "--verify-window", "--auto-approve-after", "--step-interval"];
 
     /// <summary>Options and arguments whose values only the server checks: its refusal (2) is a right answer too.</summary>
     private static readonly string[] ServerChecked = ["proxy add --runtime-api", "proxy add --map-file", "proxy add --map-file-write-path", "proxy add --master-api", "proxy add --label", "watch id"];
@@ -78,6 +78,12 @@ public sealed class HostileCliTests(GatewayStage stage, ReliabilityReport report
         {
             hostiles.AddRange([("-5s", "-5s", false), ("25h", "25h", false), ("overflowing 99999999999999h", "99999999999999h", false), ("1e9s", "1e9s", false),
                 ("TimeSpan.MaxValue", "10675199.02:48:05.4775807", false), ("-00:00:01", "-00:00:01", false)]);
+        }
+
+        if (symbol == "--canary")
+        {
+            hostiles.AddRange([("a zero weight", "0,50", false), ("falling weights", "50,10", false), ("an empty weight", "10,,100", false), ("over 100", "10,101", false),
+                ("negative", "-10,50", false), ("100 alone", "100", false), ("eleven steps", "1,2,3,4,5,6,7,8,9,10,100", false), ("int overflow", "99999999999", false)]);
         }
 
         if (command == "watch" && symbol == "id")

@@ -10,7 +10,7 @@ internal static class ApproveCommand
     {
         var service = new Argument<string>("service") { Description = "The service name." };
         var noWait = new Option<bool>("--no-wait") { Description = "Return once the approval is recorded." };
-        var command = new Command("approve", "Approve the release held for approval (release --hold): switch every proxy to the new colour and go on.") { service, noWait };
+        var command = new Command("approve", "Approve the release held for approval (release --hold), or take a running canary (release --canary) to 100%: switch every proxy to the new colour and go on.") { service, noWait };
         return runner.Handle(command, async (context, parse, cancellationToken) =>
         {
             var name = Names.CheckService(parse.GetValue(service)!);

@@ -245,7 +245,8 @@ internal static class Render
         }
 
         IRenderable[] hold = d.Hold ? [new Markup(Hold(d).TrimEnd('\n'))] : [];
-        return new Stack([header, .. hold, proxies, .. Analysis(d), .. recent.TakeLast(8).Select(Event)]);
+        IRenderable[] canary = d.Canary.Count > 0 ? [new Markup(Canary(d))] : [];
+        return new Stack([header, .. hold, .. canary, proxies, .. Analysis(d), .. recent.TakeLast(8).Select(Event)]);
     }
 
     /// <summary>The verify step's last figures per proxy and for the fleet, once it has read any.</summary>
@@ -277,7 +278,32 @@ internal static class Render
     public static string Summary(V1.Deployment d) =>
         d.Step == V1.DeploymentStep.Held && d.Outcome == V1.DeploymentOutcome.Running
             ? $"deployment #{d.Id} {Kind(d.Kind)} {Markup.Escape(d.Version)}: [yellow]held[/] " + Hold(d).TrimEnd('\n')
+            : d.Step == V1.DeploymentStep.Canary && d.Outcome == V1.DeploymentOutcome.Running
+                ? $"deployment #{d.Id} {Kind(d.Kind)} {Markup.Escape(d.Version)}: [yellow]running[/] " + Canary(d)
             : Finished(d) + (d.ApprovedBy.Length == 0 ? string.Empty : $" — approved by {Markup.Escape(d.ApprovedBy)} at {Utc(d.ApprovedAt)}");
+
+    /// <summary>
+    /// A canary release's plan and where it is: <c>canary 10% → 50% → 100%, 30 s each: at 10% (step 1 of 3) until 12:00:30 UTC</c>
+    /// and what to do.
+    /// </summary>
+    public static string Canary(V1.Deployment d)
+    {
+        var plan = string.Join(" → ", d.Canary.Append(100).Select(w => string.Create(CultureInfo.InvariantCulture, $"{w}%")));
+        var each = d.CanaryStepInterval is null ? string.Empty : $", {Seconds(d.CanaryStepInterval.ToTimeSpan()).Replace(".00 s", " s", StringComparison.Ordinal)} each";
+        var service = Markup.Escape(d.Service);
+        var at = d.Step switch
+        {
+            _ when d.Outcome != V1.DeploymentOutcome.Running => string.Empty,
+            V1.DeploymentStep.Canary when d.CanaryWeight > 0 && d.CanaryIndex < d.Canary.Count && d.Canary[d.CanaryIndex] == d.CanaryWeight =>
+                string.Create(CultureInfo.InvariantCulture, $": at [bold]{d.CanaryWeight}%[/] (step {d.CanaryIndex + 1} of {d.Canary.Count + 1})") +
+                (d.StepDeadline is null ? string.Empty : $" until {Utc(d.StepDeadline)}") +
+                $"; 'bluegreen approve {service}' goes to 100%, 'bluegreen abort {service}' back to {Colour(d.From)}",
+            V1.DeploymentStep.Canary when d.CanaryIndex < d.Canary.Count =>
+                string.Create(CultureInfo.InvariantCulture, $": setting {d.Canary[d.CanaryIndex]}% (step {d.CanaryIndex + 1} of {d.Canary.Count + 1})"),
+            _ => string.Empty,
+        };
+        return $"canary {plan}{each}{at}";
+    }
 
     /// <summary>A held release's state: since when, until when, the preview and what to do; empty for any other.</summary>
     private static string Hold(V1.Deployment d)

@@ -256,7 +256,30 @@ internal static class ProtoMapper
             throw Fields.Invalid("auto_approve_after", "is only allowed with hold");
         }
 
-        return options with { Hold = request.Hold, AutoApproveAfter = after };
+        var interval = Fields.Duration(request.CanaryStepInterval, "canary_step_interval", DurationRule.Positive);
+        if (request.Canary.Count == 0)
+        {
+            return interval is null
+                ? options with { Hold = request.Hold, AutoApproveAfter = after }
+                : throw Fields.Invalid("canary_step_interval", "is only allowed with canary");
+        }
+
+        if (request.Hold)
+        {
+            throw Fields.Invalid("canary", "is not allowed with hold (approve takes a canary to 100%)");
+        }
+
+        if (CanaryRules.Steps(request.Canary, out var problem) is null)
+        {
+            throw Fields.Invalid("canary", problem!);
+        }
+
+        if (interval is { } i && !CanaryRules.IsValidStepInterval(i))
+        {
+            throw Fields.Invalid("canary_step_interval", $"must be {CanaryRules.StepIntervalDescription}");
+        }
+
+        return options with { Canary = [.. request.Canary], CanaryStepInterval = interval };
     }
 
     /// <summary>A deployment; <paramref name="withEvents"/> false leaves the event log out (Watch sends it in parts).</summary>
@@ -288,7 +311,11 @@ internal static class ProtoMapper
             ApprovedBy = d.ApprovedBy ?? string.Empty,
             ApprovedAt = d.ApprovedAt is { } approved ? Timestamp.FromDateTimeOffset(approved) : null,
             PreviewLive = d.PreviewSet,
+            CanaryStepInterval = d.IsCanary ? Duration.FromTimeSpan(d.CanaryStepInterval) : null,
+            CanaryIndex = d.CanaryIndex,
+            CanaryWeight = d.CanaryWeight ?? 0,
         };
+        pb.Canary.AddRange(d.Canary);
         pb.Proxies.AddRange(d.Proxies.Select(ToProto));
         pb.Analysis.AddRange(d.Analysis.Select(ToProto));
         if (withEvents)
@@ -374,6 +401,7 @@ internal static class ProtoMapper
         DeploymentStep.Revert => V1.DeploymentStep.Revert,
         DeploymentStep.Done => V1.DeploymentStep.Done,
         DeploymentStep.Held => V1.DeploymentStep.Held,
+        DeploymentStep.Canary => V1.DeploymentStep.Canary,
         _ => throw Unmapped(step),
     };
 

@@ -64,6 +64,7 @@ public sealed class BlueGreenTelemetry
         DeploymentStep.Revert => "revert",
         DeploymentStep.Done => "done",
         DeploymentStep.Held => "held",
+        DeploymentStep.Canary => "canary",
         _ => "unknown",
     };
 

@@ -18,12 +18,13 @@ public static class CliCommands
     /// <summary>
     /// Options that belong to one mode of a command (its flag), set only in the cases about them, with the mode's flag
     /// and without the options that mode refuses: <c>proxy add --credential-file</c> needs <c>--agent</c>, which takes
-    /// none of the options that reach HAProxy directly.
+    /// none of the options that reach HAProxy directly. A mode without a flag is set by its options themselves
+    /// (<c>release --canary 10,50,100 --step-interval 30s</c>); a command's modes exclude each other.
     /// </summary>
-    private static readonly Dictionary<string, (string Flag, string[] Options, string[] Refused)> Modes = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (string? Flag, string[] Options, string[] Refused)[]> Modes = new(StringComparer.Ordinal)
     {
-        ["proxy add"] = ("--agent", ["--credential-file"], ["--runtime-api", "--map-file", "--map-file-write-path", "--master-api"]),
-        ["release"] = ("--hold", ["--auto-approve-after"], []),
+        ["proxy add"] = [("--agent", ["--credential-file"], ["--runtime-api", "--map-file", "--map-file-write-path", "--master-api"])],
+        ["release"] = [("--hold", ["--auto-approve-after"], []), (null, ["--canary", "--step-interval"], [])],
     };
 
     /// <summary>Every leaf command by its words, e.g. <c>proxy add</c>, <c>release</c>.</summary>
@@ -58,11 +59,12 @@ public static class CliCommands
             args.Add(Value(argument.Name));
         }
 
-        var hasModes = Modes.TryGetValue(path, out var modes);
-        var inMode = hasModes && symbol is not null && modes.Options.Contains(symbol);
+        var modes = Modes.GetValueOrDefault(path) ?? [];
+        var inMode = modes.Where(m => symbol is not null && m.Options.Contains(symbol)).ToList();
         foreach (var option in Settable(leaf))
         {
-            if (hasModes && (inMode ? modes.Refused.Contains(option.Name) : modes.Options.Contains(option.Name)))
+            var ofOtherMode = modes.Any(m => m.Options.Contains(option.Name) && !inMode.Contains(m));
+            if (ofOtherMode || inMode.Any(m => m.Refused.Contains(option.Name)))
             {
                 continue;
             }
@@ -71,9 +73,9 @@ public static class CliCommands
             args.Add(Value(option.Name));
         }
 
-        if (inMode)
+        foreach (var mode in inMode.Where(m => m.Flag is not null))
         {
-            args.Add(modes.Flag);
+            args.Add(mode.Flag!);
         }
 
         if (leaf.Options.Any(o => o.Name == "--no-wait"))

@@ -30,6 +30,9 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         ("release", "--version") => "2",
         // With --hold (CliCommands' modes).
         ("release", "--auto-approve-after") => "10m",
+        // The canary mode: its options carry it.
+        ("release", "--canary") => "10,50,100",
+        ("release", "--step-interval") => "30s",
         (_, "--health-timeout") => "20s",
         (_, "--drain-timeout") => "5s",
         (_, "--keep-warm") => "1m",
