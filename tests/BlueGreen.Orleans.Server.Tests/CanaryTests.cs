@@ -10,6 +10,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using V1 = BlueGreen.Orleans.Protos.V1;
+using Xunit.Abstractions;
 
 namespace BlueGreen.Orleans.Server.Tests;
 
@@ -21,7 +22,7 @@ namespace BlueGreen.Orleans.Server.Tests;
 /// the step and the split. Not one request fails.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes the class through IAsyncLifetime.DisposeAsync, which releases both.")]
-public sealed class CanaryTests : IAsyncLifetime
+public sealed class CanaryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly string[] ServiceNames = ["shop", "cart"];
     private static readonly Dictionary<string, string> GreenCookie = new() { ["Cookie"] = "theme=dark; bluegreen-canary=shop_green" };
@@ -46,6 +47,8 @@ public sealed class CanaryTests : IAsyncLifetime
         {
             await _fleet.StartBlueAsync(name);
             await services.ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = Spec(name) }, GatewayFixture.Admin);
+            // Before any load: a request before blue's first check passed would be HAProxy's own 503, not the canary's.
+            await EveryProxyAsync($"{name}.local", NoHeaders, r => r.Echo?.Colour == "blue", $"{name} on blue");
         }
     }
 
@@ -63,15 +66,20 @@ public sealed class CanaryTests : IAsyncLifetime
     {
         await using var load = LoadGenerator.Start([.. _fleet.Proxies.Select(p => p.FrontendUrl)], new LoadOptions("shop.local", Clients: 6));
 
-        var release = await CliRun.RunAsync(["release", "shop", "--version", "2", "--canary", "20,60,100", "--step-interval", "10s", "--no-wait", .. Server]);
-        Assert.True(release.Exit == ExitCodes.Ok, release.Output);
+        // Followed to its end, as a user runs it: the command's output is the README's example.
+        var releasing = CliRun.RunAsync(["release", "shop", "--version", "2", "--canary", "20,60,100", "--step-interval", "10s", .. Server]);
 
         var at20 = await SplitAsync(load, 20);
         await StickyAsync("at 20%");
         var at60 = await SplitAsync(load, 60);
+        var release = await releasing;
         var done = await FinishedAsync();
         var result = await load.StopAsync();
+        output.WriteLine(release.Output);
 
+        Assert.True(release.Exit == ExitCodes.Ok, release.Output);
+        Assert.Contains("Canary       canary at 20% on every proxy: 20% of new clients go to green", release.Output, StringComparison.Ordinal);
+        Assert.Contains("deployment #1 release 2: succeeded in", release.Output, StringComparison.Ordinal);
         Assert.True(done.Outcome == V1.DeploymentOutcome.Succeeded, $"{done.Outcome}: {done.Error}");
         Assert.True(result.Failed == 0, $"{result.Failed} of {result.Sent} requests failed: {string.Join("; ", result.Errors.Take(5))}");
         Assert.InRange(at20, 10, 30);
@@ -223,9 +231,22 @@ public sealed class CanaryTests : IAsyncLifetime
     private Task<V1.Deployment> GetAsync() =>
         Deployments.GetDeploymentAsync(new V1.GetDeploymentRequest { Service = "shop", Id = 1 }, GatewayFixture.Admin).ResponseAsync;
 
+    /// <summary>The deployment, or an empty one while the release that creates it has not been accepted yet.</summary>
+    private async Task<V1.Deployment> GetOrEmptyAsync()
+    {
+        try
+        {
+            return await GetAsync();
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return new V1.Deployment();
+        }
+    }
+
     /// <summary>Waits until <paramref name="weight"/> is set on every proxy (its event); returns the record then.</summary>
     private Task<V1.Deployment> SetAsync(int weight) =>
-        Eventually.UntilAsync(GetAsync, d => d.Events.Any(e => e.Message.StartsWith(string.Create(CultureInfo.InvariantCulture, $"canary at {weight}% on every proxy"), StringComparison.Ordinal)) || d.FinishedAt is not null,
+        Eventually.UntilAsync(GetOrEmptyAsync, d => d.Events.Any(e => e.Message.StartsWith(string.Create(CultureInfo.InvariantCulture, $"canary at {weight}% on every proxy"), StringComparison.Ordinal)) || d.FinishedAt is not null,
             TimeSpan.FromSeconds(60), string.Create(CultureInfo.InvariantCulture, $"canary at {weight}%"));
 
     /// <summary>Green's share, in percent, of the load's answers over 3 s once <paramref name="weight"/> is set.</summary>

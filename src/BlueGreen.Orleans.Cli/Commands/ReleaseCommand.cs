@@ -51,7 +51,7 @@ internal static class ReleaseCommand
             {
                 if (CanaryRules.Parse(weights, out var problem) is null)
                 {
-                    throw new CliException($"--canary: {problem}; must be {CanaryRules.Description}.");
+                    throw new CliException($"--canary: {problem} (e.g. 10,50,100).");
                 }
 
                 if (request.Hold)
