@@ -29,9 +29,9 @@ public sealed class ServiceStateSerializationTests
         "IOjAAQEFISABBQEBQAMxAAVAAzLgwQHgISAAAwEF4MEB4CEgAQMBASCAgAC3lqtJ3giBAAAAAAAAAADg4MEB4CHoAAlBB3dlYgEB"
         + "AQEBBcEVAQMh6IAARsMjAAAAAIEAo+ERAAAAAIEAAAAAAAAAAIEAAAAAAAAAAIF7FK5H4XqEP4EA4fUFAAAAAIEAAAAAAAAAAIF7"
         + "FK5H4XqEP+ABEQEBwQEhgIAAt5arSd4IgQAAAAAAAAAA4CGAgAC3lqtJ3giBAAAAAAAAAADgwQHBASEg4OAhIODgwQHBAQEBAQUh"
-        + "IODBAeDBewEBAQHBAcEBwQEhIODBAeDBAcEBwQHBAcEBAQHBAcV7ISDg4McTAeAhIAADIegABcE3AQEBAQEFwRUBA8FDAR0BBcEB"
-        + "IYCAALeWq0neCIEAAAAAAAAAAOAhgIAAt5arSd4IgQAAAAAAAAAA4MEBwQHBa8FvwQHBAQEBAQXBe8F7AQEBAcEBwQHBAcGNwQHB"
-        + "AcEBwQHBAQEBwQHFe8GjxxMB4ODgAQ3BAQEBwQEhIODg4A==";
+        + "IODBAeDBewEBAQHBAcEBwQEhIODBAeDBAcEBwQHBAcEBAQHBAcV7ISDg4McTASEg4OCBAAAAAAAAAAABAcEBwQHgISAAAyHoAAXB"
+        + "NwEBAQEBBcEVAQPBQwEdAQXBASGAgAC3lqtJ3giBAAAAAAAAAADgIYCAALeWq0neCIEAAAAAAAAAAODBAcEBwWvBb8EBwQEBAQEF"
+        + "wXvBewEBAQHBAcEBwQHBjcEBwQHBAcEBwQEBAcEBxXvBo8cTAcGpgQAAAAAAAAAAAQHBAcEB4ODgAQ3BAQEBwQEhIODg4A==";
 
     private const string GoldenBoxedColour = "EAF5ZhnbIWJsdWVncmVlbi5Db2xvdXIF";
 
@@ -59,6 +59,9 @@ public sealed class ServiceStateSerializationTests
         Assert.Equal(Colour.Green, Assert.Single(state.History).Target);
         // A field added since (the verify window's baseline times) loads as its default, never null.
         Assert.Empty(active.VerifyBaselineAt);
+        // A deployment stored before canary releases is no canary: no weights (never null), no split to remove.
+        Assert.Empty(active.Canary);
+        Assert.Null(active.CanaryWeight);
     }
 
     /// <summary>
