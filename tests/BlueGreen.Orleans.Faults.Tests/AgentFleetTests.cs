@@ -54,6 +54,37 @@ public sealed class AgentFleetTests(ReliabilityReport report)
     }
 
     [Fact]
+    public async Task ReleaseCanary_ThroughAgentsOnThreeProxies_EachWeightServedThenSwitched_ZeroFailedRequests()
+    {
+        await using var stage = await FaultStage.StartAsync(new FaultStageOptions { Agents = true });
+        var (load, _) = stage.StartLoad(clients: 20);
+        await load.WaitForRequestsAsync(200);
+        var before = load.Snapshot();
+
+        var canary = await RunAsync(stage, stage.ServiceGrain.ReleaseAsync("2", DeploymentOptions.Default with { Canary = [25, 100], CanaryStepInterval = TimeSpan.FromSeconds(4) }));
+        var routes = await stage.ReadRoutesAsync();
+        var files = await Task.WhenAll(stage.Proxies.Select(p => File.ReadAllTextAsync(p.MapFile)));
+        var versions = await stage.AgentVersionsAsync(TimeSpan.FromSeconds(5));
+        var result = await load.StopAsync();
+
+        // The 25% step's own count: green answered through every agent's split before the switch.
+        var held = canary.Events.Select(e => Regex.Match(e.Message, @"^25% held 4 s: 0 5xx in (\d+) responses")).FirstOrDefault(m => m.Success);
+        var ok = canary.Outcome == DeploymentOutcome.Succeeded && routes.Values.All(v => v == "web_green") && held is not null && result.Failed == 0;
+        report.Record(new ReliabilityCase(
+            "through agents: canary 25% → 100% on 3 proxies", 1, ok ? 1 : 0, result.Sent, result.Failed, "none",
+            $"{canary.Outcome}; {held?.Value ?? "no 25% step"}; routes {string.Join(", ", routes.Values)}"));
+
+        Assert.True(canary.Outcome == DeploymentOutcome.Succeeded, $"{canary}\n{string.Join("\n", canary.Events)}");
+        Assert.Contains(canary.Events, e => e.Message.StartsWith("canary at 25% on every proxy", StringComparison.Ordinal));
+        Assert.True(held is not null && long.Parse(held.Groups[1].Value, CultureInfo.InvariantCulture) > 0, string.Join("\n", canary.Events));
+        Assert.All(routes, r => Assert.Equal("web_green", r.Value));
+        Assert.All(files, f => Assert.DoesNotContain("/Canary/", f, StringComparison.Ordinal));
+        Assert.All(versions, v => Assert.Equal(v.Value.Desired, v.Value.Held));
+        Assert.True(result.Failed == 0, $"{result.Failed} of {result.Sent} failed: {string.Join("; ", result.Errors.Select(e => e.Message))}");
+        Assert.True(result.ByColour.GetValueOrDefault("green") > before.ByColour.GetValueOrDefault("green"));
+    }
+
+    [Fact]
     public async Task Release_AgentKilledAtTheSwitchPush_OthersRevertedFailedAndTheAgentConvergesWhenBack()
     {
         await using var stage = await FaultStage.StartAsync(new FaultStageOptions { Agents = true });
