@@ -11,7 +11,9 @@ public sealed class FrontendClient : IDisposable
 
     public FrontendClient(Uri frontend, TimeSpan? timeout = null)
     {
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+        // No cookie jar: each request is a new user's unless it carries a cookie itself (a canary's Set-Cookie would
+        // otherwise keep every later request on the colour the first one drew).
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1), UseCookies = false })
         {
             BaseAddress = frontend,
             Timeout = timeout ?? TimeSpan.FromSeconds(10),
@@ -35,12 +37,13 @@ public sealed class FrontendClient : IDisposable
         using var response = await _http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         var echo = response.StatusCode == HttpStatusCode.OK ? JsonSerializer.Deserialize<EchoReply>(body, Json) : null;
-        return new FrontendReply(response.StatusCode, echo, body);
+        var setCookies = response.Headers.TryGetValues("Set-Cookie", out var values) ? values.ToList() : [];
+        return new FrontendReply(response.StatusCode, echo, body, setCookies);
     }
 
     public void Dispose() => _http.Dispose();
 }
 
-public sealed record FrontendReply(HttpStatusCode Status, EchoReply? Echo, string Body);
+public sealed record FrontendReply(HttpStatusCode Status, EchoReply? Echo, string Body, IReadOnlyList<string> SetCookies);
 
 public sealed record EchoReply(string Colour, string Version, string InstanceId, string Method, string Path);

@@ -55,7 +55,13 @@ public static class HaProxyConfigRenderer
         cfg.Append("    # The route key: the Host header without port, lower-cased. Looked up in the map; unknown hosts go to no_route.\n");
         cfg.Append("    # Kept in txn.route for the preview rules and the maintenance page, which read the map by it.\n");
         cfg.Append("    http-request set-var(txn.route) req.hdr(host),field(1,:),lower\n");
-        RenderPreview(cfg, config.MapFile);
+        // HAProxy runs every http-request rule before the first use_backend (and warns about one written after it), so
+        // each part writes its rules here and its use_backend lines into routes, which follow in priority order.
+        var routes = new StringBuilder();
+        RenderPreview(cfg, routes, config.MapFile);
+        RenderCanary(cfg, routes, config.MapFile);
+        cfg.Append("    # The first use_backend that matches wins: a preview, then a canary's backend, then the live route.\n");
+        cfg.Append(routes);
         cfg.Append(CultureInfo.InvariantCulture, $"    use_backend %[var(txn.route),map({config.MapFile},{BackendNames.NoRoute})]\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    default_backend {BackendNames.NoRoute}\n\n");
 
@@ -78,8 +84,9 @@ public static class HaProxyConfigRenderer
 
         RenderMaintenance(cfg, config.MapFile);
 
-        // Empty: says this config has the preview rules (see PreviewRoute.MarkerBackend).
+        // Empty: say this config has the preview rules and the canary rules (see the MarkerBackend of each).
         cfg.Append(CultureInfo.InvariantCulture, $"backend {PreviewRoute.MarkerBackend}\n\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"backend {CanaryRoute.MarkerBackend}\n\n");
         cfg.Append(CultureInfo.InvariantCulture, $"backend {BackendNames.NoRoute}\n");
         cfg.Append("    http-request return status 404 content-type text/plain string \"no route for this host\"\n");
         return cfg.ToString();
@@ -109,7 +116,7 @@ public static class HaProxyConfigRenderer
     /// key the Host is; the request goes there only when its header or cookie plus <c>_blue</c> or <c>_green</c> is
     /// exactly that backend's name, i.e. names that same service. Any other request keeps the live route.
     /// </summary>
-    private static void RenderPreview(StringBuilder cfg, string mapFile)
+    private static void RenderPreview(StringBuilder cfg, StringBuilder routes, string mapFile)
     {
         cfg.Append(CultureInfo.InvariantCulture, $"    # Preview of a held release: {PreviewRoute.Header} or cookie {PreviewRoute.Cookie} naming the Host's service.\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    http-request set-var(txn.preview) str({PreviewRoute.KeyPrefix}),concat(,txn.route,),map({mapFile})\n");
@@ -121,7 +128,39 @@ public static class HaProxyConfigRenderer
             }
         }
 
-        cfg.Append("    use_backend %[var(txn.preview)] if preview_asked\n");
+        routes.Append("    use_backend %[var(txn.preview)] if preview_asked\n");
+    }
+
+    /// <summary>
+    /// A canary release's weight split (<see cref="CanaryRoute"/>), after the preview and before the live route: the
+    /// map's value under <c>/Canary/&lt;route key&gt;</c> is <c>&lt;weight&gt;:&lt;target backend&gt;</c>. A request whose
+    /// cookie names exactly the target or the live backend stays there; any other request (no cookie, any other value)
+    /// is drawn, to the target with probability weight/100, and gets the cookie naming the backend drawn. A preview
+    /// request is never drawn; a route key without the entry meets no canary rule at all.
+    /// </summary>
+    private static void RenderCanary(StringBuilder cfg, StringBuilder routes, string mapFile)
+    {
+        const string found = "{ var(txn.canary) -m found }";
+        var cookie = $"req.cook({CanaryRoute.Cookie})";
+        cfg.Append(CultureInfo.InvariantCulture, $"    # Canary release: {CanaryRoute.KeyPrefix}<route key> holds <weight>:<target>. Without it txn.canary stays unset, so do the\n");
+        cfg.Append("    # variables read from it (a failed fetch sets none), and no canary rule below applies.\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    http-request set-var(txn.canary) str({CanaryRoute.KeyPrefix}),concat(,txn.route,),map({mapFile})\n");
+        cfg.Append("    http-request set-var(txn.canary_target) var(txn.canary),field(2,:)\n");
+        cfg.Append("    http-request set-var(txn.canary_weight) var(txn.canary),field(1,:)\n");
+        cfg.Append("    # The live route's backend: the draw's other outcome, and the other name a canary cookie may keep.\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    http-request set-var(txn.canary_live) var(txn.route),map({mapFile}) if {found}\n");
+        cfg.Append("    # A cookie naming exactly the target or the live backend keeps the client there; any other value is ignored.\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    acl canary_kept_target {cookie},strcmp(txn.canary_target) eq 0\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    acl canary_kept_live {cookie},strcmp(txn.canary_live) eq 0\n");
+        cfg.Append("    # Anyone else but a preview is drawn once: live, or the target when rand(100) < weight (weight % of them).\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    http-request set-var(txn.canary_drawn) var(txn.canary_live) if {found} !canary_kept_target !canary_kept_live !preview_asked\n");
+        cfg.Append("    http-request set-var(txn.canary_drawn) var(txn.canary_target) if { var(txn.canary_drawn) -m found } { rand(100),sub(txn.canary_weight) lt 0 }\n");
+        cfg.Append("    # The drawn backend's name, never request text. after-response: on HAProxy's own replies too (the maintenance\n");
+        cfg.Append("    # page), so a client is drawn once.\n");
+        cfg.Append(CultureInfo.InvariantCulture,
+            $"    http-after-response add-header Set-Cookie \"{CanaryRoute.Cookie}=%[var(txn.canary_drawn)]; Path=/; HttpOnly; SameSite=Lax\" if {{ var(txn.canary_drawn) -m found }}\n");
+        routes.Append("    use_backend %[var(txn.canary_target)] if canary_kept_target\n");
+        routes.Append("    use_backend %[var(txn.canary_drawn)] if { var(txn.canary_drawn) -m found }\n");
     }
 
     /// <summary>
