@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every subcommand of bluegreen-bench, run in this order.
-benchmarks=(setmap fleet-switch agent-reload release-latency server-memory load scale)
+benchmarks=(setmap fleet-switch agent-reload release-latency canary server-memory load scale)
 
 # What the benches run besides this repository: haproxy and socat (the recipe's way), redis-server (scale), hey (load),
 # clang and zlib1g-dev (the agent published native).

@@ -7,6 +7,7 @@ root.Subcommands.Add(RuntimeReadsBenchmark.Command());
 root.Subcommands.Add(FleetSwitchBenchmark.Command());
 root.Subcommands.Add(AgentReloadBenchmark.Command());
 root.Subcommands.Add(ReleaseLatencyBenchmark.Command());
+root.Subcommands.Add(CanaryBenchmark.Command());
 root.Subcommands.Add(ServerMemoryBenchmark.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Soak.SoakCommand.Command());
 root.Subcommands.Add(BlueGreen.Orleans.Bench.Load.LoadProofBenchmark.Command());
