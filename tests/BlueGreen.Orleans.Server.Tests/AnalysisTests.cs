@@ -120,6 +120,40 @@ public sealed class AnalysisTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Release_NewColourDownForAMomentOnOneProxyInTheWindow_HaProxysOwn503sRollBack()
+    {
+        var frontends = _fleet.Proxies.Select(p => p.FrontendUrl).ToList();
+        await using var green = await EchoInstance.StartAsync("green", "2", port: _fleet.Ports[Service].Green);
+        await using var load = LoadGenerator.Start(frontends, new LoadOptions($"{Service}.local", Clients: 6));
+        var deployments = new V1.Deployments.DeploymentsClient(_channel);
+        var releasing = CliRun.RunAsync(["release", Service, "--version", "2", .. Server]);
+
+        await Eventually.UntilAsync(
+            async () => (await deployments.ListDeploymentsAsync(new V1.ListDeploymentsRequest { Service = Service }, GatewayFixture.Admin)).Deployments.FirstOrDefault(),
+            d => d?.Step == V1.DeploymentStep.Verify || d?.FinishedAt is not null,
+            TimeSpan.FromSeconds(60),
+            "the verify window");
+        // Green stays up and answers: only edge-0 takes it out, until its checks bring it back. Meanwhile edge-0 answers
+        // 503 itself, which no server's row counts.
+        await using (var client = _fleet.Proxies[0].CreateClient())
+        {
+            await client.SetServerHealthAsync($"{Service}_green", "s1", HaProxy.Runtime.ServerHealthState.Down);
+        }
+
+        var release = await releasing;
+        var result = await load.StopAsync();
+
+        Assert.True(result.Failed > 0, "edge-0 answered no 503: the test proves nothing");
+        Assert.True(release.Exit == ExitCodes.RolledBack, $"{result.Failed} requests failed, yet: {release.Output}");
+        Assert.True(Regex.IsMatch(release.Output, @"\d+ of \d+ responses were 5xx on edge-0"), release.Output);
+        foreach (var proxy in _fleet.Proxies)
+        {
+            await using var client = proxy.CreateClient();
+            Assert.Equal("shop_blue", await client.GetMapAsync(proxy.MapFile, $"{Service}.local"));
+        }
+    }
+
     /// <summary>The fleet's figures: no proxy (the CLI's JSON writes the empty default).</summary>
     private static bool IsFleet(JsonElement figures) =>
         !figures.TryGetProperty("proxyId", out var id) || id.GetString()!.Length == 0;

@@ -25,6 +25,12 @@ public sealed record BackendReport
     /// </summary>
     [Id(6)] public TimeSpan? WorkerUptime { get; init; }
 
+    /// <summary>
+    /// The backend's own counters, HAProxy's own 503s included (a request when no server is up is counted on no
+    /// server); null where only server rows were read.
+    /// </summary>
+    [Id(7)] public BackendTotals? Totals { get; init; }
+
     public bool AllUp => Reachable && Servers.Count > 0 && Servers.All(s => s.IsUp);
 
     public long Sessions => Servers.Sum(s => s.Sessions + s.ConnectionsInUse);

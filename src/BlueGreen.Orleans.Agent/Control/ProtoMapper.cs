@@ -128,7 +128,13 @@ internal static class ProtoMapper
 
     private static V1.BackendState ToBackend(BackendView backend)
     {
-        var state = new V1.BackendState { Name = backend.Name };
+        var state = new V1.BackendState
+        {
+            Name = backend.Name,
+            Totals = backend.Totals is { } t
+                ? new V1.BackendTotals { Http5XxResponses = t.Http5xxResponses, HttpResponses = t.HttpResponses, ConnectionErrors = t.ConnectionErrors, ResponseErrors = t.ResponseErrors }
+                : null,
+        };
         state.Servers.AddRange(backend.Servers.Take(1000).Select(s => new V1.ServerStatus
         {
             Name = s.Name,

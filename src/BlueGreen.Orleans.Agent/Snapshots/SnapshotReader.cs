@@ -34,11 +34,13 @@ internal sealed class SnapshotReader(HaProxyRuntimeClient client, TimeProvider t
         }
 
         var servers = new Dictionary<string, List<ServerView>>(StringComparer.Ordinal);
+        var totals = new Dictionary<string, BackendCounters>(StringComparer.Ordinal);
         foreach (var row in stats)
         {
             if (row.Type == StatRowType.Backend)
             {
                 servers.TryAdd(row.ProxyName, []);
+                totals[row.ProxyName] = new BackendCounters(row.Http5xxResponses, row.HttpResponses, row.ConnectionErrors, row.ResponseErrors);
             }
             else if (row.Type == StatRowType.Server)
             {
@@ -62,7 +64,7 @@ internal sealed class SnapshotReader(HaProxyRuntimeClient client, TimeProvider t
             }
         }
 
-        var backends = servers.ToDictionary(s => s.Key, s => new BackendView(s.Key, s.Value), StringComparer.Ordinal);
+        var backends = servers.ToDictionary(s => s.Key, s => new BackendView(s.Key, s.Value, totals.GetValueOrDefault(s.Key)), StringComparer.Ordinal);
         return new FleetSnapshot(readAt, workerPid, backends);
     }
 }

@@ -23,6 +23,7 @@ internal static class AgentMapper
                 TotalTimeMs = s.TotalTimeMs,
             })
             .ToImmutableList(),
+        Totals = backend.Totals is { } t ? new BackendTotals(t.Http5XxResponses, t.HttpResponses, t.ConnectionErrors, t.ResponseErrors) : null,
     };
 
     public static AgentRoutesAck ToAck(V1.RoutesAck ack) => new()

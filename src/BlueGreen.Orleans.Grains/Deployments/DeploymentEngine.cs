@@ -297,6 +297,7 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         // After the switch: everyone reaches the target now, so the preview is no longer needed (and a failed switch
         // retires the target). Not a token of the step's: a switch is never cut half-way.
         d = await ClearPreviewAsync(d, CancellationToken.None);
+
         var failed = results.Where(r => !r.Succeeded).ToList();
         if (failed.Count == 0 && results.Count == environment.Proxies.Count)
         {
@@ -388,8 +389,8 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
         var baseline = (await environment.ReadBackendAsync(d.Target, cancellationToken)).Where(r => r.Reachable).ToList();
         return d with
         {
-            VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Http5xx)),
-            VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.Servers.Sum(s => s.Responses)),
+            VerifyBaseline5xx = baseline.ToImmutableDictionary(r => r.ProxyId, Http5xx),
+            VerifyBaselineResponses = baseline.ToImmutableDictionary(r => r.ProxyId, Responses),
             VerifyBaselineServerErrors = baseline.ToImmutableDictionary(r => r.ProxyId, ServerErrors),
             VerifyBaselineAt = baseline.ToImmutableDictionary(r => r.ProxyId, r => r.ReadAt),
             Analysis = [],
@@ -432,7 +433,16 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
 
     private static bool OverLimit(long errors, long responses, double limit) => responses > 0 && (double)errors / responses > limit;
 
-    private static long ServerErrors(BackendReport r) => r.Servers.Sum(s => s.ConnectionErrors + s.ResponseErrors);
+    /// <summary>
+    /// The backend's counters: its own row where it was read (HAProxy's own 503s when no server is up are counted there
+    /// and on no server), else the sum of its servers'.
+    /// </summary>
+    private static long Http5xx(BackendReport r) => r.Totals?.Http5xx ?? r.Servers.Sum(s => s.Http5xx);
+
+    private static long Responses(BackendReport r) => r.Totals?.Responses ?? r.Servers.Sum(s => s.Responses);
+
+    private static long ServerErrors(BackendReport r) =>
+        r.Totals is { } t ? t.ConnectionErrors + t.ResponseErrors : r.Servers.Sum(s => s.ConnectionErrors + s.ResponseErrors);
 
     /// <summary>
     /// A proxy's times: its servers' averages weighted by their responses (a server that never answered has none), or
@@ -475,8 +485,8 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
     /// </summary>
     private (AnalysisFigures Figures, DeploymentRecord Record) SinceBaseline(DeploymentRecord d, BackendReport r)
     {
-        var current5xx = r.Servers.Sum(s => s.Http5xx);
-        var currentResponses = r.Servers.Sum(s => s.Responses);
+        var current5xx = Http5xx(r);
+        var currentResponses = Responses(r);
         var currentErrors = ServerErrors(r);
         var (rtime, ttime) = Times(r);
         // HAProxy averages the times over each server's last 1,024 responses: they say something about this release only
@@ -778,6 +788,7 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
             var kept = $"{(d.Error is null ? string.Empty : d.Error + "; ")}the canary split could not be removed from {string.Join(", ", splitLeft)}: {d.Target.Name()} kept running";
             return Finish(Event(d with { PendingOutcome = DeploymentOutcome.Failed, Error = kept }, null, kept), DeploymentOutcome.Failed);
         }
+
         try
         {
             await environment.RetireAsync(d.RetireColour, cancellationToken);

@@ -24,6 +24,9 @@ internal sealed record BackendReading(BackendReport Report, long StartedAt, int 
             hash.Add(server.ResponseErrors);
         }
 
+        // HAProxy's own 503s (no server up) change only the backend's row.
+        hash.Add(report.Totals);
+
         return hash.ToHashCode();
     }
 }

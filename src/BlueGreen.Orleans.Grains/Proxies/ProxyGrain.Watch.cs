@@ -137,6 +137,7 @@ internal sealed partial class ProxyGrain
                 ResponseTimeMs = r.ResponseTimeMs,
                 TotalTimeMs = r.TotalTimeMs,
             })],
+            Totals = read.Totals is { } t ? new BackendTotals(t.Http5xxResponses, t.HttpResponses, t.ConnectionErrors, t.ResponseErrors) : null,
         };
     }
 

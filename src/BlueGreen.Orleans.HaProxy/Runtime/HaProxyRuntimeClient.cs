@@ -111,7 +111,7 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// The server rows (<c>show stat &lt;backend&gt; 4 -1</c>) and connections in use (<c>show servers conn
+    /// The backend and server rows (<c>show stat &lt;backend&gt; 6 -1</c>) and connections in use (<c>show servers conn
     /// &lt;backend&gt;</c>) of several backends, pipelined: one round trip per <see cref="BackendsPerBatch"/> backends,
     /// whatever the size of the config. What a proxy watching the backends its deployments wait on reads each tick. A
     /// backend the config lacks comes back without servers.
@@ -122,17 +122,23 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
         var result = new List<BackendServers>(names.Count);
         foreach (var chunk in names.Chunk(BackendsPerBatch))
         {
-            var commands = chunk.SelectMany(name => new[] { $"show stat {name} 4 -1", $"show servers conn {name}" }).ToList();
+            var commands = chunk.SelectMany(name => new[] { $"show stat {name} 6 -1", $"show servers conn {name}" }).ToList();
             var replies = await ExecuteBatchAsync(commands, idempotent: true, cancellationToken);
             for (var i = 0; i < chunk.Length; i++)
             {
                 var (stat, conn) = (replies[2 * i], replies[2 * i + 1]);
-                result.Add(ReplyErrors.Classify(commands[2 * i], stat) is HaProxyUnknownBackendException
-                    ? new BackendServers(chunk[i], [], [])
-                    : new BackendServers(
-                        chunk[i],
-                        StatRow.ParseCsv(ReplyErrors.ThrowIfError(commands[2 * i], stat)),
-                        ServerConnections.Parse(ReplyErrors.ThrowIfError(commands[2 * i + 1], conn))));
+                if (ReplyErrors.Classify(commands[2 * i], stat) is HaProxyUnknownBackendException)
+                {
+                    result.Add(new BackendServers(chunk[i], [], []));
+                    continue;
+                }
+
+                var rows = StatRow.ParseCsv(ReplyErrors.ThrowIfError(commands[2 * i], stat));
+                result.Add(new BackendServers(
+                    chunk[i],
+                    [.. rows.Where(r => r.Type == StatRowType.Server)],
+                    ServerConnections.Parse(ReplyErrors.ThrowIfError(commands[2 * i + 1], conn)),
+                    rows.FirstOrDefault(r => r.Type == StatRowType.Backend)));
             }
         }
 

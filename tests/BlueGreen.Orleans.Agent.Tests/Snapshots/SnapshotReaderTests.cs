@@ -31,6 +31,32 @@ public sealed class SnapshotReaderTests
     }
 
     [Fact]
+    public async Task ReadAsync_EveryServerDown_HaProxysOwn503sInTheBackendsTotalsAndTheDiff()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        var reader = new SnapshotReader(stage.Client, TimeProvider.System);
+        var first = await reader.ReadAsync(CancellationToken.None);
+        await stage.Client.SetServerHealthAsync(AgentStage.BlueBackend, "s1", ServerHealthState.Down);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, stage.Proxy.FrontendUrl);
+            request.Headers.Host = AgentStage.Host;
+            using var response = await http.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        }
+
+        var second = await reader.ReadAsync(CancellationToken.None);
+        var change = SnapshotDiff.Compute(first, second);
+
+        var before = first.Backends[AgentStage.BlueBackend].Totals!;
+        var after = second.Backends[AgentStage.BlueBackend].Totals!;
+        Assert.Equal(3, after.Http5xxResponses - before.Http5xxResponses);
+        Assert.Equal(first.Backends[AgentStage.BlueBackend].Servers[0].Http5xxResponses, second.Backends[AgentStage.BlueBackend].Servers[0].Http5xxResponses);
+        Assert.Equal(after, Assert.Single(change.Changed, b => b.Name == AgentStage.BlueBackend).Totals);
+    }
+
+    [Fact]
     public async Task ReadAsync_ConnectionHeldToBackend_CountsSessionsAndUsedConnections()
     {
         await using var stage = await AgentStage.StartAsync();

@@ -1,5 +1,6 @@
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Deployments;
+using BlueGreen.Orleans.Proxies;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BlueGreen.Orleans.Grains.Tests.Deployments;
@@ -288,6 +289,23 @@ public sealed class DeploymentEngineTests
         Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
         Assert.Contains("5xx", d.Error, StringComparison.Ordinal);
         Assert.Equal(["provision green 2", "recheck green", "switch green p1,p2,p3", "switch blue p1,p2,p3", "retire green"], _env.Calls);
+        Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
+    }
+
+    [Fact]
+    public async Task Verify_HaProxysOwn503sOnTheBackendRowOnly_RollsBack()
+    {
+        // Green's server was DOWN on p2 for a moment: HAProxy answered 503 itself, counted on the backend's row and on
+        // no server's (whose rows still say 1,000 good responses).
+        var window = Options with { VerifyWindow = TimeSpan.FromSeconds(3) };
+        var start = _time.GetUtcNow();
+        _env.Counters = _ => (0, 1000);
+        _env.Totals = p => new BackendTotals(p == "p2" && _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 40 : 0, p == "p2" && _time.GetUtcNow() - start > TimeSpan.FromSeconds(1) ? 1040 : 1000, 0, 0);
+
+        var d = await RunAsync(Release(window));
+
+        Assert.Equal(DeploymentOutcome.RolledBack, d.Outcome);
+        Assert.StartsWith("40 of 40 responses were 5xx on p2", d.Error, StringComparison.Ordinal);
         Assert.All(_env.Routes.Values, c => Assert.Equal(Colour.Blue, c));
     }
 

@@ -57,6 +57,9 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
 
     public Func<string, (long Errors, long Responses)> Counters { get; set; } = _ => (0, 0);
 
+    /// <summary>Per proxy: the backend's own row (HAProxy's own 503s included); default none, as a read of server rows only.</summary>
+    public Func<string, BackendTotals?> Totals { get; set; } = _ => null;
+
     /// <summary>Per proxy: connection + response errors (a counter) and the average response time, ms.</summary>
     public Func<string, (long ServerErrors, long ResponseTimeMs)> Quality { get; set; } = _ => (0, 0);
 
@@ -104,6 +107,7 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
                 Reachable = true,
                 ReadAt = time.GetUtcNow(),
                 WorkerUptime = WorkerUptime(p),
+                Totals = Totals(p),
                 Servers = [new ServerHealth("s1", Status?.Invoke(p, colour) ?? (Up(p, colour) ? "UP" : "DOWN"), "L7OK", Sessions(p, colour), 0, Counters(p).Errors, Counters(p).Responses)
                 {
                     ConnectionErrors = Quality(p).ServerErrors,

@@ -118,6 +118,30 @@ public sealed class RuntimeClientIntegrationTests
     }
 
     [Fact]
+    public async Task ShowBackends_EveryServerDown_HaProxysOwn503OnTheBackendRowOnly()
+    {
+        await using var stage = await Stage.StartAsync();
+        await stage.Http.GetAsync(Stage.Host);
+        var before = (await stage.Client.ShowBackendsAsync([Stage.BlueBackend]))[0];
+        await stage.Client.SetServerHealthAsync(Stage.BlueBackend, "s1", ServerHealthState.Down);
+
+        var replies = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            replies.Add((await stage.Http.GetAsync(Stage.Host)).Status);
+        }
+
+        var after = (await stage.Client.ShowBackendsAsync([Stage.BlueBackend]))[0];
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.ServiceUnavailable, r));
+        Assert.NotNull(before.Totals);
+        Assert.NotNull(after.Totals);
+        // The analysis must see these: the server's row does not.
+        Assert.Equal(5, after.Totals.Http5xxResponses - before.Totals.Http5xxResponses);
+        Assert.Equal(before.Servers[0].Http5xxResponses, Assert.Single(after.Servers).Http5xxResponses);
+        Assert.Equal(StatRowType.Backend, after.Totals.Type);
+    }
+
+    [Fact]
     public async Task SetServersHealth_ManyServersOneUnknown_KnownOnesDownTheUnknownSkipped()
     {
         await using var stage = await Stage.StartAsync();
