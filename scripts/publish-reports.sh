@@ -7,6 +7,7 @@
 #   TestResults/security.md    → docs/security.md      the attacks the security tests tried, with their results
 #   TestResults/web/services.png   → docs/web-services.png     the web view's services page (tests/BlueGreen.Orleans.Web.Tests)
 #   TestResults/web/deployment.png → docs/web-deployment.png   the web view following a release live
+#   TestResults/web/canary.png     → docs/web-canary.png       the web view of a running canary, with its Approve button
 #
 # Every known report that exists is copied; the ones that do not exist are named and left alone in docs/.
 # Exit status: 0 when at least one report was copied, 1 when none exists.
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # source under TestResults/ → name under docs/
-reports=(reliability.md:reliability.md security.md:security.md web/services.png:web-services.png web/deployment.png:web-deployment.png)
+reports=(reliability.md:reliability.md security.md:security.md web/services.png:web-services.png web/deployment.png:web-deployment.png web/canary.png:web-canary.png)
 copied=0
 for report in "${reports[@]}"; do
   source="TestResults/${report%%:*}"

@@ -17,7 +17,7 @@ namespace BlueGreen.Orleans.Web.Tests;
 public sealed class WebViewTests(WebStage stage) : IClassFixture<WebStage>
 {
     private const string WrongToken = "wrong-token-0123456789abcdef";
-    private static readonly string[] ActionNames = ["Release", "Promote", "Rollback", "Abort"];
+    private static readonly string[] ActionNames = ["Release", "Promote", "Rollback", "Abort", "Approve"];
 
     private static string Colour(string? backend) => backend?.EndsWith("_green", StringComparison.Ordinal) == true ? "green" : "blue";
 
@@ -151,6 +151,45 @@ public sealed class WebViewTests(WebStage stage) : IClassFixture<WebStage>
         Assert.Contains(version, line, StringComparison.Ordinal);
         Assert.Contains("succeeded", line, StringComparison.Ordinal);
         Assert.Contains(ServerProcess.AdminTokenName, line, StringComparison.Ordinal);
+        Assert.Empty(web.Errors);
+    }
+
+    [Fact]
+    public async Task Canary_ApprovedFromItsPage_ShowsTheWeightThenSwitches()
+    {
+        await using var web = await stage.OpenAsync();
+        var target = Colour((await stage.RoutesAsync())[0]) == "blue" ? "green" : "blue";
+        await web.SignInAsync(ServerProcess.AdminToken);
+        await web.Page.GetByText($"Signed in as {ServerProcess.AdminTokenName}").WaitForAsync();
+        var request = new V1.ReleaseRequest
+        {
+            Service = WebStage.Service,
+            Version = "3-" + Guid.NewGuid().ToString("N")[..6],
+            CanaryStepInterval = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(1)),
+        };
+        request.Canary.Add(30);
+        var started = await stage.Deployments.ReleaseAsync(request, WebStage.Admin);
+
+        await web.Page.GotoAsync($"{stage.BaseUrl}/#/services/{WebStage.Service}/deployments/{started.Id}");
+        var canary = web.Page.Locator("span.canary", new() { HasTextString = "now 30% (step 1 of 2)" });
+        await canary.WaitForAsync(new() { Timeout = 60_000 });
+        var plan = await canary.InnerTextAsync();
+        var timeline = await web.Page.Locator("ol.timeline li").AllInnerTextsAsync();
+        await web.ScreenshotAsync("canary.png");
+        await web.Page.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).ClickAsync();
+        var dialog = web.Page.Locator("#confirm");
+        Assert.Contains("send all traffic to the new colour now", await dialog.InnerTextAsync(), StringComparison.Ordinal);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await web.Page.Locator("p.status", new() { HasTextString = "Finished" }).WaitForAsync(new() { Timeout = 60_000 });
+
+        var done = await stage.Deployments.GetDeploymentAsync(new V1.GetDeploymentRequest { Service = WebStage.Service, Id = started.Id }, WebStage.Admin);
+        Assert.StartsWith("30% → 100%, 3600s each", plan, StringComparison.Ordinal);
+        Assert.Contains("canary: in progress", timeline);
+        Assert.Equal(V1.DeploymentOutcome.Succeeded, done.Outcome);
+        Assert.Equal(ServerProcess.AdminTokenName, done.ApprovedBy);
+        Assert.Equal("Finished: succeeded.", await web.Page.Locator("p.status").InnerTextAsync());
+        Assert.Contains($"Approved by{ServerProcess.AdminTokenName}", (await web.Page.Locator("dl.summary").InnerTextAsync()).Replace("\n", string.Empty, StringComparison.Ordinal).Replace("\t", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.All(await stage.RoutesAsync(), r => Assert.Equal($"{WebStage.Service}_{target}", r));
         Assert.Empty(web.Errors);
     }
 

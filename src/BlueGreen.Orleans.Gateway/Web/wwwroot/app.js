@@ -155,7 +155,7 @@ async function signIn() {
   $('sign-in').hidden = true;
   $('sign-out').hidden = false;
   $('who').textContent = who.role === 'TOKEN_ROLE_ADMIN'
-    ? `Signed in as ${who.name} (admin: may release, promote, roll back and abort)`
+    ? `Signed in as ${who.name} (admin: may release, promote, roll back, approve and abort)`
     : `Signed in as ${who.name} (read only)`;
   say('');
   await show(true);

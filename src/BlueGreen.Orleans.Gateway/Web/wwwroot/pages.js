@@ -125,7 +125,10 @@ export async function historyPage(ctx, service) {
 function stepStates(deployment, seen) {
   const current = stepName(deployment.step);
   const running = outcomeName(deployment.outcome) === 'running';
-  const list = seen.has('revert') || current === 'revert' ? [...steps.slice(0, -1), 'revert', 'done'] : steps;
+  // A held release and a canary have a step of their own, after await healthy.
+  const own = [deployment.hold ? 'held' : null, deployment.canary?.length ? 'canary' : null].filter(Boolean);
+  const base = [...steps.slice(0, 2), ...own, ...steps.slice(2)];
+  const list = seen.has('revert') || current === 'revert' ? [...base.slice(0, -1), 'revert', 'done'] : base;
   return list.map((step) => {
     let state = 'pending';
     if (step === current) {
@@ -137,6 +140,29 @@ function stepStates(deployment, seen) {
     }
     return [step, state];
   });
+}
+
+/** A canary's plan and where it is: "10% → 50% → 100%, 30s each; now 10% (step 1 of 3)". */
+function canaryText(deployment) {
+  const weights = [...deployment.canary, 100].map((w) => `${w}%`).join(' → ');
+  const each = deployment.canaryStepInterval ? `, ${deployment.canaryStepInterval} each` : '';
+  const index = deployment.canaryIndex ?? 0;
+  const now = outcomeName(deployment.outcome) === 'running' && stepName(deployment.step) === 'canary' && deployment.canaryWeight
+    ? `; now ${deployment.canaryWeight}% (step ${index + 1} of ${deployment.canary.length + 1})`
+    : '';
+  return `${weights}${each}${now}`;
+}
+
+/** What approve does now: a held release with its preview live switches; a running canary goes to 100 %. Null: nothing to approve. */
+function approvable(deployment) {
+  if (outcomeName(deployment.outcome) !== 'running' || deployment.abortRequested || deployment.approvedBy) {
+    return null;
+  }
+  const step = stepName(deployment.step);
+  if (step === 'held' && deployment.previewLive) {
+    return 'switch every proxy to the new colour and go on';
+  }
+  return step === 'canary' ? 'send all traffic to the new colour now (skip the rest of the canary) and go on' : null;
 }
 
 export function deploymentPage(ctx, service, id) {
@@ -160,6 +186,9 @@ export function deploymentPage(ctx, service, id) {
       ...item('Requested by', deployment.requestedBy ?? ''),
       ...item('Started', dateTime(deployment.createdAt)),
       ...(deployment.finishedAt ? item('Finished', dateTime(deployment.finishedAt)) : []),
+      ...(deployment.canary?.length ? item('Canary', h('span', { class: 'canary' }, canaryText(deployment))) : []),
+      ...(deployment.hold ? item('Hold', deployment.previewLive ? 'held, preview live' : 'held for approval once healthy') : []),
+      ...(deployment.approvedBy ? item('Approved by', `${deployment.approvedBy} at ${dateTime(deployment.approvedAt)}`) : []),
       ...(deployment.abortRequested ? item('Abort requested by', deployment.abortRequestedBy ?? '') : []));
     timeline.replaceChildren(...stepStates(deployment, seen).map(([step, state]) =>
       h('li', { class: state === 'in progress' ? 'current' : state, 'data-step': step }, `${step}: ${state}`)));
@@ -171,9 +200,14 @@ export function deploymentPage(ctx, service, id) {
         p.oldWorkersUnseen ? ' (old workers unseen: waits for the drain deadline)' : ''),
       h('td', null, p.error ? h('span', { class: 'bad' }, p.error) : ''))));
     skew.textContent = deployment.switchSkew ? `Switch skew across proxies: ${duration(deployment.switchSkew)} (switch took ${duration(deployment.switchDuration)}).` : '';
-    actions.replaceChildren(ctx.admin && outcome === 'running' && !deployment.abortRequested
-      ? h('button', { type: 'button', class: 'danger', id: 'abort', onclick: () => ctx.guard(act(ctx, service, 'abort', {}, { title: `Abort deployment #${id}`, text: `Abort deployment #${id} of ${service}: it stops at its next step and leaves the live colour as it was.`, action: 'Abort' })) }, 'Abort deployment')
-      : '');
+    const approve = ctx.admin ? approvable(deployment) : null;
+    actions.replaceChildren(
+      approve
+        ? h('button', { type: 'button', id: 'approve', onclick: () => ctx.guard(act(ctx, service, 'approve', {}, { title: `Approve deployment #${id}`, text: `Approve deployment #${id} of ${service}: ${approve}.`, action: 'Approve' })) }, 'Approve')
+        : '',
+      ctx.admin && outcome === 'running' && !deployment.abortRequested
+        ? h('button', { type: 'button', class: 'danger', id: 'abort', onclick: () => ctx.guard(act(ctx, service, 'abort', {}, { title: `Abort deployment #${id}`, text: `Abort deployment #${id} of ${service}: it stops at its next step and leaves the live colour as it was.`, action: 'Abort' })) }, 'Abort deployment')
+        : '');
   };
 
   const follow = async () => {
