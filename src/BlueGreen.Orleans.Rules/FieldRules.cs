@@ -24,8 +24,21 @@ public static partial class FieldRules
     /// <summary>Versions end up in image tags, arguments and environment values: plain.</summary>
     public static TextRule Version { get; } = new(VersionPattern(), "1-128 characters of A-Z a-z 0-9 . _ + -, starting with a letter or digit");
 
-    /// <summary>The map key HAProxy routes by (a Host header, with a port if need be): a Runtime API argument.</summary>
-    public static TextRule RouteKey { get; } = new(RouteKeyPattern(), "1-128 characters of A-Z a-z 0-9 . _ : / -");
+    /// <summary>
+    /// The prefixes of the routes-map keys the frontend builds from a request's route key (HaProxy.Config's PreviewRoute,
+    /// CanaryRoute and MaintenancePage; a test holds them equal).
+    /// </summary>
+    public static IReadOnlyList<string> ReservedRouteKeyPrefixes { get; } = ["/Preview/", "/Canary/", "/Maintenance/"];
+
+    /// <summary>
+    /// The map key HAProxy routes by (a Host header, with a port if need be): a Runtime API argument. Never one of the
+    /// keys the rendered frontend reads for another service's preview, canary split or maintenance message
+    /// (<see cref="ReservedRouteKeyPrefixes"/>): a service routed by <c>/Canary/shop.local</c> would set shop's split.
+    /// </summary>
+    public static TextRule RouteKey { get; } = new(
+        RouteKeyPattern(),
+        "1-128 characters of A-Z a-z 0-9 . _ : / -, not starting with /Preview/, /Canary/ or /Maintenance/",
+        key => !ReservedRouteKeyPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal)));
 
     /// <summary>
     /// A server of a colour's backend. <c>&lt;service&gt;-&lt;colour&gt;-&lt;server&gt;</c> names its instance, which

@@ -194,6 +194,13 @@ public sealed class CanaryTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Empty((await Deployments.ListDeploymentsAsync(new V1.ListDeploymentsRequest { Service = "shop" }, GatewayFixture.Admin)).Deployments);
         Assert.False(Listening(_fleet.Ports["shop"].Green));
+
+        // A service routed by shop's split key would set shop's split: no route key is one.
+        var hijack = Spec("cart");
+        hijack.RouteKey = "/Canary/shop.local";
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await new V1.Services.ServicesClient(_channel).ApplyServiceAsync(new V1.ApplyServiceRequest { Spec = hijack }, GatewayFixture.Admin));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("not starting with /Preview/, /Canary/ or /Maintenance/", refused.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,6 +30,23 @@ public sealed class FieldRulesAdapterTests
             new string(Enumerable.Range(0, random.Next(0, 140)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray())));
     }
 
+    /// <summary>
+    /// A route key that is one of the keys the frontend builds for another route key's preview, canary split or
+    /// maintenance message is refused: a service routed by <c>/Canary/shop.local</c> would set shop's split, and one by
+    /// <c>/Preview/shop.local</c> shop's preview target. The rules' prefixes are the adapter's own.
+    /// </summary>
+    [Theory]
+    [InlineData("/Preview/shop.local")]
+    [InlineData("/Canary/shop.local")]
+    [InlineData("/Maintenance/shop.local")]
+    public void RouteKey_AnotherRouteKeysStrategyKey_Refused(string key)
+    {
+        Assert.False(FieldRules.RouteKey.IsValid(key));
+        Assert.Contains(key, new[] { PreviewRoute.Key("shop.local"), CanaryRoute.Key("shop.local"), MaintenancePage.MessageKey("shop.local") });
+        Assert.True(FieldRules.RouteKey.IsValid(key.ToLowerInvariant()));
+        Assert.Equal([PreviewRoute.KeyPrefix, CanaryRoute.KeyPrefix, MaintenancePage.MessageKeyPrefix], FieldRules.ReservedRouteKeyPrefixes);
+    }
+
     [Fact]
     public void FieldRules_AcceptedValue_AlsoPassesTheHaProxyAdaptersOwnRules()
     {
