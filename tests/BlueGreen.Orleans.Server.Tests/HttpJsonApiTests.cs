@@ -231,6 +231,10 @@ public sealed class HttpJsonApiTests(GatewayFixture fixture) : IClassFixture<Gat
         using var applied = await SendAsync(HttpMethod.Post, "/v1/services", ServerProcess.AdminToken, JsonFormatter.Default.Format(Spec(Service)));
         var thief = Spec("cart");
         thief.RouteKey = $"{Service}.local";
+        // Nothing to adopt: with a live version it would first try to adopt the colour shop.local serves, at shop's ports
+        // (shop's blue, started by the test as root, is refused as not the instances' user), and the answer would
+        // depend on whether an earlier test of the class had released shop to green.
+        thief.LiveVersion = string.Empty;
 
         using var refused = await SendAsync(HttpMethod.Post, "/v1/services", ServerProcess.AdminToken, JsonFormatter.Default.Format(thief));
 
