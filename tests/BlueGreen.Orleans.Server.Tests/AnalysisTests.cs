@@ -16,6 +16,7 @@ namespace BlueGreen.Orleans.Server.Tests;
 /// the figure and a proxy, with every proxy back on blue and the figures in the record; a good one keeps them too.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes the class through IAsyncLifetime.DisposeAsync, which releases both.")]
+[Collection(UnderLoad.Name)]
 public sealed class AnalysisTests : IAsyncLifetime
 {
     private const string Service = "shop";
@@ -55,6 +56,13 @@ public sealed class AnalysisTests : IAsyncLifetime
             """));
         var apply = await CliRun.RunAsync(["service", "apply", "-f", spec, .. Server]);
         Assert.True(apply.Exit == ExitCodes.Ok, apply.Output);
+
+        // Before any load: a request before blue's checks passed on a proxy would be HAProxy's own 503, not the release's.
+        foreach (var (proxy, i) in _fleet.Proxies.Select((p, i) => (p, i)))
+        {
+            using var http = new FrontendClient(proxy.FrontendUrl);
+            await Eventually.UntilAsync(() => http.GetAsync($"{Service}.local"), r => r.Echo?.Colour == "blue", TimeSpan.FromSeconds(30), $"edge-{i}: shop on blue");
+        }
     }
 
     public async Task DisposeAsync()

@@ -22,6 +22,7 @@ namespace BlueGreen.Orleans.Server.Tests;
 /// the step and the split. Not one request fails.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes the class through IAsyncLifetime.DisposeAsync, which releases both.")]
+[Collection(UnderLoad.Name)]
 public sealed class CanaryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly string[] ServiceNames = ["shop", "cart"];
