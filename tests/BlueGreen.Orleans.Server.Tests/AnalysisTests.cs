@@ -58,11 +58,7 @@ public sealed class AnalysisTests : IAsyncLifetime
         Assert.True(apply.Exit == ExitCodes.Ok, apply.Output);
 
         // Before any load: a request before blue's checks passed on a proxy would be HAProxy's own 503, not the release's.
-        foreach (var (proxy, i) in _fleet.Proxies.Select((p, i) => (p, i)))
-        {
-            using var http = new FrontendClient(proxy.FrontendUrl);
-            await Eventually.UntilAsync(() => http.GetAsync($"{Service}.local"), r => r.Echo?.Colour == "blue", TimeSpan.FromSeconds(30), $"edge-{i}: shop on blue");
-        }
+        await FleetProxies.EveryProxyAsync(_fleet, $"{Service}.local", new Dictionary<string, string>(), r => r.Echo?.Colour == "blue", "shop on blue");
     }
 
     public async Task DisposeAsync()

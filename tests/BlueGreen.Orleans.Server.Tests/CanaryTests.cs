@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Harness;
@@ -124,7 +123,7 @@ public sealed class CanaryTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.DoesNotContain("/Canary/", await File.ReadAllTextAsync(proxy.MapFile), StringComparison.Ordinal);
         }
 
-        Assert.False(Listening(_fleet.Ports["shop"].Green));
+        Assert.False(FleetProxies.Listening(_fleet.Ports["shop"].Green));
         Assert.Null(done.SwitchSkew);
     }
 
@@ -194,7 +193,7 @@ public sealed class CanaryTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Empty((await Deployments.ListDeploymentsAsync(new V1.ListDeploymentsRequest { Service = "shop" }, GatewayFixture.Admin)).Deployments);
-        Assert.False(Listening(_fleet.Ports["shop"].Green));
+        Assert.False(FleetProxies.Listening(_fleet.Ports["shop"].Green));
 
         // A service routed by shop's split key would set shop's split: no route key is one.
         var hijack = Spec("cart");
@@ -219,7 +218,7 @@ public sealed class CanaryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("service 'shop' was not released, nothing was started: a canary release needs the canary rules on every proxy, and edge-1:", release.Output, StringComparison.Ordinal);
         Assert.Contains("bluegreen_canary", release.Output, StringComparison.Ordinal);
         Assert.Empty((await Deployments.ListDeploymentsAsync(new V1.ListDeploymentsRequest { Service = "shop" }, GatewayFixture.Admin)).Deployments);
-        Assert.False(Listening(_fleet.Ports["shop"].Green));
+        Assert.False(FleetProxies.Listening(_fleet.Ports["shop"].Green));
     }
 
     private static V1.ReleaseRequest Request(params int[] canary)
@@ -303,26 +302,8 @@ public sealed class CanaryTests(ITestOutputHelper output) : IAsyncLifetime
         Eventually.UntilAsync(GetAsync, d => d.FinishedAt is not null, TimeSpan.FromSeconds(120), "the canary release finished");
 
     /// <summary>Waits until every proxy's frontend answers <paramref name="host"/> as <paramref name="done"/> says; returns each answer.</summary>
-    private async Task<IReadOnlyList<FrontendReply>> EveryProxyAsync(string host, IReadOnlyDictionary<string, string> headers, Func<FrontendReply, bool> done, string what) =>
-        await Task.WhenAll(_fleet.Proxies.Select(async (proxy, i) =>
-        {
-            using var http = new FrontendClient(proxy.FrontendUrl);
-            return await Eventually.UntilAsync(() => http.GetAsync(host, headers), done, TimeSpan.FromSeconds(20), $"edge-{i}: {what}");
-        }));
-
-    private static bool Listening(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private Task<IReadOnlyList<FrontendReply>> EveryProxyAsync(string host, IReadOnlyDictionary<string, string> headers, Func<FrontendReply, bool> done, string what) =>
+        FleetProxies.EveryProxyAsync(_fleet, host, headers, done, what);
 
     private V1.ServiceSpec Spec(string name)
     {

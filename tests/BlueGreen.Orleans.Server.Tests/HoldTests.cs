@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using BlueGreen.Orleans.Cli;
 using BlueGreen.Orleans.Harness;
@@ -116,7 +115,7 @@ public sealed class HoldTests : IAsyncLifetime
             Assert.DoesNotContain("/Preview/", await File.ReadAllTextAsync(proxy.MapFile), StringComparison.Ordinal);
         }
 
-        await Eventually.UntilAsync(() => Task.FromResult(Listening(_fleet.Ports["shop"].Green)), listening => !listening, TimeSpan.FromSeconds(20), "green of shop stopped");
+        await Eventually.UntilAsync(() => Task.FromResult(FleetProxies.Listening(_fleet.Ports["shop"].Green)), listening => !listening, TimeSpan.FromSeconds(20), "green of shop stopped");
         var record = await Deployments.GetDeploymentAsync(new V1.GetDeploymentRequest { Service = "shop", Id = 1 }, GatewayFixture.Admin);
         Assert.Equal(V1.DeploymentOutcome.Aborted, record.Outcome);
         Assert.Empty(record.ApprovedBy);
@@ -250,7 +249,7 @@ public sealed class HoldTests : IAsyncLifetime
         Assert.Contains("bluegreen_preview", release.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("edge-0", release.Output, StringComparison.Ordinal);
         Assert.Empty((await Deployments.ListDeploymentsAsync(new V1.ListDeploymentsRequest { Service = "shop" }, GatewayFixture.Admin)).Deployments);
-        Assert.False(Listening(_fleet.Ports["shop"].Green));
+        Assert.False(FleetProxies.Listening(_fleet.Ports["shop"].Green));
     }
 
     /// <summary>
@@ -269,29 +268,11 @@ public sealed class HoldTests : IAsyncLifetime
     }
 
     /// <summary>Waits until every proxy's frontend answers <paramref name="host"/> as <paramref name="done"/> says; returns each answer.</summary>
-    private async Task<IReadOnlyList<FrontendReply>> EveryProxyAsync(string host, IReadOnlyDictionary<string, string> headers, Func<FrontendReply, bool> done, string what) =>
-        await Task.WhenAll(_fleet.Proxies.Select(async (proxy, i) =>
-        {
-            using var http = new FrontendClient(proxy.FrontendUrl);
-            return await Eventually.UntilAsync(() => http.GetAsync(host, headers), done, TimeSpan.FromSeconds(20), $"edge-{i}: {what}");
-        }));
+    private Task<IReadOnlyList<FrontendReply>> EveryProxyAsync(string host, IReadOnlyDictionary<string, string> headers, Func<FrontendReply, bool> done, string what) =>
+        FleetProxies.EveryProxyAsync(_fleet, host, headers, done, what);
 
     private async Task<string> MapsAsync() =>
         string.Join("\n", await Task.WhenAll(_fleet.Proxies.Select(p => File.ReadAllTextAsync(p.MapFile))));
-
-    private static bool Listening(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     private V1.ServiceSpec Spec(string name)
     {

@@ -179,12 +179,8 @@ public sealed class MaintenanceTests : IAsyncLifetime
     }
 
     /// <summary>Waits until every proxy's frontend answers <paramref name="host"/> as <paramref name="done"/> says; returns each answer.</summary>
-    private async Task<IReadOnlyList<FrontendReply>> EveryProxyAsync(string host, Func<FrontendReply, bool> done, string what) =>
-        await Task.WhenAll(_fleet.Proxies.Select(async (proxy, i) =>
-        {
-            using var http = new FrontendClient(proxy.FrontendUrl);
-            return await Eventually.UntilAsync(() => http.GetAsync(host), done, TimeSpan.FromSeconds(20), $"edge-{i}: {what}");
-        }));
+    private Task<IReadOnlyList<FrontendReply>> EveryProxyAsync(string host, Func<FrontendReply, bool> done, string what) =>
+        FleetProxies.EveryProxyAsync(_fleet, host, new Dictionary<string, string>(), done, what);
 
     private async Task<string> MapsAsync() =>
         string.Join("\n", await Task.WhenAll(_fleet.Proxies.Select(p => File.ReadAllTextAsync(p.MapFile))));
