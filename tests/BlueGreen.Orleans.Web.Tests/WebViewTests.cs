@@ -75,7 +75,7 @@ public sealed class WebViewTests(WebStage stage) : IClassFixture<WebStage>
         Assert.True(await dialog.IsVisibleAsync());
         await web.Page.Locator("#version").FillAsync(version);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
-        await web.Page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("#/services/web/deployments/[0-9]+$"));
+        await web.WaitForDeploymentPageAsync();
 
         // Read the page while the deployment runs: what it shows at each moment.
         var seen = new List<(string Status, string Step, int Switched)>();

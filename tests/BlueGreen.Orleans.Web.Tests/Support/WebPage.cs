@@ -53,6 +53,30 @@ public sealed class WebPage : IAsyncDisposable
         await Page.Locator("#sign-in-button").ClickAsync();
     }
 
+    /// <summary>
+    /// Waits until an action has taken the page to a deployment's page; if the page says it failed instead, or nothing
+    /// happens in a minute, the test fails with what the page shows (its message, whether the dialog is still open and
+    /// what the version field holds) and a screenshot, not with a bare timeout.
+    /// </summary>
+    public async Task WaitForDeploymentPageAsync()
+    {
+        const string There = "/#\\/services\\/[a-z0-9-]+\\/deployments\\/[0-9]+$/.test(location.hash)";
+        try
+        {
+            await Page.WaitForFunctionAsync($"() => {There} || document.getElementById('message').className === 'error'", null, new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        if (!await Page.EvaluateAsync<bool>($"() => {There}"))
+        {
+            var shown = await Page.EvaluateAsync<string>("() => `url ${location.href}; message '${document.getElementById('message').textContent}'; dialog open: ${document.getElementById('confirm').open}; version field '${document.getElementById('version').value}'; focus on ${document.activeElement?.id}`");
+            await ScreenshotAsync("failed-action.png");
+            throw new Xunit.Sdk.XunitException($"The page did not go to the deployment: {shown}; errors: {string.Join(" | ", Errors)}");
+        }
+    }
+
     /// <summary>Saves a screenshot under TestResults/web/ (never a tracked file).</summary>
     public async Task ScreenshotAsync(string name)
     {
