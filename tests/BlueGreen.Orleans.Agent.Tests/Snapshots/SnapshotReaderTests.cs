@@ -24,7 +24,7 @@ public sealed class SnapshotReaderTests
         Assert.Equal("UP", Assert.Single(first.Backends[AgentStage.BlueBackend].Servers).Status);
         Assert.Equal($"{stage.Blue.Address}:{stage.Blue.Port}", first.Backends[AgentStage.BlueBackend].Servers[0].Address);
         Assert.Equal((await stage.Client.ShowInfoAsync()).Pid, first.WorkerPid);
-        Assert.True(unchanged.IsEmpty, string.Join(", ", unchanged.Changed));
+        Assert.True(unchanged.IsEmpty, string.Join("; ", unchanged.Changed.Select(b => $"{b.Name}: {string.Join(", ", first.Backends[b.Name].Servers)} totals {first.Backends[b.Name].Totals} → {string.Join(", ", b.Servers)} totals {b.Totals}")));
         var backend = Assert.Single(change.Changed);
         Assert.Equal(AgentStage.GreenBackend, backend.Name);
         Assert.Equal("MAINT", Assert.Single(backend.Servers).Status);

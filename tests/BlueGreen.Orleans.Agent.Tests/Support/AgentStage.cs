@@ -157,9 +157,11 @@ internal sealed class AgentStage : IAsyncDisposable
     private async Task WaitUpAsync(string backend) =>
         await Eventually.UntilAsync(
             async () => await Client.ShowServerStatsAsync(backend),
-            rows => rows.Count > 0 && rows.All(r => r.IsUp),
+            // UP from a check that ran: HAProxy shows a server UP before its first check (check status INI), and that
+            // first result would then show as a change in the next read.
+            rows => rows.Count > 0 && rows.All(r => r.IsUp && r.CheckStatus is not ("" or "INI")),
             TimeSpan.FromSeconds(15),
-            $"{backend} UP");
+            $"{backend} UP after a check");
 
     public async ValueTask DisposeAsync()
     {
