@@ -46,8 +46,17 @@ public sealed record DeploymentRecord
     /// <summary>Last proxy switched − first proxy switched.</summary>
     [Id(17)] public TimeSpan? SwitchSkew { get; init; }
 
-    /// <summary>From the first switch command sent to the last proxy confirmed.</summary>
+    /// <summary>
+    /// From the switch's fan-out starting to the last proxy confirming that HAProxy's runtime map routes to the target
+    /// (<c>set map</c> answered; through an agent, its first ack): when every proxy's traffic had moved.
+    /// </summary>
     [Id(18)] public TimeSpan? SwitchDuration { get; init; }
+
+    /// <summary>
+    /// From the same start to every proxy holding the route durably too (grain state and map file; through an agent, its
+    /// state and map files: its final ack). The deployment goes on only after this.
+    /// </summary>
+    [Id(56)] public TimeSpan? SwitchSavedDuration { get; init; }
 
     [Id(19)] public bool AbortRequested { get; init; }
 

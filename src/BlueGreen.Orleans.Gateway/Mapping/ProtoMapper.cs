@@ -301,6 +301,7 @@ internal static class ProtoMapper
             StepDeadline = d.StepDeadline is { } deadline ? Timestamp.FromDateTimeOffset(deadline) : null,
             SwitchSkew = d.SwitchSkew is { } skew ? Duration.FromTimeSpan(skew) : null,
             SwitchDuration = d.SwitchDuration is { } took ? Duration.FromTimeSpan(took) : null,
+            SwitchSavedDuration = d.SwitchSavedDuration is { } saved ? Duration.FromTimeSpan(saved) : null,
             AbortRequested = d.AbortRequested,
             RequestedBy = d.RequestedBy ?? string.Empty,
             AbortRequestedBy = d.AbortRequestedBy ?? string.Empty,

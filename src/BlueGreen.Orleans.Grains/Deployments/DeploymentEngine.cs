@@ -304,7 +304,10 @@ public sealed partial class DeploymentEngine(IDeploymentEnvironment environment,
             var times = results.Select(r => r.CompletedAt!.Value).ToList();
             // The skew compares the proxies' own stamps; the duration is this process's, on the monotonic clock.
             var skew = times.Max() - times.Min();
-            d = d with { SwitchSkew = skew, SwitchDuration = time.GetElapsedTime(started) };
+            // Traffic had moved everywhere when the last proxy confirmed; the step goes on once every proxy saved it too.
+            var saved = time.GetElapsedTime(started);
+            var confirmed = results.Select(r => r.ConfirmedAfter).Max();
+            d = d with { SwitchSkew = skew, SwitchDuration = confirmed ?? saved, SwitchSavedDuration = saved };
 
             // A canary's split: both its sides are the target now, so one a proxy could not drop yet is harmless (the
             // proxy keeps the removal desired).

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using BlueGreen.Orleans.Deployments;
 using BlueGreen.Orleans.Grains.Hooks;
@@ -164,7 +165,18 @@ internal sealed class FleetEnvironment(IGrainFactory grains, IInstanceRuntimePro
         // One version for both halves: newer than every change this service sent before, so a proxy refuses any of
         // those that arrives late (e.g. the forward switch of a switch being reverted now).
         var version = nextRouteVersion();
-        var switched = await OnEachAsync(proxies, proxy => proxy.SwitchRouteAsync(spec.RouteKey, backend, version), $"switch to {backend}");
+        var started = time.GetTimestamp();
+        var confirmed = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var switched = await OnEachAsync(
+            proxies,
+            async proxy =>
+            {
+                var at = await proxy.SwitchRouteAsync(spec.RouteKey, backend, version);
+                confirmed[proxy.GetPrimaryKeyString()] = time.GetElapsedTime(started);
+                return at;
+            },
+            $"switch to {backend}");
+        switched = [.. switched.Select(r => confirmed.TryGetValue(r.ProxyId, out var after) ? r with { ConfirmedAfter = after } : r)];
         var saved = await OnEachAsync(
             switched.Where(r => r.Succeeded).Select(r => r.ProxyId).ToList(),
             async proxy =>

@@ -64,6 +64,20 @@ public sealed class DeploymentEngineTests
     }
 
     [Fact]
+    public async Task Switch_ProxiesSaveAfterConfirming_DurationToTheLastConfirmationAndSavedDurationToTheLastSave()
+    {
+        _env.SaveTime = TimeSpan.FromMilliseconds(40);
+
+        var d = await RunAsync(Release());
+
+        // Traffic had moved when the third proxy confirmed (1 ms each); the saves took 40 ms more.
+        Assert.Equal(DeploymentOutcome.Succeeded, d.Outcome);
+        Assert.Equal(TimeSpan.FromMilliseconds(3), d.SwitchDuration);
+        Assert.Equal(TimeSpan.FromMilliseconds(43), d.SwitchSavedDuration);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), d.SwitchSkew);
+    }
+
+    [Fact]
     public async Task AwaitHealthy_OneProxyNotUpYet_WaitsThenSwitchesWhenUp()
     {
         var upAt = _time.GetUtcNow() + TimeSpan.FromSeconds(2);

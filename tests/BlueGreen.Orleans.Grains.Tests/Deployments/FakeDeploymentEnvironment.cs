@@ -151,6 +151,7 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
     {
         var targets = (proxies ?? Proxies).ToImmutableList();
         Calls.Add($"switch {colour.Name()} {string.Join(",", targets)}");
+        var started = time.GetTimestamp();
         var results = new List<SwitchResult>();
         foreach (var p in targets)
         {
@@ -171,11 +172,16 @@ internal sealed class FakeDeploymentEnvironment(FakeTimeProvider time, params st
 
             Routes[p] = colour;
             time.Advance(TimeSpan.FromMilliseconds(1));
-            results.Add(new SwitchResult(p, time.GetUtcNow(), null));
+            results.Add(new SwitchResult(p, time.GetUtcNow(), null) { ConfirmedAfter = time.GetElapsedTime(started) });
         }
 
+        // Each proxy then saves the route (grain state, map file) before the call returns.
+        time.Advance(SaveTime);
         return Task.FromResult<IReadOnlyList<SwitchResult>>(results);
     }
+
+    /// <summary>How long the proxies take to save a switched route, after the last one confirmed it.</summary>
+    public TimeSpan SaveTime { get; set; }
 
     /// <summary>Each proxy's preview colour while a preview is set.</summary>
     public Dictionary<string, Colour> Previews { get; } = [];
