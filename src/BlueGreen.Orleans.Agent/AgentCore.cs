@@ -55,13 +55,13 @@ internal sealed partial class AgentCore(
         }
     }
 
-    /// <summary>A version from the server (see <see cref="RouteKeeper.OfferAsync"/>).</summary>
-    public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, CancellationToken cancellationToken)
+    /// <summary>A version from the server (see <see cref="RouteKeeper.OfferAsync(DesiredRoutes, Func{RoutesApplyResult, Task}?, CancellationToken)"/>).</summary>
+    public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, Func<RoutesApplyResult, Task>? runtimeApplied, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return await keeper.OfferAsync(desired, cancellationToken);
+            return await keeper.OfferAsync(desired, runtimeApplied, cancellationToken);
         }
         finally
         {

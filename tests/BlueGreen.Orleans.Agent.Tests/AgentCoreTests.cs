@@ -41,7 +41,7 @@ public sealed class AgentCoreTests
         await core.StartAsync(CancellationToken.None);
         await stage.Proxy.StopAsync();
 
-        var offered = await core.OfferAsync(new DesiredRoutes(1, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }), CancellationToken.None);
+        var offered = await core.OfferAsync(new DesiredRoutes(1, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }), null, CancellationToken.None);
         var down = await core.TickAsync(readSnapshot: true, CancellationToken.None);
         // Started again from the map file the agent wrote while HAProxy was down.
         await stage.Proxy.RestartAsync();

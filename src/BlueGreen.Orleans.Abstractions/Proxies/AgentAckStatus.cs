@@ -18,4 +18,10 @@ public enum AgentAckStatus
 
     /// <summary>Taken on the agent's disk, but HAProxy's runtime failed: the agent retries on its own.</summary>
     Failed = 4,
+
+    /// <summary>
+    /// HAProxy's runtime map holds the version (traffic follows it), the agent's disk not yet: a final acknowledgement
+    /// of the same version follows (<see cref="IAgentLink.DurableAsync"/>).
+    /// </summary>
+    RuntimeApplied = 5,
 }

@@ -10,9 +10,20 @@ namespace BlueGreen.Orleans.Proxies;
 [Alias("bluegreen.IAgentLink")]
 public interface IAgentLink : IGrainObserver
 {
-    /// <summary>The full set of routes the proxy must hold, at <paramref name="version"/>; returns the agent's acknowledgement.</summary>
+    /// <summary>
+    /// The full set of routes the proxy must hold, at <paramref name="version"/>; returns the agent's first
+    /// acknowledgement: <see cref="AgentAckStatus.RuntimeApplied"/> as soon as HAProxy's runtime map has it (the final
+    /// one then follows, <see cref="DurableAsync"/>), or a final one at once.
+    /// </summary>
     [Alias("PushRoutes")]
     Task<AgentRoutesAck> PushRoutesAsync(long version, ImmutableDictionary<string, string> routes);
+
+    /// <summary>
+    /// The final acknowledgement of the last version pushed, once the agent's state file and map file hold it (or
+    /// why not), after a first one that was <see cref="AgentAckStatus.RuntimeApplied"/>.
+    /// </summary>
+    [Alias("Durable")]
+    Task<AgentRoutesAck> DurableAsync(long version);
 
     /// <summary>One backend read now; with <paramref name="forceDown"/>, every server set to health DOWN first.</summary>
     [Alias("Recheck")]

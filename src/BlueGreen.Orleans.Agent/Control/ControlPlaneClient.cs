@@ -113,7 +113,11 @@ internal sealed partial class ControlPlaneClient(AgentOptions options, AgentCore
             switch (message.BodyCase)
             {
                 case V1.ServerMessage.BodyOneofCase.Routes:
-                    var result = await core.OfferAsync(ProtoMapper.ToDesired(message.Routes), cancellationToken);
+                    // Two acks: as soon as HAProxy's runtime map has the version, and once the agent's disk has it too.
+                    var result = await core.OfferAsync(
+                        ProtoMapper.ToDesired(message.Routes),
+                        early => writer.WriteAsync(new V1.AgentMessage { RoutesAck = ProtoMapper.ToAck(early) }, cancellationToken),
+                        cancellationToken);
                     await writer.WriteAsync(new V1.AgentMessage { RoutesAck = ProtoMapper.ToAck(result) }, cancellationToken);
                     break;
                 case V1.ServerMessage.BodyOneofCase.Command when ProtoMapper.ToRequest(message.Command) is { } request:

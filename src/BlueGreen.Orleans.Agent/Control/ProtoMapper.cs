@@ -34,6 +34,7 @@ internal static class ProtoMapper
                 AckStatus.AlreadyHeld => V1.RoutesAckStatus.AlreadyHeld,
                 AckStatus.Stale => V1.RoutesAckStatus.Stale,
                 AckStatus.Refused => V1.RoutesAckStatus.Refused,
+                AckStatus.RuntimeApplied => V1.RoutesAckStatus.RuntimeApplied,
                 _ => V1.RoutesAckStatus.Failed,
             },
             HeldVersion = result.HeldVersion,

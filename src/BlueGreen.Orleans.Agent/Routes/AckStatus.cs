@@ -15,6 +15,9 @@ internal enum AckStatus
     /// <summary>Over a limit or outside the allow-list: ignored.</summary>
     Refused,
 
-    /// <summary>Taken (state and map file) but the runtime failed; retried every tick.</summary>
+    /// <summary>Taken (state and map file) but the runtime failed, retried every tick; or the state file could not be written.</summary>
     Failed,
+
+    /// <summary>The runtime map holds it, the state and map files not yet: the first of a server version's two acknowledgements.</summary>
+    RuntimeApplied,
 }

@@ -6,10 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace BlueGreen.Orleans.Agent.Routes;
 
 /// <summary>
-/// Holds one desired-routes version and converges three places to it, in this order: the agent's state file (so a
-/// crash from here on re-applies this version), the map file (so a reload from here on loads it), HAProxy's runtime map
-/// (one <c>set</c>/<c>add</c>/<c>del map</c> per key that differs, each timed). Never replays history: only the held
-/// version matters. Not thread-safe: <see cref="AgentCore"/> serializes every call.
+/// Holds one desired-routes version and converges three places to it: HAProxy's runtime map (one
+/// <c>set</c>/<c>add</c>/<c>del map</c> per key that differs, each timed), the agent's state file (so a crash from
+/// then on re-applies this version) and the map file (so a reload from then on loads it). A version from the server
+/// goes to the runtime first and is acknowledged twice, as a direct switch and its save are two steps; a re-apply of
+/// the held version writes the map file first. Never replays history: only the held version matters. Not thread-safe: <see cref="AgentCore"/> serializes every call.
 /// </summary>
 internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string mapFile, RouteStateStore store, TimeProvider time, ILogger<RouteKeeper> logger)
 {
@@ -42,11 +43,23 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
         return Held;
     }
 
+    /// <summary>A version from the server, with no early acknowledgement (see the overload).</summary>
+    public Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, CancellationToken cancellationToken) => OfferAsync(desired, null, cancellationToken);
+
     /// <summary>
-    /// A version from the server: older or equal ones are acknowledged without any I/O, an invalid one is refused, a newer
-    /// one is written to the state file first and then converged.
+    /// A version from the server: older or equal ones are acknowledged without any I/O, an invalid one is refused. A newer
+    /// one goes to HAProxy's runtime map first, as a direct proxy's switch does (traffic moves as soon as HAProxy has it),
+    /// and <paramref name="runtimeApplied"/> hears so at once (<see cref="AckStatus.RuntimeApplied"/>, the version held on
+    /// disk unchanged); then the state file and the map file are written, and the result is the final acknowledgement.
     /// </summary>
-    public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A crash between the two leaves HAProxy on the new routes and the disk on the old ones: the restarted agent puts
+    /// the old ones back and says so in its hello, and the server, which had no final acknowledgement, counts the change
+    /// as failed and resyncs by version. A state file that cannot be written puts the runtime map back as it was read
+    /// before the change, so that HAProxy never keeps what the disk does not hold. A runtime that cannot be reached still
+    /// has the version written (desired first, retried every tick), as before.
+    /// </remarks>
+    public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, Func<RoutesApplyResult, Task>? runtimeApplied, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         if (desired.Version <= HeldVersion)
@@ -61,6 +74,20 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
             return Result(desired.Version, AckStatus.Refused, ApplyTrigger.Server, started) with { Error = invalid };
         }
 
+        var previous = Held;
+        var runtimeStarted = time.GetTimestamp();
+        var (before, commands, runtimeError) = await ConvergeRuntimeAsync(desired, cancellationToken);
+        var runtime = time.GetElapsedTime(runtimeStarted);
+        if (runtimeError is null && runtimeApplied is not null)
+        {
+            await runtimeApplied(Result(desired.Version, AckStatus.RuntimeApplied, ApplyTrigger.Server, started) with
+            {
+                Commands = commands,
+                Runtime = runtime,
+                HaProxyPid = client.LastInfo?.Pid ?? 0,
+            });
+        }
+
         var stateStarted = time.GetTimestamp();
         try
         {
@@ -70,13 +97,29 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
         {
             // Not taken: the disk does not hold it, so neither may HAProxy (a restart would bring the old version back).
             Log.StateWriteFailed(logger, desired.Version, e.Message);
-            return Result(desired.Version, AckStatus.Failed, ApplyTrigger.Server, started) with { Error = OneLine($"state file: {e.Message}") };
+            var putBack = before is null ? null : (await ConvergeRuntimeAsync(new DesiredRoutes(HeldVersion, before), cancellationToken)).Error;
+            Converged = false;
+            var error = $"state file: {e.Message}" + (putBack is null ? string.Empty : $"; the runtime map could not be put back ({putBack}), retried every tick");
+            return Result(desired.Version, AckStatus.Failed, ApplyTrigger.Server, started) with { Error = OneLine(error), Commands = commands, Runtime = runtime };
         }
 
         var stateFile = time.GetElapsedTime(stateStarted);
         Held = desired;
         Converged = false;
-        return await ConvergeAsync(ApplyTrigger.Server, started, stateFile, cancellationToken);
+        var mapStarted = time.GetTimestamp();
+        if (await WriteMapFileAsync(desired, cancellationToken) is { } mapError)
+        {
+            return Result(desired.Version, AckStatus.Failed, ApplyTrigger.Server, started) with
+            {
+                Error = mapError,
+                Commands = commands,
+                StateFile = stateFile,
+                MapFile = time.GetElapsedTime(mapStarted),
+                Runtime = runtime,
+            };
+        }
+
+        return Finish(desired, ApplyTrigger.Server, started, commands, runtimeError, stateFile, time.GetElapsedTime(mapStarted), runtime);
     }
 
     /// <summary>Converges to the held version again (start, HAProxy reloaded or restarted, retry); null when nothing is held.</summary>
@@ -100,17 +143,11 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     {
         var held = Held!;
         var mapStarted = time.GetTimestamp();
-        try
+        if (await WriteMapFileAsync(held, cancellationToken) is { } mapError)
         {
-            var entries = held.Routes.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new MapEntry(r.Key, r.Value));
-            await HaProxy.Maps.MapFile.WriteAsync(MapFile, entries, cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.MapFileFailed(logger, held.Version, e.Message);
             return Result(held.Version, AckStatus.Failed, trigger, started) with
             {
-                Error = OneLine($"map file: {e.Message}"),
+                Error = mapError,
                 StateFile = stateFile,
                 MapFile = time.GetElapsedTime(mapStarted),
             };
@@ -118,15 +155,37 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
 
         var mapFileTime = time.GetElapsedTime(mapStarted);
         var runtimeStarted = time.GetTimestamp();
-        var (commands, error) = await ConvergeRuntimeAsync(held, cancellationToken);
-        var runtime = time.GetElapsedTime(runtimeStarted);
+        var (_, commands, error) = await ConvergeRuntimeAsync(held, cancellationToken);
+        return Finish(held, trigger, started, commands, error, stateFile, mapFileTime, time.GetElapsedTime(runtimeStarted));
+    }
+
+    /// <summary>The map file written with the routes (atomically, fsynced); the one-line error, or null.</summary>
+    private async Task<string?> WriteMapFileAsync(DesiredRoutes routes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entries = routes.Routes.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new MapEntry(r.Key, r.Value));
+            await HaProxy.Maps.MapFile.WriteAsync(MapFile, entries, cancellationToken);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.MapFileFailed(logger, routes.Version, e.Message);
+            return OneLine($"map file: {e.Message}");
+        }
+    }
+
+    /// <summary>The held version's result once the state file, the map file and the runtime map are done.</summary>
+    private RoutesApplyResult Finish(
+        DesiredRoutes held, ApplyTrigger trigger, long started, IReadOnlyList<RouteCommandOutcome> commands, string? error, TimeSpan stateFile, TimeSpan mapFile, TimeSpan runtime)
+    {
         Converged = error is null;
         var result = Result(held.Version, Converged ? AckStatus.Applied : AckStatus.Failed, trigger, started) with
         {
             Error = error,
             Commands = commands,
             StateFile = stateFile,
-            MapFile = mapFileTime,
+            MapFile = mapFile,
             Runtime = runtime,
             HaProxyPid = client.LastInfo?.Pid ?? 0,
         };
@@ -142,10 +201,6 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
         return result;
     }
 
-    /// <summary>
-    /// Reads the runtime map and runs one command per key that differs. A refused command is recorded and the others
-    /// still run; a lost connection ends the pass (the next tick retries).
-    /// </summary>
     /// <summary>The runtime map now (<c>show map</c>); a key listed twice keeps its first value, the one HAProxy matches.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ReadRuntimeAsync(CancellationToken cancellationToken)
     {
@@ -159,7 +214,12 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
         return routes;
     }
 
-    private async Task<(IReadOnlyList<RouteCommandOutcome> Commands, string? Error)> ConvergeRuntimeAsync(DesiredRoutes held, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the runtime map and runs one command per key that differs. A refused command is recorded and the others
+    /// still run; a lost connection ends the pass (the next tick retries). Returns what the runtime map held before
+    /// (each key's first value, the one HAProxy matches), or null when it could not be read.
+    /// </summary>
+    private async Task<(IReadOnlyDictionary<string, string>? Before, IReadOnlyList<RouteCommandOutcome> Commands, string? Error)> ConvergeRuntimeAsync(DesiredRoutes held, CancellationToken cancellationToken)
     {
         IReadOnlyList<MapEntry> current;
         try
@@ -168,7 +228,7 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
         }
         catch (Exception e) when (IsHaProxyFailure(e))
         {
-            return ([], OneLine($"show map: {e.Message}"));
+            return (null, [], OneLine($"show map: {e.Message}"));
         }
 
         var runtime = current.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Value).ToList(), StringComparer.Ordinal);
@@ -220,7 +280,13 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
             }
         }
 
-        return (outcomes, error is null ? null : OneLine(error));
+        var before = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in current)
+        {
+            before.TryAdd(entry.Key, entry.Value);
+        }
+
+        return (before, outcomes, error is null ? null : OneLine(error));
     }
 
     private RoutesApplyResult Result(long version, AckStatus status, ApplyTrigger trigger, long started) => new()

@@ -19,6 +19,7 @@ internal sealed class AgentLink(string proxyId, IServerStreamWriter<V1.ServerMes
 
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly ConcurrentDictionary<long, TaskCompletionSource<AgentRoutesAck>> _acks = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<AgentRoutesAck>> _finalAcks = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<V1.CommandResult>> _commands = new(StringComparer.Ordinal);
     private long _nextCommand;
     private volatile string? _ended;
@@ -28,6 +29,19 @@ internal sealed class AgentLink(string proxyId, IServerStreamWriter<V1.ServerMes
         var message = new V1.ServerMessage { Routes = new V1.DesiredRoutes { Version = version } };
         message.Routes.Routes.Add(routes);
         var answer = _acks.GetOrAdd(version, _ => new TaskCompletionSource<AgentRoutesAck>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        // Only the last version pushed can be waited on for its final ack: an older one's is dropped (versions only
+        // grow and the grain pushes one at a time), so nothing waits, or leaks, for an answer no one will ask for.
+        foreach (var older in _finalAcks.Keys.Where(v => v < version))
+        {
+            if (_finalAcks.TryRemove(older, out var dropped))
+            {
+                dropped.TrySetException(Failed($"routes version {older} was superseded by {version}"));
+                _ = dropped.Task.Exception;
+            }
+        }
+
+        _finalAcks.TryAdd(version, new TaskCompletionSource<AgentRoutesAck>(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
             await WriteAsync(message);
@@ -36,6 +50,23 @@ internal sealed class AgentLink(string proxyId, IServerStreamWriter<V1.ServerMes
         finally
         {
             _acks.TryRemove(KeyValuePair.Create(version, answer));
+        }
+    }
+
+    public async Task<AgentRoutesAck> DurableAsync(long version)
+    {
+        if (!_finalAcks.TryGetValue(version, out var final))
+        {
+            throw Failed(_ended ?? $"no push of routes version {version} waits for its final acknowledgement");
+        }
+
+        try
+        {
+            return await final.Task.WaitAsync(AnswerTimeout);
+        }
+        finally
+        {
+            _finalAcks.TryRemove(KeyValuePair.Create(version, final));
         }
     }
 
@@ -59,8 +90,21 @@ internal sealed class AgentLink(string proxyId, IServerStreamWriter<V1.ServerMes
         return (result.Routes ?? throw Failed("the agent answered a routes reading without one")).Routes.ToImmutableDictionary(StringComparer.Ordinal);
     }
 
-    /// <summary>The agent's acknowledgement of a version; true when a call was waiting for it.</summary>
-    public bool Acknowledged(V1.RoutesAck ack) => _acks.TryGetValue(ack.Version, out var waiting) && waiting.TrySetResult(AgentMapper.ToAck(ack));
+    /// <summary>
+    /// The agent's acknowledgement of a version; true when a call was waiting for it. A first one (runtime applied)
+    /// answers the push; a final one answers the push if it still waits (an agent that acks once) and the final wait.
+    /// </summary>
+    public bool Acknowledged(V1.RoutesAck ack)
+    {
+        var answer = AgentMapper.ToAck(ack);
+        var pushed = _acks.TryGetValue(ack.Version, out var waiting) && waiting.TrySetResult(answer);
+        if (answer.Status == AgentAckStatus.RuntimeApplied)
+        {
+            return pushed;
+        }
+
+        return (_finalAcks.TryGetValue(ack.Version, out var final) && final.TrySetResult(answer)) || pushed;
+    }
 
     public bool Answered(V1.CommandResult result) => _commands.TryGetValue(result.Id, out var waiting) && waiting.TrySetResult(result);
 
@@ -68,9 +112,10 @@ internal sealed class AgentLink(string proxyId, IServerStreamWriter<V1.ServerMes
     public void End(string why)
     {
         _ended = why;
-        foreach (var waiting in _acks.Values)
+        foreach (var waiting in _acks.Values.Concat(_finalAcks.Values))
         {
             waiting.TrySetException(Failed(why));
+            _ = waiting.Task.Exception;
         }
 
         foreach (var waiting in _commands.Values)

@@ -35,6 +35,7 @@ internal static class AgentMapper
             V1.RoutesAckStatus.AlreadyHeld => AgentAckStatus.AlreadyHeld,
             V1.RoutesAckStatus.Stale => AgentAckStatus.Stale,
             V1.RoutesAckStatus.Refused => AgentAckStatus.Refused,
+            V1.RoutesAckStatus.RuntimeApplied => AgentAckStatus.RuntimeApplied,
             _ => AgentAckStatus.Failed,
         },
         HeldVersion = ack.HeldVersion,

@@ -28,6 +28,12 @@ internal sealed partial class ProxyGrain
 
     private ImmutableDictionary<string, BackendReport> _agentBackends = ImmutableDictionary<string, BackendReport>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The last version pushed whose first ack was the runtime's, and whether its final ack (the agent's disk) holds it:
+    /// one wait shared by whoever needs it. Null after a push answered with a final ack at once.
+    /// </summary>
+    private (long Version, Task<string?> Failure)? _agentFinal;
+
     private bool IsAgentMode => state.State.Registration is { Mode: ProxyMode.Agent };
 
     /// <summary>
@@ -46,6 +52,12 @@ internal sealed partial class ProxyGrain
             return;
         }
 
+        if (_agentFinal is { } final && final.Version == state.State.AgentRoutesVersion && await final.Failure is null)
+        {
+            // A switch's push whose final ack had not been waited for yet: the agent's disk holds it now.
+            return;
+        }
+
         if (state.State.AgentRoutesVersion == 0 && state.State.Routes.IsEmpty)
         {
             // This server never had a route through the proxy acknowledged (just registered, or its first changes
@@ -60,7 +72,7 @@ internal sealed partial class ProxyGrain
             // In the line of writes: a save interleaving now (SaveRouteAsync) pushes only before or after this push.
             await Commits.ExclusiveAsync(async () =>
             {
-                var version = await PushAsync(state.State.Routes);
+                var version = await PushAsync(state.State.Routes, untilDurable: true);
                 state.State = state.State with { AgentRoutesVersion = version };
                 await state.WriteStateAsync();
             });
@@ -122,11 +134,14 @@ internal sealed partial class ProxyGrain
         var before = state.State;
         var routes = Apply(before.Routes, routed);
         var pushed = before.AgentRoutesVersion;
-        if (!SameRoutes(routes, before.Routes) || _agentHeldVersion != pushed)
+        var persist = changes.Any(c => c.Persist);
+        if (!SameRoutes(routes, before.Routes) || (_agentHeldVersion != pushed && _agentFinal?.Version != pushed))
         {
             try
             {
-                pushed = await PushAsync(routes);
+                // A removal's push waits for the agent's disk (a failed one keeps the removal: KeepRemovalsAsync); the
+                // others return as soon as HAProxy has the routes, and a save waits for the disk below.
+                pushed = await PushAsync(routes, untilDurable: routed.Any(c => c.Backend is null));
             }
             catch (BlueGreenException) when (routed.Any(c => c.Backend is null))
             {
@@ -151,13 +166,19 @@ internal sealed partial class ProxyGrain
             change.Applied = applied;
         }
 
-        if (!changes.Any(c => c.Persist))
+        if (!persist)
         {
             return;
         }
 
         try
         {
+            // The agent's disk first (its final ack of the version HAProxy has), then the grain's: a save is durable on both.
+            if (_agentFinal is { } final && final.Version == pushed && await final.Failure is { } failure)
+            {
+                throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': its agent did not store routes version {pushed}: {failure}.");
+            }
+
             await state.WriteStateAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -233,7 +254,7 @@ internal sealed partial class ProxyGrain
         }
 
         state.State = state.State with { Routes = routes, AgentRoutesVersion = NoAgentVersion };
-        await PutBackStepAsync(keys[0], async () => state.State = state.State with { AgentRoutesVersion = await PushAsync(routes) });
+        await PutBackStepAsync(keys[0], async () => state.State = state.State with { AgentRoutesVersion = await PushAsync(routes, untilDurable: true) });
         await PutBackStepAsync(keys[0], () => state.WriteStateAsync());
     }
 
@@ -345,19 +366,52 @@ internal sealed partial class ProxyGrain
     }
 
     /// <summary>
-    /// Pushes a full route set with a new version; returns the version once the agent holds it. Unavailable when no
-    /// agent is connected, it does not answer in time, or it did not take the routes.
+    /// Pushes a full route set with a new version; returns the version once HAProxy's runtime map has it (as a direct
+    /// switch returns after <c>set map</c>) or, with <paramref name="untilDurable"/>, once the agent's disk holds it
+    /// too. Unavailable when no agent is connected, it does not answer in time, or it did not take the routes. A
+    /// version whose final ack is still to come is <see cref="_agentFinal"/>.
     /// </summary>
-    private async Task<long> PushAsync(ImmutableDictionary<string, string> routes)
+    private async Task<long> PushAsync(ImmutableDictionary<string, string> routes, bool untilDurable)
     {
         var link = AgentLinkOrThrow();
         var version = NextAgentVersion();
         var ack = await AskAgentAsync(() => link.PushRoutesAsync(version, routes));
         _agentHeldVersion = Math.Max(ack.HeldVersion, _agentHeldVersion ?? 0);
+        if (ack.Status == AgentAckStatus.RuntimeApplied)
+        {
+            // Waited for from now on, once, whoever needs it (a save, a resync): the agent writes its disk meanwhile.
+            var final = FinalAckFailureAsync(link, version);
+            _agentFinal = (version, final);
+            return !untilDurable || await final is not { } failure
+                ? version
+                : throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': its agent did not store routes version {version}: {failure}.");
+        }
+
+        _agentFinal = null;
         return ack.Holds
             ? version
-            : throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': its agent did not apply routes version {version}: {ack.Status}{(ack.Error is null ? string.Empty : $" ({ack.Error})")}.");
+            : throw new BlueGreenException(ErrorCode.Unavailable, $"proxy '{Id}': its agent did not apply routes version {version}: {Describe(ack)}.");
     }
+
+    /// <summary>
+    /// Waits for the final ack of a version whose runtime ack came (the agent's state and map files): null when they
+    /// hold it, else why not (they do not, or the agent did not say in time).
+    /// </summary>
+    private async Task<string?> FinalAckFailureAsync(IAgentLink link, long version)
+    {
+        try
+        {
+            var ack = await AskAgentAsync(() => link.DurableAsync(version));
+            _agentHeldVersion = Math.Max(ack.HeldVersion, _agentHeldVersion ?? 0);
+            return ack.Holds ? null : Describe(ack);
+        }
+        catch (BlueGreenException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static string Describe(AgentRoutesAck ack) => $"{ack.Status}{(ack.Error is null ? string.Empty : $" ({ack.Error})")}";
 
     /// <summary>
     /// Newer than every version this grain issued and the agent holds, and than the wall clock in microseconds: a new

@@ -81,6 +81,59 @@ public sealed class RouteKeeperTests
     }
 
     [Fact]
+    public async Task OfferAsync_WithEarlyAck_RuntimeSwitchedBeforeTheDiskAndTheFinalAckOnceBothHoldIt()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        var keeper = Keeper(stage);
+        await keeper.OfferAsync(new DesiredRoutes(1, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.BlueBackend }), CancellationToken.None);
+        RoutesApplyResult? early = null;
+        (string? Runtime, long? State, string? File) atEarly = default;
+
+        var final = await keeper.OfferAsync(
+            new DesiredRoutes(2, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }),
+            async ack =>
+            {
+                early = ack;
+                atEarly = (await stage.RuntimeRouteAsync(), (await stage.Store().LoadAsync(CancellationToken.None))?.Version, await stage.FileRouteAsync());
+            },
+            CancellationToken.None);
+
+        Assert.Equal((AckStatus.RuntimeApplied, 2L, 1L), (early!.Status, early.Version, early.HeldVersion));
+        Assert.Equal([("set map", AgentStage.Host)], early.Commands.Select(c => (c.Command, c.Key)));
+        Assert.Equal((AgentStage.GreenBackend, 1L, AgentStage.BlueBackend), atEarly);
+        Assert.Equal((AckStatus.Applied, 2L, 2L), (final.Status, final.Version, final.HeldVersion));
+        Assert.True(final.StateFile > TimeSpan.Zero && final.MapFile > TimeSpan.Zero, final.ToString());
+        Assert.Equal(2, (await stage.Store().LoadAsync(CancellationToken.None))!.Version);
+        Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
+        Assert.Equal(AgentStage.GreenBackend, await stage.RuntimeRouteAsync());
+    }
+
+    [Fact]
+    public async Task OfferAsync_StateFileCannotBeWritten_FailedAndTheRuntimePutBackAsItWas()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        var keeper = Keeper(stage);
+        await keeper.OfferAsync(new DesiredRoutes(1, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.BlueBackend }), CancellationToken.None);
+        // The state file's name taken by a folder: the rename of the new state file fails.
+        File.Delete(stage.Store().FilePath);
+        Directory.CreateDirectory(stage.Store().FilePath);
+        string? runtimeAtEarly = null;
+
+        var final = await keeper.OfferAsync(
+            new DesiredRoutes(2, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend, [Api] = AgentStage.GreenBackend }),
+            async _ => runtimeAtEarly = await stage.RuntimeRouteAsync(),
+            CancellationToken.None);
+
+        Assert.Equal(AgentStage.GreenBackend, runtimeAtEarly);
+        Assert.Equal((AckStatus.Failed, 2L, 1L), (final.Status, final.Version, final.HeldVersion));
+        Assert.StartsWith("state file: ", final.Error, StringComparison.Ordinal);
+        Assert.Equal(1, keeper.HeldVersion);
+        var runtime = await stage.Client.ShowMapAsync(stage.Proxy.MapFile);
+        Assert.Equal([(AgentStage.Host, AgentStage.BlueBackend)], runtime.Select(e => (e.Key, e.Value)));
+        Assert.Equal(AgentStage.BlueBackend, await stage.FileRouteAsync());
+    }
+
+    [Fact]
     public async Task ReapplyAsync_RuntimeDrifted_SetsHeldRoutesAndRemovesOthers()
     {
         await using var stage = await AgentStage.StartAsync();

@@ -14,6 +14,9 @@ internal sealed class FakeAgentLink : IAgentLink
     private volatile TaskCompletionSource? _hold;
     private int _waiting;
     private int _attempts;
+    private int _finalsAsked;
+    private volatile TaskCompletionSource? _finalHold;
+    private (long Version, ImmutableDictionary<string, string> Routes)? _pendingFinal;
 
     public long HeldVersion { get; private set; }
 
@@ -24,6 +27,30 @@ internal sealed class FakeAgentLink : IAgentLink
 
     /// <summary>When set, every call throws it, as a link whose stream ended does.</summary>
     public Exception? Broken { get; set; }
+
+    /// <summary>
+    /// Acks as the real agent does: RuntimeApplied at once (the disk still on the version held), the final ack only when
+    /// <see cref="DurableAsync"/> is asked and <see cref="ReleaseFinals"/> lets it through (at once unless <see cref="HoldFinals"/>).
+    /// </summary>
+    public bool TwoPhase { get; set; }
+
+    /// <summary>In <see cref="TwoPhase"/>: the final ack's status (Applied when null); Failed keeps the version held before.</summary>
+    public AgentAckStatus? FinalAnswer { get; set; }
+
+    /// <summary>The routes HAProxy's runtime map holds (in <see cref="TwoPhase"/>, ahead of <see cref="Held"/> until the final ack).</summary>
+    public ImmutableDictionary<string, string> Runtime { get; private set; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Final acks asked for so far.</summary>
+    public int FinalsAsked => Volatile.Read(ref _finalsAsked);
+
+    public void HoldFinals() => _finalHold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseFinals()
+    {
+        var hold = _finalHold;
+        _finalHold = null;
+        hold?.SetResult();
+    }
 
     public IReadOnlyList<(long Version, ImmutableDictionary<string, string> Routes)> Pushes => [.. _pushes];
 
@@ -61,10 +88,51 @@ internal sealed class FakeAgentLink : IAgentLink
 
         _pushes.Enqueue((version, routes));
         var status = Answer ?? (version < HeldVersion ? AgentAckStatus.Stale : version == HeldVersion ? AgentAckStatus.AlreadyHeld : AgentAckStatus.Applied);
+        if (TwoPhase && status == AgentAckStatus.Applied)
+        {
+            Runtime = routes;
+            _pendingFinal = (version, routes);
+            return new AgentRoutesAck { Version = version, Status = AgentAckStatus.RuntimeApplied, HeldVersion = HeldVersion };
+        }
+
+        Runtime = status is AgentAckStatus.Applied or AgentAckStatus.Failed ? routes : Runtime;
         if (status is AgentAckStatus.Applied or AgentAckStatus.Failed)
         {
             HeldVersion = version;
             Held = routes;
+        }
+
+        return new AgentRoutesAck { Version = version, Status = status, HeldVersion = HeldVersion };
+    }
+
+    public async Task<AgentRoutesAck> DurableAsync(long version)
+    {
+        Interlocked.Increment(ref _finalsAsked);
+        if (_finalHold is { } hold)
+        {
+            await hold.Task;
+        }
+
+        if (Broken is { } broken)
+        {
+            throw broken;
+        }
+
+        if (_pendingFinal is not { } pending || pending.Version != version)
+        {
+            throw new InvalidOperationException($"no push of version {version} waits for its final ack");
+        }
+
+        var status = FinalAnswer ?? AgentAckStatus.Applied;
+        if (status == AgentAckStatus.Applied)
+        {
+            HeldVersion = version;
+            Held = pending.Routes;
+        }
+        else
+        {
+            // The real agent puts its runtime map back when its state file cannot be written.
+            Runtime = Held;
         }
 
         return new AgentRoutesAck { Version = version, Status = status, HeldVersion = HeldVersion };

@@ -59,6 +59,52 @@ public sealed class ProxyGrainAgentRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SwitchThenSave_AgentAcksRuntimeThenDisk_SwitchReturnsBeforeTheDiskAndTheSaveWaitsForIt()
+    {
+        var (grain, agent) = await ConnectedAsync("edge-two-phase");
+        agent.TwoPhase = true;
+        agent.HoldFinals();
+
+        // The switch returns on the runtime ack, while the agent's disk is still held back.
+        await grain.SwitchRouteAsync(Key, "web_green", 10).WaitAsync(TimeSpan.FromSeconds(10));
+        var runtime = agent.Runtime.GetValueOrDefault(Key);
+        var heldMeanwhile = agent.Held.GetValueOrDefault(Key);
+        var save = grain.SaveRouteAsync(Key, "web_green", 10);
+        await Task.Delay(200);
+        var saveDoneBeforeDisk = save.IsCompleted;
+        agent.ReleaseFinals();
+        await save.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("web_green", runtime);
+        Assert.Null(heldMeanwhile);
+        Assert.False(saveDoneBeforeDisk, "a save must not return before the agent's disk holds the route");
+        Assert.Single(agent.Pushes);
+        Assert.Equal("web_green", agent.Held[Key]);
+        Assert.Equal(agent.Pushes[0].Version, (await grain.GetStatusAsync()).Agent!.DesiredVersion);
+    }
+
+    [Fact]
+    public async Task SwitchThenSave_AgentDiskFails_SaveUnavailableAndTheRouteIsPutBackEverywhere()
+    {
+        var (grain, agent) = await ConnectedAsync("edge-two-phase-fails");
+        await grain.SwitchRouteAsync(Key, "web_blue", 10);
+        await grain.SaveRouteAsync(Key, "web_blue", 10);
+        agent.TwoPhase = true;
+        agent.FinalAnswer = AgentAckStatus.Failed;
+
+        await grain.SwitchRouteAsync(Key, "web_green", 11);
+        var error = await Assert.ThrowsAsync<BlueGreenException>(() => grain.SaveRouteAsync(Key, "web_green", 11));
+        agent.TwoPhase = false;
+        await grain.SyncAgentAsync();
+
+        Assert.Equal(ErrorCode.Unavailable, error.Code);
+        Assert.Contains("did not store routes version", error.Message, StringComparison.Ordinal);
+        Assert.Equal("web_blue", (await grain.GetStatusAsync()).Routes[Key]);
+        Assert.Equal("web_blue", agent.Runtime[Key]);
+        Assert.Equal("web_blue", agent.Held[Key]);
+    }
+
+    [Fact]
     public async Task SwitchRouteAsync_AgentStreamGone_UnavailableAndNothingChanged()
     {
         var (grain, agent) = await ConnectedAsync("edge-gone");
