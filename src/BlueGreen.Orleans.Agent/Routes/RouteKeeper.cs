@@ -55,8 +55,10 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     /// <remarks>
     /// A crash between the two leaves HAProxy on the new routes and the disk on the old ones: the restarted agent puts
     /// the old ones back and says so in its hello, and the server, which had no final acknowledgement, counts the change
-    /// as failed and resyncs by version. A state file that cannot be written puts the runtime map back as it was read
-    /// before the change, so that HAProxy never keeps what the disk does not hold. A runtime that cannot be reached still
+    /// as failed and resyncs by version. A state file that cannot be written puts the runtime map back as it was before
+    /// the change, so that HAProxy never keeps what the disk does not hold. When the last convergence succeeded, the
+    /// runtime map is taken to hold the held version (no <c>show map</c> before the switch) and is read back after the
+    /// disk writes, putting right anything changed by hand. A runtime that cannot be reached still
     /// has the version written (desired first, retried every tick), as before.
     /// </remarks>
     public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, Func<RoutesApplyResult, Task>? runtimeApplied, CancellationToken cancellationToken)
@@ -74,9 +76,11 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
             return Result(desired.Version, AckStatus.Refused, ApplyTrigger.Server, started) with { Error = invalid };
         }
 
-        var previous = Held;
+        // Converged, the runtime map holds what is held (a reload since loaded the map file, which holds it too): only
+        // the keys that differ are sent, with no read first, and the runtime is read back once the disk is written.
+        var assumed = Converged ? Held?.Routes : null;
         var runtimeStarted = time.GetTimestamp();
-        var (before, commands, runtimeError) = await ConvergeRuntimeAsync(desired, cancellationToken);
+        var (before, commands, runtimeError) = await ConvergeRuntimeAsync(desired, cancellationToken, assumed);
         var runtime = time.GetElapsedTime(runtimeStarted);
         if (runtimeError is null && runtimeApplied is not null)
         {
@@ -119,7 +123,18 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
             };
         }
 
-        return Finish(desired, ApplyTrigger.Server, started, commands, runtimeError, stateFile, time.GetElapsedTime(mapStarted), runtime);
+        var mapFile = time.GetElapsedTime(mapStarted);
+        if (assumed is not null && runtimeError is null)
+        {
+            // Read back: a runtime map changed by hand meanwhile is put right now, not at the next version.
+            var checkStarted = time.GetTimestamp();
+            var (_, fixes, checkError) = await ConvergeRuntimeAsync(desired, cancellationToken);
+            commands = [.. commands, .. fixes];
+            runtimeError = checkError;
+            runtime += time.GetElapsedTime(checkStarted);
+        }
+
+        return Finish(desired, ApplyTrigger.Server, started, commands, runtimeError, stateFile, mapFile, runtime);
     }
 
     /// <summary>Converges to the held version again (start, HAProxy reloaded or restarted, retry); null when nothing is held.</summary>
@@ -219,12 +234,15 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     /// still run; a lost connection ends the pass (the next tick retries). Returns what the runtime map held before
     /// (each key's first value, the one HAProxy matches), or null when it could not be read.
     /// </summary>
-    private async Task<(IReadOnlyDictionary<string, string>? Before, IReadOnlyList<RouteCommandOutcome> Commands, string? Error)> ConvergeRuntimeAsync(DesiredRoutes held, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyDictionary<string, string>? Before, IReadOnlyList<RouteCommandOutcome> Commands, string? Error)> ConvergeRuntimeAsync(
+        DesiredRoutes held, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? assumed = null)
     {
         IReadOnlyList<MapEntry> current;
         try
         {
-            current = await client.ShowMapAsync(MapFile, cancellationToken);
+            current = assumed is null
+                ? await client.ShowMapAsync(MapFile, cancellationToken)
+                : [.. assumed.Select(r => new MapEntry(r.Key, r.Value))];
         }
         catch (Exception e) when (IsHaProxyFailure(e))
         {

@@ -109,6 +109,31 @@ public sealed class RouteKeeperTests
     }
 
     [Fact]
+    public async Task OfferAsync_RuntimeChangedByHandSinceTheLastVersion_OnlyTheDifferenceBeforeTheEarlyAckAndTheRestPutRightAfter()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        var keeper = Keeper(stage);
+        await keeper.OfferAsync(new DesiredRoutes(1, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.BlueBackend }), CancellationToken.None);
+        await stage.Client.AddMapAsync(stage.Proxy.MapFile, Api, AgentStage.BlueBackend);
+        RoutesApplyResult? early = null;
+
+        var final = await keeper.OfferAsync(
+            new DesiredRoutes(2, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }),
+            ack =>
+            {
+                early = ack;
+                return Task.CompletedTask;
+            },
+            CancellationToken.None);
+
+        Assert.Equal([("set map", AgentStage.Host)], early!.Commands.Select(c => (c.Command, c.Key)));
+        Assert.Equal(AckStatus.Applied, final.Status);
+        Assert.Equal([("set map", AgentStage.Host), ("del map", Api)], final.Commands.Select(c => (c.Command, c.Key)));
+        var runtime = await stage.Client.ShowMapAsync(stage.Proxy.MapFile);
+        Assert.Equal([(AgentStage.Host, AgentStage.GreenBackend)], runtime.Select(e => (e.Key, e.Value)));
+    }
+
+    [Fact]
     public async Task OfferAsync_StateFileCannotBeWritten_FailedAndTheRuntimePutBackAsItWas()
     {
         await using var stage = await AgentStage.StartAsync();
