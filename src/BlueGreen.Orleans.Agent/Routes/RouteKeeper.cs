@@ -10,7 +10,8 @@ namespace BlueGreen.Orleans.Agent.Routes;
 /// <c>set</c>/<c>add</c>/<c>del map</c> per key that differs, each timed), the agent's state file (so a crash from
 /// then on re-applies this version) and the map file (so a reload from then on loads it). A version from the server
 /// goes to the runtime first and is acknowledged twice, as a direct switch and its save are two steps; a re-apply of
-/// the held version writes the map file first. Never replays history: only the held version matters. Not thread-safe: <see cref="AgentCore"/> serializes every call.
+/// the held version writes the map file first. Never replays history: only the held version matters. Not thread-safe:
+/// <see cref="AgentCore"/> serializes every call.
 /// </summary>
 internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string mapFile, RouteStateStore store, TimeProvider time, ILogger<RouteKeeper> logger)
 {
@@ -58,8 +59,8 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     /// as failed and resyncs by version. A state file that cannot be written puts the runtime map back as it was before
     /// the change, so that HAProxy never keeps what the disk does not hold. When the last convergence succeeded, the
     /// runtime map is taken to hold the held version (no <c>show map</c> before the switch) and is read back after the
-    /// disk writes, putting right anything changed by hand. A runtime that cannot be reached still
-    /// has the version written (desired first, retried every tick), as before.
+    /// disk writes, putting right anything changed by hand. A runtime that cannot be reached still has the version
+    /// written (desired first, retried every tick), as before.
     /// </remarks>
     public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, Func<RoutesApplyResult, Task>? runtimeApplied, CancellationToken cancellationToken)
     {
