@@ -128,7 +128,7 @@ internal static class FleetSwitchBenchmark
             Console.WriteLine($"  bluegreen-server direct: median {project.Duration.Median:0.00} ms, skew median {project.Skew.Median:0.00} ms, saved median {project.Saved.Median:0.00} ms");
             var agent = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: true, agentBinary, cancellationToken);
             Console.WriteLine($"  bluegreen-server through agents: median {agent.Duration.Median:0.00} ms, skew median {agent.Skew.Median:0.00} ms, saved median {agent.Saved.Median:0.00} ms; agent idle RSS median {agent.Idle!.RssMedianMb:0.0} MB");
-            return new Row(n, project.Duration, project.Skew, agent.Duration, agent.Skew, agent.Idle!, recipe.Duration, recipe.Skew) { Saved = project.Saved, AgentSaved = agent.Saved };
+            return new Row(n, project.Duration, project.Skew, agent.Duration, agent.Skew, agent.Idle!, recipe.Duration, recipe.Skew) { Saved = project.Saved, AgentSaved = agent.Saved, Pushes = agent.Pushes };
         }
         finally
         {
@@ -140,7 +140,7 @@ internal static class FleetSwitchBenchmark
     /// Warm rollbacks on a real server: both colours run (external runtime: the bench started them), so each rollback is
     /// a forced health check, the switch and an empty drain. The switch duration and skew are the deployment record's.
     /// </summary>
-    private static async Task<(LatencyStats Duration, LatencyStats Skew, LatencyStats Saved, AgentIdle? Idle)> MeasureProjectAsync(
+    private static async Task<(LatencyStats Duration, LatencyStats Skew, LatencyStats Saved, AgentIdle? Idle, AgentPushes? Pushes)> MeasureProjectAsync(
         List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, bool agents, string? agentBinary, CancellationToken cancellationToken)
     {
         // The product's default intervals, not the harness's faster test ones (later arguments win).
@@ -203,8 +203,9 @@ internal static class FleetSwitchBenchmark
                     throw new InvalidOperationException($"{p.Address} answers from '{reply.Echo?.Colour ?? reply.Status.ToString()}', not the live colour {live}.");
                 }
             }));
+            var pushes = agents ? await ScrapePushesAsync(server, cancellationToken) : null;
             var idle = agents ? await MeasureIdleAsync(running, cancellationToken) : null;
-            return (LatencyStats.Of(durations), LatencyStats.Of(skews), LatencyStats.Of(saved), idle);
+            return (LatencyStats.Of(durations), LatencyStats.Of(skews), LatencyStats.Of(saved), idle, pushes);
         }
         catch when (server.Output.Length > 0)
         {
@@ -331,6 +332,23 @@ internal static class FleetSwitchBenchmark
             : throw new InvalidOperationException($"the socat loop printed {durations.Count} samples, not {samples}.");
     }
 
+    /// <summary>
+    /// The server's own histograms of every push its proxy grains sent down an agent stream (this run's): the round trip
+    /// the grain saw, and the part of it each agent reports as its own (taking the version to its first ack).
+    /// </summary>
+    private static async Task<AgentPushes> ScrapePushesAsync(ServerProcess server, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/metrics"), cancellationToken);
+        double Value(string name) =>
+            text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal) && (l.Length == name.Length || l[name.Length] is ' ' or '{'))
+                .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).Sum();
+        var count = Value("bluegreen_agent_push_duration_milliseconds_count");
+        return count == 0
+            ? throw new InvalidOperationException("the server's /metrics has no agent push.")
+            : new AgentPushes((long)count, Value("bluegreen_agent_push_duration_milliseconds_sum") / count, Value("bluegreen_agent_apply_duration_milliseconds_sum") / count);
+    }
+
     private static string Render(List<Row> rows, int samples, string? agent)
     {
         var text = new StringBuilder()
@@ -358,6 +376,17 @@ internal static class FleetSwitchBenchmark
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.N} | {r.Switch.Median:0.00} / {r.Switch.P90:0.00} | {r.Skew.Median:0.00} / {r.Skew.P90:0.00} | {r.Saved!.Median:0.00} / {r.Saved.P90:0.00} | {r.AgentSwitch.Median:0.00} / {r.AgentSwitch.P90:0.00} | {r.AgentSkew.Median:0.00} / {r.AgentSkew.P90:0.00} | {r.AgentSaved!.Median:0.00} / {r.AgentSaved.P90:0.00} | {r.RecipeSwitch.Median:0.00} / {r.RecipeSwitch.P90:0.00} | {r.AgentOverDirect:0.00}× / {r.AgentSaved.Median / r.Saved.Median:0.00}× | {r.Ratio:0.0}× | {r.AgentRatio:0.0}× |");
+        }
+
+        text.AppendLine()
+            .AppendLine("Where a push through an agent spends its time, from the server's own histograms over every push of the agents' run (`bluegreen_agent_push_duration_milliseconds`: the proxy grain sending a version to the agent's first ack; `bluegreen_agent_apply_duration_milliseconds`: of that, the agent's own time from taking the version to sending the ack, as it reports it; the rest is the observer call to the gateway, the stream both ways, TLS, and the agent's wait for its turn behind a tick):")
+            .AppendLine()
+            .AppendLine("| N | pushes | round trip mean ms | of which the agent's own mean ms | stream, gateway and queueing mean ms |")
+            .AppendLine("|---:|---:|---:|---:|---:|");
+        foreach (var r in rows.Where(r => r.Pushes is not null))
+        {
+            var p = r.Pushes!;
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.N} | {p.Count} | {p.RoundTripMeanMs:0.00} | {p.AgentMeanMs:0.00} | {p.RoundTripMeanMs - p.AgentMeanMs:0.00} |");
         }
 
         text.AppendLine()
@@ -440,7 +469,11 @@ internal static class FleetSwitchBenchmark
         public LatencyStats? Saved { get; init; }
 
         public LatencyStats? AgentSaved { get; init; }
+
+        public AgentPushes? Pushes { get; init; }
     }
+
+    private sealed record AgentPushes(long Count, double RoundTripMeanMs, double AgentMeanMs);
 
     private sealed record AgentIdle(double RssMedianMb, double RssMaxMb, double AnonMb, double FileMb, double ShmemMb, double CpuMeanPercent, double CpuMaxPercent);
 }

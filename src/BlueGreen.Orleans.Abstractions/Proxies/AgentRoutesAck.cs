@@ -14,7 +14,7 @@ public sealed record AgentRoutesAck
     /// <summary>Why a version was refused or failed (one line), or null.</summary>
     [Id(3)] public string? Error { get; init; }
 
-    /// <summary>How long the agent took: state file, map file and runtime map together.</summary>
+    /// <summary>How long the agent took, from taking the version to this acknowledgement (the first: the runtime map only).</summary>
     [Id(4)] public TimeSpan Total { get; init; }
 
     /// <summary>The runtime map's part of <see cref="Total"/>: from the first <c>set map</c> to HAProxy's last reply.</summary>

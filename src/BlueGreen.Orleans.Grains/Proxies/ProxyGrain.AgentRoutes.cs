@@ -375,7 +375,15 @@ internal sealed partial class ProxyGrain
     {
         var link = AgentLinkOrThrow();
         var version = NextAgentVersion();
+        var sent = time.GetTimestamp();
         var ack = await AskAgentAsync(() => link.PushRoutesAsync(version, routes));
+        if (ack.Status is AgentAckStatus.RuntimeApplied or AgentAckStatus.Applied)
+        {
+            // The agent's figure is its own word: never below zero nor above the round trip it is part of.
+            var roundTrip = time.GetElapsedTime(sent);
+            telemetry.AgentPushed(roundTrip, TimeSpan.FromTicks(Math.Clamp(ack.Total.Ticks, 0, roundTrip.Ticks)));
+        }
+
         _agentHeldVersion = Math.Max(ack.HeldVersion, _agentHeldVersion ?? 0);
         if (ack.Status == AgentAckStatus.RuntimeApplied)
         {

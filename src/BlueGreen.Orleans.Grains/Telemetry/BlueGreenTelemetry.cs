@@ -24,6 +24,8 @@ public sealed class BlueGreenTelemetry
     private readonly Histogram<double> _switchDuration;
     private readonly Histogram<double> _switchSkew;
     private readonly Counter<long> _reconciliations;
+    private readonly Histogram<double> _agentPush;
+    private readonly Histogram<double> _agentApply;
 
     public BlueGreenTelemetry(IMeterFactory meters)
     {
@@ -42,6 +44,12 @@ public sealed class BlueGreenTelemetry
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = milliseconds });
         _switchSkew = meter.CreateHistogram(
             "bluegreen.fleet.switch.skew", "ms", "Last proxy switched minus first proxy switched.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = milliseconds });
+        _agentPush = meter.CreateHistogram(
+            "bluegreen.agent.push.duration", "ms", "From a proxy grain sending a routes version down its agent's stream to the agent's first acknowledgement.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = milliseconds });
+        _agentApply = meter.CreateHistogram(
+            "bluegreen.agent.apply.duration", "ms", "Of a push, the agent's own time from taking the version to that acknowledgement, as the agent reports it.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = milliseconds });
         _reconciliations = meter.CreateCounter<long>(
             "bluegreen.proxy.reconciliations", "{route}", "Routes re-applied after an HAProxy restart, reload or drift, by proxy.");
@@ -104,6 +112,13 @@ public sealed class BlueGreenTelemetry
 
     /// <summary>The proxy grain left this silo (removed or deactivated): its series ends here, another silo may take it up.</summary>
     internal void ProxyGone(string proxyId) => _proxyReachable.TryRemove(proxyId, out _);
+
+    /// <summary>One push an agent took: the round trip the grain saw and the part of it the agent reports as its own.</summary>
+    internal void AgentPushed(TimeSpan roundTrip, TimeSpan agent)
+    {
+        _agentPush.Record(roundTrip.TotalMilliseconds);
+        _agentApply.Record(agent.TotalMilliseconds);
+    }
 
     internal void RoutesReconciled(string proxyId, int count) => _reconciliations.Add(count, new KeyValuePair<string, object?>("proxy", proxyId));
 
