@@ -338,11 +338,8 @@ internal static class FleetSwitchBenchmark
     /// </summary>
     private static async Task<AgentPushes> ScrapePushesAsync(ServerProcess server, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.HttpPort}/metrics"), cancellationToken);
-        double Value(string name) =>
-            text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal) && (l.Length == name.Length || l[name.Length] is ' ' or '{'))
-                .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).Sum();
+        var metrics = await server.ScrapeMetricsAsync(cancellationToken);
+        double Value(string name) => metrics.Value(name) ?? 0;
         var count = Value("bluegreen_agent_push_duration_milliseconds_count");
         return count == 0
             ? throw new InvalidOperationException("the server's /metrics has no agent push.")

@@ -59,6 +59,13 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int HttpPort { get; }
 
+    /// <summary>One scrape of the Prometheus endpoint on <see cref="HttpPort"/>, as Prometheus does it: no bearer token.</summary>
+    public async Task<PrometheusScrape> ScrapeMetricsAsync(CancellationToken cancellationToken = default)
+    {
+        using var http = new HttpClient();
+        return new PrometheusScrape(await http.GetStringAsync(new Uri($"http://127.0.0.1:{HttpPort}/metrics"), cancellationToken));
+    }
+
     public string DataDirectory { get; }
 
     /// <summary>All (silo + gateway), Silo, or Gateway (an Orleans client serving gRPC).</summary>

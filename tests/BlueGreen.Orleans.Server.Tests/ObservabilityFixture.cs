@@ -82,12 +82,8 @@ public sealed class ObservabilityFixture : IAsyncLifetime
         Release = (await Eventually.UntilAsync(() => service.GetDeploymentAsync(started.Id), d => d?.IsFinished == true, TimeSpan.FromSeconds(60), "release finished"))!;
     }
 
-    public async Task<PrometheusScrape> ScrapeAsync()
-    {
-        // No Authorization header: Prometheus scrapes without the gRPC bearer token.
-        using var http = new HttpClient();
-        return new PrometheusScrape(await http.GetStringAsync(new Uri($"http://127.0.0.1:{Server.HttpPort}/metrics")));
-    }
+    /// <summary>No Authorization header: Prometheus scrapes without the gRPC bearer token.</summary>
+    public Task<PrometheusScrape> ScrapeAsync() => Server.ScrapeMetricsAsync();
 
     public async Task DisposeAsync()
     {

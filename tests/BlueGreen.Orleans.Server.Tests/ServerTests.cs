@@ -176,9 +176,8 @@ public sealed class ServerTests
         Assert.Equal(proxy.RuntimeApi.ToString(), (await silo.Client.GetGrain<IProxyGrain>("edge-0").GetStatusAsync()).Registration?.RuntimeApi);
 
         // Each process serves /metrics on its HTTP port; the proxy's reachability comes from the silo its grain lives on.
-        using var http = new HttpClient();
-        var siloMetrics = new PrometheusScrape(await http.GetStringAsync(new Uri($"http://127.0.0.1:{silo.HttpPort}/metrics")));
-        var gatewayMetrics = new PrometheusScrape(await http.GetStringAsync(new Uri($"http://127.0.0.1:{gateway.HttpPort}/metrics")));
+        var siloMetrics = await silo.ScrapeMetricsAsync();
+        var gatewayMetrics = await gateway.ScrapeMetricsAsync();
         Assert.Equal(1, siloMetrics.Value("bluegreen_proxy_reachable", ("proxy", "edge-0")));
         Assert.Empty(gatewayMetrics.Values("bluegreen_proxy_reachable"));
         Assert.NotEmpty(gatewayMetrics.Values("http_server_request_duration_seconds_count"));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace BlueGreen.Orleans.Server.Tests;
+namespace BlueGreen.Orleans.Harness;
 
 /// <summary>The samples of one Prometheus text-format scrape: <c>name{label="value",…} number</c> per line.</summary>
 public sealed class PrometheusScrape(string text)
