@@ -11,11 +11,9 @@ namespace BlueGreen.Orleans.Grains.Tests.Proxies;
 internal sealed class FakeAgentLink : IAgentLink
 {
     private readonly ConcurrentQueue<(long Version, ImmutableDictionary<string, string> Routes)> _pushes = new();
-    private volatile TaskCompletionSource? _hold;
-    private int _waiting;
+    private readonly Gate _pushGate = new();
+    private readonly Gate _finalGate = new();
     private int _attempts;
-    private int _finalsAsked;
-    private volatile TaskCompletionSource? _finalHold;
     private (long Version, ImmutableDictionary<string, string> Routes)? _pendingFinal;
 
     public long HeldVersion { get; private set; }
@@ -40,17 +38,11 @@ internal sealed class FakeAgentLink : IAgentLink
     /// <summary>The routes HAProxy's runtime map holds (in <see cref="TwoPhase"/>, ahead of <see cref="Held"/> until the final ack).</summary>
     public ImmutableDictionary<string, string> Runtime { get; private set; } = ImmutableDictionary<string, string>.Empty;
 
-    /// <summary>Final acks asked for so far.</summary>
-    public int FinalsAsked => Volatile.Read(ref _finalsAsked);
+    /// <summary>Every final ack from now waits until <see cref="ReleaseFinals"/>.</summary>
+    public void HoldFinals() => _finalGate.Hold();
 
-    public void HoldFinals() => _finalHold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public void ReleaseFinals()
-    {
-        var hold = _finalHold;
-        _finalHold = null;
-        hold?.SetResult();
-    }
+    /// <summary>Lets the held final acks through; they no longer wait.</summary>
+    public void ReleaseFinals() => _finalGate.Release();
 
     public IReadOnlyList<(long Version, ImmutableDictionary<string, string> Routes)> Pushes => [.. _pushes];
 
@@ -58,28 +50,18 @@ internal sealed class FakeAgentLink : IAgentLink
     public int Attempts => Volatile.Read(ref _attempts);
 
     /// <summary>How many pushes wait on <see cref="HoldPushes"/> now.</summary>
-    public int Waiting => Volatile.Read(ref _waiting);
+    public int Waiting => _pushGate.Waiting;
 
     /// <summary>Every push from now waits (a slow agent host) until <see cref="ReleasePushes"/>.</summary>
-    public void HoldPushes() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void HoldPushes() => _pushGate.Hold();
 
     /// <summary>Lets the held pushes through; pushes no longer wait.</summary>
-    public void ReleasePushes()
-    {
-        var hold = _hold;
-        _hold = null;
-        hold?.SetResult();
-    }
+    public void ReleasePushes() => _pushGate.Release();
 
     public async Task<AgentRoutesAck> PushRoutesAsync(long version, ImmutableDictionary<string, string> routes)
     {
         Interlocked.Increment(ref _attempts);
-        if (_hold is { } hold)
-        {
-            Interlocked.Increment(ref _waiting);
-            await hold.Task;
-            Interlocked.Decrement(ref _waiting);
-        }
+        await _pushGate.PassAsync();
 
         if (Broken is { } broken)
         {
@@ -107,11 +89,7 @@ internal sealed class FakeAgentLink : IAgentLink
 
     public async Task<AgentRoutesAck> DurableAsync(long version)
     {
-        Interlocked.Increment(ref _finalsAsked);
-        if (_finalHold is { } hold)
-        {
-            await hold.Task;
-        }
+        await _finalGate.PassAsync();
 
         if (Broken is { } broken)
         {
@@ -150,4 +128,32 @@ internal sealed class FakeAgentLink : IAgentLink
         Broken is { } broken
             ? Task.FromException<DrainReport>(broken)
             : Task.FromResult(new DrainReport { Live = new BackendReport { ProxyId = "fake", Backend = backend, Reachable = true, ReadAt = DateTimeOffset.UtcNow } });
+
+    /// <summary>Calls pass at once, or, once held, wait until released (counted while they wait).</summary>
+    private sealed class Gate
+    {
+        private volatile TaskCompletionSource? _hold;
+        private int _waiting;
+
+        public int Waiting => Volatile.Read(ref _waiting);
+
+        public void Hold() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release()
+        {
+            var hold = _hold;
+            _hold = null;
+            hold?.SetResult();
+        }
+
+        public async Task PassAsync()
+        {
+            if (_hold is { } hold)
+            {
+                Interlocked.Increment(ref _waiting);
+                await hold.Task;
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+    }
 }
