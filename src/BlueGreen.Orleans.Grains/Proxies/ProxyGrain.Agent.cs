@@ -101,8 +101,7 @@ internal sealed partial class ProxyGrain
         SeenAgent();
         if (report.HeldVersion is { } held)
         {
-            // A report can be taken before a push's own ack arrives and reach the grain after it: never step back.
-            _agentHeldVersion = Math.Max(held, _agentHeldVersion ?? 0);
+            NoteAgentHolds(held);
         }
 
         _agentHaProxyPid = report.HaProxyPid ?? _agentHaProxyPid;
@@ -143,6 +142,12 @@ internal sealed partial class ProxyGrain
         HaProxyVersion = _agentHello?.HaProxyVersion,
         DesiredVersion = state.State.AgentRoutesVersion,
     };
+
+    /// <summary>
+    /// The version the agent says it holds, from an ack or a report. A report can be taken before a push's own ack
+    /// arrives and reach the grain after it: never step back.
+    /// </summary>
+    private void NoteAgentHolds(long held) => _agentHeldVersion = Math.Max(held, _agentHeldVersion ?? 0);
 
     private void SeenAgent()
     {

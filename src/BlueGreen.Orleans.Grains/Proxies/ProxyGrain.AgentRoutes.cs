@@ -384,7 +384,7 @@ internal sealed partial class ProxyGrain
             telemetry.AgentPushed(roundTrip, TimeSpan.FromTicks(Math.Clamp(ack.Total.Ticks, 0, roundTrip.Ticks)));
         }
 
-        _agentHeldVersion = Math.Max(ack.HeldVersion, _agentHeldVersion ?? 0);
+        NoteAgentHolds(ack.HeldVersion);
         if (ack.Status == AgentAckStatus.RuntimeApplied)
         {
             // Waited for from now on, once, whoever needs it (a save, a resync): the agent writes its disk meanwhile.
@@ -410,7 +410,7 @@ internal sealed partial class ProxyGrain
         try
         {
             var ack = await AskAgentAsync(() => link.DurableAsync(version));
-            _agentHeldVersion = Math.Max(ack.HeldVersion, _agentHeldVersion ?? 0);
+            NoteAgentHolds(ack.HeldVersion);
             return ack.Holds ? null : Describe(ack);
         }
         catch (BlueGreenException e)
