@@ -353,6 +353,10 @@ public sealed partial class HaProxyRuntimeClient : IAsyncDisposable
     public Task EnableHealthAsync(string backend, string server, CancellationToken cancellationToken = default) =>
         ExpectEmptyAsync($"enable health {ServerRef(backend, server)}", idempotent: true, cancellationToken);
 
+    /// <summary><c>disable health b/s</c>: the server's checks stop and its health stays as it is (or as set next).</summary>
+    public Task DisableHealthAsync(string backend, string server, CancellationToken cancellationToken = default) =>
+        ExpectEmptyAsync($"disable health {ServerRef(backend, server)}", idempotent: true, cancellationToken);
+
     /// <summary><c>del server</c>: the server must be in MAINT and have no connection left.</summary>
     public async Task DeleteServerAsync(string backend, string server, CancellationToken cancellationToken = default)
     {

@@ -36,6 +36,9 @@ public sealed class SnapshotReaderTests
         await using var stage = await AgentStage.StartAsync();
         var reader = new SnapshotReader(stage.Client, TimeProvider.System);
         var first = await reader.ReadAsync(CancellationToken.None);
+        // Checks stopped first: the echo still answers them, and two passing checks would bring it UP again before the
+        // requests under load (a 200 where HAProxy's own 503 was expected, once in a full run).
+        await stage.Client.DisableHealthAsync(AgentStage.BlueBackend, "s1");
         await stage.Client.SetServerHealthAsync(AgentStage.BlueBackend, "s1", ServerHealthState.Down);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         for (var i = 0; i < 3; i++)
