@@ -8,10 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace BlueGreen.Orleans.Agent;
 
 /// <summary>
-/// Everything the agent does to its HAProxy, one operation at a time (the stream's routes and commands and the tick's
-/// watch and snapshot share one Runtime API connection): no gRPC here, so it is tested against a real haproxy without a
-/// stream. The agent's autonomy lives in <see cref="TickAsync"/>: a reloaded or restarted HAProxy gets the held routes
-/// again with no round trip.
+/// Everything the agent does to its HAProxy: no gRPC here, so it is tested against a real haproxy without a stream. Two
+/// lanes, each one operation at a time on its own Runtime API connection: the routes (<see cref="RouteKeeper"/>, with
+/// its own client: a server's version and a re-apply) and the reads (<paramref name="client"/>: the watch every 100 ms,
+/// the snapshot every tick, the server's read commands). A switch therefore never waits behind a tick's reads; a tick
+/// that must re-apply takes the routes lane too (reads, then routes: always in that order). The agent's autonomy lives
+/// in <see cref="TickAsync"/>: a reloaded or restarted HAProxy gets the held routes again with no round trip.
 /// </summary>
 internal sealed partial class AgentCore(
     HaProxyRuntimeClient client,
@@ -22,7 +24,8 @@ internal sealed partial class AgentCore(
     TimeProvider time,
     ILogger<AgentCore> logger) : IDisposable
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _routes = new(1, 1);
+    private readonly SemaphoreSlim _reads = new(1, 1);
     private string? _lastError;
 
     public RouteKeeper Routes => keeper;
@@ -33,7 +36,8 @@ internal sealed partial class AgentCore(
     /// <summary>Loads the state file and re-applies what it holds: a restarted agent converges before it dials anyone.</summary>
     public async Task<RoutesApplyResult?> StartAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        await _reads.WaitAsync(cancellationToken);
+        await _routes.WaitAsync(cancellationToken);
         try
         {
             var held = await keeper.LoadAsync(cancellationToken);
@@ -51,21 +55,22 @@ internal sealed partial class AgentCore(
         }
         finally
         {
-            _gate.Release();
+            _routes.Release();
+            _reads.Release();
         }
     }
 
     /// <summary>A version from the server (see <see cref="RouteKeeper.OfferAsync(DesiredRoutes, Func{RoutesApplyResult, Task}?, CancellationToken)"/>).</summary>
     public async Task<RoutesApplyResult> OfferAsync(DesiredRoutes desired, Func<RoutesApplyResult, Task>? runtimeApplied, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        await _routes.WaitAsync(cancellationToken);
         try
         {
             return await keeper.OfferAsync(desired, runtimeApplied, cancellationToken);
         }
         finally
         {
-            _gate.Release();
+            _routes.Release();
         }
     }
 
@@ -75,7 +80,7 @@ internal sealed partial class AgentCore(
     /// </summary>
     public async Task<TickOutcome> TickAsync(bool readSnapshot, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        await _reads.WaitAsync(cancellationToken);
         try
         {
             RoutesApplyResult? reapplied = null;
@@ -91,11 +96,11 @@ internal sealed partial class AgentCore(
                 if (watcher.Observe(identity) is { } change)
                 {
                     Log.HaProxyChanged(logger, change, keeper.HeldVersion);
-                    reapplied = await keeper.ReapplyAsync(ApplyTrigger.HaProxyChanged, cancellationToken);
+                    reapplied = await ReapplyAsync(ApplyTrigger.HaProxyChanged, cancellationToken);
                 }
                 else if (!keeper.Converged && keeper.Held is not null)
                 {
-                    reapplied = await keeper.ReapplyAsync(ApplyTrigger.Retry, cancellationToken);
+                    reapplied = await ReapplyAsync(ApplyTrigger.Retry, cancellationToken);
                 }
 
                 return new TickOutcome(reapplied, readSnapshot ? await reader.ReadAsync(cancellationToken) : null, null);
@@ -107,7 +112,7 @@ internal sealed partial class AgentCore(
         }
         finally
         {
-            _gate.Release();
+            _reads.Release();
         }
     }
 
@@ -120,7 +125,9 @@ internal sealed partial class AgentCore(
             return new CommandOutcome(command.Id, false, invalid, time.GetElapsedTime(started));
         }
 
-        await _gate.WaitAsync(cancellationToken);
+        // Reading the runtime map is the routes lane's (its connection, in turn with the versions); the rest are reads.
+        var lane = command.Kind == AgentCommandKind.ReadRoutes ? _routes : _reads;
+        await lane.WaitAsync(cancellationToken);
         try
         {
             return command.Kind switch
@@ -137,7 +144,21 @@ internal sealed partial class AgentCore(
         }
         finally
         {
-            _gate.Release();
+            lane.Release();
+        }
+    }
+
+    /// <summary>A re-apply from a tick, which holds the reads lane: in turn with the server's versions.</summary>
+    private async Task<RoutesApplyResult?> ReapplyAsync(ApplyTrigger trigger, CancellationToken cancellationToken)
+    {
+        await _routes.WaitAsync(cancellationToken);
+        try
+        {
+            return await keeper.ReapplyAsync(trigger, cancellationToken);
+        }
+        finally
+        {
+            _routes.Release();
         }
     }
 
@@ -239,5 +260,9 @@ internal sealed partial class AgentCore(
         return message;
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _routes.Dispose();
+        _reads.Dispose();
+    }
 }

@@ -17,10 +17,17 @@ internal static class AgentHostingExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
+        // Two Runtime API connections: the reads' (watch, snapshot, read commands) and the routes' (RouteKeeper), so a
+        // switch never queues behind a tick (AgentCore).
         services.AddSingleton(sp => new HaProxyRuntimeClient(options.RuntimeApi, logger: sp.GetRequiredService<ILogger<HaProxyRuntimeClient>>()));
+        services.AddKeyedSingleton(nameof(RouteKeeper), (sp, _) => new HaProxyRuntimeClient(options.RuntimeApi, logger: sp.GetRequiredService<ILogger<HaProxyRuntimeClient>>()));
         services.AddSingleton(sp => new RouteStateStore(options.StateDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RouteKeeper(
-            sp.GetRequiredService<HaProxyRuntimeClient>(), options.MapFile, sp.GetRequiredService<RouteStateStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RouteKeeper>>()));
+            sp.GetRequiredKeyedService<HaProxyRuntimeClient>(nameof(RouteKeeper)),
+            options.MapFile,
+            sp.GetRequiredService<RouteStateStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RouteKeeper>>()));
         services.AddSingleton<ReloadWatcher>();
         services.AddSingleton<SnapshotReader>();
         services.AddSingleton(sp => new AgentCore(

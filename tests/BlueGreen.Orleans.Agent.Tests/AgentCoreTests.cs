@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using BlueGreen.Orleans.Agent.Commands;
 using BlueGreen.Orleans.Agent.Routes;
 using BlueGreen.Orleans.Agent.Snapshots;
@@ -51,6 +52,38 @@ public sealed class AgentCoreTests
         Assert.NotNull(down.Error);
         Assert.Null(down.Snapshot);
         Assert.Equal(AckStatus.Applied, back.Reapplied!.Status);
+        Assert.Equal(AgentStage.GreenBackend, await stage.RuntimeRouteAsync());
+    }
+
+    [Fact]
+    public async Task OfferAsync_WhileATickHangsOnItsMasterCli_AppliedWithoutWaitingForTheTick()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        // A master CLI that accepts and never answers: the tick's watch hangs on it (up to its timeout), inside the reads.
+        using var folder = new TempFolder("silent-master");
+        var masterSocket = folder.File("master.sock");
+        using var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        silent.Bind(new UnixDomainSocketEndPoint(masterSocket));
+        silent.Listen();
+        var master = new HaProxyMasterClient(RuntimeEndpoint.Unix(masterSocket), new HaProxyRuntimeOptions { CommandTimeout = TimeSpan.FromSeconds(60) });
+        await using var routes = stage.Proxy.CreateClient();
+        using var core = new AgentCore(
+            stage.Client, master, new RouteKeeper(routes, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
+            new ReloadWatcher(), new SnapshotReader(stage.Client, TimeProvider.System), TimeProvider.System, NullLogger<AgentCore>.Instance);
+        using var stopTick = new CancellationTokenSource();
+        var accepting = silent.AcceptAsync();
+        var tick = core.TickAsync(readSnapshot: true, stopTick.Token);
+        using var hung = await accepting.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var offered = await core.OfferAsync(new DesiredRoutes(1, new Dictionary<string, string> { [AgentStage.Host] = AgentStage.GreenBackend }), null, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        var tickStillHung = !tick.IsCompleted;
+        await stopTick.CancelAsync();
+        await tick.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        // A switch never queues behind a tick's reads: it has its own lane and Runtime API connection.
+        Assert.Equal(AckStatus.Applied, offered.Status);
+        Assert.True(tickStillHung, "the tick was still waiting for the master CLI when the version was applied");
         Assert.Equal(AgentStage.GreenBackend, await stage.RuntimeRouteAsync());
     }
 
