@@ -19,14 +19,21 @@ internal sealed class AgentStreamReport(string proxyId)
     /// <summary>Completes when something arrived since the last <see cref="Take"/> (or at once, when it did already).</summary>
     public async Task ReadyAsync(CancellationToken cancellationToken) => await _ready.Reader.ReadAsync(cancellationToken);
 
-    public void Acknowledged(V1.RoutesAck ack)
+    /// <summary>
+    /// The version an ack says the agent holds. Reported at once only when <paramref name="urgent"/>: an ack that answered
+    /// the grain's own push already told it, and rides the next report instead of adding a grain call to every switch.
+    /// </summary>
+    public void Acknowledged(V1.RoutesAck ack, bool urgent)
     {
         lock (_lock)
         {
             _pending = _pending with { HeldVersion = ack.HeldVersion };
         }
 
-        Signal();
+        if (urgent)
+        {
+            Signal();
+        }
     }
 
     public void Snapshot(V1.BackendSnapshot snapshot)

@@ -112,8 +112,7 @@ internal sealed partial class AgentsService(IClusterClient cluster, AgentStreams
             {
                 case V1.AgentMessage.BodyOneofCase.RoutesAck:
                     AgentMessageLimits.Check(message.RoutesAck);
-                    link.Acknowledged(message.RoutesAck);
-                    report.Acknowledged(message.RoutesAck);
+                    report.Acknowledged(message.RoutesAck, urgent: !link.Acknowledged(message.RoutesAck));
                     break;
                 case V1.AgentMessage.BodyOneofCase.Snapshot:
                     AgentMessageLimits.Check(message.Snapshot);
