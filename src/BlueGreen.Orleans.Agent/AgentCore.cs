@@ -44,7 +44,7 @@ internal sealed partial class AgentCore(
             Log.Started(logger, held?.Version ?? 0, held?.Routes.Count ?? 0);
             try
             {
-                watcher.Observe(await ReadIdentityAsync(cancellationToken));
+                watcher.Observe(await ReadIdentityAsync(readMaster: true, cancellationToken));
             }
             catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
             {
@@ -86,7 +86,7 @@ internal sealed partial class AgentCore(
             RoutesApplyResult? reapplied = null;
             try
             {
-                var identity = await ReadIdentityAsync(cancellationToken);
+                var identity = await ReadIdentityAsync(readMaster: readSnapshot, cancellationToken);
                 if (_lastError is not null)
                 {
                     Log.Reachable(logger, identity.WorkerPid);
@@ -228,11 +228,17 @@ internal sealed partial class AgentCore(
         }
     }
 
-    private async Task<HaProxyIdentity> ReadIdentityAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The live worker (<c>show info</c>, every watch) and, with <paramref name="readMaster"/>, the master's pid (a new
+    /// connection to the master CLI; once per snapshot tick, not every 100 ms watch). A reload keeps the master's pid
+    /// and changes the worker's; the master's only backs up a restart that gave the worker its old pid and uptime, so
+    /// between two reads the last one seen stands.
+    /// </summary>
+    private async Task<HaProxyIdentity> ReadIdentityAsync(bool readMaster, CancellationToken cancellationToken)
     {
         var info = await client.ShowInfoAsync(cancellationToken);
-        int? masterPid = null;
-        if (master is not null)
+        int? masterPid = readMaster ? null : watcher.Last?.MasterPid;
+        if (master is not null && readMaster)
         {
             try
             {

@@ -88,6 +88,30 @@ public sealed class AgentCoreTests
     }
 
     [Fact]
+    public async Task TickAsync_WatchOnly_LeavesTheMasterCliAlone()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        // A master CLI that accepts and never answers: a watch that asked it would hang (up to 60 s).
+        using var folder = new TempFolder("silent-master");
+        var masterSocket = folder.File("master.sock");
+        using var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        silent.Bind(new UnixDomainSocketEndPoint(masterSocket));
+        silent.Listen();
+        var master = new HaProxyMasterClient(RuntimeEndpoint.Unix(masterSocket), new HaProxyRuntimeOptions { CommandTimeout = TimeSpan.FromSeconds(60) });
+        await using var routes = stage.Proxy.CreateClient();
+        using var core = new AgentCore(
+            stage.Client, master, new RouteKeeper(routes, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
+            new ReloadWatcher(), new SnapshotReader(stage.Client, TimeProvider.System), TimeProvider.System, NullLogger<AgentCore>.Instance);
+
+        // The 100 ms watch asks the live worker only: the master CLI is a new connection each time, read once per tick.
+        var watch = await core.TickAsync(readSnapshot: false, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(watch.Error);
+        Assert.False(silent.Poll(0, SelectMode.SelectRead), "the watch connected to the master CLI");
+        Assert.Equal((await stage.Client.ShowInfoAsync()).Pid, core.LastSeen!.WorkerPid);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_ReadDrain_LiveSessionsAndOldWorkersThroughTheMasterCli()
     {
         await using var stage = await AgentStage.StartAsync();
