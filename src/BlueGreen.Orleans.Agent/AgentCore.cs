@@ -148,13 +148,19 @@ internal sealed partial class AgentCore(
         }
     }
 
-    /// <summary>A re-apply from a tick, which holds the reads lane: in turn with the server's versions.</summary>
+    /// <summary>
+    /// A re-apply from a tick, which holds the reads lane: in turn with the server's versions. A retry decided while a
+    /// version was being written (not converged until its files are) finds it converged once its turn comes: nothing
+    /// to do then, and nothing to report.
+    /// </summary>
     private async Task<RoutesApplyResult?> ReapplyAsync(ApplyTrigger trigger, CancellationToken cancellationToken)
     {
         await _routes.WaitAsync(cancellationToken);
         try
         {
-            return await keeper.ReapplyAsync(trigger, cancellationToken);
+            return trigger == ApplyTrigger.Retry && (keeper.Converged || keeper.Held is null)
+                ? null
+                : await keeper.ReapplyAsync(trigger, cancellationToken);
         }
         finally
         {
