@@ -135,7 +135,14 @@ internal static class FleetSwitchBenchmark
             Console.WriteLine($"  bluegreen-server direct: median {project.Duration.Median:0.00} ms, skew median {project.Skew.Median:0.00} ms, saved median {project.Saved.Median:0.00} ms");
             var agent = await MeasureProjectAsync(proxies, samples, folder, blue, green, agents: true, agentBinary, cancellationToken);
             Console.WriteLine($"  bluegreen-server through agents: median {agent.Duration.Median:0.00} ms, skew median {agent.Skew.Median:0.00} ms, saved median {agent.Saved.Median:0.00} ms; agent idle RSS median {agent.Idle!.RssMedianMb:0.0} MB");
-            return new Row(n, project.Duration, project.Skew, agent.Duration, agent.Skew, agent.Idle!, recipe.Duration, recipe.Skew) { Saved = project.Saved, AgentSaved = agent.Saved, Pushes = agent.Pushes };
+            return new Row(n, project.Duration, project.Skew, agent.Duration, agent.Skew, agent.Idle!, recipe.Duration, recipe.Skew)
+            {
+                Saved = project.Saved,
+                AgentSaved = agent.Saved,
+                Pushes = agent.Pushes,
+                DirectCpu = project.Cpu,
+                AgentCpu = agent.Cpu,
+            };
         }
         finally
         {
@@ -147,7 +154,7 @@ internal static class FleetSwitchBenchmark
     /// Warm rollbacks on a real server: both colours run (external runtime: the bench started them), so each rollback is
     /// a forced health check, the switch and an empty drain. The switch duration and skew are the deployment record's.
     /// </summary>
-    private static async Task<(LatencyStats Duration, LatencyStats Skew, LatencyStats Saved, AgentIdle? Idle, AgentPushes? Pushes)> MeasureProjectAsync(
+    private static async Task<(LatencyStats Duration, LatencyStats Skew, LatencyStats Saved, AgentIdle? Idle, AgentPushes? Pushes, RollbackCpu Cpu)> MeasureProjectAsync(
         List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, bool agents, string? agentBinary, CancellationToken cancellationToken)
     {
         // The product's default intervals, not the harness's faster test ones (later arguments win).
@@ -188,8 +195,15 @@ internal static class FleetSwitchBenchmark
             var durations = new List<double>();
             var skews = new List<double>();
             var saved = new List<double>();
+            var serverPid = server.Pid ?? throw new InvalidOperationException("the server exited.");
+            var (measuredFrom, serverCpuFrom, agentsCpuFrom) = (0L, 0.0, 0.0);
             for (var i = 0; i < WarmUp + samples; i++)
             {
+                if (i == WarmUp)
+                {
+                    (measuredFrom, serverCpuFrom, agentsCpuFrom) = (Stopwatch.GetTimestamp(), CpuSeconds(serverPid), running.Sum(a => CpuSeconds(a.Pid)));
+                }
+
                 var done = await RunDeploymentAsync(service, () => service.RollbackAsync(DeploymentOptions.Default), cancellationToken);
                 if (i >= WarmUp)
                 {
@@ -198,6 +212,10 @@ internal static class FleetSwitchBenchmark
                     saved.Add(done.SwitchSavedDuration!.Value.TotalMilliseconds);
                 }
             }
+
+            var measured = Stopwatch.GetElapsedTime(measuredFrom);
+            var serverCpu = CpuSeconds(serverPid) - serverCpuFrom;
+            var agentsCpu = running.Sum(a => CpuSeconds(a.Pid)) - agentsCpuFrom;
 
             // Prove the last switch landed: every frontend answers from the live colour.
             var live = (await service.GetAsync())!.LiveColour.Name();
@@ -212,7 +230,12 @@ internal static class FleetSwitchBenchmark
             }));
             var pushes = agents ? await ScrapePushesAsync(server, cancellationToken) : null;
             var idle = agents ? await MeasureIdleAsync(running, cancellationToken) : null;
-            return (LatencyStats.Of(durations), LatencyStats.Of(skews), LatencyStats.Of(saved), idle, pushes);
+            var cpu = new RollbackCpu(
+                serverCpu * 1000 / samples,
+                agents ? agentsCpu * 1000 / samples : null,
+                // What the agents would have used at rest over the same time: their idle rate, measured just after.
+                agents ? idle!.CpuMeanPercent / 100 * running.Count * measured.TotalSeconds * 1000 / samples : null);
+            return (LatencyStats.Of(durations), LatencyStats.Of(skews), LatencyStats.Of(saved), idle, pushes, cpu);
         }
         catch when (server.Output.Length > 0)
         {
@@ -383,7 +406,7 @@ internal static class FleetSwitchBenchmark
         }
 
         text.AppendLine()
-            .AppendLine("Where a push through an agent spends its time, from the server's own histograms over every push of the agents' run (`bluegreen_agent_push_duration_milliseconds`: the proxy grain sending a version to the agent's first ack; `bluegreen_agent_apply_duration_milliseconds`: of that, the agent's own time from taking the version to sending the ack, as it reports it; the rest is the observer call to the gateway, the stream both ways, TLS, and the agent's wait for its turn behind a tick):")
+            .AppendLine("Where a push through an agent spends its time, from the server's own histograms over every push of the agents' run (`bluegreen_agent_push_duration_milliseconds`: the proxy grain sending a version to the agent's first ack; `bluegreen_agent_apply_duration_milliseconds`: of that, the agent's own time from taking the version to sending the ack, as it reports it; the rest is the observer call to the gateway, the stream both ways with TLS and HTTP/2, and each side waiting for a core):")
             .AppendLine()
             .AppendLine("| N | pushes | round trip mean ms | of which the agent's own mean ms | stream, gateway and queueing mean ms |")
             .AppendLine("|---:|---:|---:|---:|---:|");
@@ -391,6 +414,18 @@ internal static class FleetSwitchBenchmark
         {
             var p = r.Pushes!;
             text.AppendLine(CultureInfo.InvariantCulture, $"| {r.N} | {p.Count} | {p.RoundTripMeanMs:0.00} | {p.AgentMeanMs:0.00} | {p.RoundTripMeanMs - p.AgentMeanMs:0.00} |");
+        }
+
+        text.AppendLine()
+            .AppendLine("CPU per measured rollback (a forced health check, the switch, an empty drain and the saves), from `/proc/<pid>/stat` utime + stime before the first and after the last measured rollback; the agents' work for a rollback is their CPU over those rollbacks less what their rest rate (the next table) accounts for over the same time:")
+            .AppendLine()
+            .AppendLine("| N | server ms, direct | server ms, agents | N agents ms, all | of which their rest ms | agents' work ms (per agent) |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows.Where(r => r.DirectCpu is not null && r.AgentCpu is { AgentsMs: not null }))
+        {
+            var (direct, agents) = (r.DirectCpu!, r.AgentCpu!);
+            var work = agents.AgentsMs!.Value - agents.AgentsAtRestMs!.Value;
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.N} | {direct.ServerMs:0.0} | {agents.ServerMs:0.0} | {agents.AgentsMs:0.0} | {agents.AgentsAtRestMs:0.0} | {work:0.0} ({work / r.N:0.00}) |");
         }
 
         text.AppendLine()
@@ -475,7 +510,14 @@ internal static class FleetSwitchBenchmark
         public LatencyStats? AgentSaved { get; init; }
 
         public AgentPushes? Pushes { get; init; }
+
+        public RollbackCpu? DirectCpu { get; init; }
+
+        public RollbackCpu? AgentCpu { get; init; }
     }
+
+    /// <summary>CPU per measured rollback, ms: the server's, and the agents' (all of them) with what their rest rate accounts for.</summary>
+    private sealed record RollbackCpu(double ServerMs, double? AgentsMs, double? AgentsAtRestMs);
 
     private sealed record AgentPushes(long Count, double RoundTripMeanMs, double AgentMeanMs);
 
