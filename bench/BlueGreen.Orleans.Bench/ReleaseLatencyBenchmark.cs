@@ -62,9 +62,9 @@ internal static class ReleaseLatencyBenchmark
         {
             var recipe = await MeasureRecipeAsync(samples, cancellationToken);
             Console.WriteLine($"recipe: median {recipe.Median:0} ms");
-            var project = await MeasureProjectAsync(samples, cancellationToken);
+            var (project, checks, orchestrator) = await MeasureProjectAsync(samples, cancellationToken);
             Console.WriteLine($"bluegreen-server: median {project.Median:0} ms");
-            var body = Render(project, recipe, samples);
+            var body = Render(project, recipe, samples, checks, orchestrator);
             Console.WriteLine(body);
             await BenchmarkReport.WriteSectionAsync("release-latency", "Release latency: instance listening → traffic on the new colour", body,
                 BenchmarkReport.ReproduceCommand(Environment.GetCommandLineArgs().Skip(1)), cancellationToken);
@@ -81,7 +81,7 @@ internal static class ReleaseLatencyBenchmark
     /// Releases through a real server: the process runtime starts the new colour's echo, the deployment forces a fresh
     /// check, waits for UP on the proxy, switches, drains and retires the old colour.
     /// </summary>
-    private static async Task<LatencyStats> MeasureProjectAsync(int samples, CancellationToken cancellationToken)
+    private static async Task<(LatencyStats Latency, LatencyStats Checks, LatencyStats Orchestrator)> MeasureProjectAsync(int samples, CancellationToken cancellationToken)
     {
         using var folder = new TempFolder("relbench");
         var bluePort = Loopback.FreePort();
@@ -119,23 +119,27 @@ internal static class ReleaseLatencyBenchmark
             });
 
             var latencies = new List<double>();
+            var checks = new List<double>();
+            var orchestrator = new List<double>();
             // One warm-up release (green 0: nothing ran before), then every release starts the colour that is not live.
             for (var i = 0; i <= samples; i++)
             {
                 var target = (await service.GetAsync())!.LiveColour.Other();
                 var port = target == Colour.Blue ? bluePort : greenPort;
-                using var probes = new Probes(proxy.FrontendUrl, port, target.Name());
+                using var probes = new Probes(proxy.FrontendUrl, port, target.Name(), proxy.RuntimeApi, target.Backend(Service));
                 var release = await service.ReleaseAsync($"v{i}", DeploymentOptions.Default);
                 var done = await WaitFinishedAsync(service, release.Id, cancellationToken);
-                var latency = await probes.LatencyAsync(cancellationToken);
-                Console.WriteLine($"  bluegreen-server release {i}: {latency:0} ms (deployment {(done.FinishedAt!.Value - done.CreatedAt).TotalMilliseconds:0} ms)");
+                var (latency, up) = await probes.LatencyAsync(cancellationToken);
+                Console.WriteLine($"  bluegreen-server release {i}: {latency:0} ms, UP after {up:0} ms (deployment {(done.FinishedAt!.Value - done.CreatedAt).TotalMilliseconds:0} ms)");
                 if (i > 0)
                 {
                     latencies.Add(latency);
+                    checks.Add(up);
+                    orchestrator.Add(latency - up);
                 }
             }
 
-            return LatencyStats.Of(latencies);
+            return (LatencyStats.Of(latencies), LatencyStats.Of(checks), LatencyStats.Of(orchestrator));
         }
         catch when (server.Output.Length > 0)
         {
@@ -221,7 +225,7 @@ internal static class ReleaseLatencyBenchmark
                         throw new InvalidOperationException($"the recipe script failed ({bash.ExitCode}): {await error}{await output}");
                     }
 
-                    var latency = await probes.LatencyAsync(cancellationToken);
+                    var (latency, _) = await probes.LatencyAsync(cancellationToken);
                     Console.WriteLine($"  recipe release {i}: {latency:0} ms");
                     if (i > 0)
                     {
@@ -286,7 +290,7 @@ internal static class ReleaseLatencyBenchmark
             async () => (await runtime.ShowServerStatsAsync(backend, cancellationToken)).SingleOrDefault(r => r.ServiceName == server)?.Status,
             s => s == status, TimeSpan.FromSeconds(30), $"{backend}/{server} {status}");
 
-    private static string Render(LatencyStats project, LatencyStats recipe, int samples)
+    private static string Render(LatencyStats project, LatencyStats recipe, int samples, LatencyStats checks, LatencyStats orchestrator)
     {
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"From the new colour's instance listening (its port accepts a TCP connection, probed every ~2 ms) to the first response through the haproxy frontend that comes from the new colour (requests sent back to back), {samples} releases per method after one warm-up, one haproxy.")
@@ -300,6 +304,17 @@ internal static class ReleaseLatencyBenchmark
             .AppendLine("|---|---:|---:|---:|---:|")
             .AppendLine(CultureInfo.InvariantCulture, $"| bluegreen-server, default checks | {project.Median:0} | {project.P90:0} | {project.Max:0} | {recipe.Median / project.Median:0.0}× |")
             .AppendLine(CultureInfo.InvariantCulture, $"| recipe: `inter 2s rise 2`, polls `show stat` every 1 s | {recipe.Median:0} | {recipe.P90:0} | {recipe.Max:0} | 1.0× |")
+            .AppendLine()
+            .AppendLine("Where the bluegreen-server's time goes, per release: a third probe reads the new server's status on the Runtime API")
+            .AppendLine("(`show stat`, its own connection, every ~5 ms) and notes when HAProxy first shows it UP after the release forced it")
+            .AppendLine("DOWN. Before that, HAProxy's checks decide (one every `downinter` while DOWN, then `rise 2` at `fastinter`); after it,")
+            .AppendLine("the orchestrator (the proxy grain's next read of the watched backend, the service grain's step, the switch) and the")
+            .AppendLine("first request through the frontend.")
+            .AppendLine()
+            .AppendLine("| part | median ms | p90 ms | max ms |")
+            .AppendLine("|---|---:|---:|---:|")
+            .AppendLine(CultureInfo.InvariantCulture, $"| listening → HAProxy shows it UP (the release forcing it DOWN, then HAProxy's checks) | {checks.Median:0} | {checks.P90:0} | {checks.Max:0} |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| UP → first response from the new colour (orchestrator, switch) | {orchestrator.Median:0} | {orchestrator.P90:0} | {orchestrator.Max:0} |")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Target: bluegreen-server ≤ {TargetSeconds * 1000:0} ms median. Issue 16's target: ≤ {Issue16TargetMs:0} ms median, **{(project.Median <= Issue16TargetMs ? "met" : "missed")}**.")
             .AppendLine()
@@ -320,20 +335,26 @@ internal static class ReleaseLatencyBenchmark
         private readonly CancellationTokenSource _stop = new();
         private readonly Task<long> _listening;
         private readonly Task<long> _served;
+        private readonly Task<long>? _up;
 
-        public Probes(Uri frontend, int port, string colour)
+        public Probes(Uri frontend, int port, string colour, RuntimeEndpoint? runtimeApi = null, string? backend = null)
         {
             _listening = Task.Run(() => ListeningAsync(port, _stop.Token));
             _served = Task.Run(() => ServedAsync(frontend, colour, _stop.Token));
+            _up = runtimeApi is null || backend is null ? null : Task.Run(() => UpAsync(runtimeApi, backend, _stop.Token));
         }
 
-        /// <summary>Milliseconds from listening to served, once both happened (within 60 s).</summary>
-        public async Task<double> LatencyAsync(CancellationToken cancellationToken)
+        /// <summary>
+        /// Milliseconds from listening to served, once both happened (within 60 s), and from listening to HAProxy showing
+        /// the server UP (0 without a Runtime API to watch).
+        /// </summary>
+        public async Task<(double Latency, double Up)> LatencyAsync(CancellationToken cancellationToken)
         {
             _stop.CancelAfter(TimeSpan.FromSeconds(60));
             var listening = await _listening.WaitAsync(cancellationToken);
             var served = await _served.WaitAsync(cancellationToken);
-            return Stopwatch.GetElapsedTime(listening, served).TotalMilliseconds;
+            var up = _up is null ? listening : await _up.WaitAsync(cancellationToken);
+            return (Stopwatch.GetElapsedTime(listening, served).TotalMilliseconds, Stopwatch.GetElapsedTime(listening, up).TotalMilliseconds);
         }
 
         public void Dispose()
@@ -357,6 +378,25 @@ internal static class ReleaseLatencyBenchmark
                 {
                     await Task.Delay(2, cancellationToken);
                 }
+            }
+        }
+
+        /// <summary>When HAProxy first shows every server of the backend UP after showing one not UP (the release forces it DOWN).</summary>
+        private static async Task<long> UpAsync(RuntimeEndpoint runtimeApi, string backend, CancellationToken cancellationToken)
+        {
+            await using var runtime = new HaProxyRuntimeClient(runtimeApi);
+            var wasDown = false;
+            while (true)
+            {
+                var rows = await runtime.ShowServerStatsAsync(backend, cancellationToken);
+                var up = rows.Count > 0 && rows.All(r => r.IsUp);
+                if (up && wasDown)
+                {
+                    return Stopwatch.GetTimestamp();
+                }
+
+                wasDown |= !up;
+                await Task.Delay(5, cancellationToken);
             }
         }
 
