@@ -59,19 +59,12 @@ public sealed class AgentCoreTests
     public async Task OfferAsync_WhileATickHangsOnItsMasterCli_AppliedWithoutWaitingForTheTick()
     {
         await using var stage = await AgentStage.StartAsync();
-        // A master CLI that accepts and never answers: the tick's watch hangs on it (up to its timeout), inside the reads.
-        using var folder = new TempFolder("silent-master");
-        var masterSocket = folder.File("master.sock");
-        using var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        silent.Bind(new UnixDomainSocketEndPoint(masterSocket));
-        silent.Listen();
-        var master = new HaProxyMasterClient(RuntimeEndpoint.Unix(masterSocket), new HaProxyRuntimeOptions { CommandTimeout = TimeSpan.FromSeconds(60) });
+        // The tick's watch hangs on the silent master CLI (up to its timeout), inside the reads lane.
+        using var silent = new SilentMaster();
         await using var routes = stage.Proxy.CreateClient();
-        using var core = new AgentCore(
-            stage.Client, master, new RouteKeeper(routes, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
-            new ReloadWatcher(), new SnapshotReader(stage.Client, TimeProvider.System), TimeProvider.System, NullLogger<AgentCore>.Instance);
+        using var core = CoreWithSilentMaster(stage, silent, routes);
         using var stopTick = new CancellationTokenSource();
-        var accepting = silent.AcceptAsync();
+        var accepting = silent.Socket.AcceptAsync();
         var tick = core.TickAsync(readSnapshot: true, stopTick.Token);
         using var hung = await accepting.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -91,23 +84,16 @@ public sealed class AgentCoreTests
     public async Task TickAsync_WatchOnly_LeavesTheMasterCliAlone()
     {
         await using var stage = await AgentStage.StartAsync();
-        // A master CLI that accepts and never answers: a watch that asked it would hang (up to 60 s).
-        using var folder = new TempFolder("silent-master");
-        var masterSocket = folder.File("master.sock");
-        using var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        silent.Bind(new UnixDomainSocketEndPoint(masterSocket));
-        silent.Listen();
-        var master = new HaProxyMasterClient(RuntimeEndpoint.Unix(masterSocket), new HaProxyRuntimeOptions { CommandTimeout = TimeSpan.FromSeconds(60) });
+        // A watch that asked the silent master CLI would hang (up to 60 s).
+        using var silent = new SilentMaster();
         await using var routes = stage.Proxy.CreateClient();
-        using var core = new AgentCore(
-            stage.Client, master, new RouteKeeper(routes, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
-            new ReloadWatcher(), new SnapshotReader(stage.Client, TimeProvider.System), TimeProvider.System, NullLogger<AgentCore>.Instance);
+        using var core = CoreWithSilentMaster(stage, silent, routes);
 
         // The 100 ms watch asks the live worker only: the master CLI is a new connection each time, read once per tick.
         var watch = await core.TickAsync(readSnapshot: false, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Null(watch.Error);
-        Assert.False(silent.Poll(0, SelectMode.SelectRead), "the watch connected to the master CLI");
+        Assert.False(silent.Socket.Poll(0, SelectMode.SelectRead), "the watch connected to the master CLI");
         Assert.Equal((await stage.Client.ShowInfoAsync()).Pid, core.LastSeen!.WorkerPid);
     }
 
@@ -177,6 +163,17 @@ public sealed class AgentCoreTests
         Assert.Equal(0, client.ConnectionsOpened);
     }
 
+    /// <summary>The routes on their own connection (as the agent runs), the reads on the stage's, the master CLI silent.</summary>
+    private static AgentCore CoreWithSilentMaster(AgentStage stage, SilentMaster silent, HaProxyRuntimeClient routes) =>
+        new(
+            stage.Client,
+            silent.Client,
+            new RouteKeeper(routes, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
+            new ReloadWatcher(),
+            new SnapshotReader(stage.Client, TimeProvider.System),
+            TimeProvider.System,
+            NullLogger<AgentCore>.Instance);
+
     private static AgentCore Core(AgentStage stage) =>
         new(
             stage.Client,
@@ -186,4 +183,29 @@ public sealed class AgentCoreTests
             new SnapshotReader(stage.Client, TimeProvider.System),
             TimeProvider.System,
             NullLogger<AgentCore>.Instance);
+
+    /// <summary>A master CLI socket that accepts connections and never answers: a hung master, the way a test can have one.</summary>
+    private sealed class SilentMaster : IDisposable
+    {
+        private readonly TempFolder _folder = new("silent-master");
+
+        public SilentMaster()
+        {
+            var path = _folder.File("master.sock");
+            Socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            Socket.Bind(new UnixDomainSocketEndPoint(path));
+            Socket.Listen();
+            Client = new HaProxyMasterClient(RuntimeEndpoint.Unix(path), new HaProxyRuntimeOptions { CommandTimeout = TimeSpan.FromSeconds(60) });
+        }
+
+        public Socket Socket { get; }
+
+        public HaProxyMasterClient Client { get; }
+
+        public void Dispose()
+        {
+            Socket.Dispose();
+            _folder.Dispose();
+        }
+    }
 }
