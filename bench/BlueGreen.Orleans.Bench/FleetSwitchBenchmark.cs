@@ -492,6 +492,8 @@ internal static class FleetSwitchBenchmark
         text.AppendLine(missed.Count == 0
             ? "**All targets met.**"
             : $"**Targets missed**: {string.Join("; ", missed)}.");
+        text.AppendLine()
+            .AppendLine("Where the time goes, from perf profiles of this bench (both modes) and of the scale bench: `docs/scale.md`, section \"Where the time goes\".");
         return text.ToString();
     }
 
