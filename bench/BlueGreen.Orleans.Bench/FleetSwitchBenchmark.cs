@@ -201,7 +201,7 @@ internal static class FleetSwitchBenchmark
             {
                 if (i == WarmUp)
                 {
-                    (measuredFrom, serverCpuFrom, agentsCpuFrom) = (Stopwatch.GetTimestamp(), CpuSeconds(serverPid), running.Sum(a => CpuSeconds(a.Pid)));
+                    (measuredFrom, serverCpuFrom, agentsCpuFrom) = (Stopwatch.GetTimestamp(), ProcStatus.CpuSeconds(serverPid), running.Sum(a => ProcStatus.CpuSeconds(a.Pid)));
                 }
 
                 var done = await RunDeploymentAsync(service, () => service.RollbackAsync(DeploymentOptions.Default), cancellationToken);
@@ -214,8 +214,8 @@ internal static class FleetSwitchBenchmark
             }
 
             var measured = Stopwatch.GetElapsedTime(measuredFrom);
-            var serverCpu = CpuSeconds(serverPid) - serverCpuFrom;
-            var agentsCpu = running.Sum(a => CpuSeconds(a.Pid)) - agentsCpuFrom;
+            var serverCpu = ProcStatus.CpuSeconds(serverPid) - serverCpuFrom;
+            var agentsCpu = running.Sum(a => ProcStatus.CpuSeconds(a.Pid)) - agentsCpuFrom;
 
             // Prove the last switch landed: every frontend answers from the live colour.
             var live = (await service.GetAsync())!.LiveColour.Name();
@@ -273,17 +273,15 @@ internal static class FleetSwitchBenchmark
     /// <summary>Each agent's resident memory and CPU over <see cref="IdleWindow"/> at rest (no deployment running), from /proc.</summary>
     private static async Task<AgentIdle> MeasureIdleAsync(List<AgentProcess> agents, CancellationToken cancellationToken)
     {
-        var before = agents.Select(a => CpuSeconds(a.Pid)).ToList();
+        var before = agents.Select(a => ProcStatus.CpuSeconds(a.Pid)).ToList();
         await Task.Delay(IdleWindow, cancellationToken);
-        var cpu = agents.Select((a, i) => (CpuSeconds(a.Pid) - before[i]) / IdleWindow.TotalSeconds * 100).ToList();
+        var cpu = agents.Select((a, i) => (ProcStatus.CpuSeconds(a.Pid) - before[i]) / IdleWindow.TotalSeconds * 100).ToList();
         var rss = agents.Select(a => MiB(a.Pid, "VmRSS")).ToList();
         double Median(string field) => LatencyStats.Of(agents.Select(a => MiB(a.Pid, field)).ToList()).Median;
         return new AgentIdle(LatencyStats.Of(rss).Median, rss.Max(), Median("RssAnon"), Median("RssFile"), Median("RssShmem"), cpu.Average(), cpu.Max());
     }
 
     private static double MiB(int pid, string field) => ProcStatus.MiB(pid, field) ?? throw new InvalidOperationException($"agent {pid} is gone.");
-
-    private static double CpuSeconds(int pid) => (ProcStatus.CpuTime(pid) ?? throw new InvalidOperationException($"agent {pid} is gone.")).TotalSeconds;
 
     private static async Task<DeploymentRecord> RunDeploymentAsync(IServiceGrain service, Func<Task<DeploymentRecord>> start, CancellationToken cancellationToken)
     {

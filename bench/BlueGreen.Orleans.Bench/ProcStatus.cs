@@ -33,6 +33,10 @@ internal static class ProcStatus
         }
     }
 
+    /// <summary>User + system CPU seconds a process that must still run has used so far; throws when it is gone.</summary>
+    public static double CpuSeconds(int pid) =>
+        (CpuTime(pid) ?? throw new InvalidOperationException($"process {pid} is gone: its CPU time cannot be read.")).TotalSeconds;
+
     /// <summary>The machine's 1-minute load average.</summary>
     public static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 

@@ -92,14 +92,14 @@ internal static partial class ServerMemoryBenchmark
 
             await Task.Delay(settle, cancellationToken);
             var samples = new List<(double Rss, double Anon, double File, double Shmem)>();
-            var cpuBefore = CpuSeconds(pid);
+            var cpuBefore = ProcStatus.CpuSeconds(pid);
             for (var i = 0; i < window.TotalSeconds; i++)
             {
                 samples.Add((MiB(pid, "VmRSS"), MiB(pid, "RssAnon"), MiB(pid, "RssFile"), MiB(pid, "RssShmem")));
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
 
-            var cpu = (CpuSeconds(pid) - cpuBefore) / window.TotalSeconds * 100;
+            var cpu = (ProcStatus.CpuSeconds(pid) - cpuBefore) / window.TotalSeconds * 100;
             var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
             double Median(Func<(double Rss, double Anon, double File, double Shmem), double> field) => LatencyStats.Of(samples.Select(field).ToList()).Median;
             return new Idle(
@@ -173,8 +173,6 @@ internal static partial class ServerMemoryBenchmark
             .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
 
     private static double MiB(int pid, string field) => ProcStatus.MiB(pid, field) ?? throw new InvalidOperationException($"bluegreen-server {pid} is gone.");
-
-    private static double CpuSeconds(int pid) => (ProcStatus.CpuTime(pid) ?? throw new InvalidOperationException($"bluegreen-server {pid} is gone.")).TotalSeconds;
 
     [GeneratedRegex(@"^(?<name>[a-z_]+)(\{[^}]*\})? (?<value>[0-9.eE+-]+)$", RegexOptions.Multiline)]
     private static partial Regex MetricLine();
