@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using BlueGreen.Orleans.Bench.Reporting;
 using BlueGreen.Orleans.Harness;
 using Grpc.Core;
@@ -16,7 +15,7 @@ namespace BlueGreen.Orleans.Bench;
 /// operator starts it: after one CLI call and one metrics scrape, once it has settled, read from /proc. Dashboard off
 /// (the default, the target) and on (for comparison), each a fresh process started the same way.
 /// </summary>
-internal static partial class ServerMemoryBenchmark
+internal static class ServerMemoryBenchmark
 {
     private const double TargetRssMb = 150;
 
@@ -100,7 +99,8 @@ internal static partial class ServerMemoryBenchmark
             }
 
             var cpu = (ProcStatus.CpuSeconds(pid) - cpuBefore) / window.TotalSeconds * 100;
-            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+            // Each figure summed over its series (the GC heap over its generations).
+            var metrics = await server.ScrapeMetricsAsync(cancellationToken);
             double Median(Func<(double Rss, double Anon, double File, double Shmem), double> field) => LatencyStats.Of(samples.Select(field).ToList()).Median;
             return new Idle(
                 LatencyStats.Of(samples.Select(s => s.Rss).ToList()),
@@ -109,10 +109,10 @@ internal static partial class ServerMemoryBenchmark
                 Median(s => s.Shmem),
                 MiB(pid, "VmHWM"),
                 cpu,
-                Metric(metrics, "dotnet_gc_last_collection_heap_size_bytes") / 1024 / 1024,
-                Metric(metrics, "dotnet_gc_last_collection_memory_committed_size_bytes") / 1024 / 1024,
-                Metric(metrics, "dotnet_jit_compiled_methods_total"),
-                Metric(metrics, "dotnet_assembly_count"),
+                metrics.Values("dotnet_gc_last_collection_heap_size_bytes").Sum() / 1024 / 1024,
+                metrics.Values("dotnet_gc_last_collection_memory_committed_size_bytes").Sum() / 1024 / 1024,
+                metrics.Values("dotnet_jit_compiled_methods_total").Sum(),
+                metrics.Values("dotnet_assembly_count").Sum(),
                 (int)(ProcStatus.Count(pid, "Threads") ?? 0));
         }
         catch when (server.Output.Length > 0)
@@ -166,16 +166,7 @@ internal static partial class ServerMemoryBenchmark
         return settings.Count == 0 ? "none of GC or tiering (runtime defaults)" : string.Join(", ", settings);
     }
 
-    /// <summary>The sum of every series of one metric in a Prometheus text exposition (e.g. the GC heap over its generations).</summary>
-    private static double Metric(string exposition, string name) =>
-        MetricLine().Matches(exposition)
-            .Where(m => m.Groups["name"].Value == name)
-            .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
-
     private static double MiB(int pid, string field) => ProcStatus.MiB(pid, field) ?? throw new InvalidOperationException($"bluegreen-server {pid} is gone.");
-
-    [GeneratedRegex(@"^(?<name>[a-z_]+)(\{[^}]*\})? (?<value>[0-9.eE+-]+)$", RegexOptions.Multiline)]
-    private static partial Regex MetricLine();
 
     private sealed record Idle(
         LatencyStats Rss,
