@@ -9,6 +9,9 @@ namespace BlueGreen.Orleans.Server;
 
 public static class ServerHostingExtensions
 {
+    /// <summary>Grains whose directory entry a silo caches: far above a fleet's service, proxy and instance grains.</summary>
+    private const int DirectoryCacheSize = 50_000;
+
     /// <summary>Configures this process from the <c>BlueGreen</c> section: silo, gateway or both; embedded or cluster; telemetry.</summary>
     public static ServerOptions AddBlueGreenServer(this WebApplicationBuilder builder)
     {
@@ -72,6 +75,10 @@ public static class ServerHostingExtensions
             c.ServiceId = options.ServiceId;
             c.ClusterId = options.ClusterId;
         });
+
+        // Orleans sizes its directory cache for a million grains up front (two 8.8 MB arrays in the large object heap of
+        // an idle server); a fleet is a few grains per service and proxy (docs/benchmarks.md: server-memory).
+        silo.Configure<GrainDirectoryOptions>(d => d.CacheSize = DirectoryCacheSize);
         silo.AddBlueGreenGrains(
             proxies: p =>
             {
