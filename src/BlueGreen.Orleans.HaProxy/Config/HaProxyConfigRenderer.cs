@@ -100,6 +100,7 @@ public static class HaProxyConfigRenderer
         cfg.Append("    option httpchk\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    http-check send meth GET uri {check.Path}\n");
         cfg.Append("    http-check expect status 200\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    timeout check {Ms(check.Timeout)}\n");
         cfg.Append(CultureInfo.InvariantCulture,
             $"    default-server check inter {Ms(check.Interval)} fastinter {Ms(check.FastInterval)} downinter {Ms(check.DownInterval)} rise {check.Rise} fall {check.Fall}\n");
         foreach (var server in service.ServersOf(colour))

@@ -122,6 +122,7 @@ public static partial class HaProxyConfigValidator
         CheckDuration(errors, $"{where}.Interval", check.Interval);
         CheckDuration(errors, $"{where}.FastInterval", check.FastInterval);
         CheckDuration(errors, $"{where}.DownInterval", check.DownInterval);
+        CheckDuration(errors, $"{where}.Timeout", check.Timeout);
         if (check.Rise is < 1 or > 100)
         {
             errors.Add($"{where}.Rise {check.Rise} must be between 1 and 100.");

@@ -18,6 +18,14 @@ public sealed record HealthCheck
     /// <summary><c>downinter</c>: the interval while a server is DOWN, so a new instance is seen quickly.</summary>
     public TimeSpan DownInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// <c>timeout check</c>: how long a check waits for the answer once connected (HAProxy then connects within the
+    /// smaller of <c>timeout connect</c> and <c>inter</c>). Without it HAProxy gives the whole check <c>inter</c>, so a
+    /// short interval also made a short timeout: a busy or just-started instance answering a little slower than one
+    /// interval was marked down. A hung instance still fails its check after this long.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary><c>rise</c>: passing checks in a row to go UP.</summary>
     public int Rise { get; init; } = 2;
 

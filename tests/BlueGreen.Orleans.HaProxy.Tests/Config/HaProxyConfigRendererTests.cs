@@ -68,6 +68,7 @@ public sealed class HaProxyConfigRendererTests : IDisposable
 
         Assert.Contains("    server b2 127.0.0.1:3001\n", cfg, StringComparison.Ordinal);
         Assert.Contains("default-server check inter 1000ms fastinter 100ms downinter 200ms rise 2 fall 2", cfg, StringComparison.Ordinal);
+        Assert.Contains("    timeout check 2000ms\n", cfg, StringComparison.Ordinal);
         Assert.Contains("http-check send meth GET uri /ready", cfg, StringComparison.Ordinal);
         Assert.Contains("inter 2000ms fastinter 100ms downinter 200ms rise 3 fall 3", cfg, StringComparison.Ordinal);
         Assert.DoesNotContain("retries 1000", cfg, StringComparison.Ordinal);
@@ -128,7 +129,7 @@ public sealed class HaProxyConfigRendererTests : IDisposable
             Services =
             [
                 new ServiceBackends { Name = "Web;x", Blue = [new BackendServer("b1", "127.0.0.1", 1), new BackendServer("b1", "127.0.0.1", 2)] },
-                new ServiceBackends { Name = "api", Green = [new BackendServer("g/1", "127.0.0.1;", 70000)], Check = new HealthCheck { Path = "/x y", Rise = 0, Interval = TimeSpan.Zero } },
+                new ServiceBackends { Name = "api", Green = [new BackendServer("g/1", "127.0.0.1;", 70000)], Check = new HealthCheck { Path = "/x y", Rise = 0, Interval = TimeSpan.Zero, Timeout = TimeSpan.FromDays(2) } },
                 new ServiceBackends { Name = "api" },
             ],
         };
@@ -136,11 +137,12 @@ public sealed class HaProxyConfigRendererTests : IDisposable
         var errors = HaProxyConfigValidator.Validate(config);
         var thrown = Assert.Throws<ArgumentException>(() => HaProxyConfigRenderer.Render(config));
 
-        Assert.Equal(14, errors.Count);
+        Assert.Equal(15, errors.Count);
         Assert.All(errors, e => Assert.Contains(e, thrown.Message, StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Services[Web;x]", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("listed twice", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("used twice", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Rise 0", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Check.Timeout 2.00:00:00 must be between", StringComparison.Ordinal));
     }
 }
