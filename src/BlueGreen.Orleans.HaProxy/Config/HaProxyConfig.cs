@@ -13,6 +13,12 @@ public sealed record HaProxyConfig
     public required string RuntimeApi { get; init; }
 
     /// <summary>
+    /// A unix group that may also use the Runtime API's unix socket (<c>mode 660 group …</c>), e.g. <c>haproxy</c> for a
+    /// <c>bluegreen-agent</c> in that group; null: only HAProxy's own user (<c>mode 600</c>).
+    /// </summary>
+    public string? RuntimeApiGroup { get; init; }
+
+    /// <summary>
     /// The master CLI (<c>tcp://ip:port</c> or <c>unix:///path</c>), or null for none. HAProxy takes it only on its command
     /// line (<c>-S</c>, see <see cref="HaProxyConfigRenderer.MasterSocketArgument"/>); the config says so in a comment. The
     /// drain reads old workers through it: after a reload they still carry requests to the old colour.

@@ -32,7 +32,7 @@ public static class HaProxyConfigRenderer
         // A master process that keeps old workers visible (show proc) and reloads on SIGUSR2, also when started without -W.
         cfg.Append("    master-worker\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    maxconn {config.MaxConnections}\n");
-        cfg.Append(CultureInfo.InvariantCulture, $"    stats socket {StatsSocket(config.RuntimeApi)}\n");
+        cfg.Append(CultureInfo.InvariantCulture, $"    stats socket {StatsSocket(config.RuntimeApi, config.RuntimeApiGroup)}\n");
         // The orchestrator keeps one CLI connection open for hours; the default 10 s idle timeout would cut it.
         cfg.Append("    stats timeout 1h\n\n");
 
@@ -201,13 +201,14 @@ public static class HaProxyConfigRenderer
         return $"{family}@{endpoint.Host}:{endpoint.Port},level,user";
     }
 
-    private static string StatsSocket(string runtimeApi)
+    private static string StatsSocket(string runtimeApi, string? group)
     {
         var endpoint = RuntimeEndpoint.Parse(runtimeApi);
         if (endpoint.IsUnix)
         {
             // expose-fd listeners lets a reload hand the listening sockets over (seamless reload with -x).
-            return $"{endpoint.SocketPath} mode 600 level admin expose-fd listeners";
+            var access = group is null ? "mode 600" : $"mode 660 group {group}";
+            return $"{endpoint.SocketPath} {access} level admin expose-fd listeners";
         }
 
         var ip = IPAddress.Parse(endpoint.Host!);

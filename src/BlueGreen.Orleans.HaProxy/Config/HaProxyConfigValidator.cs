@@ -14,6 +14,10 @@ public static partial class HaProxyConfigValidator
     [GeneratedRegex("^/[A-Za-z0-9._/-]{0,200}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex CheckPath();
 
+    /// <summary>A unix group name as useradd/groupadd take it (Debian's NAME_REGEX, at most 32 characters).</summary>
+    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex GroupName();
+
     /// <summary>A refused value as quoted in a problem: short, no control characters.</summary>
     private static string P(string? value) => RuntimeArguments.Printable(value);
 
@@ -47,6 +51,18 @@ public static partial class HaProxyConfigValidator
         }
 
         CheckSocket(errors, "RuntimeApi", config.RuntimeApi);
+        if (config.RuntimeApiGroup is { } group)
+        {
+            if (!GroupName().IsMatch(group))
+            {
+                errors.Add($"RuntimeApiGroup '{P(group)}' must be a group name: 1-32 characters of a-z 0-9 _ -, starting with a-z or _.");
+            }
+            else if (!config.RuntimeApi.StartsWith("unix://", StringComparison.Ordinal))
+            {
+                errors.Add($"RuntimeApiGroup '{group}': a group can be given only to a unix socket, not to '{P(config.RuntimeApi)}'.");
+            }
+        }
+
         if (config.MasterApi is { } master)
         {
             CheckSocket(errors, "MasterApi", master);

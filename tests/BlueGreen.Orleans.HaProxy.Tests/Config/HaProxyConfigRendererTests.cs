@@ -114,6 +114,30 @@ public sealed class HaProxyConfigRendererTests : IDisposable
         Assert.Contains(rule, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("haproxy;x", "unix:///tmp/bg-render-admin.sock", "must be a group name")]
+    [InlineData("haproxy\nlevel", "unix:///tmp/bg-render-admin.sock", "must be a group name")]
+    [InlineData("Haproxy", "unix:///tmp/bg-render-admin.sock", "must be a group name")]
+    [InlineData("", "unix:///tmp/bg-render-admin.sock", "must be a group name")]
+    [InlineData("haproxy", "tcp://127.0.0.1:9000", "only to a unix socket")]
+    public void Validate_BadRuntimeApiGroup_NamesTheField(string group, string runtimeApi, string rule)
+    {
+        var error = Assert.Single(HaProxyConfigValidator.Validate(Sample(runtimeApi) with { RuntimeApiGroup = group }));
+
+        Assert.StartsWith("RuntimeApiGroup", error, StringComparison.Ordinal);
+        Assert.Contains(rule, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
+    public void Render_RuntimeApiGroup_SocketOpenToThatGroup()
+    {
+        var cfg = HaProxyConfigRenderer.Render(Sample("unix:///tmp/bg-render-admin.sock") with { RuntimeApiGroup = "haproxy" });
+
+        Assert.Contains("    stats socket /tmp/bg-render-admin.sock mode 660 group haproxy level admin expose-fd listeners\n", cfg, StringComparison.Ordinal);
+        Assert.Contains("mode 600", HaProxyConfigRenderer.Render(Sample("unix:///tmp/bg-render-admin.sock")), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_Sample_NoErrors() => Assert.Empty(HaProxyConfigValidator.Validate(Sample()));
 

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using BlueGreen.Orleans.HaProxy.Hosting;
+using BlueGreen.Orleans.HaProxy.Runtime;
+using BlueGreen.Orleans.Harness;
+using BlueGreen.Orleans.Testing;
+
+namespace BlueGreen.Orleans.Agent.Tests.Processes;
+
+/// <summary>
+/// The README's host B: the haproxy.cfg that <c>bluegreen haproxy config</c> renders with its options (paths in a
+/// temporary folder, the frontend on loopback), run by a real haproxy as root, as Debian's unit runs it. Its Runtime API
+/// socket is open to the group <c>haproxy</c> that <c>bluegreen-agent</c>'s user is in, and to no other user.
+/// </summary>
+public sealed class HostConfigTests : IDisposable
+{
+    private const string Group = "haproxy";
+
+    private readonly TempFolder _folder = new("hostb");
+
+    [Fact]
+    public async Task HaProxyConfig_SocketGroup_AUserInThatGroupReachesTheRuntimeApiAndAnotherDoesNot()
+    {
+        var spec = _folder.File("web.yaml");
+        await File.WriteAllTextAsync(spec, """
+            name: web
+            route_key: web.example.com
+            proxies: [edge-1]
+            blue:
+              runtime: external
+              instances: [{ server: s1, address: 127.0.0.1, port: 3001 }]
+            green:
+              runtime: external
+              instances: [{ server: s1, address: 127.0.0.1, port: 3002 }]
+            """);
+        var socket = _folder.File("admin.sock");
+        var map = _folder.File("hosts.map");
+        var frontend = Loopback.NextAddress();
+        var port = Loopback.FreePort(frontend).ToString(CultureInfo.InvariantCulture);
+
+        var render = await CliRun.RunAsync(
+            "haproxy", "config", "-f", spec, "--name", "edge-1", "--frontend", $"{frontend}:{port}", "--runtime-api", $"unix://{socket}",
+            "--socket-group", Group, "--master-api", "none", "--map-file", map);
+        Assert.True(render.Exit == 0, render.Output);
+        Assert.Contains($"stats socket {socket} mode 660 group {Group} level admin", render.Output, StringComparison.Ordinal);
+        var config = _folder.File("haproxy.cfg");
+        await File.WriteAllTextAsync(config, render.Output);
+        await File.WriteAllTextAsync(map, string.Empty);
+
+        await using var haproxy = await LocalHaProxy.StartAsync(config, RuntimeEndpoint.Parse($"unix://{socket}"));
+        TrackedProcesses.Track(haproxy.Process);
+
+        Assert.Equal($"660 root {Group}", (await RunAsync("stat", "-c", "%a %U %G", socket)).Output.Trim());
+        // nobody with the group as a supplementary group, as the agent's unit runs (--groups haproxy), then without it.
+        var member = await RunAsync("setpriv", "--reuid=nobody", "--regid=nogroup", $"--groups={GroupId()}", "socat", "-", $"UNIX-CONNECT:{socket}");
+        var outsider = await RunAsync("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "socat", "-", $"UNIX-CONNECT:{socket}");
+
+        Assert.True(member.Exit == 0 && member.Output.Contains("Name: HAProxy", StringComparison.Ordinal), member.Output);
+        Assert.True(outsider.Exit != 0 && outsider.Output.Contains("Permission denied", StringComparison.Ordinal), outsider.Output);
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private static string GroupId() =>
+        File.ReadLines("/etc/group").Select(l => l.Split(':')).Single(f => f[0] == Group)[2];
+
+    /// <summary>Runs a program with <c>show info</c> on its stdin; stopped by PID if it has not ended in 10 s.</summary>
+    private static async Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program, arguments)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        TrackedProcesses.Track(process);
+        try
+        {
+            await process.StandardInput.WriteLineAsync("show info");
+            process.StandardInput.Close();
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(timeout.Token);
+            return (process.ExitCode, await output + await error);
+        }
+        finally
+        {
+            await TrackedProcesses.StopAsync(process);
+        }
+    }
+}
