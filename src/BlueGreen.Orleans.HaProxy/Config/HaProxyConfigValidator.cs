@@ -57,7 +57,7 @@ public static partial class HaProxyConfigValidator
             {
                 errors.Add($"RuntimeApiGroup '{P(group)}' must be a group name: 1-32 characters of a-z 0-9 _ -, starting with a-z or _.");
             }
-            else if (!config.RuntimeApi.StartsWith("unix://", StringComparison.Ordinal))
+            else if (RuntimeEndpoint.TryParse(config.RuntimeApi, out var endpoint, out _) && !endpoint.IsUnix)
             {
                 errors.Add($"RuntimeApiGroup '{group}': a group can be given only to a unix socket, not to '{P(config.RuntimeApi)}'.");
             }
