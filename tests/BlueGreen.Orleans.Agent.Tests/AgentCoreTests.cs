@@ -62,7 +62,7 @@ public sealed class AgentCoreTests
         // The tick's watch hangs on the silent master CLI (up to its timeout), inside the reads lane.
         using var silent = new SilentMaster();
         await using var routes = stage.Proxy.CreateClient();
-        using var core = CoreWithSilentMaster(stage, silent, routes);
+        using var core = Core(stage, silent.Client, routes);
         using var stopTick = new CancellationTokenSource();
         var accepting = silent.Socket.AcceptAsync();
         var tick = core.TickAsync(readSnapshot: true, stopTick.Token);
@@ -87,7 +87,7 @@ public sealed class AgentCoreTests
         // A watch that asked the silent master CLI would hang (up to 60 s).
         using var silent = new SilentMaster();
         await using var routes = stage.Proxy.CreateClient();
-        using var core = CoreWithSilentMaster(stage, silent, routes);
+        using var core = Core(stage, silent.Client, routes);
 
         // The 100 ms watch asks the live worker only: the master CLI is a new connection each time, read once per tick.
         var watch = await core.TickAsync(readSnapshot: false, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
@@ -163,22 +163,15 @@ public sealed class AgentCoreTests
         Assert.Equal(0, client.ConnectionsOpened);
     }
 
-    /// <summary>The routes on their own connection (as the agent runs), the reads on the stage's, the master CLI silent.</summary>
-    private static AgentCore CoreWithSilentMaster(AgentStage stage, SilentMaster silent, HaProxyRuntimeClient routes) =>
+    /// <summary>
+    /// The core on the stage's haproxy: reads on the stage's connection, the routes on <paramref name="routes"/> (their own
+    /// connection, as the agent runs) or the same one, the master CLI <paramref name="master"/> or the stage's.
+    /// </summary>
+    private static AgentCore Core(AgentStage stage, HaProxyMasterClient? master = null, HaProxyRuntimeClient? routes = null) =>
         new(
             stage.Client,
-            silent.Client,
-            new RouteKeeper(routes, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
-            new ReloadWatcher(),
-            new SnapshotReader(stage.Client, TimeProvider.System),
-            TimeProvider.System,
-            NullLogger<AgentCore>.Instance);
-
-    private static AgentCore Core(AgentStage stage) =>
-        new(
-            stage.Client,
-            stage.Proxy.CreateMasterClient(),
-            new RouteKeeper(stage.Client, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
+            master ?? stage.Proxy.CreateMasterClient(),
+            new RouteKeeper(routes ?? stage.Client, stage.Proxy.MapFile, stage.Store(), TimeProvider.System, NullLogger<RouteKeeper>.Instance),
             new ReloadWatcher(),
             new SnapshotReader(stage.Client, TimeProvider.System),
             TimeProvider.System,
