@@ -164,7 +164,7 @@ internal static class AgentReloadBenchmark
     private static string Render(LatencyStats reloads, LatencyStats restarts)
     {
         var text = new StringBuilder()
-            .AppendLine("One haproxy (unix Runtime API only) with a `bluegreen-agent` beside it (default 1 s tick, 100 ms watch), after a release to")
+            .AppendLine("One haproxy (unix Runtime API only) with a `bluegreen-agent` beside it (default 1 s tick, holding the master CLI: it asks `show info` only once the master closed that connection), after a release to")
             .AppendLine("green through the agent; then the server is killed and, for each sample, the map file is put back to blue and HAProxy")
             .AppendLine("reloaded (SIGUSR2 to the master) or restarted (killed, started again from its config): the new worker loads blue, and")
             .AppendLine("only the agent's own re-apply, with no round trip to anyone, brings green back. Timed by a poller opening a fresh")

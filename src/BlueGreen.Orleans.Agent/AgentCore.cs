@@ -84,6 +84,7 @@ internal sealed partial class AgentCore(
         try
         {
             RoutesApplyResult? reapplied = null;
+            var changed = false;
             try
             {
                 var identity = await ReadIdentityAsync(readMaster: readSnapshot, cancellationToken);
@@ -95,6 +96,7 @@ internal sealed partial class AgentCore(
 
                 if (watcher.Observe(identity) is { } change)
                 {
+                    changed = true;
                     Log.HaProxyChanged(logger, change, keeper.HeldVersion);
                     reapplied = await ReapplyAsync(ApplyTrigger.HaProxyChanged, cancellationToken);
                 }
@@ -103,11 +105,11 @@ internal sealed partial class AgentCore(
                     reapplied = await ReapplyAsync(ApplyTrigger.Retry, cancellationToken);
                 }
 
-                return new TickOutcome(reapplied, readSnapshot ? await reader.ReadAsync(cancellationToken) : null, null);
+                return new TickOutcome(reapplied, readSnapshot ? await reader.ReadAsync(cancellationToken) : null, null) { HaProxyChanged = changed };
             }
             catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
             {
-                return new TickOutcome(reapplied, null, NoteUnreachable(e));
+                return new TickOutcome(reapplied, null, NoteUnreachable(e)) { HaProxyChanged = changed };
             }
         }
         finally
@@ -115,6 +117,16 @@ internal sealed partial class AgentCore(
             _reads.Release();
         }
     }
+
+    /// <summary>True when a master CLI is given: the watch can then wait for its close instead of asking every 100 ms.</summary>
+    public bool HasMaster => master is not null;
+
+    /// <summary>
+    /// Returns when HAProxy's master closes an idle master CLI connection held for this (reloaded or stopped; see
+    /// <see cref="HaProxyMasterClient.WaitForCloseAsync"/>); throws when it cannot be reached or there is none.
+    /// </summary>
+    public Task WaitForMasterCloseAsync(CancellationToken cancellationToken) =>
+        master?.WaitForCloseAsync(cancellationToken) ?? throw new InvalidOperationException("no master CLI was given.");
 
     /// <summary>Runs one command from the server; a refused or failed one comes back with its one-line error.</summary>
     public async Task<CommandOutcome> ExecuteAsync(AgentCommandRequest command, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using BlueGreen.Orleans.Agent.Control;
 using BlueGreen.Orleans.Agent.Options;
+using BlueGreen.Orleans.HaProxy.Runtime;
 using Microsoft.Extensions.Hosting;
 
 namespace BlueGreen.Orleans.Agent;
@@ -11,10 +12,19 @@ namespace BlueGreen.Orleans.Agent;
 internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEvents events, ControlPlaneClient controlPlane, TimeProvider time) : BackgroundService
 {
     /// <summary>
-    /// How often the agent asks which HAProxy answers (one <c>show info</c>, microseconds): a reload is noticed within this,
-    /// however long the snapshot tick is.
+    /// How often the agent asks which HAProxy answers (one <c>show info</c>) when it holds no master CLI connection (none
+    /// given, or the master does not answer): a reload is noticed within this, however long the snapshot tick is.
     /// </summary>
     public static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// After the master closed the connection the agent holds (a reload, a stop): how often it asks which HAProxy answers
+    /// until it has seen the new one and converged it, for at most <see cref="ReloadWindow"/>.
+    /// </summary>
+    public static readonly TimeSpan ReloadPollInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long the agent asks every <see cref="ReloadPollInterval"/> after the master closed its connection.</summary>
+    public static readonly TimeSpan ReloadWindow = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,14 +45,58 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         await stream;
     }
 
+    /// <summary>
+    /// The watch and the snapshot tick. With a master CLI the agent holds one idle connection to it and asks nothing
+    /// between ticks: the master closes it when HAProxy reloads or stops, and only then does the agent ask which HAProxy
+    /// answers, every <see cref="ReloadPollInterval"/>, until the new one has the held routes. Without one (or while the
+    /// master does not answer, until the next tick tries again) it asks every <see cref="WatchInterval"/>. Every tick
+    /// also asks, so a change the master did not announce is still seen within a tick.
+    /// </summary>
     private async Task TickLoopAsync(CancellationToken cancellationToken)
     {
-        var interval = options.Tick < WatchInterval ? options.Tick : WatchInterval;
-        using var timer = new PeriodicTimer(interval, time);
         long? lastSnapshot = null;
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+        Task<bool>? hold = null;
+        var holdRefused = false;
+        long? reloadSince = null;
+        var reloadSeen = false;
+        while (true)
         {
+            var untilSnapshot = lastSnapshot is null ? TimeSpan.Zero : options.Tick - time.GetElapsedTime(lastSnapshot.Value);
+            if (untilSnapshot > TimeSpan.Zero)
+            {
+                if (hold is null && reloadSince is null && !holdRefused && core.HasMaster)
+                {
+                    hold = HoldMasterAsync(cancellationToken);
+                }
+
+                var pause = reloadSince is not null ? ReloadPollInterval : hold is not null ? untilSnapshot : WatchInterval;
+                var delay = Task.Delay(pause < untilSnapshot ? pause : untilSnapshot, time, cancellationToken);
+                await (hold is null ? delay : Task.WhenAny(delay, hold));
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (hold is { IsCompleted: true })
+            {
+                // Closed by the master: watch closely for the new HAProxy. Refused: asked every WatchInterval until the next tick.
+                if (await hold)
+                {
+                    (reloadSince, reloadSeen) = (time.GetTimestamp(), false);
+                }
+                else
+                {
+                    holdRefused = true;
+                }
+
+                hold = null;
+            }
+
             var snapshotDue = lastSnapshot is null || time.GetElapsedTime(lastSnapshot.Value) >= options.Tick;
+            if (snapshotDue)
+            {
+                // Also when the read fails: the next one is a tick later, and the watch goes on meanwhile.
+                (lastSnapshot, holdRefused) = (time.GetTimestamp(), false);
+            }
+
             var outcome = await core.TickAsync(snapshotDue, cancellationToken);
             if (outcome.Reapplied is { } reapplied)
             {
@@ -51,9 +105,32 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
 
             if (outcome.Snapshot is { } snapshot)
             {
-                lastSnapshot = time.GetTimestamp();
                 events.Publish(snapshot);
             }
+
+            if (reloadSince is { } since)
+            {
+                reloadSeen |= outcome.HaProxyChanged;
+                var done = reloadSeen && outcome.Error is null && (core.Routes.Converged || core.Routes.Held is null);
+                if (done || time.GetElapsedTime(since) >= ReloadWindow)
+                {
+                    reloadSince = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>True when the master closed the held connection; false when it could not be reached.</summary>
+    private async Task<bool> HoldMasterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await core.WaitForMasterCloseAsync(cancellationToken);
+            return true;
+        }
+        catch (HaProxyConnectionException)
+        {
+            return false;
         }
     }
 }

@@ -54,6 +54,61 @@ public sealed class AgentProcessTests
     }
 
     [Fact]
+    public async Task Agent_WithAMasterCli_AsksNothingBetweenTicksAndStillReappliesWithinTheBoundAfterAReload()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        using var folder = new TempFolder("relay");
+        await using var relay = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
+        // A tick far longer than the bound: only the master CLI's close can bring the routes back in time.
+        var arguments = stage.AgentArguments(tick: "30s").ToList();
+        arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{relay.Path}";
+        await using var agent = AgentProcess.Start(arguments);
+        await stage.WaitGreenAsync(agent, "the agent's start re-apply");
+
+        // The first tick (its snapshot) follows the start's re-apply; after it, nothing is due for 30 s.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        relay.Reset();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var askedAtRest = relay.Count("show info");
+        var restLog = relay.Log();
+
+        await stage.ResetMapFileToBlueAsync();
+        await stage.Proxy.ReloadAsync();
+        var reloaded = Stopwatch.StartNew();
+        await stage.WaitGreenAsync(agent, "the re-apply after a reload");
+
+        // Asking every 100 ms would be about 20.
+        Assert.True(askedAtRest == 0, $"asked at rest: {restLog}");
+        Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
+        Assert.Contains("HAProxy changed", agent.Output, StringComparison.Ordinal);
+        Assert.True(relay.Count("show info") > 0, "the agent asked which HAProxy answers after the master closed its connection");
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
+    public async Task Agent_WithAMasterCliAndALongTick_HaProxyRestartedTwice_ReappliedWithinTheBoundEachTime()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        await using var agent = AgentProcess.Start(stage.AgentArguments(tick: "30s"));
+        await stage.WaitGreenAsync(agent, "the agent's start re-apply");
+
+        // The master's exit closes the held connection. After the first restart the agent holds a connection to the new
+        // master, or asks every 100 ms while that master refuses one for a moment: either way the second is caught too.
+        foreach (var round in new[] { "first", "second" })
+        {
+            await stage.ResetMapFileToBlueAsync();
+            await stage.Proxy.RestartAsync();
+            var restarted = Stopwatch.StartNew();
+            await stage.WaitGreenAsync(agent, $"the re-apply after the {round} restart");
+            Assert.True(restarted.Elapsed < Bound, $"{round}: {restarted.Elapsed}");
+        }
+
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
     public async Task Agent_KilledNineAndStartedAgain_ReadsItsStateFileAndConverges()
     {
         await using var stage = await AgentStage.StartAsync();
