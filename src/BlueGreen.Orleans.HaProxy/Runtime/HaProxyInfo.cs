@@ -5,34 +5,54 @@ namespace BlueGreen.Orleans.HaProxy.Runtime;
 /// <summary>What <c>show info</c> says about the worker that answered.</summary>
 public sealed record HaProxyInfo(int Pid, long UptimeSeconds, bool Stopping, string Version, long CurrentConnections)
 {
-    /// <summary>Parses the <c>Key: Value</c> lines of <c>show info</c>.</summary>
+    /// <summary>
+    /// Parses the <c>Key: Value</c> lines of <c>show info</c>; the first line of a key counts. Only the five fields kept
+    /// are read, without a string per line: every verified Runtime API batch ends with this reply.
+    /// </summary>
     public static HaProxyInfo Parse(string reply)
     {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in reply.Split('\n'))
+        string? pid = null;
+        string? version = null;
+        long? uptime = null, stopping = null, connections = null;
+        foreach (var line in reply.AsSpan().EnumerateLines())
         {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0)
+            var colon = line.IndexOf(':');
+            if (colon <= 0)
             {
-                fields.TryAdd(line[..colon].Trim(), line[(colon + 1)..].Trim());
+                continue;
+            }
+
+            var value = line[(colon + 1)..].Trim();
+            switch (line[..colon].Trim())
+            {
+                case "Pid":
+                    pid ??= value.ToString();
+                    break;
+                case "Uptime_sec":
+                    uptime ??= Long(value);
+                    break;
+                case "Stopping":
+                    stopping ??= Long(value);
+                    break;
+                case "Version":
+                    version ??= value.ToString();
+                    break;
+                case "CurrConns":
+                    connections ??= Long(value);
+                    break;
             }
         }
 
-        if (!fields.TryGetValue("Pid", out var pid) || !int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var pidValue))
+        if (pid is null || !int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var pidValue))
         {
             throw new FormatException($"'show info' reply has no Pid: {Truncate(reply)}");
         }
 
-        return new HaProxyInfo(
-            pidValue,
-            Long(fields, "Uptime_sec"),
-            Long(fields, "Stopping") == 1,
-            fields.GetValueOrDefault("Version", string.Empty),
-            Long(fields, "CurrConns"));
+        return new HaProxyInfo(pidValue, uptime ?? 0, stopping == 1, version ?? string.Empty, connections ?? 0);
     }
 
-    private static long Long(Dictionary<string, string> fields, string key) =>
-        fields.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+    private static long Long(ReadOnlySpan<char> text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }

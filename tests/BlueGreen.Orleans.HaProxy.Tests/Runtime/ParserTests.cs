@@ -95,6 +95,18 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void ShowInfo_KeysTwiceAndSpaces_FirstLineOfEachKeyCounts()
+    {
+        var info = HaProxyInfo.Parse("Name: HAProxy\r\nVersion:  2.6.12 \nPid: 41\nPid: 42\nUptime_sec: 9\nStopping: 1\nStopping: 0\nCurrConns: 3\nno colon here\n: no key\n");
+
+        Assert.Equal(new HaProxyInfo(41, 9, true, "2.6.12", 3), info);
+    }
+
+    [Fact]
+    public void ShowInfo_PidNotANumber_Throws() =>
+        Assert.Throws<FormatException>(() => HaProxyInfo.Parse("Pid: 4x\nPid: 42\n"));
+
+    [Fact]
     public void ShowInfo_WithoutPid_Throws() =>
         Assert.Throws<FormatException>(() => HaProxyInfo.Parse("Name: HAProxy\n"));
 
