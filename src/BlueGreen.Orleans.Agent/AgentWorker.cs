@@ -1,6 +1,5 @@
 using BlueGreen.Orleans.Agent.Control;
 using BlueGreen.Orleans.Agent.Options;
-using BlueGreen.Orleans.HaProxy.Runtime;
 using Microsoft.Extensions.Hosting;
 
 namespace BlueGreen.Orleans.Agent;
@@ -120,17 +119,33 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         }
     }
 
-    /// <summary>True when the master closed the held connection; false when it could not be reached.</summary>
+    /// <summary>
+    /// True when HAProxy may have changed: the master closed the held connection, or HAProxy had changed already when
+    /// the connection was held. False when the master could not be reached, or holding failed some other way: the watch
+    /// then asks every <see cref="WatchInterval"/> until the next tick, and the agent goes on.
+    /// </summary>
     private async Task<bool> HoldMasterAsync(CancellationToken cancellationToken)
     {
+        using var release = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            await core.WaitForMasterCloseAsync(cancellationToken);
+            var (closed, changedBefore) = await core.HoldMasterAsync(release.Token);
+            if (!changedBefore)
+            {
+                await closed;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
             return true;
         }
-        catch (HaProxyConnectionException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             return false;
+        }
+        finally
+        {
+            // A connection still held (HAProxy changed before it was) is let go: the watch asks now.
+            await release.CancelAsync();
         }
     }
 }

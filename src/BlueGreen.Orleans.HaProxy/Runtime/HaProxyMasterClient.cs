@@ -80,14 +80,14 @@ public sealed class HaProxyMasterClient(RuntimeEndpoint endpoint, HaProxyRuntime
     }
 
     /// <summary>
-    /// Holds one idle interactive connection to the master CLI and returns when the master closes it: a reload
-    /// re-executes the master, which closes every master CLI connection (measured on 2.6: within 20 ms of SIGUSR2), and a
-    /// stop closes them too, while an idle one is otherwise kept (over 75 s, measured). Waiting sends no command and
-    /// wakes nothing, so a watcher learns of a reload at once without asking every 100 ms. The master CLI takes few
-    /// connections at once; this holds one of them. Throws <see cref="HaProxyConnectionException"/> when the master cannot
-    /// be reached.
+    /// Holds one idle interactive connection to the master CLI: returns once it is held, with a task that completes when
+    /// the master closes it (or <paramref name="cancellationToken"/> releases it). A reload re-executes the master, which
+    /// closes every master CLI connection (measured on 2.6: within 20 ms of SIGUSR2), and a stop closes them too, while
+    /// an idle one is otherwise kept (over 75 s, measured). Waiting sends no command and wakes nothing, so a watcher
+    /// learns of a reload at once without asking every 100 ms. The master CLI takes few connections at once; this holds
+    /// one of them. Throws <see cref="HaProxyConnectionException"/> when the master cannot be reached.
     /// </summary>
-    public async Task WaitForCloseAsync(CancellationToken cancellationToken = default)
+    public async Task<Task> HoldAsync(CancellationToken cancellationToken = default)
     {
         Socket socket;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -96,6 +96,7 @@ public sealed class HaProxyMasterClient(RuntimeEndpoint endpoint, HaProxyRuntime
             try
             {
                 socket = await Endpoint.ConnectAsync(timeout.Token);
+                await socket.SendAsync("prompt\n"u8.ToArray(), SocketFlags.None, timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -107,12 +108,15 @@ public sealed class HaProxyMasterClient(RuntimeEndpoint endpoint, HaProxyRuntime
             }
         }
 
+        return WaitClosedAsync(socket, cancellationToken);
+    }
+
+    private static async Task WaitClosedAsync(Socket socket, CancellationToken cancellationToken)
+    {
         using (socket)
         {
             try
             {
-                await socket.SendAsync("prompt\n"u8.ToArray(), SocketFlags.None, cancellationToken);
-
                 // The prompt comes back, and nothing else unasked: whatever arrives is dropped until the close.
                 var buffer = new byte[256];
                 while (await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) > 0)
@@ -122,6 +126,10 @@ public sealed class HaProxyMasterClient(RuntimeEndpoint endpoint, HaProxyRuntime
             catch (SocketException)
             {
                 // Reset rather than closed: the master went away all the same.
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Released by the holder.
             }
         }
     }
