@@ -387,7 +387,7 @@ internal static class FleetSwitchBenchmark
             .AppendLine("  fsynced; the deployment goes on only then), the **saved** columns. The bench asks the service grain whether a")
             .AppendLine(CultureInfo.InvariantCulture, $"  deployment finished every {PollInterval.TotalMilliseconds:0} ms (each ask runs in the server under test).")
             .AppendLine("- **agents**: the same, with every proxy registered in agent mode and a real `bluegreen-agent` beside each haproxy")
-            .AppendLine(agent is null ? "  (run as a dll by `dotnet`: JIT) (default 1 s tick) dialing the gateway;" : "  (published native, as `bench/run.sh` and the README publish it) (default 1 s tick) dialing the gateway;")
+            .AppendLine(agent is null ? "  (run as a dll by `dotnet`: JIT) (default 1 s tick, holding the master CLI: between ticks it asks HAProxy nothing) dialing the gateway;" : "  (published native, as `bench/run.sh` and the README publish it) (default 1 s tick, holding the master CLI: between ticks it asks HAProxy nothing) dialing the gateway;")
             .AppendLine("  The switch of one proxy is a versioned push down the agent's stream, the agent's `set map` and its first")
             .AppendLine("  acknowledgement back (runtime applied); the agent then writes its state file and the map file (fsynced) and")
             .AppendLine("  acknowledges again, which the **saved** figure waits for, as direct mode's waits for its grain state and map file.")
@@ -448,7 +448,7 @@ internal static class FleetSwitchBenchmark
         {
             // Issue 16 (scale) asks more of one service's switch on 50 proxies.
             var met = at50.Switch.Median <= Issue16SwitchMs && at50.Skew.Median <= Issue16SkewMs;
-            text.AppendLine(CultureInfo.InvariantCulture, $"Issue 16's targets at N = 50, direct: switch ≤ {Issue16SwitchMs} ms median and skew ≤ {Issue16SkewMs} ms median; measured {at50.Switch.Median:0.00} / {at50.Skew.Median:0.00} ms, **{(met ? "met" : "missed")}**.")
+            text.AppendLine(CultureInfo.InvariantCulture, $"Issue 16's targets at N = 50, direct: switch ≤ {Issue16SwitchMs} ms median and skew ≤ {Issue16SkewMs} ms median; measured {at50.Switch.Median:0.00} / {at50.Skew.Median:0.00} ms, **{(met ? "met" : "missed")}**{(met ? string.Empty : $" ({at50.Switch.Median / Issue16SwitchMs:0.0}× and {at50.Skew.Median / Issue16SkewMs:0.0}× the targets; where a direct switch's time goes: `docs/scale.md`, \"fleet-switch direct, N = 50\")")}.")
                 .AppendLine();
         }
 
@@ -490,8 +490,14 @@ internal static class FleetSwitchBenchmark
         text.AppendLine(missed.Count == 0
             ? "**All targets met.**"
             : $"**Targets missed**: {string.Join("; ", missed)}.");
-        text.AppendLine()
-            .AppendLine("Where the time goes, from perf profiles of this bench (both modes) and of the scale bench: `docs/scale.md`, section \"Where the time goes\".");
+        text.AppendLine();
+        if (rows.LastOrDefault() is { AgentCpu: { AgentsMs: { } agentsMs } agentCpu, Pushes: { } pushes } last)
+        {
+            // Plain arithmetic from the tables above: how much CPU a rollback through agents takes of a 2-core machine.
+            text.AppendLine(CultureInfo.InvariantCulture, $"Where the agents' time goes at N = {last.N}, from the tables above: one rollback cost the {last.N} agents {agentsMs:0} ms of CPU ({(agentsMs - (agentCpu.AgentsAtRestMs ?? 0)):0} ms of it their work for the rollback, the rest their ticks meanwhile) and the server {agentCpu.ServerMs:0} ms, {(agentsMs + agentCpu.ServerMs) / Environment.ProcessorCount:0} ms of each of the {Environment.ProcessorCount} cores; of a push's {pushes.RoundTripMeanMs:0.0} ms round trip, the agent's own part was {pushes.AgentMeanMs:0.0} ms. A switch through agents wakes {last.N} agent processes and the server's side of {last.N} streams on the same {Environment.ProcessorCount} cores, where a direct switch wakes {last.N} haproxy workers; on separate proxy hosts each agent has its own CPU.").AppendLine();
+        }
+
+        text.AppendLine("Where the time goes, from perf profiles of this bench (both modes) and of the scale bench: `docs/scale.md`, section \"Where the time goes\".");
         return text.ToString();
     }
 
