@@ -180,20 +180,27 @@ public static class HaProxyConfigRenderer
 
     /// <summary>
     /// The value of haproxy's <c>-S</c> option for <see cref="HaProxyConfig.MasterApi"/> (null when none): a unix socket
-    /// readable by its owner only, or an IP address and port; at level user, since the orchestrator only reads through
-    /// it (<c>show proc</c>, <c>@!pid show stat</c>), and at that level the master refuses <c>reload</c> and forwards no
-    /// command that changes a worker.
+    /// readable by its owner only, or by the group of <see cref="HaProxyConfig.RuntimeApiGroup"/> too when there is one
+    /// (the agent's user, beside HAProxy, reads old workers and holds a connection through it), or an IP address and port;
+    /// at level user, since the orchestrator only reads through it (<c>show proc</c>, <c>@!pid show stat</c>), and at
+    /// that level the master refuses <c>reload</c> and forwards no command that changes a worker.
     /// </summary>
     public static string? MasterSocketArgument(HaProxyConfig config) =>
-        config.MasterApi is null ? null : MasterSocketArgument(RuntimeEndpoint.Parse(config.MasterApi));
+        config.MasterApi is null ? null : MasterSocketArgument(RuntimeEndpoint.Parse(config.MasterApi), config.RuntimeApiGroup);
 
     /// <inheritdoc cref="MasterSocketArgument(HaProxyConfig)"/>
-    public static string MasterSocketArgument(RuntimeEndpoint endpoint)
+    public static string MasterSocketArgument(RuntimeEndpoint endpoint, string? group = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        if (group is not null && !HaProxyConfigValidator.IsGroupName(group))
+        {
+            // It goes onto haproxy's command line: only a name useradd would take.
+            throw new ArgumentException($"'{group}' is not a group name: 1-32 characters of a-z 0-9 _ -, starting with a-z or _.", nameof(group));
+        }
+
         if (endpoint.IsUnix)
         {
-            return $"{endpoint.SocketPath},mode,600,level,user";
+            return group is null ? $"{endpoint.SocketPath},mode,600,level,user" : $"{endpoint.SocketPath},mode,660,group,{group},level,user";
         }
 
         var ip = IPAddress.Parse(endpoint.Host!);

@@ -18,6 +18,9 @@ public static partial class HaProxyConfigValidator
     [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex GroupName();
 
+    /// <summary>True for a unix group name as useradd/groupadd take it (<see cref="GroupName"/>).</summary>
+    public static bool IsGroupName(string group) => GroupName().IsMatch(group);
+
     /// <summary>A refused value as quoted in a problem: short, no control characters.</summary>
     private static string P(string? value) => RuntimeArguments.Printable(value);
 

@@ -67,13 +67,14 @@ public sealed class LocalHaProxy : IAsyncDisposable
 
     /// <summary>
     /// Starts haproxy and waits until its Runtime API answers <c>show info</c>. With <paramref name="masterApi"/>, the
-    /// master CLI listens there (<c>-S</c>, as <see cref="HaProxyConfigRenderer.MasterSocketArgument(RuntimeEndpoint)"/> renders it).
+    /// master CLI listens there (<c>-S</c>, as <see cref="HaProxyConfigRenderer.MasterSocketArgument(RuntimeEndpoint, string?)"/>
+    /// renders it, open to <paramref name="masterGroup"/> too when given).
     /// </summary>
     public static async Task<LocalHaProxy> StartAsync(
         string configPath, RuntimeEndpoint runtimeApi, string haproxy = "haproxy", TimeSpan? startTimeout = null, RuntimeEndpoint? masterApi = null,
-        CancellationToken cancellationToken = default)
+        string? masterGroup = null, CancellationToken cancellationToken = default)
     {
-        string[] master = masterApi is null ? [] : ["-S", HaProxyConfigRenderer.MasterSocketArgument(masterApi)];
+        string[] master = masterApi is null ? [] : ["-S", HaProxyConfigRenderer.MasterSocketArgument(masterApi, masterGroup)];
         var start = new ProcessStartInfo(haproxy, ["-W", "-db", .. master, "-f", configPath])
         {
             RedirectStandardOutput = true,

@@ -9,8 +9,9 @@ namespace BlueGreen.Orleans.Agent.Tests.Processes;
 
 /// <summary>
 /// The README's host B: the haproxy.cfg that <c>bluegreen haproxy config</c> renders with its options (paths in a
-/// temporary folder, the frontend on loopback), run by a real haproxy as root, as Debian's unit runs it. Its Runtime API
-/// socket is open to the group <c>haproxy</c> that <c>bluegreen-agent</c>'s user is in, and to no other user.
+/// temporary folder, the frontend on loopback), run by a real haproxy as root, as Debian's unit runs it, with the master
+/// CLI the config's first line names (<c>EXTRAOPTS</c> in the README). Its Runtime API socket and its master CLI are open
+/// to the group <c>haproxy</c> that <c>bluegreen-agent</c>'s user is in, and to no other user.
 /// </summary>
 public sealed class HostConfigTests : IDisposable
 {
@@ -19,7 +20,7 @@ public sealed class HostConfigTests : IDisposable
     private readonly TempFolder _folder = new("hostb");
 
     [Fact]
-    public async Task HaProxyConfig_SocketGroup_AUserInThatGroupReachesTheRuntimeApiAndAnotherDoesNot()
+    public async Task HaProxyConfig_SocketGroup_AUserInThatGroupReachesTheRuntimeApiAndTheMasterCliAndAnotherDoesNot()
     {
         var spec = _folder.File("web.yaml");
         await File.WriteAllTextAsync(spec, """
@@ -34,29 +35,37 @@ public sealed class HostConfigTests : IDisposable
               instances: [{ server: s1, address: 127.0.0.1, port: 3002 }]
             """);
         var socket = _folder.File("admin.sock");
+        var masterSocket = _folder.File("master.sock");
         var map = _folder.File("hosts.map");
         var frontend = Loopback.NextAddress();
         var port = Loopback.FreePort(frontend).ToString(CultureInfo.InvariantCulture);
 
         var render = await CliRun.RunAsync(
             "haproxy", "config", "-f", spec, "--name", "edge-1", "--frontend", $"{frontend}:{port}", "--runtime-api", $"unix://{socket}",
-            "--socket-group", Group, "--master-api", "none", "--map-file", map);
+            "--socket-group", Group, "--master-api", $"unix://{masterSocket}", "--map-file", map);
         Assert.True(render.Exit == 0, render.Output);
         Assert.Contains($"stats socket {socket} mode 660 group {Group} level admin", render.Output, StringComparison.Ordinal);
+        Assert.Contains($"haproxy -W -S {masterSocket},mode,660,group,{Group},level,user -f <this file>", render.Output, StringComparison.Ordinal);
         var config = _folder.File("haproxy.cfg");
         await File.WriteAllTextAsync(config, render.Output);
         await File.WriteAllTextAsync(map, string.Empty);
 
-        await using var haproxy = await LocalHaProxy.StartAsync(config, RuntimeEndpoint.Parse($"unix://{socket}"));
+        await using var haproxy = await LocalHaProxy.StartAsync(
+            config, RuntimeEndpoint.Parse($"unix://{socket}"), masterApi: RuntimeEndpoint.Parse($"unix://{masterSocket}"), masterGroup: Group);
         TrackedProcesses.Track(haproxy.Process);
 
-        Assert.Equal($"660 root {Group}", (await RunAsync("stat", "-c", "%a %U %G", socket)).Output.Trim());
+        Assert.Equal($"660 root {Group}", (await RunAsync("show info", "stat", "-c", "%a %U %G", socket)).Output.Trim());
+        Assert.Equal($"660 root {Group}", (await RunAsync("show proc", "stat", "-c", "%a %U %G", masterSocket)).Output.Trim());
         // nobody with the group as a supplementary group, as the agent's unit runs (--groups haproxy), then without it.
-        var member = await RunAsync("setpriv", "--reuid=nobody", "--regid=nogroup", $"--groups={GroupId()}", "socat", "-", $"UNIX-CONNECT:{socket}");
-        var outsider = await RunAsync("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "socat", "-", $"UNIX-CONNECT:{socket}");
+        var member = await RunAsync("show info", "setpriv", "--reuid=nobody", "--regid=nogroup", $"--groups={GroupId()}", "socat", "-", $"UNIX-CONNECT:{socket}");
+        var outsider = await RunAsync("show info", "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "socat", "-", $"UNIX-CONNECT:{socket}");
+        var masterMember = await RunAsync("show proc", "setpriv", "--reuid=nobody", "--regid=nogroup", $"--groups={GroupId()}", "socat", "-", $"UNIX-CONNECT:{masterSocket}");
+        var masterOutsider = await RunAsync("show proc", "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "socat", "-", $"UNIX-CONNECT:{masterSocket}");
 
         Assert.True(member.Exit == 0 && member.Output.Contains("Name: HAProxy", StringComparison.Ordinal), member.Output);
         Assert.True(outsider.Exit != 0 && outsider.Output.Contains("Permission denied", StringComparison.Ordinal), outsider.Output);
+        Assert.True(masterMember.Exit == 0 && masterMember.Output.Contains("master", StringComparison.Ordinal), masterMember.Output);
+        Assert.True(masterOutsider.Exit != 0 && masterOutsider.Output.Contains("Permission denied", StringComparison.Ordinal), masterOutsider.Output);
     }
 
     public void Dispose() => _folder.Dispose();
@@ -64,8 +73,8 @@ public sealed class HostConfigTests : IDisposable
     private static string GroupId() =>
         File.ReadLines("/etc/group").Select(l => l.Split(':')).Single(f => f[0] == Group)[2];
 
-    /// <summary>Runs a program with <c>show info</c> offered on its stdin; stopped by PID if it has not ended in 10 s.</summary>
-    private static async Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments)
+    /// <summary>Runs a program with <paramref name="command"/> offered on its stdin; stopped by PID if it has not ended in 10 s.</summary>
+    private static async Task<(int Exit, string Output)> RunAsync(string command, string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program, arguments)
         {
@@ -79,7 +88,7 @@ public sealed class HostConfigTests : IDisposable
         {
             try
             {
-                await process.StandardInput.WriteLineAsync("show info");
+                await process.StandardInput.WriteLineAsync(command);
                 process.StandardInput.Close();
             }
             catch (IOException)

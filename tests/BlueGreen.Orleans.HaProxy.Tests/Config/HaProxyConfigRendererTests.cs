@@ -1,3 +1,4 @@
+using BlueGreen.Orleans.HaProxy.Runtime;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Hosting;
 using BlueGreen.Orleans.Harness;
@@ -90,6 +91,22 @@ public sealed class HaProxyConfigRendererTests : IDisposable
         Assert.Contains("global\n    master-worker\n", cfg, StringComparison.Ordinal);
         await LocalHaProxy.CheckConfigAsync(path);
     }
+
+    [Fact]
+    public void MasterSocketArgument_WithTheRuntimeApiGroup_OpenToThatGroupAtLevelUser()
+    {
+        var config = Sample() with { RuntimeApi = "unix:///run/haproxy/admin.sock", MasterApi = "unix:///run/haproxy/master.sock", RuntimeApiGroup = "haproxy" };
+
+        Assert.Equal("/run/haproxy/master.sock,mode,660,group,haproxy,level,user", HaProxyConfigRenderer.MasterSocketArgument(config));
+        Assert.Contains("haproxy -W -S /run/haproxy/master.sock,mode,660,group,haproxy,level,user -f <this file>", HaProxyConfigRenderer.Render(config), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("haproxy,level,admin")]
+    [InlineData("Haproxy")]
+    [InlineData("")]
+    public void MasterSocketArgument_GroupNotAName_Refused(string group) =>
+        Assert.Throws<ArgumentException>(() => HaProxyConfigRenderer.MasterSocketArgument(RuntimeEndpoint.Parse("unix:///run/haproxy/master.sock"), group));
 
     [Fact]
     public void Render_NoMasterApi_MasterWorkerButNoStartComment()
