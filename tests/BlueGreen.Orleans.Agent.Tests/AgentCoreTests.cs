@@ -163,10 +163,6 @@ public sealed class AgentCoreTests
         Assert.Equal(0, client.ConnectionsOpened);
     }
 
-    /// <summary>
-    /// The core on the stage's haproxy: reads on the stage's connection, the routes on <paramref name="routes"/> (their own
-    /// connection, as the agent runs) or the same one, the master CLI <paramref name="master"/> or the stage's.
-    /// </summary>
     [Fact]
     public async Task HoldMasterAsync_HaProxyUnchanged_HeldUntilAReloadClosesIt()
     {
@@ -202,6 +198,10 @@ public sealed class AgentCoreTests
         Assert.False(closed.IsCompleted);
     }
 
+    /// <summary>
+    /// The core on the stage's haproxy: reads on the stage's connection, the routes on <paramref name="routes"/> (their own
+    /// connection, as the agent runs) or the same one, the master CLI <paramref name="master"/> or the stage's.
+    /// </summary>
     private static AgentCore Core(AgentStage stage, HaProxyMasterClient? master = null, HaProxyRuntimeClient? routes = null) =>
         new(
             stage.Client,

@@ -89,26 +89,33 @@ public sealed class HaProxyMasterClient(RuntimeEndpoint endpoint, HaProxyRuntime
     /// </summary>
     public async Task<Task> HoldAsync(CancellationToken cancellationToken = default)
     {
-        Socket socket;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        Socket? socket = null;
+        var held = false;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
         {
-            timeout.CancelAfter(_options.ConnectTimeout);
-            try
+            socket = await Endpoint.ConnectAsync(timeout.Token);
+            await socket.SendAsync("prompt\n"u8.ToArray(), SocketFlags.None, timeout.Token);
+            held = true;
+            return WaitClosedAsync(socket, cancellationToken);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HaProxyConnectionException(Endpoint.ToString(), $"master CLI: no connection within {_options.ConnectTimeout.TotalMilliseconds:0} ms.");
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            throw new HaProxyConnectionException(Endpoint.ToString(), $"master CLI: {e.Message}", e);
+        }
+        finally
+        {
+            if (!held)
             {
-                socket = await Endpoint.ConnectAsync(timeout.Token);
-                await socket.SendAsync("prompt\n"u8.ToArray(), SocketFlags.None, timeout.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new HaProxyConnectionException(Endpoint.ToString(), $"master CLI: no connection within {_options.ConnectTimeout.TotalMilliseconds:0} ms.");
-            }
-            catch (Exception e) when (e is IOException or SocketException)
-            {
-                throw new HaProxyConnectionException(Endpoint.ToString(), $"master CLI: {e.Message}", e);
+                // Not held: nothing is left open.
+                socket?.Dispose();
             }
         }
-
-        return WaitClosedAsync(socket, cancellationToken);
     }
 
     private static async Task WaitClosedAsync(Socket socket, CancellationToken cancellationToken)
