@@ -387,7 +387,8 @@ internal static class FleetSwitchBenchmark
             .AppendLine("  fsynced; the deployment goes on only then), the **saved** columns. The bench asks the service grain whether a")
             .AppendLine(CultureInfo.InvariantCulture, $"  deployment finished every {PollInterval.TotalMilliseconds:0} ms (each ask runs in the server under test).")
             .AppendLine("- **agents**: the same, with every proxy registered in agent mode and a real `bluegreen-agent` beside each haproxy")
-            .AppendLine(agent is null ? "  (run as a dll by `dotnet`: JIT) (default 1 s tick, holding the master CLI: between ticks it asks HAProxy nothing) dialing the gateway;" : "  (published native, as `bench/run.sh` and the README publish it) (default 1 s tick, holding the master CLI: between ticks it asks HAProxy nothing) dialing the gateway;")
+            .AppendLine((agent is null ? "  (run as a dll by `dotnet`: JIT)" : "  (published native, as `bench/run.sh` and the README publish it)")
+                + " (default 1 s tick, holding the master CLI: between ticks it asks HAProxy nothing) dialing the gateway;")
             .AppendLine("  The switch of one proxy is a versioned push down the agent's stream, the agent's `set map` and its first")
             .AppendLine("  acknowledgement back (runtime applied); the agent then writes its state file and the map file (fsynced) and")
             .AppendLine("  acknowledges again, which the **saved** figure waits for, as direct mode's waits for its grain state and map file.")
@@ -422,7 +423,7 @@ internal static class FleetSwitchBenchmark
         foreach (var r in rows.Where(r => r.DirectCpu is not null && r.AgentCpu is { AgentsMs: not null }))
         {
             var (direct, agents) = (r.DirectCpu!, r.AgentCpu!);
-            var work = agents.AgentsMs!.Value - agents.AgentsAtRestMs!.Value;
+            var work = agents.AgentsWorkMs!.Value;
             text.AppendLine(CultureInfo.InvariantCulture, $"| {r.N} | {direct.ServerMs:0.0} | {agents.ServerMs:0.0} | {agents.AgentsMs:0.0} | {agents.AgentsAtRestMs:0.0} | {work:0.0} ({work / r.N:0.00}) |");
         }
 
@@ -494,7 +495,7 @@ internal static class FleetSwitchBenchmark
         if (rows.LastOrDefault() is { AgentCpu: { AgentsMs: { } agentsMs } agentCpu, Pushes: { } pushes } last)
         {
             // Plain arithmetic from the tables above: how much CPU a rollback through agents takes of a 2-core machine.
-            text.AppendLine(CultureInfo.InvariantCulture, $"Where the agents' time goes at N = {last.N}, from the tables above: one rollback cost the {last.N} agents {agentsMs:0} ms of CPU ({(agentsMs - (agentCpu.AgentsAtRestMs ?? 0)):0} ms of it their work for the rollback, the rest their ticks meanwhile) and the server {agentCpu.ServerMs:0} ms, {(agentsMs + agentCpu.ServerMs) / Environment.ProcessorCount:0} ms of each of the {Environment.ProcessorCount} cores; of a push's {pushes.RoundTripMeanMs:0.0} ms round trip, the agent's own part was {pushes.AgentMeanMs:0.0} ms. A switch through agents wakes {last.N} agent processes and the server's side of {last.N} streams on the same {Environment.ProcessorCount} cores, where a direct switch wakes {last.N} haproxy workers; on separate proxy hosts each agent has its own CPU.").AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"Where the agents' time goes at N = {last.N}, from the tables above: one rollback cost the {last.N} agents {agentsMs:0} ms of CPU ({agentCpu.AgentsWorkMs:0} ms of it their work for the rollback, the rest their ticks meanwhile) and the server {agentCpu.ServerMs:0} ms, {(agentsMs + agentCpu.ServerMs) / Environment.ProcessorCount:0} ms of each of the {Environment.ProcessorCount} cores; of a push's {pushes.RoundTripMeanMs:0.0} ms round trip, the agent's own part was {pushes.AgentMeanMs:0.0} ms. A switch through agents wakes {last.N} agent processes and the server's side of {last.N} streams on the same {Environment.ProcessorCount} cores, where a direct switch wakes {last.N} haproxy workers; on separate proxy hosts each agent has its own CPU.").AppendLine();
         }
 
         text.AppendLine("Where the time goes, from perf profiles of this bench (both modes) and of the scale bench: `docs/scale.md`, section \"Where the time goes\".");
@@ -523,7 +524,11 @@ internal static class FleetSwitchBenchmark
     }
 
     /// <summary>CPU per measured rollback, ms: the server's, and the agents' (all of them) with what their rest rate accounts for.</summary>
-    private sealed record RollbackCpu(double ServerMs, double? AgentsMs, double? AgentsAtRestMs);
+    private sealed record RollbackCpu(double ServerMs, double? AgentsMs, double? AgentsAtRestMs)
+    {
+        /// <summary>The agents' CPU for the rollback itself: all of theirs less what their rest rate accounts for.</summary>
+        public double? AgentsWorkMs => AgentsMs - AgentsAtRestMs;
+    }
 
     private sealed record AgentPushes(long Count, double RoundTripMeanMs, double AgentMeanMs);
 
