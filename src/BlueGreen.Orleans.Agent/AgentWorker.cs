@@ -47,15 +47,19 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
     /// <summary>
     /// The watch and the snapshot tick. With a master CLI the agent holds one idle connection to it and asks nothing
     /// between ticks: the master closes it when HAProxy reloads or stops, and only then does the agent ask which HAProxy
-    /// answers, every <see cref="ReloadPollInterval"/>, until the new one has the held routes. Without one (or while the
-    /// master does not answer, until the next tick tries again) it asks every <see cref="WatchInterval"/>. Every tick
-    /// also asks, so a change the master did not announce is still seen within a tick.
+    /// answers, every <see cref="ReloadPollInterval"/>, until the new one has the held routes. While the master refuses
+    /// a connection (for a moment after each reload, or for good when it is gone) the agent asks every
+    /// <see cref="WatchInterval"/>, and tries to hold a connection again after <see cref="HoldRetryDelay"/>. Without a
+    /// master CLI it asks every <see cref="WatchInterval"/>. Every tick also asks, so a change the master did not
+    /// announce is still seen within a tick.
     /// </summary>
     private async Task TickLoopAsync(CancellationToken cancellationToken)
     {
         long? lastSnapshot = null;
+        long? lastWatch = null;
         Task<bool>? hold = null;
-        var holdRefused = false;
+        var refusals = 0;
+        long? retryHoldAt = null;
         long? reloadSince = null;
         var reloadSeen = false;
         while (true)
@@ -63,39 +67,56 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             var untilSnapshot = lastSnapshot is null ? TimeSpan.Zero : options.Tick - time.GetElapsedTime(lastSnapshot.Value);
             if (untilSnapshot > TimeSpan.Zero)
             {
-                if (hold is null && reloadSince is null && !holdRefused && core.HasMaster)
+                var untilRetry = retryHoldAt is { } at ? -time.GetElapsedTime(at) : TimeSpan.Zero;
+                if (hold is null && reloadSince is null && untilRetry <= TimeSpan.Zero && core.HasMaster)
                 {
                     hold = HoldMasterAsync(cancellationToken);
+                    retryHoldAt = null;
                 }
 
-                var pause = reloadSince is not null ? ReloadPollInterval : hold is not null ? untilSnapshot : WatchInterval;
-                var delay = Task.Delay(pause < untilSnapshot ? pause : untilSnapshot, time, cancellationToken);
-                await (hold is null ? delay : Task.WhenAny(delay, hold));
-                cancellationToken.ThrowIfCancellationRequested();
+                var untilWatch = WatchInterval - (lastWatch is { } watched ? time.GetElapsedTime(watched) : WatchInterval);
+                var pause = reloadSince is not null ? ReloadPollInterval
+                    : hold is not null ? untilSnapshot
+                    : retryHoldAt is not null && untilRetry < untilWatch ? untilRetry
+                    : untilWatch;
+                if (pause > TimeSpan.Zero)
+                {
+                    var delay = Task.Delay(pause < untilSnapshot ? pause : untilSnapshot, time, cancellationToken);
+                    await (hold is null ? delay : Task.WhenAny(delay, hold));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
             }
 
             if (hold is { IsCompleted: true })
             {
-                // Closed by the master: watch closely for the new HAProxy. Refused: asked every WatchInterval until the next tick.
                 if (await hold)
                 {
-                    (reloadSince, reloadSeen) = (time.GetTimestamp(), false);
+                    // Closed by the master: watch closely for the new HAProxy.
+                    (reloadSince, reloadSeen, refusals) = (time.GetTimestamp(), false, 0);
                 }
                 else
                 {
-                    holdRefused = true;
+                    // Refused: asked every WatchInterval meanwhile, and held again as soon as the master takes it.
+                    retryHoldAt = time.GetTimestamp() + (long)(HoldRetryDelay(refusals++).TotalSeconds * time.TimestampFrequency);
                 }
 
                 hold = null;
             }
 
             var snapshotDue = lastSnapshot is null || time.GetElapsedTime(lastSnapshot.Value) >= options.Tick;
+            if (!snapshotDue && reloadSince is null && hold is null && lastWatch is { } last && time.GetElapsedTime(last) < WatchInterval)
+            {
+                // Woken to hold the master again, not to ask: the watch keeps its pace.
+                continue;
+            }
+
             if (snapshotDue)
             {
                 // Also when the read fails: the next one is a tick later, and the watch goes on meanwhile.
-                (lastSnapshot, holdRefused) = (time.GetTimestamp(), false);
+                lastSnapshot = time.GetTimestamp();
             }
 
+            lastWatch = time.GetTimestamp();
             var outcome = await core.TickAsync(snapshotDue, cancellationToken);
             if (outcome.Reapplied is { } reapplied)
             {
@@ -118,6 +139,14 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             }
         }
     }
+
+    /// <summary>
+    /// How long after its <paramref name="refusals"/>-th refusal in a row the agent tries to hold the master CLI again:
+    /// <see cref="ReloadPollInterval"/>, doubling up to one second. Right after a reload the master refuses connections
+    /// until it has bound its CLI again, a few milliseconds; a master that is gone costs one failed connect a second.
+    /// </summary>
+    internal static TimeSpan HoldRetryDelay(int refusals) =>
+        TimeSpan.FromTicks(Math.Min(ReloadPollInterval.Ticks << Math.Min(refusals, 6), TimeSpan.TicksPerSecond));
 
     /// <summary>
     /// True when HAProxy may have changed: the master closed the held connection, or HAProxy had changed already when

@@ -87,6 +87,50 @@ public sealed class AgentProcessTests
     }
 
     [Fact]
+    public async Task Agent_WithAMasterCli_RefusedAfterAReload_HoldsItAgainOnceTakenAndAsksNothingUntilTheNextTick()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        using var folder = new TempFolder("relay");
+        await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
+        await using var master = new CommandCountingRelay(folder.File("master.sock"), stage.Proxy.MasterApi.SocketPath!);
+        var arguments = stage.AgentArguments(tick: "30s").ToList();
+        arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{runtime.Path}";
+        arguments[arguments.IndexOf("--master-api") + 1] = $"unix://{master.Path}";
+        await using var agent = AgentProcess.Start(arguments);
+        await stage.WaitGreenAsync(agent, "the agent's start re-apply");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // Right after a reload the master refuses connections until it has bound its CLI again: here for 300 ms, so the
+        // agent, converged by then, is refused when it tries to hold the master again.
+        await master.RefuseAsync();
+        await stage.ResetMapFileToBlueAsync();
+        await stage.Proxy.ReloadAsync();
+        await stage.WaitGreenAsync(agent, "the re-apply after the reload");
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        master.Listen();
+
+        // Once the master takes connections again the agent holds one and asks nothing until its next tick, 30 s away.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        runtime.Reset();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var askedAtRest = runtime.Count("show info");
+        var restLog = runtime.Log();
+
+        // Held again: the next reload is caught by the master's close, within the bound.
+        await stage.ResetMapFileToBlueAsync();
+        await stage.Proxy.ReloadAsync();
+        var reloaded = Stopwatch.StartNew();
+        await stage.WaitGreenAsync(agent, "the re-apply after the second reload");
+
+        // Asking every 100 ms would be about 15.
+        Assert.True(askedAtRest == 0, $"asked at rest {askedAtRest}: {restLog}; master: {master.Log()}; output: {agent.Output}");
+        Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
+        Assert.True(master.Count("show proc") >= 2, $"the master was held again: {master.Log()}");
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
     public async Task Agent_WithAMasterCliAndALongTick_HaProxyRestartedTwice_ReappliedWithinTheBoundEachTime()
     {
         await using var stage = await AgentStage.StartAsync();

@@ -6,15 +6,16 @@ namespace BlueGreen.Orleans.Agent.Tests.Support;
 /// <summary>
 /// A unix socket in front of HAProxy's Runtime API socket that passes every byte on both ways and counts the command
 /// lines clients send: what an agent asks its HAProxy, seen from outside the agent. Each client connection gets its own
-/// upstream connection, so a reload behind it is what the agent would see without the relay.
+/// upstream connection, so a reload behind it is what the agent would see without the relay. In front of a master CLI
+/// it can also refuse new connections for a while (<see cref="RefuseAsync"/>), as the master does after a reload.
 /// </summary>
 internal sealed class CommandCountingRelay : IAsyncDisposable
 {
-    private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private Socket _listener = null!;
     private readonly string _upstream;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
-    private readonly Task _accepting;
+    private Task _accepting = Task.CompletedTask;
     private readonly Lock _lock = new();
     private readonly List<string> _commands = [];
 
@@ -22,12 +23,30 @@ internal sealed class CommandCountingRelay : IAsyncDisposable
     {
         Path = path;
         _upstream = upstreamSocket;
-        _listener.Bind(new UnixDomainSocketEndPoint(path));
-        _listener.Listen(16);
-        _accepting = AcceptAsync();
+        Listen();
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// Stops listening and leaves the socket file behind: a client's connect is refused (<c>ECONNREFUSED</c>), as the
+    /// master's is while it binds its CLI again after a reload. Connections already relayed go on.
+    /// </summary>
+    public async Task RefuseAsync()
+    {
+        _listener.Dispose();
+        await _accepting;
+    }
+
+    /// <summary>Listens again after <see cref="RefuseAsync"/>.</summary>
+    public void Listen()
+    {
+        File.Delete(Path);
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(Path));
+        _listener.Listen(16);
+        _accepting = AcceptAsync(_listener);
+    }
 
     /// <summary>How many command lines equal to <paramref name="command"/> clients sent since the start or the last <see cref="Reset"/>.</summary>
     public int Count(string command)
@@ -55,14 +74,14 @@ internal sealed class CommandCountingRelay : IAsyncDisposable
         }
     }
 
-    private async Task AcceptAsync()
+    private async Task AcceptAsync(Socket listener)
     {
         while (!_stop.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await _listener.AcceptAsync(_stop.Token);
+                client = await listener.AcceptAsync(_stop.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
@@ -84,7 +103,13 @@ internal sealed class CommandCountingRelay : IAsyncDisposable
             try
             {
                 await upstream.ConnectAsync(new UnixDomainSocketEndPoint(_upstream), _stop.Token);
-                await Task.WhenAny(PumpAsync(client, upstream, count: true), PumpAsync(upstream, client, count: false));
+                var replies = PumpAsync(upstream, client, count: false);
+                if (await Task.WhenAny(PumpAsync(client, upstream, count: true), replies) != replies)
+                {
+                    // The client is done sending (a one-shot command shuts its side down): its reply still comes back.
+                    upstream.Shutdown(SocketShutdown.Send);
+                    await replies;
+                }
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
