@@ -22,13 +22,15 @@ internal static class HaProxyConfigCommand
         var frontend = new Option<string>("--frontend") { Description = "Where the HTTP frontend listens (address:port).", DefaultValueFactory = _ => "0.0.0.0:80" };
         var runtimeApi = new Option<string>("--runtime-api") { Description = "The admin socket the orchestrator reaches (unix:///path or tcp://address:port).", DefaultValueFactory = _ => "unix:///run/haproxy/admin.sock" };
         var socketGroup = new Option<string?>("--socket-group") { Description = "A group that may also use the Runtime API's unix socket (mode 660), e.g. haproxy when bluegreen-agent is in it; by default only HAProxy's user (mode 600)." };
+        var user = new Option<string?>("--user") { Description = "The user HAProxy's workers run as (global 'user'), e.g. haproxy; by default the one that started HAProxy (root under Debian's unit)." };
+        var group = new Option<string?>("--group") { Description = "The group HAProxy's workers run as (global 'group'), e.g. haproxy." };
         var masterApi = new Option<string>("--master-api") { Description = "The master CLI socket ('none' for none).", DefaultValueFactory = _ => "unix:///run/haproxy/master.sock" };
         var mapFile = new Option<string>("--map-file") { Description = "The map file the frontend routes by (under the server's BlueGreen:Proxies:MapsRoot).", DefaultValueFactory = _ => "/var/lib/bluegreen/maps/hosts.map" };
         var stats = new Option<string?>("--stats") { Description = "Where a stats page listens (address:port); none by default." };
         var checkPath = new Option<string>("--check-path") { Description = "The HTTP path of the health checks.", DefaultValueFactory = _ => "/healthz" };
         var command = new Command("config", "Print the HAProxy configuration that serves these services (offline: no server, no token).")
         {
-            files, name, frontend, runtimeApi, socketGroup, masterApi, mapFile, stats, checkPath,
+            files, name, frontend, runtimeApi, socketGroup, user, group, masterApi, mapFile, stats, checkPath,
         };
         command.SetAction(parse =>
         {
@@ -42,6 +44,8 @@ internal static class HaProxyConfigCommand
                     Frontend = Listen(parse.GetValue(frontend)!, "--frontend"),
                     RuntimeApi = parse.GetValue(runtimeApi)!,
                     RuntimeApiGroup = parse.GetValue(socketGroup),
+                    User = parse.GetValue(user),
+                    Group = parse.GetValue(group),
                     MasterApi = master == "none" ? null : master,
                     MapFile = parse.GetValue(mapFile)!,
                     StatsPage = parse.GetValue(stats) is { } page ? Listen(page, "--stats") : null,

@@ -19,6 +19,16 @@ public sealed record HaProxyConfig
     public string? RuntimeApiGroup { get; init; }
 
     /// <summary>
+    /// The user and group HAProxy's workers run as (<c>user</c>, <c>group</c> in <c>global</c>): started as root (Debian's
+    /// unit), the master binds the listeners and sockets and reads the config and map files, and each worker, which
+    /// parses every client's request, drops to these. Null: the workers keep the user that started HAProxy.
+    /// </summary>
+    public string? User { get; init; }
+
+    /// <inheritdoc cref="User"/>
+    public string? Group { get; init; }
+
+    /// <summary>
     /// The master CLI (<c>tcp://ip:port</c> or <c>unix:///path</c>), or null for none. HAProxy takes it only on its command
     /// line (<c>-S</c>, see <see cref="HaProxyConfigRenderer.MasterSocketArgument"/>); the config says so in a comment. The
     /// drain reads old workers through it: after a reload they still carry requests to the old colour.

@@ -31,6 +31,16 @@ public static class HaProxyConfigRenderer
         cfg.Append("global\n");
         // A master process that keeps old workers visible (show proc) and reloads on SIGUSR2, also when started without -W.
         cfg.Append("    master-worker\n");
+        if (config.User is { } user)
+        {
+            cfg.Append(CultureInfo.InvariantCulture, $"    user {user}\n");
+        }
+
+        if (config.Group is { } group)
+        {
+            cfg.Append(CultureInfo.InvariantCulture, $"    group {group}\n");
+        }
+
         cfg.Append(CultureInfo.InvariantCulture, $"    maxconn {config.MaxConnections}\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    stats socket {StatsSocket(config.RuntimeApi, config.RuntimeApiGroup)}\n");
         // The orchestrator keeps one CLI connection open for hours; the default 10 s idle timeout would cut it.

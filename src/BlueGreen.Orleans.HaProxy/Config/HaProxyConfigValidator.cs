@@ -14,7 +14,7 @@ public static partial class HaProxyConfigValidator
     [GeneratedRegex("^/[A-Za-z0-9._/-]{0,200}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex CheckPath();
 
-    /// <summary>A unix group name as useradd/groupadd take it (Debian's NAME_REGEX, at most 32 characters).</summary>
+    /// <summary>A unix user or group name as useradd/groupadd take it (Debian's NAME_REGEX, at most 32 characters).</summary>
     [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex GroupName();
 
@@ -63,6 +63,14 @@ public static partial class HaProxyConfigValidator
             else if (RuntimeEndpoint.TryParse(config.RuntimeApi, out var endpoint, out _) && !endpoint.IsUnix)
             {
                 errors.Add($"RuntimeApiGroup '{group}': a group can be given only to a unix socket, not to '{P(config.RuntimeApi)}'.");
+            }
+        }
+
+        foreach (var (field, account) in new[] { ("User", config.User), ("Group", config.Group) })
+        {
+            if (account is not null && !GroupName().IsMatch(account))
+            {
+                errors.Add($"{field} '{P(account)}' must be a {field.ToLowerInvariant()} name: 1-32 characters of a-z 0-9 _ -, starting with a-z or _.");
             }
         }
 

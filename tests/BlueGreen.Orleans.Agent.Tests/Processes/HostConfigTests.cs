@@ -10,8 +10,9 @@ namespace BlueGreen.Orleans.Agent.Tests.Processes;
 /// <summary>
 /// The README's host B: the haproxy.cfg that <c>bluegreen haproxy config</c> renders with its options (paths in a
 /// temporary folder, the frontend on loopback), run by a real haproxy as root, as Debian's unit runs it, with the master
-/// CLI the config's first line names (<c>EXTRAOPTS</c> in the README). Its Runtime API socket and its master CLI are open
-/// to the group <c>haproxy</c> that <c>bluegreen-agent</c>'s user is in, and to no other user.
+/// CLI the config's first line names (<c>EXTRAOPTS</c> in the README). Its workers run as <c>haproxy</c>, and its Runtime
+/// API socket and its master CLI are open to the group <c>haproxy</c> that <c>bluegreen-agent</c>'s user is in, and to
+/// no other user.
 /// </summary>
 public sealed class HostConfigTests : IDisposable
 {
@@ -20,7 +21,7 @@ public sealed class HostConfigTests : IDisposable
     private readonly TempFolder _folder = new("hostb");
 
     [Fact]
-    public async Task HaProxyConfig_SocketGroup_AUserInThatGroupReachesTheRuntimeApiAndTheMasterCliAndAnotherDoesNot()
+    public async Task HaProxyConfig_HostB_WorkersRunAsHaProxyAndOnlyTheSocketGroupReachesTheRuntimeApiAndTheMasterCli()
     {
         var spec = _folder.File("web.yaml");
         await File.WriteAllTextAsync(spec, """
@@ -42,7 +43,7 @@ public sealed class HostConfigTests : IDisposable
 
         var render = await CliRun.RunAsync(
             "haproxy", "config", "-f", spec, "--name", "edge-1", "--frontend", $"{frontend}:{port}", "--runtime-api", $"unix://{socket}",
-            "--socket-group", Group, "--master-api", $"unix://{masterSocket}", "--map-file", map);
+            "--socket-group", Group, "--user", Group, "--group", Group, "--master-api", $"unix://{masterSocket}", "--map-file", map);
         Assert.True(render.Exit == 0, render.Output);
         Assert.Contains($"stats socket {socket} mode 660 group {Group} level admin", render.Output, StringComparison.Ordinal);
         Assert.Contains($"haproxy -W -S {masterSocket},mode,660,group,{Group},level,user -f <this file>", render.Output, StringComparison.Ordinal);
@@ -53,6 +54,13 @@ public sealed class HostConfigTests : IDisposable
         await using var haproxy = await LocalHaProxy.StartAsync(
             config, RuntimeEndpoint.Parse($"unix://{socket}"), masterApi: RuntimeEndpoint.Parse($"unix://{masterSocket}"), masterGroup: Group);
         TrackedProcesses.Track(haproxy.Process);
+
+        // The master stays root (it binds, reads the config and map files, re-executes on a reload); the worker, which
+        // parses every client's request, runs as haproxy.
+        var info = await RunAsync("show info", "socat", "-", $"UNIX-CONNECT:{socket}");
+        var workerPid = info.Output.Split('\n').Single(l => l.StartsWith("Pid: ", StringComparison.Ordinal))[5..].Trim();
+        Assert.Equal(("0", "0"), Ids(haproxy.Process.Id.ToString(CultureInfo.InvariantCulture)));
+        Assert.Equal((AccountId("/etc/passwd"), AccountId("/etc/group")), Ids(workerPid));
 
         Assert.Equal($"660 root {Group}", (await RunAsync("show info", "stat", "-c", "%a %U %G", socket)).Output.Trim());
         Assert.Equal($"660 root {Group}", (await RunAsync("show proc", "stat", "-c", "%a %U %G", masterSocket)).Output.Trim());
@@ -70,8 +78,19 @@ public sealed class HostConfigTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static string GroupId() =>
-        File.ReadLines("/etc/group").Select(l => l.Split(':')).Single(f => f[0] == Group)[2];
+    private static string GroupId() => AccountId("/etc/group");
+
+    /// <summary>The id of the account named <see cref="Group"/> (user and group alike, as Debian's package creates them).</summary>
+    private static string AccountId(string file) =>
+        File.ReadLines(file).Select(l => l.Split(':')).Single(f => f[0] == Group)[2];
+
+    /// <summary>A process's effective user and group ids, from <c>/proc/PID/status</c>.</summary>
+    private static (string Uid, string Gid) Ids(string pid)
+    {
+        var lines = File.ReadAllLines($"/proc/{pid}/status");
+        string Effective(string key) => lines.Single(l => l.StartsWith(key, StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];
+        return (Effective("Uid:"), Effective("Gid:"));
+    }
 
     /// <summary>Runs a program with <paramref name="command"/> offered on its stdin; stopped by PID if it has not ended in 10 s.</summary>
     private static async Task<(int Exit, string Output)> RunAsync(string command, string program, params string[] arguments)

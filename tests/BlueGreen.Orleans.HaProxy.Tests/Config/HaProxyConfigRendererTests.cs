@@ -147,6 +147,35 @@ public sealed class HaProxyConfigRendererTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_UserAndGroup_WorkersDropToThemAndHaProxyAcceptsIt()
+    {
+        var config = Sample() with { User = "haproxy", Group = "haproxy" };
+        await File.WriteAllTextAsync(config.MapFile, "web.local web_blue\n");
+        var path = _folder.File("haproxy.cfg");
+        var cfg = HaProxyConfigRenderer.Render(config);
+        await File.WriteAllTextAsync(path, cfg);
+
+        Assert.Contains("global\n    master-worker\n    user haproxy\n    group haproxy\n", cfg, StringComparison.Ordinal);
+        Assert.DoesNotContain("    user ", HaProxyConfigRenderer.Render(Sample()), StringComparison.Ordinal);
+        await LocalHaProxy.CheckConfigAsync(path);
+    }
+
+    [Theory]
+    [InlineData("haproxy\n    chroot /", null, "User")]
+    [InlineData("root;x", null, "User")]
+    [InlineData("", null, "User")]
+    [InlineData(null, "Haproxy", "Group")]
+    [InlineData(null, "haproxy group", "Group")]
+    public void Validate_BadUserOrGroup_NamesTheField(string? user, string? group, string field)
+    {
+        var error = Assert.Single(HaProxyConfigValidator.Validate(Sample() with { User = user, Group = group }));
+
+        Assert.StartsWith($"{field} '", error, StringComparison.Ordinal);
+        Assert.Contains("name: 1-32 characters", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
     public void Render_RuntimeApiGroup_SocketOpenToThatGroup()
     {
         var cfg = HaProxyConfigRenderer.Render(Sample("unix:///tmp/bg-render-admin.sock") with { RuntimeApiGroup = "haproxy" });
