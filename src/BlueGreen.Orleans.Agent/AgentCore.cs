@@ -125,22 +125,17 @@ internal sealed partial class AgentCore(
     /// Holds an idle master CLI connection (<see cref="HaProxyMasterClient.HoldAsync"/>): returns once it is held, with
     /// the task that completes when the master closes it (reloaded or stopped), and whether HAProxy changed before it
     /// was held: the master's <c>show proc</c>, read once the connection is held, no longer lists as current the worker
-    /// the last watch saw (a reload between that watch and the hold closed no connection of ours), or could not be read.
-    /// Throws when the master cannot be reached or there is none.
+    /// the last watch saw (a reload between that watch and the hold closed no connection of ours). Throws when the master
+    /// cannot be reached, there is none, or its <c>show proc</c> cannot be read: the caller lets the connection go and
+    /// watches without it, as when the master refuses one (a master that fails every <c>show proc</c> would otherwise
+    /// look like a reload at each hold).
     /// </summary>
     public async Task<(Task Closed, bool ChangedBefore)> HoldMasterAsync(CancellationToken cancellationToken)
     {
         var client = master ?? throw new InvalidOperationException("no master CLI was given.");
         var closed = await client.HoldAsync(cancellationToken);
-        try
-        {
-            var workers = (await client.ShowProcAsync(cancellationToken)).Workers;
-            return (closed, watcher.Last is { } seen && workers.All(w => w.Pid != seen.WorkerPid));
-        }
-        catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
-        {
-            return (closed, true);
-        }
+        var workers = (await client.ShowProcAsync(cancellationToken)).Workers;
+        return (closed, watcher.Last is { } seen && workers.All(w => w.Pid != seen.WorkerPid));
     }
 
     /// <summary>Runs one command from the server; a refused or failed one comes back with its one-line error.</summary>

@@ -150,8 +150,9 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
 
     /// <summary>
     /// True when HAProxy may have changed: the master closed the held connection, or HAProxy had changed already when
-    /// the connection was held. False when the master could not be reached, or holding failed some other way: the watch
-    /// then asks every <see cref="WatchInterval"/> until the next tick, and the agent goes on.
+    /// the connection was held. False when the master could not be reached, its <c>show proc</c> could not be read, or
+    /// holding failed some other way: the watch then asks every <see cref="WatchInterval"/> and the hold is tried again
+    /// after <see cref="HoldRetryDelay"/>.
     /// </summary>
     private async Task<bool> HoldMasterAsync(CancellationToken cancellationToken)
     {

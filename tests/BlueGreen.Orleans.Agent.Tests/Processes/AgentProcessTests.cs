@@ -131,6 +131,35 @@ public sealed class AgentProcessTests
     }
 
     [Fact]
+    public async Task Agent_WithAMasterCliThatClosesEveryConnection_AsksEvery100MsNotEvery20()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        using var folder = new TempFolder("relay");
+        await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
+        // A master CLI that takes each connection and closes it at once (a relay to a socket nobody listens on): the hold
+        // is taken, its show proc is not answered. That is no reload, and must not be watched as one every 20 ms.
+        await using var master = new CommandCountingRelay(folder.File("master.sock"), folder.File("nobody.sock"));
+        var arguments = stage.AgentArguments(tick: "30s").ToList();
+        arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{runtime.Path}";
+        arguments[arguments.IndexOf("--master-api") + 1] = $"unix://{master.Path}";
+        await using var agent = AgentProcess.Start(arguments);
+        await stage.WaitGreenAsync(agent, "the agent's start re-apply");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        runtime.Reset();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var asked = runtime.Count("show info");
+
+        // Every 100 ms is about 20 in 2 s; every 20 ms, about 100.
+        Assert.True(asked is > 5 and <= 30, $"asked {asked} times in 2 s: {runtime.Log()}");
+        await stage.ResetMapFileToBlueAsync();
+        await stage.Proxy.ReloadAsync();
+        await stage.WaitGreenAsync(agent, "the re-apply after a reload, seen by the 100 ms watch");
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
     public async Task Agent_WithAMasterCliAndALongTick_HaProxyRestartedTwice_ReappliedWithinTheBoundEachTime()
     {
         await using var stage = await AgentStage.StartAsync();
