@@ -125,18 +125,34 @@ internal sealed partial class AgentCore(
     /// Holds an idle master CLI connection (<see cref="HaProxyMasterClient.HoldAsync"/>): returns once it is held, with
     /// the task that completes when the master closes it (reloaded or stopped), and whether HAProxy changed before it
     /// was held: the master's <c>show proc</c>, read once the connection is held, no longer lists as current the worker
-    /// the last watch saw (a reload between that watch and the hold closed no connection of ours). Throws when the master
-    /// cannot be reached, there is none, or its <c>show proc</c> cannot be read: the caller lets the connection go and
-    /// watches without it, as when the master refuses one (a master that fails every <c>show proc</c> would otherwise
-    /// look like a reload at each hold).
+    /// the last watch saw (a reload between that watch and the hold closed no connection of ours), or it could not be
+    /// read and the master closed the held connection too (a reload began meanwhile). Throws when the master cannot be
+    /// reached, there is none, or it keeps the connection but does not answer <c>show proc</c> (hung): no reload, so the
+    /// caller lets the connection go and watches without it, as when the master refuses one.
     /// </summary>
     public async Task<(Task Closed, bool ChangedBefore)> HoldMasterAsync(CancellationToken cancellationToken)
     {
         var client = master ?? throw new InvalidOperationException("no master CLI was given.");
         var closed = await client.HoldAsync(cancellationToken);
-        var workers = (await client.ShowProcAsync(cancellationToken)).Workers;
-        return (closed, watcher.Last is { } seen && workers.All(w => w.Pid != seen.WorkerPid));
+        try
+        {
+            var workers = (await client.ShowProcAsync(cancellationToken)).Workers;
+            return (closed, watcher.Last is { } seen && workers.All(w => w.Pid != seen.WorkerPid));
+        }
+        catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+        {
+            // A reload closes every master CLI connection within ~20 ms of the signal (measured on 2.6).
+            if (await Task.WhenAny(closed, Task.Delay(MasterCloseGrace, time, cancellationToken)) == closed)
+            {
+                return (closed, true);
+            }
+
+            throw;
+        }
     }
+
+    /// <summary>How long a failed <c>show proc</c> waits for the held connection's close that a reload would bring.</summary>
+    internal static readonly TimeSpan MasterCloseGrace = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Runs one command from the server; a refused or failed one comes back with its one-line error.</summary>
     public async Task<CommandOutcome> ExecuteAsync(AgentCommandRequest command, CancellationToken cancellationToken)

@@ -25,6 +25,9 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
     /// <summary>How long the agent asks every <see cref="ReloadPollInterval"/> after the master closed its connection.</summary>
     public static readonly TimeSpan ReloadWindow = TimeSpan.FromSeconds(10);
 
+    /// <summary>True while a master CLI connection is held and checked; until then (connecting, reading its <c>show proc</c>) the watch goes on.</summary>
+    private volatile bool _holding;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (await core.StartAsync(stoppingToken) is { } started)
@@ -76,7 +79,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
 
                 var untilWatch = WatchInterval - (lastWatch is { } watched ? time.GetElapsedTime(watched) : WatchInterval);
                 var pause = reloadSince is not null ? ReloadPollInterval
-                    : hold is not null ? untilSnapshot
+                    : _holding ? untilSnapshot
                     : retryHoldAt is not null && untilRetry < untilWatch ? untilRetry
                     : untilWatch;
                 if (pause > TimeSpan.Zero)
@@ -104,9 +107,9 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             }
 
             var snapshotDue = lastSnapshot is null || time.GetElapsedTime(lastSnapshot.Value) >= options.Tick;
-            if (!snapshotDue && reloadSince is null && hold is null && lastWatch is { } last && time.GetElapsedTime(last) < WatchInterval)
+            if (!snapshotDue && reloadSince is null && !_holding && lastWatch is { } last && time.GetElapsedTime(last) < WatchInterval)
             {
-                // Woken to hold the master again, not to ask: the watch keeps its pace.
+                // Woken to hold the master again, or by a hold that ended, not to ask: the watch keeps its pace.
                 continue;
             }
 
@@ -162,6 +165,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             var (closed, changedBefore) = await core.HoldMasterAsync(release.Token);
             if (!changedBefore)
             {
+                _holding = true;
                 await closed;
             }
 
@@ -175,6 +179,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         finally
         {
             // A connection still held (HAProxy changed before it was) is let go: the watch asks now.
+            _holding = false;
             await release.CancelAsync();
         }
     }

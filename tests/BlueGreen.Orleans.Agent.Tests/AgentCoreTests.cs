@@ -198,6 +198,35 @@ public sealed class AgentCoreTests
         Assert.False(closed.IsCompleted);
     }
 
+    [Fact]
+    public async Task HoldMasterAsync_ShowProcNotAnsweredWhileTheHoldStaysOpen_ThrowsAsNoReload()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        using var silent = new SilentMaster(TimeSpan.FromMilliseconds(300));
+        await using var routes = stage.Proxy.CreateClient();
+        using var core = Core(stage, silent.Client, routes);
+        await core.TickAsync(readSnapshot: false, CancellationToken.None);
+
+        // A hung master keeps the held connection and never answers: watched as before, not as a reload.
+        await Assert.ThrowsAsync<HaProxyTimeoutException>(() => core.HoldMasterAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task HoldMasterAsync_ShowProcCutTogetherWithTheHeldConnection_ChangedBefore()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await using var master = new ReexecutingMaster();
+        await using var routes = stage.Proxy.CreateClient();
+        using var core = Core(stage, master.Client, routes);
+        await core.TickAsync(readSnapshot: false, CancellationToken.None);
+
+        var (closed, changedBefore) = await core.HoldMasterAsync(CancellationToken.None);
+
+        // A master re-executing for a reload closes every CLI connection: the show proc fails, and the hold ends with it.
+        Assert.True(changedBefore);
+        Assert.True(closed.IsCompleted);
+    }
+
     /// <summary>
     /// The core on the stage's haproxy: reads on the stage's connection, the routes on <paramref name="routes"/> (their own
     /// connection, as the agent runs) or the same one, the master CLI <paramref name="master"/> or the stage's.
@@ -217,13 +246,13 @@ public sealed class AgentCoreTests
     {
         private readonly TempFolder _folder = new("silent-master");
 
-        public SilentMaster()
+        public SilentMaster(TimeSpan? commandTimeout = null)
         {
             var path = _folder.File("master.sock");
             Socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             Socket.Bind(new UnixDomainSocketEndPoint(path));
             Socket.Listen();
-            Client = new HaProxyMasterClient(RuntimeEndpoint.Unix(path), new HaProxyRuntimeOptions { CommandTimeout = TimeSpan.FromSeconds(60) });
+            Client = new HaProxyMasterClient(RuntimeEndpoint.Unix(path), new HaProxyRuntimeOptions { CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(60) });
         }
 
         public Socket Socket { get; }
@@ -233,6 +262,44 @@ public sealed class AgentCoreTests
         public void Dispose()
         {
             Socket.Dispose();
+            _folder.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A master CLI that answers the first connection's <c>prompt</c> and keeps it, then, at the second connection (the
+    /// <c>show proc</c>), closes both: what a master re-executing for a reload does between the two.
+    /// </summary>
+    private sealed class ReexecutingMaster : IAsyncDisposable
+    {
+        private readonly TempFolder _folder = new("reexec-master");
+        private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        private readonly Task _serving;
+
+        public ReexecutingMaster()
+        {
+            var path = _folder.File("master.sock");
+            _listener.Bind(new UnixDomainSocketEndPoint(path));
+            _listener.Listen();
+            Client = new HaProxyMasterClient(RuntimeEndpoint.Unix(path), new HaProxyRuntimeOptions { CommandTimeout = TimeSpan.FromSeconds(10) });
+            _serving = ServeAsync();
+        }
+
+        public HaProxyMasterClient Client { get; }
+
+        private async Task ServeAsync()
+        {
+            using var held = await _listener.AcceptAsync();
+            var buffer = new byte[256];
+            await held.ReceiveAsync(buffer, SocketFlags.None);
+            await held.SendAsync("\n> "u8.ToArray(), SocketFlags.None);
+            using var showProc = await _listener.AcceptAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Dispose();
+            await _serving.ContinueWith(_ => { }, TaskScheduler.Default);
             _folder.Dispose();
         }
     }
