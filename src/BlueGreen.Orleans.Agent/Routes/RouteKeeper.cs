@@ -52,6 +52,9 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     /// one goes to HAProxy's runtime map first, as a direct proxy's switch does (traffic moves as soon as HAProxy has it),
     /// and <paramref name="runtimeApplied"/> hears so at once (<see cref="AckStatus.RuntimeApplied"/>, the version held on
     /// disk unchanged); then the state file and the map file are written, and the result is the final acknowledgement.
+    /// Those two writes are bookkeeping once traffic has moved: they run at the lowest CPU priority
+    /// (<see cref="WritePriority.Background"/>), so that on a busy host they wait for HAProxy and for the work that moves
+    /// traffic, not the other way round. A re-apply (a reload put the old routes back) writes at the normal priority.
     /// </summary>
     /// <remarks>
     /// A crash between the two leaves HAProxy on the new routes and the disk on the old ones: the restarted agent puts
@@ -96,7 +99,7 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
         var stateStarted = time.GetTimestamp();
         try
         {
-            await store.SaveAsync(desired, cancellationToken);
+            await store.SaveAsync(desired, WritePriority.Background, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -112,7 +115,7 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
         Held = desired;
         Converged = false;
         var mapStarted = time.GetTimestamp();
-        if (await WriteMapFileAsync(desired, cancellationToken) is { } mapError)
+        if (await WriteMapFileAsync(desired, WritePriority.Background, cancellationToken) is { } mapError)
         {
             return Result(desired.Version, AckStatus.Failed, ApplyTrigger.Server, started) with
             {
@@ -159,7 +162,7 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     {
         var held = Held!;
         var mapStarted = time.GetTimestamp();
-        if (await WriteMapFileAsync(held, cancellationToken) is { } mapError)
+        if (await WriteMapFileAsync(held, WritePriority.Normal, cancellationToken) is { } mapError)
         {
             return Result(held.Version, AckStatus.Failed, trigger, started) with
             {
@@ -176,12 +179,12 @@ internal sealed partial class RouteKeeper(HaProxyRuntimeClient client, string ma
     }
 
     /// <summary>The map file written with the routes (atomically, fsynced); the one-line error, or null.</summary>
-    private async Task<string?> WriteMapFileAsync(DesiredRoutes routes, CancellationToken cancellationToken)
+    private async Task<string?> WriteMapFileAsync(DesiredRoutes routes, WritePriority priority, CancellationToken cancellationToken)
     {
         try
         {
             var entries = routes.Routes.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new MapEntry(r.Key, r.Value));
-            await HaProxy.Maps.MapFile.WriteAsync(MapFile, entries, cancellationToken);
+            await HaProxy.Maps.MapFile.WriteAsync(MapFile, entries, priority, cancellationToken);
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -51,7 +51,9 @@ internal sealed class RouteStateStore(string stateDirectory, TimeProvider time)
         return DesiredRoutesValidator.FirstError(routes) is { } error ? throw new InvalidDataException($"{FilePath}: {error}") : routes;
     }
 
-    public Task SaveAsync(DesiredRoutes routes, CancellationToken cancellationToken)
+    public Task SaveAsync(DesiredRoutes routes, CancellationToken cancellationToken) => SaveAsync(routes, WritePriority.Normal, cancellationToken);
+
+    public Task SaveAsync(DesiredRoutes routes, WritePriority priority, CancellationToken cancellationToken)
     {
         var document = new RouteStateDocument
         {
@@ -59,6 +61,6 @@ internal sealed class RouteStateStore(string stateDirectory, TimeProvider time)
             Routes = new Dictionary<string, string>(routes.Routes.OrderBy(r => r.Key, StringComparer.Ordinal), StringComparer.Ordinal),
             WrittenAt = time.GetUtcNow(),
         };
-        return DurableFile.WriteAsync(FilePath, JsonSerializer.SerializeToUtf8Bytes(document, RouteStateJson.Default.RouteStateDocument), cancellationToken);
+        return DurableFile.WriteAsync(FilePath, JsonSerializer.SerializeToUtf8Bytes(document, RouteStateJson.Default.RouteStateDocument), priority, cancellationToken);
     }
 }

@@ -17,4 +17,11 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", EntryPoint = "close")]
     internal static partial int Close(int descriptor);
+
+    /// <summary>setpriority(2) with <c>PRIO_PROCESS</c> and a thread id: on Linux it sets that one thread's nice value.</summary>
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    internal static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    internal static partial int GetThreadId();
 }

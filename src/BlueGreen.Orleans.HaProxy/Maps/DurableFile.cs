@@ -10,15 +10,40 @@ namespace BlueGreen.Orleans.HaProxy.Maps;
 /// </summary>
 public static class DurableFile
 {
-    public static Task WriteAsync(string path, byte[] bytes, CancellationToken cancellationToken = default)
+    /// <summary>The nice value of a <see cref="WritePriority.Background"/> write's thread: the lowest CPU priority.</summary>
+    internal const int BackgroundNice = 19;
+
+    public static Task WriteAsync(string path, byte[] bytes, CancellationToken cancellationToken = default) =>
+        WriteAsync(path, bytes, WritePriority.Normal, cancellationToken);
+
+    public static Task WriteAsync(string path, byte[] bytes, WritePriority priority, CancellationToken cancellationToken = default)
     {
         var full = Path.GetFullPath(path);
-
-        // fsync has no asynchronous form: it blocks its thread for milliseconds. On a thread of its own it cannot hold
-        // up the callers' thread pool (an Orleans silo switching 50 proxies at once would otherwise queue every other
-        // proxy's Runtime API reply behind these writes), and parallel writes can share one journal commit.
-        return Task.Factory.StartNew(() => WriteDurably(full, bytes), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return RunOnOwnThreadAsync(() => WriteDurably(full, bytes), priority, cancellationToken);
     }
+
+    /// <summary>
+    /// fsync has no asynchronous form: it blocks its thread for milliseconds. On a thread of its own it cannot hold up
+    /// the callers' thread pool (an Orleans silo switching 50 proxies at once would otherwise queue every other proxy's
+    /// Runtime API reply behind these writes), and parallel writes can share one journal commit. A
+    /// <see cref="WritePriority.Background"/> thread gets the lowest CPU priority first (nice 19, that thread only: it
+    /// ends with the write); a host that refuses it (a syscall filter) gets the write at the normal priority.
+    /// </summary>
+    internal static Task RunOnOwnThreadAsync(Action write, WritePriority priority, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                if (priority == WritePriority.Background)
+                {
+                    const int ProcessOrThread = 0; // PRIO_PROCESS: with a thread id, Linux sets that thread's nice value.
+                    _ = NativeMethods.SetPriority(ProcessOrThread, NativeMethods.GetThreadId(), BackgroundNice);
+                }
+
+                write();
+            },
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     private static void WriteDurably(string full, byte[] bytes)
     {

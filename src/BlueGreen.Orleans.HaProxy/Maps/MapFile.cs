@@ -43,7 +43,11 @@ public static class MapFile
     }
 
     /// <summary>Writes the whole map atomically. Every key and value passes the runtime allow-list first.</summary>
-    public static async Task WriteAsync(string path, IEnumerable<MapEntry> entries, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(string path, IEnumerable<MapEntry> entries, CancellationToken cancellationToken = default) =>
+        WriteAsync(path, entries, WritePriority.Normal, cancellationToken);
+
+    /// <inheritdoc cref="WriteAsync(string, IEnumerable{MapEntry}, CancellationToken)"/>
+    public static async Task WriteAsync(string path, IEnumerable<MapEntry> entries, WritePriority priority, CancellationToken cancellationToken = default)
     {
         var text = new StringBuilder("# Written by BlueGreen.Orleans; runtime changes are mirrored here so that reloads keep them.\n");
         foreach (var entry in entries)
@@ -51,7 +55,7 @@ public static class MapFile
             text.Append(RuntimeArguments.Name(entry.Key, "key")).Append(' ').Append(RuntimeArguments.Name(entry.Value, "value")).Append('\n');
         }
 
-        await DurableFile.WriteAsync(path, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+        await DurableFile.WriteAsync(path, Encoding.UTF8.GetBytes(text.ToString()), priority, cancellationToken);
     }
 
     /// <summary>Sets one key (replacing its value or appending it) with a read-modify-write under a per-file lock.</summary>
