@@ -62,9 +62,7 @@ public sealed class AgentProcessTests
         using var folder = new TempFolder("relay");
         await using var relay = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
         // A tick far longer than the bound: only the master CLI's close can bring the routes back in time.
-        var arguments = stage.AgentArguments(tick: "30s").ToList();
-        arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{relay.Path}";
-        await using var agent = AgentProcess.Start(arguments);
+        await using var agent = AgentProcess.Start(LongTickThrough(stage, relay.Path));
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
 
         // The first tick (its snapshot) follows the start's re-apply; after it, nothing is due for 30 s.
@@ -95,10 +93,7 @@ public sealed class AgentProcessTests
         using var folder = new TempFolder("relay");
         await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
         await using var master = new CommandCountingRelay(folder.File("master.sock"), stage.Proxy.MasterApi.SocketPath!);
-        var arguments = stage.AgentArguments(tick: "30s").ToList();
-        arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{runtime.Path}";
-        arguments[arguments.IndexOf("--master-api") + 1] = $"unix://{master.Path}";
-        await using var agent = AgentProcess.Start(arguments);
+        await using var agent = AgentProcess.Start(LongTickThrough(stage, runtime.Path, master.Path));
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
         await Task.Delay(TimeSpan.FromSeconds(1));
 
@@ -143,10 +138,7 @@ public sealed class AgentProcessTests
         using var hung = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         hung.Bind(new UnixDomainSocketEndPoint(folder.File("master.sock")));
         hung.Listen();
-        var arguments = stage.AgentArguments(tick: "30s").ToList();
-        arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{runtime.Path}";
-        arguments[arguments.IndexOf("--master-api") + 1] = $"unix://{folder.File("master.sock")}";
-        await using var agent = AgentProcess.Start(arguments);
+        await using var agent = AgentProcess.Start(LongTickThrough(stage, runtime.Path, folder.File("master.sock")));
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
         // The first tick reads the master's pid too, and waits for it up to the same 5 s (the tick's reads, not a switch).
         await Task.Delay(TimeSpan.FromSeconds(6));
@@ -231,5 +223,21 @@ public sealed class AgentProcessTests
         Assert.Equal(64, exitCode);
         Assert.Equal("bluegreen-agent: error: another bluegreen-agent uses this --state-dir.", output.Trim());
         Assert.False(agent.HasExited, agent.Output);
+    }
+
+    /// <summary>
+    /// The agent's arguments with a tick far longer than any test (only the master CLI's close, or the watch, can bring
+    /// routes back in time) and its Runtime API, and master CLI when given, at these sockets (a test's relays).
+    /// </summary>
+    private static List<string> LongTickThrough(AgentStage stage, string runtimeSocket, string? masterSocket = null)
+    {
+        var arguments = stage.AgentArguments(tick: "30s").ToList();
+        arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{runtimeSocket}";
+        if (masterSocket is not null)
+        {
+            arguments[arguments.IndexOf("--master-api") + 1] = $"unix://{masterSocket}";
+        }
+
+        return arguments;
     }
 }
