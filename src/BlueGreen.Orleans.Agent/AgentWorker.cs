@@ -62,7 +62,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         long? lastWatch = null;
         Task<bool>? hold = null;
         var refusals = 0;
-        long? retryHoldAt = null;
+        long? refusedAt = null;
         long? reloadSince = null;
         var reloadSeen = false;
         while (true)
@@ -70,17 +70,17 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             var untilSnapshot = lastSnapshot is null ? TimeSpan.Zero : options.Tick - time.GetElapsedTime(lastSnapshot.Value);
             if (untilSnapshot > TimeSpan.Zero)
             {
-                var untilRetry = retryHoldAt is { } at ? -time.GetElapsedTime(at) : TimeSpan.Zero;
+                var untilRetry = refusedAt is { } refused ? HoldRetryDelay(refusals - 1) - time.GetElapsedTime(refused) : TimeSpan.Zero;
                 if (hold is null && reloadSince is null && untilRetry <= TimeSpan.Zero && core.HasMaster)
                 {
                     hold = HoldMasterAsync(cancellationToken);
-                    retryHoldAt = null;
+                    refusedAt = null;
                 }
 
                 var untilWatch = WatchInterval - (lastWatch is { } watched ? time.GetElapsedTime(watched) : WatchInterval);
                 var pause = reloadSince is not null ? ReloadPollInterval
                     : _holding ? untilSnapshot
-                    : retryHoldAt is not null && untilRetry < untilWatch ? untilRetry
+                    : refusedAt is not null && untilRetry < untilWatch ? untilRetry
                     : untilWatch;
                 if (pause > TimeSpan.Zero)
                 {
@@ -100,7 +100,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
                 else
                 {
                     // Refused: asked every WatchInterval meanwhile, and held again as soon as the master takes it.
-                    retryHoldAt = time.GetTimestamp() + (long)(HoldRetryDelay(refusals++).TotalSeconds * time.TimestampFrequency);
+                    (refusedAt, refusals) = (time.GetTimestamp(), refusals + 1);
                 }
 
                 hold = null;
