@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using BlueGreen.Orleans.Agent.Routes;
 using BlueGreen.Orleans.Agent.Tests.Support;
@@ -25,12 +24,9 @@ public sealed class AgentProcessTests
         await using var agent = AgentProcess.Start(stage.AgentArguments());
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
 
-        await stage.ResetMapFileToBlueAsync();
-        await stage.Proxy.ReloadAsync();
-        var reloaded = Stopwatch.StartNew();
-        await stage.WaitGreenAsync(agent, "the re-apply after a reload");
+        var reloaded = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.ReloadAsync(), "the re-apply after a reload");
 
-        Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
+        Assert.True(reloaded < Bound, $"{reloaded}");
         Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
         Assert.Contains("HAProxy changed", agent.Output, StringComparison.Ordinal);
         Assert.False(agent.HasExited, agent.Output);
@@ -44,12 +40,9 @@ public sealed class AgentProcessTests
         await using var agent = AgentProcess.Start(stage.AgentArguments());
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
 
-        await stage.ResetMapFileToBlueAsync();
-        await stage.Proxy.RestartAsync();
-        var restarted = Stopwatch.StartNew();
-        await stage.WaitGreenAsync(agent, "the re-apply after a restart");
+        var restarted = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.RestartAsync(), "the re-apply after a restart");
 
-        Assert.True(restarted.Elapsed < Bound, $"{restarted.Elapsed}");
+        Assert.True(restarted < Bound, $"{restarted}");
         Assert.Equal(AgentStage.GreenBackend, await stage.FileRouteAsync());
         Assert.False(agent.HasExited, agent.Output);
     }
@@ -67,19 +60,13 @@ public sealed class AgentProcessTests
 
         // The first tick (its snapshot) follows the start's re-apply; after it, nothing is due for 30 s.
         await Task.Delay(TimeSpan.FromSeconds(1));
-        relay.Reset();
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        var askedAtRest = relay.Count("show info");
-        var restLog = relay.Log();
+        var (askedAtRest, restLog) = await relay.CountOverAsync("show info", TimeSpan.FromSeconds(2));
 
-        await stage.ResetMapFileToBlueAsync();
-        await stage.Proxy.ReloadAsync();
-        var reloaded = Stopwatch.StartNew();
-        await stage.WaitGreenAsync(agent, "the re-apply after a reload");
+        var reloaded = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.ReloadAsync(), "the re-apply after a reload");
 
         // Asking every 100 ms would be about 20.
         Assert.True(askedAtRest == 0, $"asked at rest: {restLog}");
-        Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
+        Assert.True(reloaded < Bound, $"{reloaded}");
         Assert.Contains("HAProxy changed", agent.Output, StringComparison.Ordinal);
         Assert.True(relay.Count("show info") > 0, "the agent asked which HAProxy answers after the master closed its connection");
         Assert.False(agent.HasExited, agent.Output);
@@ -108,20 +95,14 @@ public sealed class AgentProcessTests
 
         // Once the master takes connections again the agent holds one and asks nothing until its next tick, 30 s away.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
-        runtime.Reset();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        var askedAtRest = runtime.Count("show info");
-        var restLog = runtime.Log();
+        var (askedAtRest, restLog) = await runtime.CountOverAsync("show info", TimeSpan.FromSeconds(1.5));
 
         // Held again: the next reload is caught by the master's close, within the bound.
-        await stage.ResetMapFileToBlueAsync();
-        await stage.Proxy.ReloadAsync();
-        var reloaded = Stopwatch.StartNew();
-        await stage.WaitGreenAsync(agent, "the re-apply after the second reload");
+        var reloaded = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.ReloadAsync(), "the re-apply after the second reload");
 
         // Asking every 100 ms would be about 15.
         Assert.True(askedAtRest == 0, $"asked at rest {askedAtRest}: {restLog}; master: {master.Log()}; output: {agent.Output}");
-        Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
+        Assert.True(reloaded < Bound, $"{reloaded}");
         Assert.True(master.Count("show proc") >= 2, $"the master was held again: {master.Log()}");
         Assert.False(agent.HasExited, agent.Output);
     }
@@ -143,17 +124,12 @@ public sealed class AgentProcessTests
         // The first tick reads the master's pid too, and waits for it up to the same 5 s (the tick's reads, not a switch).
         await Task.Delay(TimeSpan.FromSeconds(6));
 
-        runtime.Reset();
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        var asked = runtime.Count("show info");
-        await stage.ResetMapFileToBlueAsync();
-        await stage.Proxy.ReloadAsync();
-        var reloaded = Stopwatch.StartNew();
-        await stage.WaitGreenAsync(agent, "the re-apply after a reload, seen by the 100 ms watch");
+        var (asked, log) = await runtime.CountOverAsync("show info", TimeSpan.FromSeconds(2));
+        var reloaded = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.ReloadAsync(), "the re-apply after a reload, seen by the 100 ms watch");
 
         // Every 100 ms is about 20 in 2 s; waiting on the master, none; watching it as a reload every 20 ms, about 100.
-        Assert.True(asked is > 5 and <= 30, $"asked {asked} times in 2 s: {runtime.Log()}");
-        Assert.True(reloaded.Elapsed < Bound, $"{reloaded.Elapsed}");
+        Assert.True(asked is > 5 and <= 30, $"asked {asked} times in 2 s: {log}");
+        Assert.True(reloaded < Bound, $"{reloaded}");
         Assert.False(agent.HasExited, agent.Output);
     }
 
@@ -169,11 +145,8 @@ public sealed class AgentProcessTests
         // master, or asks every 100 ms while that master refuses one for a moment: either way the second is caught too.
         foreach (var round in new[] { "first", "second" })
         {
-            await stage.ResetMapFileToBlueAsync();
-            await stage.Proxy.RestartAsync();
-            var restarted = Stopwatch.StartNew();
-            await stage.WaitGreenAsync(agent, $"the re-apply after the {round} restart");
-            Assert.True(restarted.Elapsed < Bound, $"{round}: {restarted.Elapsed}");
+            var restarted = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.RestartAsync(), $"the re-apply after the {round} restart");
+            Assert.True(restarted < Bound, $"{round}: {restarted}");
         }
 
         Assert.False(agent.HasExited, agent.Output);

@@ -57,9 +57,8 @@ public sealed class HostConfigTests : IDisposable
 
         // The master stays root (it binds, reads the config and map files, re-executes on a reload); the worker, which
         // parses every client's request, runs as haproxy.
-        var info = await RunAsync("show info", "socat", "-", $"UNIX-CONNECT:{socket}");
-        var workerPid = info.Output.Split('\n').Single(l => l.StartsWith("Pid: ", StringComparison.Ordinal))[5..].Trim();
-        Assert.Equal(("0", "0"), Ids(haproxy.Process.Id.ToString(CultureInfo.InvariantCulture)));
+        var workerPid = HaProxyInfo.Parse((await RunAsync("show info", "socat", "-", $"UNIX-CONNECT:{socket}")).Output).Pid;
+        Assert.Equal(("0", "0"), Ids(haproxy.Process.Id));
         Assert.Equal((AccountId("/etc/passwd"), AccountId("/etc/group")), Ids(workerPid));
 
         Assert.Equal($"660 root {Group}", (await RunAsync("show info", "stat", "-c", "%a %U %G", socket)).Output.Trim());
@@ -85,7 +84,7 @@ public sealed class HostConfigTests : IDisposable
         File.ReadLines(file).Select(l => l.Split(':')).Single(f => f[0] == Group)[2];
 
     /// <summary>A process's effective user and group ids, from <c>/proc/PID/status</c>.</summary>
-    private static (string Uid, string Gid) Ids(string pid)
+    private static (string Uid, string Gid) Ids(int pid)
     {
         var lines = File.ReadAllLines($"/proc/{pid}/status");
         string Effective(string key) => lines.Single(l => l.StartsWith(key, StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];

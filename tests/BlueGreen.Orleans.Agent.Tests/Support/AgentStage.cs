@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BlueGreen.Orleans.Agent.Routes;
 using BlueGreen.Orleans.HaProxy.Config;
 using BlueGreen.Orleans.HaProxy.Maps;
@@ -139,6 +140,19 @@ internal sealed class AgentStage : IAsyncDisposable
     /// desired route back.
     /// </summary>
     public Task ResetMapFileToBlueAsync() => MapFile.WriteAsync(Proxy.MapFile, [new MapEntry(Host, BlueBackend)]);
+
+    /// <summary>
+    /// Puts the map file back to blue, runs <paramref name="change"/> (a reload or a restart of HAProxy, whose new worker
+    /// then loads blue) and returns how long after it the agent had green back (<see cref="WaitGreenAsync"/>).
+    /// </summary>
+    public async Task<TimeSpan> TimeReapplyAfterAsync(AgentProcess agent, Func<Task> change, string what)
+    {
+        await ResetMapFileToBlueAsync();
+        await change();
+        var changed = Stopwatch.StartNew();
+        await WaitGreenAsync(agent, what);
+        return changed.Elapsed;
+    }
 
     /// <summary>Waits until the agent put the runtime map on green and traffic lands there; on timeout, says what the agent printed.</summary>
     public async Task WaitGreenAsync(AgentProcess agent, string what)

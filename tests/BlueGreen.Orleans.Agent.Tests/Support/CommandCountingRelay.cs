@@ -66,6 +66,14 @@ internal sealed class CommandCountingRelay : IAsyncDisposable
         }
     }
 
+    /// <summary>Counts <paramref name="command"/> over the next <paramref name="span"/> only; with every line counted then, for a failure message.</summary>
+    public async Task<(int Count, string Log)> CountOverAsync(string command, TimeSpan span)
+    {
+        Reset();
+        await Task.Delay(span);
+        return (Count(command), Log());
+    }
+
     public void Reset()
     {
         lock (_lock)
