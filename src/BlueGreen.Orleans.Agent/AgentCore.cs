@@ -75,10 +75,26 @@ internal sealed partial class AgentCore(
     }
 
     /// <summary>
-    /// Reads which HAProxy answers; re-applies the held routes when it reloaded or restarted since the last tick, or when
-    /// the last attempt failed; with <paramref name="readSnapshot"/>, reads every backend too.
+    /// How long a tick waits for the master's pid (<see cref="ReadIdentityAsync"/>) before it goes on with the last one
+    /// seen. The master answers <c>show proc</c> in well under a millisecond; one that hangs (stopped, or busy parsing a
+    /// large config while it re-executes) must not hold the reads lane, and with it the 100 ms watch and the snapshot
+    /// that keeps the server's view fresh, for the master client's full timeout (7 s).
     /// </summary>
-    public async Task<TickOutcome> TickAsync(bool readSnapshot, CancellationToken cancellationToken)
+    internal static readonly TimeSpan DefaultMasterPidTimeout = TimeSpan.FromMilliseconds(500);
+
+    /// <inheritdoc cref="DefaultMasterPidTimeout"/>
+    internal TimeSpan MasterPidTimeout { get; init; } = DefaultMasterPidTimeout;
+
+    /// <summary>
+    /// Reads which HAProxy answers; re-applies the held routes when it reloaded or restarted since the last tick, or when
+    /// the last attempt failed; with <paramref name="readSnapshot"/>, reads every backend too, and the master's pid unless
+    /// <paramref name="masterHeld"/> (a master CLI connection held open: a restart would close it, so the pid adds nothing).
+    /// </summary>
+    public async Task<TickOutcome> TickAsync(bool readSnapshot, CancellationToken cancellationToken) =>
+        await TickAsync(readSnapshot, masterHeld: false, cancellationToken);
+
+    /// <inheritdoc cref="TickAsync(bool, CancellationToken)"/>
+    public async Task<TickOutcome> TickAsync(bool readSnapshot, bool masterHeld, CancellationToken cancellationToken)
     {
         await _reads.WaitAsync(cancellationToken);
         try
@@ -87,7 +103,7 @@ internal sealed partial class AgentCore(
             var changed = false;
             try
             {
-                var identity = await ReadIdentityAsync(readMaster: readSnapshot, cancellationToken);
+                var identity = await ReadIdentityAsync(readMaster: readSnapshot && !masterHeld, cancellationToken);
                 if (_lastError is not null)
                 {
                     Log.Reachable(logger, identity.WorkerPid);
@@ -274,21 +290,23 @@ internal sealed partial class AgentCore(
 
     /// <summary>
     /// The live worker (<c>show info</c>, every watch) and, with <paramref name="readMaster"/>, the master's pid (a new
-    /// connection to the master CLI; once per snapshot tick, not every 100 ms watch). A reload keeps the master's pid
-    /// and changes the worker's; the master's only backs up a restart that gave the worker its old pid and uptime, so
-    /// between two reads the last one seen stands.
+    /// connection to the master CLI; once per snapshot tick, not every 100 ms watch, and for at most
+    /// <see cref="MasterPidTimeout"/>). A reload keeps the master's pid and changes the worker's; the master's only backs
+    /// up a restart that gave the worker its old pid and uptime, so between two reads the last one seen stands.
     /// </summary>
     private async Task<HaProxyIdentity> ReadIdentityAsync(bool readMaster, CancellationToken cancellationToken)
     {
         var info = await client.ShowInfoAsync(cancellationToken);
-        int? masterPid = readMaster ? null : watcher.Last?.MasterPid;
+        int? masterPid = watcher.Last?.MasterPid;
         if (master is not null && readMaster)
         {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(MasterPidTimeout);
             try
             {
-                masterPid = (await master.ShowProcAsync(cancellationToken)).Master.Pid;
+                masterPid = (await master.ShowProcAsync(bounded.Token)).Master.Pid;
             }
-            catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+            catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 // The worker answered: the master CLI only adds a signal; the worker pid and uptime still tell.
             }

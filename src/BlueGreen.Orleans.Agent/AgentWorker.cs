@@ -120,7 +120,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             }
 
             lastWatch = time.GetTimestamp();
-            var outcome = await core.TickAsync(snapshotDue, cancellationToken);
+            var outcome = await core.TickAsync(snapshotDue, masterHeld: _holding, cancellationToken);
             if (outcome.Reapplied is { } reapplied)
             {
                 events.Publish(reapplied);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using BlueGreen.Orleans.Agent.Commands;
 using BlueGreen.Orleans.Agent.Routes;
@@ -62,7 +63,8 @@ public sealed class AgentCoreTests
         // The tick's watch hangs on the silent master CLI (up to its timeout), inside the reads lane.
         using var silent = new SilentMaster();
         await using var routes = stage.Proxy.CreateClient();
-        using var core = Core(stage, silent.Client, routes);
+        // The tick's own bound on the master's answer (500 ms) lifted, so that it is still waiting when the version comes.
+        using var core = Core(stage, silent.Client, routes, masterPidTimeout: TimeSpan.FromSeconds(60));
         using var stopTick = new CancellationTokenSource();
         var accepting = silent.Socket.AcceptAsync();
         var tick = core.TickAsync(readSnapshot: true, stopTick.Token);
@@ -78,6 +80,41 @@ public sealed class AgentCoreTests
         Assert.Equal(AckStatus.Applied, offered.Status);
         Assert.True(tickStillHung, "the tick was still waiting for the master CLI when the version was applied");
         Assert.Equal(AgentStage.GreenBackend, await stage.RuntimeRouteAsync());
+    }
+
+    [Fact]
+    public async Task TickAsync_MasterCliHung_SnapshotReadWithinTheMasterPidBound()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        // A master that takes the connection and never answers (its client would wait 60 s).
+        using var silent = new SilentMaster();
+        await using var routes = stage.Proxy.CreateClient();
+        using var core = Core(stage, silent.Client, routes);
+        await core.TickAsync(readSnapshot: false, CancellationToken.None);
+
+        var watch = Stopwatch.StartNew();
+        var tick = await core.TickAsync(readSnapshot: true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The snapshot is what keeps the server's view of this proxy fresh: a hung master must not make it stale.
+        Assert.Null(tick.Error);
+        Assert.NotNull(tick.Snapshot);
+        Assert.True(watch.Elapsed < AgentCore.DefaultMasterPidTimeout + TimeSpan.FromSeconds(1), $"the tick took {watch.Elapsed}");
+        Assert.Equal((await stage.Client.ShowInfoAsync()).Pid, core.LastSeen!.WorkerPid);
+    }
+
+    [Fact]
+    public async Task TickAsync_MasterHeld_SnapshotLeavesTheMasterCliAlone()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        using var silent = new SilentMaster();
+        await using var routes = stage.Proxy.CreateClient();
+        using var core = Core(stage, silent.Client, routes);
+
+        // A held master CLI connection closes when HAProxy restarts: the tick has no need of the master's pid then.
+        var tick = await core.TickAsync(readSnapshot: true, masterHeld: true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(tick.Snapshot);
+        Assert.False(silent.Socket.Poll(0, SelectMode.SelectRead), "the tick connected to the master CLI");
     }
 
     [Fact]
@@ -231,7 +268,7 @@ public sealed class AgentCoreTests
     /// The core on the stage's haproxy: reads on the stage's connection, the routes on <paramref name="routes"/> (their own
     /// connection, as the agent runs) or the same one, the master CLI <paramref name="master"/> or the stage's.
     /// </summary>
-    private static AgentCore Core(AgentStage stage, HaProxyMasterClient? master = null, HaProxyRuntimeClient? routes = null) =>
+    private static AgentCore Core(AgentStage stage, HaProxyMasterClient? master = null, HaProxyRuntimeClient? routes = null, TimeSpan? masterPidTimeout = null) =>
         new(
             stage.Client,
             master ?? stage.Proxy.CreateMasterClient(),
@@ -239,7 +276,10 @@ public sealed class AgentCoreTests
             new ReloadWatcher(),
             new SnapshotReader(stage.Client, TimeProvider.System),
             TimeProvider.System,
-            NullLogger<AgentCore>.Instance);
+            NullLogger<AgentCore>.Instance)
+        {
+            MasterPidTimeout = masterPidTimeout ?? AgentCore.DefaultMasterPidTimeout,
+        };
 
     /// <summary>A master CLI socket that accepts connections and never answers: a hung master, the way a test can have one.</summary>
     private sealed class SilentMaster : IDisposable

@@ -134,6 +134,28 @@ public sealed class AgentProcessTests
     }
 
     [Fact]
+    public async Task Agent_WithAHungMasterCli_ReadsItsSnapshotEveryTick()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        using var folder = new TempFolder("relay");
+        await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
+        // A master CLI that takes connections and never answers, with the default 1 s tick: the snapshot each tick sends
+        // is what keeps the server's view of this proxy fresh (stale after 3 s: unreachable).
+        using var hung = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        hung.Bind(new UnixDomainSocketEndPoint(folder.File("master.sock")));
+        hung.Listen();
+        await using var agent = AgentProcess.Start(TickThrough(stage, "1s", runtime.Path, folder.File("master.sock")));
+        await stage.WaitGreenAsync(agent, "the agent's start re-apply");
+
+        var (snapshots, log) = await runtime.CountOverAsync("show stat", TimeSpan.FromSeconds(5));
+
+        // One backend read a tick, about 5 in 5 s; waiting for the master's pid up to its 7 s timeout each tick, 0 or 1.
+        Assert.True(snapshots >= 3, $"read {snapshots} snapshots in 5 s: {log}");
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
     public async Task Agent_WithAMasterCliAndALongTick_HaProxyRestartedTwice_ReappliedWithinTheBoundEachTime()
     {
         await using var stage = await AgentStage.StartAsync();
@@ -202,9 +224,13 @@ public sealed class AgentProcessTests
     /// The agent's arguments with a tick far longer than any test (only the master CLI's close, or the watch, can bring
     /// routes back in time) and its Runtime API, and master CLI when given, at these sockets (a test's relays).
     /// </summary>
-    private static List<string> LongTickThrough(AgentStage stage, string runtimeSocket, string? masterSocket = null)
+    private static List<string> LongTickThrough(AgentStage stage, string runtimeSocket, string? masterSocket = null) =>
+        TickThrough(stage, "30s", runtimeSocket, masterSocket);
+
+    /// <summary>The stage's agent with <paramref name="tick"/>, its Runtime API (and master CLI) through the given sockets.</summary>
+    private static List<string> TickThrough(AgentStage stage, string tick, string runtimeSocket, string? masterSocket = null)
     {
-        var arguments = stage.AgentArguments(tick: "30s").ToList();
+        var arguments = stage.AgentArguments(tick: tick).ToList();
         arguments[arguments.IndexOf("--runtime-api") + 1] = $"unix://{runtimeSocket}";
         if (masterSocket is not null)
         {
