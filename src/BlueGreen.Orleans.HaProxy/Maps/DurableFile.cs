@@ -19,31 +19,20 @@ public static class DurableFile
     public static Task WriteAsync(string path, byte[] bytes, WritePriority priority, CancellationToken cancellationToken = default)
     {
         var full = Path.GetFullPath(path);
-        return RunOnOwnThreadAsync(() => WriteDurably(full, bytes), priority, cancellationToken);
+        return RunOffThePoolAsync(() => WriteDurably(full, bytes), priority, cancellationToken);
     }
 
     /// <summary>
-    /// fsync has no asynchronous form: it blocks its thread for milliseconds. On a thread of its own it cannot hold up
-    /// the callers' thread pool (an Orleans silo switching 50 proxies at once would otherwise queue every other proxy's
-    /// Runtime API reply behind these writes), and parallel writes can share one journal commit. A
-    /// <see cref="WritePriority.Background"/> thread gets the lowest CPU priority first (nice 19, that thread only: it
-    /// ends with the write); a host that refuses it (a syscall filter) gets the write at the normal priority.
+    /// fsync has no asynchronous form: it blocks its thread for milliseconds. Off the thread pool it cannot hold up the
+    /// callers' pool (an Orleans silo switching 50 proxies at once would otherwise queue every other proxy's Runtime API
+    /// reply behind these writes). A <see cref="WritePriority.Normal"/> write gets a thread of its own, so that parallel
+    /// writes can share one journal commit; a <see cref="WritePriority.Background"/> one goes to the process's one
+    /// background write thread, at the lowest CPU priority (<see cref="BackgroundWriteThread"/>).
     /// </summary>
-    internal static Task RunOnOwnThreadAsync(Action write, WritePriority priority, CancellationToken cancellationToken) =>
-        Task.Factory.StartNew(
-            () =>
-            {
-                if (priority == WritePriority.Background)
-                {
-                    const int ProcessOrThread = 0; // PRIO_PROCESS: with a thread id, Linux sets that thread's nice value.
-                    _ = NativeMethods.SetPriority(ProcessOrThread, NativeMethods.GetThreadId(), BackgroundNice);
-                }
-
-                write();
-            },
-            cancellationToken,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
+    internal static Task RunOffThePoolAsync(Action write, WritePriority priority, CancellationToken cancellationToken) =>
+        priority == WritePriority.Background
+            ? BackgroundWriteThread.RunAsync(write, cancellationToken)
+            : Task.Factory.StartNew(write, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static void WriteDurably(string full, byte[] bytes)
     {
