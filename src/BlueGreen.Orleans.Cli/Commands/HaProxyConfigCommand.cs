@@ -24,13 +24,14 @@ internal static class HaProxyConfigCommand
         var socketGroup = new Option<string?>("--socket-group") { Description = "A group that may also use the Runtime API's unix socket (mode 660), e.g. haproxy when bluegreen-agent is in it; by default only HAProxy's user (mode 600)." };
         var user = new Option<string?>("--user") { Description = "The user HAProxy's workers run as (global 'user'), e.g. haproxy; by default the one that started HAProxy (root under Debian's unit)." };
         var group = new Option<string?>("--group") { Description = "The group HAProxy's workers run as (global 'group'), e.g. haproxy." };
+        var chroot = new Option<string?>("--chroot") { Description = "An empty folder HAProxy's workers are jailed in (global 'chroot'), e.g. /var/lib/haproxy; the master is not." };
         var masterApi = new Option<string>("--master-api") { Description = "The master CLI socket ('none' for none).", DefaultValueFactory = _ => "unix:///run/haproxy/master.sock" };
         var mapFile = new Option<string>("--map-file") { Description = "The map file the frontend routes by (under the server's BlueGreen:Proxies:MapsRoot).", DefaultValueFactory = _ => "/var/lib/bluegreen/maps/hosts.map" };
         var stats = new Option<string?>("--stats") { Description = "Where a stats page listens (address:port); none by default." };
         var checkPath = new Option<string>("--check-path") { Description = "The HTTP path of the health checks.", DefaultValueFactory = _ => "/healthz" };
         var command = new Command("config", "Print the HAProxy configuration that serves these services (offline: no server, no token).")
         {
-            files, name, frontend, runtimeApi, socketGroup, user, group, masterApi, mapFile, stats, checkPath,
+            files, name, frontend, runtimeApi, socketGroup, user, group, chroot, masterApi, mapFile, stats, checkPath,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +47,7 @@ internal static class HaProxyConfigCommand
                     RuntimeApiGroup = parse.GetValue(socketGroup),
                     User = parse.GetValue(user),
                     Group = parse.GetValue(group),
+                    Chroot = parse.GetValue(chroot),
                     MasterApi = master == "none" ? null : master,
                     MapFile = parse.GetValue(mapFile)!,
                     StatsPage = parse.GetValue(stats) is { } page ? Listen(page, "--stats") : null,

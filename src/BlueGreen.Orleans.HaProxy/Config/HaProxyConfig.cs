@@ -29,6 +29,13 @@ public sealed record HaProxyConfig
     public string? Group { get; init; }
 
     /// <summary>
+    /// A folder HAProxy's workers are jailed in (<c>chroot</c> in <c>global</c>), e.g. Debian's empty
+    /// <c>/var/lib/haproxy</c>: a worker taken over through a request sees nothing of the host's files. The master is not
+    /// jailed: it reads the config and the map files (loaded before the jail) and re-executes on a reload. Null: none.
+    /// </summary>
+    public string? Chroot { get; init; }
+
+    /// <summary>
     /// The master CLI (<c>tcp://ip:port</c> or <c>unix:///path</c>), or null for none. HAProxy takes it only on its command
     /// line (<c>-S</c>, see <see cref="HaProxyConfigRenderer.MasterSocketArgument"/>); the config says so in a comment. The
     /// drain reads old workers through it: after a reload they still carry requests to the old colour.

@@ -41,6 +41,11 @@ public static class HaProxyConfigRenderer
             cfg.Append(CultureInfo.InvariantCulture, $"    group {group}\n");
         }
 
+        if (config.Chroot is { } jail)
+        {
+            cfg.Append(CultureInfo.InvariantCulture, $"    chroot {jail}\n");
+        }
+
         cfg.Append(CultureInfo.InvariantCulture, $"    maxconn {config.MaxConnections}\n");
         cfg.Append(CultureInfo.InvariantCulture, $"    stats socket {StatsSocket(config.RuntimeApi, config.RuntimeApiGroup)}\n");
         // The orchestrator keeps one CLI connection open for hours; the default 10 s idle timeout would cut it.

@@ -83,6 +83,11 @@ public static partial class HaProxyConfigValidator
             }
         }
 
+        if (config.Chroot is { } jail && (!jail.StartsWith('/') || !RuntimeArguments.IsValidMap(jail) || jail.Split('/').Any(part => part is "." or "..")))
+        {
+            errors.Add($"Chroot '{P(jail)}' must be an absolute path of A-Z a-z 0-9 . _ / - without . or .. parts.");
+        }
+
         if (!RuntimeArguments.IsValidMap(config.MapFile) || config.MapFile.StartsWith('#'))
         {
             errors.Add($"MapFile '{P(config.MapFile)}' must be an absolute path of A-Z a-z 0-9 . _ / -.");

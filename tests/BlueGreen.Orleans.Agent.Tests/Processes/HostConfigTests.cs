@@ -10,7 +10,8 @@ namespace BlueGreen.Orleans.Agent.Tests.Processes;
 /// <summary>
 /// The README's host B: the haproxy.cfg that <c>bluegreen haproxy config</c> renders with its options (paths in a
 /// temporary folder, the frontend on loopback), run by a real haproxy as root, as Debian's unit runs it, with the master
-/// CLI the config's first line names (<c>EXTRAOPTS</c> in the README). Its workers run as <c>haproxy</c>, and its Runtime
+/// CLI the config's first line names (<c>EXTRAOPTS</c> in the README). Its workers run as <c>haproxy</c>, jailed in an
+/// empty folder (<c>chroot</c>), and its Runtime
 /// API socket and its master CLI are open to the group <c>haproxy</c> that <c>bluegreen-agent</c>'s user is in, and to
 /// no other user.
 /// </summary>
@@ -38,12 +39,15 @@ public sealed class HostConfigTests : IDisposable
         var socket = _folder.File("admin.sock");
         var masterSocket = _folder.File("master.sock");
         var map = _folder.File("hosts.map");
+        // Debian's /var/lib/haproxy, as the README renders it: an empty folder the workers are jailed in.
+        var jail = _folder.File("jail");
+        Directory.CreateDirectory(jail);
         var frontend = Loopback.NextAddress();
         var port = Loopback.FreePort(frontend).ToString(CultureInfo.InvariantCulture);
 
         var render = await CliRun.RunAsync(
             "haproxy", "config", "-f", spec, "--name", "edge-1", "--frontend", $"{frontend}:{port}", "--runtime-api", $"unix://{socket}",
-            "--socket-group", Group, "--user", Group, "--group", Group, "--master-api", $"unix://{masterSocket}", "--map-file", map);
+            "--socket-group", Group, "--user", Group, "--group", Group, "--chroot", jail, "--master-api", $"unix://{masterSocket}", "--map-file", map);
         Assert.True(render.Exit == 0, render.Output);
         Assert.Contains($"stats socket {socket} mode 660 group {Group} level admin", render.Output, StringComparison.Ordinal);
         Assert.Contains($"haproxy -W -S {masterSocket},mode,660,group,{Group},level,user -f <this file>", render.Output, StringComparison.Ordinal);
@@ -60,6 +64,9 @@ public sealed class HostConfigTests : IDisposable
         var workerPid = HaProxyInfo.Parse((await RunAsync("show info", "socat", "-", $"UNIX-CONNECT:{socket}")).Output).Pid;
         Assert.Equal(("0", "0"), Ids(haproxy.Process.Id));
         Assert.Equal((AccountId("/etc/passwd"), AccountId("/etc/group")), Ids(workerPid));
+        // The worker sees nothing of the host's files but the empty jail; the master, which re-executes, sees them all.
+        Assert.Equal(jail, new DirectoryInfo($"/proc/{workerPid}/root").LinkTarget);
+        Assert.Equal("/", new DirectoryInfo($"/proc/{haproxy.Process.Id}/root").LinkTarget);
 
         Assert.Equal($"660 root {Group}", (await RunAsync("show info", "stat", "-c", "%a %U %G", socket)).Output.Trim());
         Assert.Equal($"660 root {Group}", (await RunAsync("show proc", "stat", "-c", "%a %U %G", masterSocket)).Output.Trim());

@@ -44,6 +44,7 @@ public sealed class CliValues(GatewayStage stage, string service, string specPat
         ("haproxy config", "--socket-group") => "haproxy",
         ("haproxy config", "--user") => "haproxy",
         ("haproxy config", "--group") => "haproxy",
+        ("haproxy config", "--chroot") => "/var/lib/haproxy",
         ("haproxy config", "--master-api") => "unix:///run/haproxy/master.sock",
         ("haproxy config", "--map-file") => "/var/lib/bluegreen/maps/hosts.map",
         ("haproxy config", "--stats") => "127.0.0.1:8404",

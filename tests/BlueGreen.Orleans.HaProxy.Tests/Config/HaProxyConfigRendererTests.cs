@@ -160,6 +160,38 @@ public sealed class HaProxyConfigRendererTests : IDisposable
         await LocalHaProxy.CheckConfigAsync(path);
     }
 
+    [Fact]
+    public async Task Render_Chroot_WorkersJailedThereAndHaProxyAcceptsIt()
+    {
+        var jail = _folder.File("jail");
+        Directory.CreateDirectory(jail);
+        var config = Sample() with { User = "haproxy", Group = "haproxy", Chroot = jail };
+        await File.WriteAllTextAsync(config.MapFile, "web.local web_blue\n");
+        var path = _folder.File("haproxy.cfg");
+        var cfg = HaProxyConfigRenderer.Render(config);
+        await File.WriteAllTextAsync(path, cfg);
+
+        Assert.Contains($"    group haproxy\n    chroot {jail}\n", cfg, StringComparison.Ordinal);
+        Assert.DoesNotContain("chroot", HaProxyConfigRenderer.Render(Sample()), StringComparison.Ordinal);
+        await LocalHaProxy.CheckConfigAsync(path);
+    }
+
+    [Theory]
+    [InlineData("var/lib/haproxy")]
+    [InlineData("#12")]
+    [InlineData("/var/lib/../../etc")]
+    [InlineData("/var/lib/./haproxy")]
+    [InlineData("/var/lib/haproxy\n    stats socket ipv4@0.0.0.0:9999 level admin")]
+    [InlineData("/var/lib/ha proxy")]
+    [InlineData("")]
+    public void Validate_BadChroot_NamesTheField(string jail)
+    {
+        var error = Assert.Single(HaProxyConfigValidator.Validate(Sample() with { Chroot = jail }));
+
+        Assert.StartsWith("Chroot '", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
     [Theory]
     [InlineData("haproxy\n    chroot /", null, "User")]
     [InlineData("root;x", null, "User")]
