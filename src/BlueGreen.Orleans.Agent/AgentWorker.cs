@@ -52,19 +52,25 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
     /// between ticks: the master closes it when HAProxy reloads or stops, and only then does the agent ask which HAProxy
     /// answers, every <see cref="ReloadPollInterval"/>, until the new one has the held routes. While the master refuses
     /// a connection (for a moment after each reload, or for good when it is gone) the agent asks every
-    /// <see cref="WatchInterval"/>, and tries to hold a connection again after <see cref="HoldRetryDelay"/>. Without a
-    /// master CLI it asks every <see cref="WatchInterval"/>. Every tick also asks, so a change the master did not
+    /// <see cref="WatchInterval"/>, and tries to hold a connection again after <see cref="HoldRetryDelay"/>; so it does
+    /// too after a close whose window saw no new HAProxy, until HAProxy is seen to change (a master that closes every
+    /// connection at once would otherwise keep the agent asking every 20 ms). Without a master CLI it asks every
+    /// <see cref="WatchInterval"/>. Every tick also asks, so a change the master did not
     /// announce is still seen within a tick.
     /// </summary>
     private async Task TickLoopAsync(CancellationToken cancellationToken)
     {
         long? lastSnapshot = null;
         long? lastWatch = null;
-        Task<bool>? hold = null;
+        Task<HoldEnd>? hold = null;
         var refusals = 0;
         long? refusedAt = null;
         long? reloadSince = null;
         var reloadSeen = false;
+        // Reload windows that ended without seeing HAProxy change, since it was last seen to change or a hold was last in
+        // place: a master that closes every connection at once (not HAProxy's, or broken) would otherwise open one 20 ms
+        // window after another.
+        var unconfirmed = 0;
         while (true)
         {
             var untilSnapshot = lastSnapshot is null ? TimeSpan.Zero : options.Tick - time.GetElapsedTime(lastSnapshot.Value);
@@ -92,14 +98,22 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
 
             if (hold is { IsCompleted: true })
             {
-                if (await hold)
+                var end = await hold;
+                if (end.WasHeld)
+                {
+                    // A master that answered while holding: its close is HAProxy's own signal.
+                    unconfirmed = 0;
+                }
+
+                if (end.Closed && unconfirmed == 0)
                 {
                     // Closed by the master: watch closely for the new HAProxy.
                     (reloadSince, reloadSeen, refusals) = (time.GetTimestamp(), false, 0);
                 }
                 else
                 {
-                    // Refused: asked every WatchInterval meanwhile, and held again as soon as the master takes it.
+                    // Refused, or closed again after a close that brought no new HAProxy: asked every WatchInterval
+                    // meanwhile, and held again after HoldRetryDelay.
                     (refusedAt, refusals) = (time.GetTimestamp(), refusals + 1);
                 }
 
@@ -131,6 +145,11 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
                 events.Publish(snapshot);
             }
 
+            if (outcome.HaProxyChanged)
+            {
+                unconfirmed = 0;
+            }
+
             if (reloadSince is { } since)
             {
                 reloadSeen |= outcome.HaProxyChanged;
@@ -138,6 +157,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
                 if (done || time.GetElapsedTime(since) >= ReloadWindow)
                 {
                     reloadSince = null;
+                    unconfirmed = reloadSeen ? 0 : unconfirmed + 1;
                 }
             }
         }
@@ -152,12 +172,13 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         TimeSpan.FromTicks(Math.Min(ReloadPollInterval.Ticks << Math.Min(refusals, 6), TimeSpan.TicksPerSecond));
 
     /// <summary>
-    /// True when HAProxy may have changed: the master closed the held connection, or HAProxy had changed already when
-    /// the connection was held. False when the master could not be reached, its <c>show proc</c> could not be read, or
+    /// <see cref="HoldEnd.Closed"/> when HAProxy may have changed: the master closed the held connection
+    /// (<see cref="HoldEnd.WasHeld"/>: after answering its <c>show proc</c>), or HAProxy had changed already when the
+    /// connection was held. Not closed when the master could not be reached, its <c>show proc</c> could not be read, or
     /// holding failed some other way: the watch then asks every <see cref="WatchInterval"/> and the hold is tried again
     /// after <see cref="HoldRetryDelay"/>.
     /// </summary>
-    private async Task<bool> HoldMasterAsync(CancellationToken cancellationToken)
+    private async Task<HoldEnd> HoldMasterAsync(CancellationToken cancellationToken)
     {
         using var release = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
@@ -170,11 +191,11 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            return true;
+            return new HoldEnd(Closed: true, WasHeld: !changedBefore);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return false;
+            return new HoldEnd(Closed: false, WasHeld: false);
         }
         finally
         {
@@ -183,4 +204,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             await release.CancelAsync();
         }
     }
+
+    /// <summary>How a hold of the master CLI ended: closed (HAProxy may have changed), and whether it had been in place.</summary>
+    private readonly record struct HoldEnd(bool Closed, bool WasHeld);
 }

@@ -156,6 +156,47 @@ public sealed class AgentProcessTests
     }
 
     [Fact]
+    public async Task Agent_WithAMasterCliThatClosesEveryConnection_AfterOneQuietWindowWatchesEvery100MsAndCatchesAReload()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        await stage.Store().SaveAsync(Green, CancellationToken.None);
+        using var folder = new TempFolder("relay");
+        await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
+        // Not HAProxy's master, or a broken one: it takes each connection and closes it at once, which is what a reload
+        // looks like to a held connection. The first close opens a 20 ms window that sees no new HAProxy (10 s).
+        using var closing = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        closing.Bind(new UnixDomainSocketEndPoint(folder.File("master.sock")));
+        closing.Listen();
+        using var stop = new CancellationTokenSource();
+        var closer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var accepted = await closing.AcceptAsync(stop.Token);
+            }
+        });
+        try
+        {
+            await using var agent = AgentProcess.Start(LongTickThrough(stage, runtime.Path, folder.File("master.sock")));
+            await stage.WaitGreenAsync(agent, "the agent's start re-apply");
+            await Task.Delay(AgentWorker.ReloadWindow + TimeSpan.FromSeconds(2));
+
+            var (asked, log) = await runtime.CountOverAsync("show info", TimeSpan.FromSeconds(2));
+            var reloaded = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.ReloadAsync(), "the re-apply after a reload, seen by the 100 ms watch");
+
+            // Every 100 ms is about 20 in 2 s; a 20 ms window opened by each close, about 100.
+            Assert.True(asked is > 5 and <= 35, $"asked {asked} times in 2 s: {log}");
+            Assert.True(reloaded < Bound, $"{reloaded}");
+            Assert.False(agent.HasExited, agent.Output);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await closer.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [Fact]
     public async Task Agent_WithAMasterCliAndALongTick_HaProxyRestartedTwice_ReappliedWithinTheBoundEachTime()
     {
         await using var stage = await AgentStage.StartAsync();
