@@ -1,3 +1,4 @@
+using System.Globalization;
 using BlueGreen.Orleans.Agent.Commands;
 using BlueGreen.Orleans.Agent.Routes;
 using BlueGreen.Orleans.Agent.Snapshots;
@@ -90,8 +91,8 @@ internal sealed partial class AgentCore(
     /// the last attempt failed; with <paramref name="readSnapshot"/>, reads every backend too, and the master's pid unless
     /// <paramref name="masterHeld"/> (a master CLI connection held open: a restart would close it, so the pid adds nothing).
     /// </summary>
-    public async Task<TickOutcome> TickAsync(bool readSnapshot, CancellationToken cancellationToken) =>
-        await TickAsync(readSnapshot, masterHeld: false, cancellationToken);
+    public Task<TickOutcome> TickAsync(bool readSnapshot, CancellationToken cancellationToken) =>
+        TickAsync(readSnapshot, masterHeld: false, cancellationToken);
 
     /// <inheritdoc cref="TickAsync(bool, CancellationToken)"/>
     public async Task<TickOutcome> TickAsync(bool readSnapshot, bool masterHeld, CancellationToken cancellationToken)
@@ -240,8 +241,17 @@ internal sealed partial class AgentCore(
     }
 
     /// <summary>
+    /// How long a drain reading waits for the master CLI (its <c>show proc</c> and each old worker's count) before it
+    /// answers with the live worker's count and says why the old ones are missing. The server then counts the proxy as
+    /// not drained and asks again at its next poll; meanwhile the reads lane, and with it the watch and the snapshot, is
+    /// not held for the master client's full timeout (7 s) by a master that hangs.
+    /// </summary>
+    internal static readonly TimeSpan DrainMasterTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// The live worker first, then the old workers through the master CLI: in that order a reload between the reads can
-    /// only count a worker twice, never miss one. A master CLI that fails leaves the live reading good: the view says why.
+    /// only count a worker twice, never miss one. A master CLI that fails, or does not answer within
+    /// <see cref="DrainMasterTimeout"/>, leaves the live reading good: the view says why.
     /// </summary>
     private async Task<DrainView> ReadDrainAsync(string backend, CancellationToken cancellationToken)
     {
@@ -259,13 +269,15 @@ internal sealed partial class AgentCore(
             return view;
         }
 
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(DrainMasterTimeout);
         try
         {
-            var processes = await master.ShowProcAsync(cancellationToken);
+            var processes = await master.ShowProcAsync(bounded.Token);
             var old = new List<WorkerSessionCount>();
             foreach (var worker in processes.AllWorkers.Where(w => w.Pid != view.WorkerPid))
             {
-                old.Add(await master.CountSessionsAsync(worker.Pid, backend, cancellationToken));
+                old.Add(await master.CountSessionsAsync(worker.Pid, backend, bounded.Token));
             }
 
             return view with { OldWorkers = old, OldWorkersRead = true, MasterPid = processes.Master.Pid, MasterUptime = processes.Master.Uptime };
@@ -273,6 +285,10 @@ internal sealed partial class AgentCore(
         catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
         {
             return view with { MasterError = RuntimeArguments.Printable(e.Message.ReplaceLineEndings(" "), 512) };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return view with { MasterError = string.Create(CultureInfo.InvariantCulture, $"the master CLI did not answer within {DrainMasterTimeout.TotalSeconds:0} s") };
         }
     }
 

@@ -153,6 +153,26 @@ public sealed class AgentCoreTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_ReadDrainWithAHungMasterCli_LiveCountWithinTheBoundAndWhyTheOldWorkersAreMissing()
+    {
+        await using var stage = await AgentStage.StartAsync();
+        // A master that takes the connection and never answers (its client would wait 60 s).
+        using var silent = new SilentMaster();
+        await using var routes = stage.Proxy.CreateClient();
+        using var core = Core(stage, silent.Client, routes);
+
+        var watch = Stopwatch.StartNew();
+        var outcome = await core.ExecuteAsync(new AgentCommandRequest("drain-1", AgentCommandKind.ReadDrain, AgentStage.BlueBackend), CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The live count is good; the old workers are said to be unread, so the server does not count the proxy drained.
+        Assert.True(outcome.Ok, outcome.Error);
+        Assert.Equal((0L, false), (outcome.Drain!.LiveSessions, outcome.Drain.OldWorkersRead));
+        Assert.Contains("did not answer within 2 s", outcome.Drain.MasterError, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < AgentCore.DrainMasterTimeout + TimeSpan.FromSeconds(1), $"the reading took {watch.Elapsed}");
+    }
+
+    [Fact]
     public async Task ExecuteAsync_RecheckBackendForcingDown_EveryServerDownUntilAFreshCheck()
     {
         await using var stage = await AgentStage.StartAsync();
