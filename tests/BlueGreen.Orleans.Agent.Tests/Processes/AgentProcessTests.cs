@@ -116,13 +116,11 @@ public sealed class AgentProcessTests
         await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
         // A master CLI that takes connections and never answers: the agent's hold is taken, its show proc is not answered
         // (5 s, the default timeout). While it waits, and after, the agent must go on watching every 100 ms.
-        using var hung = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        hung.Bind(new UnixDomainSocketEndPoint(folder.File("master.sock")));
-        hung.Listen();
+        using var hung = Listening(folder.File("master.sock"));
         await using var agent = AgentProcess.Start(LongTickThrough(stage, runtime.Path, folder.File("master.sock")));
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
-        // The first tick reads the master's pid too, and waits for it up to the same 5 s (the tick's reads, not a switch).
-        await Task.Delay(TimeSpan.FromSeconds(6));
+        // The first tick reads the master's pid too, and gives up after 500 ms (the tick's reads, not a switch).
+        await Task.Delay(TimeSpan.FromSeconds(1));
 
         var (asked, log) = await runtime.CountOverAsync("show info", TimeSpan.FromSeconds(2));
         var reloaded = await stage.TimeReapplyAfterAsync(agent, () => stage.Proxy.ReloadAsync(), "the re-apply after a reload, seen by the 100 ms watch");
@@ -142,9 +140,7 @@ public sealed class AgentProcessTests
         await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
         // A master CLI that takes connections and never answers, with the default 1 s tick: the snapshot each tick sends
         // is what keeps the server's view of this proxy fresh (stale after 3 s: unreachable).
-        using var hung = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        hung.Bind(new UnixDomainSocketEndPoint(folder.File("master.sock")));
-        hung.Listen();
+        using var hung = Listening(folder.File("master.sock"));
         await using var agent = AgentProcess.Start(TickThrough(stage, "1s", runtime.Path, folder.File("master.sock")));
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
 
@@ -164,9 +160,7 @@ public sealed class AgentProcessTests
         await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
         // Not HAProxy's master, or a broken one: it takes each connection and closes it at once, which is what a reload
         // looks like to a held connection. The first close opens a 20 ms window that sees no new HAProxy (10 s).
-        using var closing = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        closing.Bind(new UnixDomainSocketEndPoint(folder.File("master.sock")));
-        closing.Listen();
+        using var closing = Listening(folder.File("master.sock"));
         using var stop = new CancellationTokenSource();
         var closer = Task.Run(async () =>
         {
@@ -265,6 +259,15 @@ public sealed class AgentProcessTests
     /// The agent's arguments with a tick far longer than any test (only the master CLI's close, or the watch, can bring
     /// routes back in time) and its Runtime API, and master CLI when given, at these sockets (a test's relays).
     /// </summary>
+    /// <summary>A unix socket that takes connections into its backlog and answers none: a master CLI that hangs.</summary>
+    private static Socket Listening(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        socket.Listen();
+        return socket;
+    }
+
     private static List<string> LongTickThrough(AgentStage stage, string runtimeSocket, string? masterSocket = null) =>
         TickThrough(stage, "30s", runtimeSocket, masterSocket);
 
