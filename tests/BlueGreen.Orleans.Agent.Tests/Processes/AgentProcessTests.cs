@@ -115,7 +115,7 @@ public sealed class AgentProcessTests
         using var folder = new TempFolder("relay");
         await using var runtime = new CommandCountingRelay(folder.File("runtime.sock"), stage.Proxy.RuntimeApi.SocketPath!);
         // A master CLI that takes connections and never answers: the agent's hold is taken, its show proc is not answered
-        // (5 s, the default timeout). While it waits, and after, the agent must go on watching every 100 ms.
+        // (7 s: the client's connect and command timeouts). While it waits, and after, the agent must go on watching every 100 ms.
         using var hung = Listening(folder.File("master.sock"));
         await using var agent = AgentProcess.Start(LongTickThrough(stage, runtime.Path, folder.File("master.sock")));
         await stage.WaitGreenAsync(agent, "the agent's start re-apply");
@@ -255,10 +255,6 @@ public sealed class AgentProcessTests
         Assert.False(agent.HasExited, agent.Output);
     }
 
-    /// <summary>
-    /// The agent's arguments with a tick far longer than any test (only the master CLI's close, or the watch, can bring
-    /// routes back in time) and its Runtime API, and master CLI when given, at these sockets (a test's relays).
-    /// </summary>
     /// <summary>A unix socket that takes connections into its backlog and answers none: a master CLI that hangs.</summary>
     private static Socket Listening(string path)
     {
@@ -268,6 +264,10 @@ public sealed class AgentProcessTests
         return socket;
     }
 
+    /// <summary>
+    /// The agent's arguments with a tick far longer than any test (only the master CLI's close, or the watch, can bring
+    /// routes back in time) and its Runtime API, and master CLI when given, at these sockets (a test's relays).
+    /// </summary>
     private static List<string> LongTickThrough(AgentStage stage, string runtimeSocket, string? masterSocket = null) =>
         TickThrough(stage, "30s", runtimeSocket, masterSocket);
 
