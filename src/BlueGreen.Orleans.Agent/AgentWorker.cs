@@ -67,10 +67,10 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         long? refusedAt = null;
         long? reloadSince = null;
         var reloadSeen = false;
-        // Reload windows that ended without seeing HAProxy change, since it was last seen to change or a hold was last in
-        // place: a master that closes every connection at once (not HAProxy's, or broken) would otherwise open one 20 ms
+        // True once a reload window ended without seeing HAProxy change, until it is seen to change or a hold is in place
+        // again: a master that closes every connection at once (not HAProxy's, or broken) would otherwise open one 20 ms
         // window after another.
-        var unconfirmed = 0;
+        var unconfirmed = false;
         while (true)
         {
             var untilSnapshot = lastSnapshot is null ? TimeSpan.Zero : options.Tick - time.GetElapsedTime(lastSnapshot.Value);
@@ -99,13 +99,13 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             if (hold is { IsCompleted: true })
             {
                 var end = await hold;
-                if (end.WasHeld)
+                if (end == HoldEnd.ClosedWhileHeld)
                 {
                     // A master that answered while holding: its close is HAProxy's own signal.
-                    unconfirmed = 0;
+                    unconfirmed = false;
                 }
 
-                if (end.Closed && unconfirmed == 0)
+                if (end != HoldEnd.Refused && !unconfirmed)
                 {
                     // Closed by the master: watch closely for the new HAProxy.
                     (reloadSince, reloadSeen, refusals) = (time.GetTimestamp(), false, 0);
@@ -147,7 +147,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
 
             if (outcome.HaProxyChanged)
             {
-                unconfirmed = 0;
+                unconfirmed = false;
             }
 
             if (reloadSince is { } since)
@@ -157,7 +157,7 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
                 if (done || time.GetElapsedTime(since) >= ReloadWindow)
                 {
                     reloadSince = null;
-                    unconfirmed = reloadSeen ? 0 : unconfirmed + 1;
+                    unconfirmed = !reloadSeen;
                 }
             }
         }
@@ -172,11 +172,11 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         TimeSpan.FromTicks(Math.Min(ReloadPollInterval.Ticks << Math.Min(refusals, 6), TimeSpan.TicksPerSecond));
 
     /// <summary>
-    /// <see cref="HoldEnd.Closed"/> when HAProxy may have changed: the master closed the held connection
-    /// (<see cref="HoldEnd.WasHeld"/>: after answering its <c>show proc</c>), or HAProxy had changed already when the
-    /// connection was held. Not closed when the master could not be reached, its <c>show proc</c> could not be read, or
-    /// holding failed some other way: the watch then asks every <see cref="WatchInterval"/> and the hold is tried again
-    /// after <see cref="HoldRetryDelay"/>.
+    /// <see cref="HoldEnd.ClosedWhileHeld"/> or <see cref="HoldEnd.ClosedBeforeHeld"/> when HAProxy may have changed:
+    /// the master closed the held connection after answering its <c>show proc</c>, or HAProxy had changed already when
+    /// the connection was held. <see cref="HoldEnd.Refused"/> when the master could not be reached, its <c>show proc</c>
+    /// could not be read, or holding failed some other way: the watch then asks every <see cref="WatchInterval"/> and the
+    /// hold is tried again after <see cref="HoldRetryDelay"/>.
     /// </summary>
     private async Task<HoldEnd> HoldMasterAsync(CancellationToken cancellationToken)
     {
@@ -191,11 +191,11 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            return new HoldEnd(Closed: true, WasHeld: !changedBefore);
+            return changedBefore ? HoldEnd.ClosedBeforeHeld : HoldEnd.ClosedWhileHeld;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new HoldEnd(Closed: false, WasHeld: false);
+            return HoldEnd.Refused;
         }
         finally
         {
@@ -205,6 +205,16 @@ internal sealed class AgentWorker(AgentOptions options, AgentCore core, AgentEve
         }
     }
 
-    /// <summary>How a hold of the master CLI ended: closed (HAProxy may have changed), and whether it had been in place.</summary>
-    private readonly record struct HoldEnd(bool Closed, bool WasHeld);
+    /// <summary>How a hold of the master CLI ended.</summary>
+    private enum HoldEnd
+    {
+        /// <summary>Not taken: the master could not be reached, did not answer its <c>show proc</c>, or failed some other way.</summary>
+        Refused,
+
+        /// <summary>Closed, or HAProxy had changed, before the hold was in place (the master never answered while held).</summary>
+        ClosedBeforeHeld,
+
+        /// <summary>Closed by the master after it answered its <c>show proc</c>: the hold was in place.</summary>
+        ClosedWhileHeld,
+    }
 }
