@@ -100,32 +100,12 @@ internal static class FleetSwitchBenchmark
 
     private static async Task<Row> MeasureFleetAsync(int n, int samples, EchoInstance blue, EchoInstance green, string? agentBinary, CancellationToken cancellationToken)
     {
-        var backends = new ServiceBackends
-        {
-            Name = Service,
-            Blue = [blue.AsServer("s1")],
-            Green = [green.AsServer("s1")],
-            // The product's default checks: what a user gets without tuning.
-            Check = new HealthCheck(),
-        };
         var proxies = new List<HaProxyInstance>();
         using var folder = new TempFolder("fleetbench");
         try
         {
-            var addresses = Enumerable.Range(0, n).Select(_ => Loopback.NextAddress()).ToList();
-            if (addresses.Distinct().Count() != n)
-            {
-                throw new InvalidOperationException($"could not give {n} proxies distinct 127.0.0.x addresses.");
-            }
-
-            foreach (var chunk in addresses.Chunk(10))
-            {
-                // Unix Runtime API sockets only: an agent reaches its HAProxy no other way, and direct mode and the recipe
-                // use the same sockets, so the three methods differ in nothing but themselves.
-                proxies.AddRange(await Task.WhenAll(chunk.Select(a => HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = "web_blue" }, unixSocket: true, address: a, cancellationToken: cancellationToken))));
-            }
-
-            Console.WriteLine($"N = {n}: {n} haproxy processes on {string.Join(", ", addresses.Take(3))}{(n > 3 ? ", …" : string.Empty)}");
+            await StartFleetAsync(proxies, n, blue, green, cancellationToken);
+            Console.WriteLine($"N = {n}: {n} haproxy processes on {string.Join(", ", proxies.Take(3).Select(p => p.Address))}{(n > 3 ? ", …" : string.Empty)}");
 
             // The recipe first, while no orchestrator watches the proxies (its monitor would put its routes back).
             var recipe = await MeasureRecipeAsync(proxies, samples, cancellationToken);
@@ -151,10 +131,31 @@ internal static class FleetSwitchBenchmark
     }
 
     /// <summary>
+    /// Starts <paramref name="n"/> haproxy processes into <paramref name="proxies"/> (so that the caller stops every one
+    /// started, also when a later one fails), each on its own 127.0.0.x with a unix Runtime API socket only: an agent
+    /// reaches its HAProxy no other way, and direct mode and the recipe use the same sockets, so the methods differ in
+    /// nothing but themselves. The service has the product's default checks: what a user gets without tuning.
+    /// </summary>
+    internal static async Task StartFleetAsync(List<HaProxyInstance> proxies, int n, EchoInstance blue, EchoInstance green, CancellationToken cancellationToken)
+    {
+        var backends = new ServiceBackends { Name = Service, Blue = [blue.AsServer("s1")], Green = [green.AsServer("s1")], Check = new HealthCheck() };
+        var addresses = Enumerable.Range(0, n).Select(_ => Loopback.NextAddress()).ToList();
+        if (addresses.Distinct().Count() != n)
+        {
+            throw new InvalidOperationException($"could not give {n} proxies distinct 127.0.0.x addresses.");
+        }
+
+        foreach (var chunk in addresses.Chunk(10))
+        {
+            proxies.AddRange(await Task.WhenAll(chunk.Select(a => HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = "web_blue" }, unixSocket: true, address: a, cancellationToken: cancellationToken))));
+        }
+    }
+
+    /// <summary>
     /// Warm rollbacks on a real server: both colours run (external runtime: the bench started them), so each rollback is
     /// a forced health check, the switch and an empty drain. The switch duration and skew are the deployment record's.
     /// </summary>
-    private static async Task<(LatencyStats Duration, LatencyStats Skew, LatencyStats Saved, AgentIdle? Idle, AgentPushes? Pushes, RollbackCpu Cpu)> MeasureProjectAsync(
+    internal static async Task<ProjectRun> MeasureProjectAsync(
         List<HaProxyInstance> proxies, int samples, TempFolder folder, EchoInstance blue, EchoInstance green, bool agents, string? agentBinary, CancellationToken cancellationToken)
     {
         // The product's default intervals, not the harness's faster test ones (later arguments win).
@@ -235,7 +236,7 @@ internal static class FleetSwitchBenchmark
                 agents ? agentsCpu * 1000 / samples : null,
                 // What the agents would have used at rest over the same time: their idle rate, measured just after.
                 agents ? idle!.CpuMeanPercent / 100 * running.Count * measured.TotalSeconds * 1000 / samples : null);
-            return (LatencyStats.Of(durations), LatencyStats.Of(skews), LatencyStats.Of(saved), idle, pushes, cpu);
+            return new ProjectRun(LatencyStats.Of(durations), LatencyStats.Of(skews), LatencyStats.Of(saved), idle, pushes, cpu);
         }
         catch when (server.Output.Length > 0)
         {
@@ -525,14 +526,17 @@ internal static class FleetSwitchBenchmark
         public RollbackCpu? AgentCpu { get; init; }
     }
 
+    /// <summary>One method's measured rollbacks on one fleet: the record's figures, and for agents their rest and the server's push histograms.</summary>
+    internal sealed record ProjectRun(LatencyStats Duration, LatencyStats Skew, LatencyStats Saved, AgentIdle? Idle, AgentPushes? Pushes, RollbackCpu Cpu);
+
     /// <summary>CPU per measured rollback, ms: the server's, and the agents' (all of them) with what their rest rate accounts for.</summary>
-    private sealed record RollbackCpu(double ServerMs, double? AgentsMs, double? AgentsAtRestMs)
+    internal sealed record RollbackCpu(double ServerMs, double? AgentsMs, double? AgentsAtRestMs)
     {
         /// <summary>The agents' CPU for the rollback itself: all of theirs less what their rest rate accounts for.</summary>
         public double? AgentsWorkMs => AgentsMs - AgentsAtRestMs;
     }
 
-    private sealed record AgentPushes(long Count, double RoundTripMeanMs, double AgentMeanMs);
+    internal sealed record AgentPushes(long Count, double RoundTripMeanMs, double AgentMeanMs);
 
-    private sealed record AgentIdle(double RssMedianMb, double RssMaxMb, double AnonMb, double FileMb, double ShmemMb, double CpuMeanPercent, double CpuMaxPercent);
+    internal sealed record AgentIdle(double RssMedianMb, double RssMaxMb, double AnonMb, double FileMb, double ShmemMb, double CpuMeanPercent, double CpuMaxPercent);
 }

@@ -6,6 +6,7 @@ root.Subcommands.Add(SetMapBenchmark.Command());
 root.Subcommands.Add(RuntimeReadsBenchmark.Command());
 root.Subcommands.Add(FleetSwitchBenchmark.Command());
 root.Subcommands.Add(AgentReloadBenchmark.Command());
+root.Subcommands.Add(AgentAbBenchmark.Command());
 root.Subcommands.Add(ReleaseLatencyBenchmark.Command());
 root.Subcommands.Add(CanaryBenchmark.Command());
 root.Subcommands.Add(ServerMemoryBenchmark.Command());
