@@ -6,11 +6,11 @@ using BlueGreen.Orleans.Harness;
 namespace BlueGreen.Orleans.Bench;
 
 /// <summary>
-/// Two agent builds on one fleet, in one bench process, alternated: the same rollbacks through agents as
-/// <c>fleet-switch</c>'s agents phase (a fresh server and fresh agent folders each run, the same haproxy processes and
-/// echoes), run in the order given. On a shared 2-core VM the same build's switch at N = 50 drifts by more than 1.5×
-/// within one bench process (docs/scale.md), so a change is compared only against its baseline measured between its
-/// own runs: the default order ABBAABBA cancels a drift that is linear in time. Prints its table; writes no report.
+/// Two agent builds alternated in one bench process: the same rollbacks through agents as <c>fleet-switch</c>'s agents
+/// phase, each run on a fresh fleet (N haproxy processes started for it), with a fresh server and fresh agent folders,
+/// in the order given. Run after run on one fleet, the same build's switch at N = 50 got ~1.4× slower from the second run
+/// on, and stayed there; on a fresh fleet per run it did not (docs/scale.md). The default order ABBAABBA also cancels a
+/// drift that is linear in time, should the machine bring one. Prints its table; writes no report.
 /// </summary>
 internal static class AgentAbBenchmark
 {
@@ -21,7 +21,7 @@ internal static class AgentAbBenchmark
         var proxies = new Option<int>("--proxies") { Description = "Fleet size (1-200).", DefaultValueFactory = _ => 50 };
         var samples = new Option<int>("--samples") { Description = "Measured rollbacks per run (at least 30).", DefaultValueFactory = _ => 30 };
         var order = new Option<string>("--order") { Description = "The runs, one letter each (A or B), in order.", DefaultValueFactory = _ => "ABBAABBA" };
-        var command = new Command("agent-ab", "Two bluegreen-agent builds alternated on one fleet: fleet-switch's agents phase, run by run.") { a, b, proxies, samples, order };
+        var command = new Command("agent-ab", "Two bluegreen-agent builds alternated, a fresh fleet each run: fleet-switch's agents phase, run by run.") { a, b, proxies, samples, order };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(a)!, parse.GetValue(b)!, parse.GetValue(proxies), parse.GetValue(samples), parse.GetValue(order)!, cancellationToken));
         return command;
     }
@@ -40,21 +40,21 @@ internal static class AgentAbBenchmark
         var runs = new List<(char Build, FleetSwitchBenchmark.ProjectRun Run)>();
         await using var blue = await EchoInstance.StartAsync("blue", "1", cancellationToken: cancellationToken);
         await using var green = await EchoInstance.StartAsync("green", "2", cancellationToken: cancellationToken);
-        var fleet = new List<HaProxyInstance>();
-        try
+        foreach (var build in order)
         {
-            await FleetSwitchBenchmark.StartFleetAsync(fleet, n, blue, green, cancellationToken);
-            foreach (var build in order)
+            var fleet = new List<HaProxyInstance>();
+            try
             {
                 using var folder = new TempFolder("agentab");
+                await FleetSwitchBenchmark.StartFleetAsync(fleet, n, blue, green, cancellationToken);
                 var run = await FleetSwitchBenchmark.MeasureProjectAsync(fleet, samples, folder, blue, green, agents: true, build == 'A' ? a : b, cancellationToken);
                 runs.Add((build, run));
                 Console.WriteLine(Line(runs.Count, build, run));
             }
-        }
-        finally
-        {
-            await Task.WhenAll(fleet.Select(p => p.DisposeAsync().AsTask()));
+            finally
+            {
+                await Task.WhenAll(fleet.Select(p => p.DisposeAsync().AsTask()));
+            }
         }
 
         Console.WriteLine(Render(runs, a, b, n, samples));
