@@ -77,13 +77,19 @@ internal static class AgentAbBenchmark
             text.AppendLine(Line(index, run.Build, run.Run));
         }
 
-        double Mean(char build, Func<FleetSwitchBenchmark.ProjectRun, double> figure) => runs.Where(r => r.Build == build).Select(r => figure(r.Run)).DefaultIfEmpty(double.NaN).Average();
-        var switchA = Mean('A', r => r.Duration.Median);
-        var switchB = Mean('B', r => r.Duration.Median);
-        var cpuA = Mean('A', r => r.Cpu.AgentsMs ?? double.NaN);
-        var cpuB = Mean('B', r => r.Cpu.AgentsMs ?? double.NaN);
-        return text.AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"Means over each build's runs: switch median A {switchA:0.00} ms, B {switchB:0.00} ms (B ÷ A {switchB / switchA:0.00}); agents' CPU per rollback A {cpuA:0} ms, B {cpuB:0} ms (B ÷ A {cpuB / cpuA:0.00}).")
-            .ToString();
+        text.AppendLine();
+        foreach (var build in "AB".Where(b => runs.Any(r => r.Build == b)))
+        {
+            var mine = runs.Where(r => r.Build == build).Select(r => r.Run).ToList();
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {build}, {mine.Count} run(s): switch median {mine.Average(r => r.Duration.Median):0.00} ms, agents' CPU per rollback {mine.Average(r => r.Cpu.AgentsMs ?? 0):0} ms (means over its runs).");
+        }
+
+        if (runs.Any(r => r.Build == 'A') && runs.Any(r => r.Build == 'B'))
+        {
+            double Mean(char build, Func<FleetSwitchBenchmark.ProjectRun, double> figure) => runs.Where(r => r.Build == build).Average(r => figure(r.Run));
+            text.AppendLine(CultureInfo.InvariantCulture, $"- B ÷ A: switch {Mean('B', r => r.Duration.Median) / Mean('A', r => r.Duration.Median):0.00}, agents' CPU {Mean('B', r => r.Cpu.AgentsMs ?? 0) / Mean('A', r => r.Cpu.AgentsMs ?? 0):0.00}.");
+        }
+
+        return text.ToString();
     }
 }
