@@ -78,7 +78,7 @@ internal static class AgentAbBenchmark
         }
 
         text.AppendLine();
-        foreach (var build in "AB".Where(b => runs.Any(r => r.Build == b)))
+        foreach (var build in "AB".Where(letter => runs.Any(r => r.Build == letter)))
         {
             var mine = runs.Where(r => r.Build == build).Select(r => r.Run).ToList();
             text.AppendLine(CultureInfo.InvariantCulture, $"- {build}, {mine.Count} run(s): switch median {mine.Average(r => r.Duration.Median):0.00} ms, agents' CPU per rollback {mine.Average(r => r.Cpu.AgentsMs ?? 0):0} ms (means over its runs).");
