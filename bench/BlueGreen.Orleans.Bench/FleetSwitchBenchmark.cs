@@ -147,14 +147,9 @@ internal static class FleetSwitchBenchmark
 
         foreach (var chunk in addresses.Chunk(10))
         {
-            // Each start awaited on its own: those that started go to the caller's list even when one beside them failed.
-            var starts = chunk.Select(a => HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = "web_blue" }, unixSocket: true, address: a, cancellationToken: cancellationToken)).ToList();
-            await Task.WhenAll(starts).ContinueWith(_ => { }, TaskScheduler.Default);
-            proxies.AddRange(starts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
-            if (starts.FirstOrDefault(t => !t.IsCompletedSuccessfully) is { } failed)
-            {
-                await failed;
-            }
+            await HaProxyInstance.AddStartedAsync(
+                [.. chunk.Select(a => HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = "web_blue" }, unixSocket: true, address: a, cancellationToken: cancellationToken))],
+                proxies);
         }
     }
 

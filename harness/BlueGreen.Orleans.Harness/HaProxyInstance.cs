@@ -74,6 +74,26 @@ public sealed class HaProxyInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for <paramref name="starts"/> (running together) and adds every haproxy that started to
+    /// <paramref name="into"/>, also when one beside it failed; then throws the first failure. The caller stops what
+    /// <paramref name="into"/> holds, so no started haproxy is left running: <see cref="Task.WhenAll(IEnumerable{Task})"/>
+    /// alone would drop the ones that started beside a failure.
+    /// </summary>
+    public static async Task AddStartedAsync(IReadOnlyList<Task<HaProxyInstance>> starts, ICollection<HaProxyInstance> into)
+    {
+        await Task.WhenAll(starts).ContinueWith(_ => { }, TaskScheduler.Default);
+        foreach (var started in starts.Where(t => t.IsCompletedSuccessfully))
+        {
+            into.Add(started.Result);
+        }
+
+        if (starts.FirstOrDefault(t => !t.IsCompletedSuccessfully) is { } failed)
+        {
+            await failed;
+        }
+    }
+
     public HaProxyRuntimeClient CreateClient(HaProxyRuntimeOptions? options = null) => new(RuntimeApi, options);
 
     public HaProxyMasterClient CreateMasterClient(HaProxyRuntimeOptions? options = null) => new(MasterApi, options);

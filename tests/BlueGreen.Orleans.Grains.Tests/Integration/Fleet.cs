@@ -78,8 +78,9 @@ internal sealed class Fleet : IAsyncDisposable
                 Green = [new BackendServer("s1", "127.0.0.1", greenPort)],
                 Check = TestChecks.Fast,
             };
-            proxies.AddRange(await Task.WhenAll(Enumerable.Range(0, proxyCount).Select(_ =>
-                HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = Colour.Blue.Backend(Service) }))));
+            await HaProxyInstance.AddStartedAsync(
+                [.. Enumerable.Range(0, proxyCount).Select(_ => HaProxyInstance.StartAsync([backends], new Dictionary<string, string> { [Host] = Colour.Blue.Backend(Service) }))],
+                proxies);
 
             var colour = new ColourSpec
             {
