@@ -269,26 +269,42 @@ internal sealed partial class AgentCore(
             return view;
         }
 
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(DrainMasterTimeout);
         try
         {
-            var processes = await master.ShowProcAsync(bounded.Token);
-            var old = new List<WorkerSessionCount>();
-            foreach (var worker in processes.AllWorkers.Where(w => w.Pid != view.WorkerPid))
+            return await MasterWithinAsync(DrainMasterTimeout, async bounded =>
             {
-                old.Add(await master.CountSessionsAsync(worker.Pid, backend, bounded.Token));
-            }
+                var processes = await master.ShowProcAsync(bounded);
+                var old = new List<WorkerSessionCount>();
+                foreach (var worker in processes.AllWorkers.Where(w => w.Pid != view.WorkerPid))
+                {
+                    old.Add(await master.CountSessionsAsync(worker.Pid, backend, bounded));
+                }
 
-            return view with { OldWorkers = old, OldWorkersRead = true, MasterPid = processes.Master.Pid, MasterUptime = processes.Master.Uptime };
+                return view with { OldWorkers = old, OldWorkersRead = true, MasterPid = processes.Master.Pid, MasterUptime = processes.Master.Uptime };
+            }, cancellationToken);
         }
-        catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e))
+        catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e) || e is TimeoutException)
         {
             return view with { MasterError = RuntimeArguments.Printable(e.Message.ReplaceLineEndings(" "), 512) };
         }
+    }
+
+    /// <summary>
+    /// Reads the master CLI for at most <paramref name="bound"/> (the tick's pid, a drain's old workers): past it, a
+    /// <see cref="TimeoutException"/> that says so, while the caller's own cancellation still cancels. A master that
+    /// hangs must not hold the reads lane for its client's full timeout (7 s).
+    /// </summary>
+    private static async Task<T> MasterWithinAsync<T>(TimeSpan bound, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(bound);
+        try
+        {
+            return await read(bounded.Token);
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return view with { MasterError = string.Create(CultureInfo.InvariantCulture, $"the master CLI did not answer within {DrainMasterTimeout.TotalSeconds:0} s") };
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"the master CLI did not answer within {bound.TotalSeconds:0.###} s"));
         }
     }
 
@@ -316,13 +332,11 @@ internal sealed partial class AgentCore(
         int? masterPid = watcher.Last?.MasterPid;
         if (master is not null && readMaster)
         {
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bounded.CancelAfter(MasterPidTimeout);
             try
             {
-                masterPid = (await master.ShowProcAsync(bounded.Token)).Master.Pid;
+                masterPid = await MasterWithinAsync(MasterPidTimeout, async bounded => (await master.ShowProcAsync(bounded)).Master.Pid, cancellationToken);
             }
-            catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception e) when (RouteKeeper.IsHaProxyFailure(e) || e is TimeoutException)
             {
                 // The worker answered: the master CLI only adds a signal; the worker pid and uptime still tell.
             }
