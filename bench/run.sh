@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every subcommand of bluegreen-bench, run in this order.
-benchmarks=(setmap fleet-switch agent-reload release-latency canary server-memory load scale)
+benchmarks=(setmap fleet-switch stream-floor agent-reload release-latency canary server-memory load scale)
 
 # What the benches run besides this repository: haproxy and socat (the recipe's way), redis-server (scale), hey (load),
 # clang and zlib1g-dev (the agent published native).
@@ -17,10 +17,14 @@ dotnet build BlueGreen.Orleans.sln -c Release -warnaserror -nologo -v quiet
 # The agent as it is deployed (README "Many proxy hosts"): published native (Native AOT needs clang and zlib1g-dev).
 agent="bench/BlueGreen.Orleans.Bench/bin/agent-native"
 dotnet publish src/BlueGreen.Orleans.Agent -c Release -r linux-x64 -o "$agent" -nologo -v quiet
+# stream-floor's minimal peer, published the same way.
+peer="bench/BlueGreen.Orleans.Bench/bin/stream-peer-native"
+dotnet publish bench/BlueGreen.Orleans.Bench.StreamPeer -c Release -r linux-x64 -o "$peer" -nologo -v quiet
 for benchmark in "${benchmarks[@]}"; do
   echo "=== bluegreen-bench $benchmark"
   case "$benchmark" in
     fleet-switch|agent-reload) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" --agent "$agent/bluegreen-agent" ;;
+    stream-floor) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" --peer "$peer/bluegreen-stream-peer" ;;
     *) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" ;;
   esac
 done

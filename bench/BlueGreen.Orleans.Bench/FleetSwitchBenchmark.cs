@@ -315,7 +315,7 @@ internal static class FleetSwitchBenchmark
     /// turn. <c>$EPOCHREALTIME</c> is read before the first proxy and after each reply: duration = last reply − start,
     /// skew = last reply − first reply.
     /// </summary>
-    private static async Task<(LatencyStats Duration, LatencyStats Skew)> MeasureRecipeAsync(List<HaProxyInstance> proxies, int samples, CancellationToken cancellationToken)
+    internal static async Task<(LatencyStats Duration, LatencyStats Skew)> MeasureRecipeAsync(List<HaProxyInstance> proxies, int samples, CancellationToken cancellationToken)
     {
         // Quoted: '|' separates socket and map inside each element (temporary paths hold no quote).
         var targets = string.Join(' ', proxies.Select(p => $"'{p.RuntimeApi.SocketPath}|{p.MapFile}'"));

@@ -7,6 +7,7 @@ root.Subcommands.Add(RuntimeReadsBenchmark.Command());
 root.Subcommands.Add(FleetSwitchBenchmark.Command());
 root.Subcommands.Add(AgentReloadBenchmark.Command());
 root.Subcommands.Add(AgentAbBenchmark.Command());
+root.Subcommands.Add(StreamFloorBenchmark.Command());
 root.Subcommands.Add(ReleaseLatencyBenchmark.Command());
 root.Subcommands.Add(CanaryBenchmark.Command());
 root.Subcommands.Add(ServerMemoryBenchmark.Command());
