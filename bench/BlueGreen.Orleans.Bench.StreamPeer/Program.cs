@@ -6,23 +6,27 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using V1 = BlueGreen.Orleans.Protos.V1;
 
-// bluegreen-stream-peer SERVER_URL CA_FILE PROXY_ID [HAPROXY_SOCKET MAP]: see the project file.
+// bluegreen-stream-peer SERVER_URL CA_FILE PROXY_ID [HAPROXY_SOCKET MAP]: see the project file. CA_FILE is read for https:// only.
 if (args.Length is not (3 or 5))
 {
     await Console.Error.WriteLineAsync("usage: bluegreen-stream-peer SERVER_URL CA_FILE PROXY_ID [HAPROXY_SOCKET MAP]");
     return 2;
 }
 
-var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-policy.CustomTrustStore.AddRange(CertificateAuthorities.Load(args[1]));
 var handler = new SocketsHttpHandler
 {
     KeepAlivePingDelay = TimeSpan.FromSeconds(20),
     KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
     KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
     ConnectTimeout = TimeSpan.FromSeconds(10),
-    SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy },
 };
+if (args[0].StartsWith("https://", StringComparison.Ordinal))
+{
+    // As the agent does with --ca-file: the gateway's chain must end at this CA.
+    var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+    policy.CustomTrustStore.AddRange(CertificateAuthorities.Load(args[1]));
+    handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+}
 using var channel = GrpcChannel.ForAddress(args[0], new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
 await using var haproxy = args.Length == 5 ? new HaProxyRuntimeClient(RuntimeEndpoint.Unix(args[3])) : null;
 var map = args.Length == 5 ? args[4] : string.Empty;

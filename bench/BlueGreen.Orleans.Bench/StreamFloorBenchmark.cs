@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BlueGreen.Orleans.Bench.Reporting;
+using BlueGreen.Orleans.Faults.Tests.Support;
 using BlueGreen.Orleans.Harness;
 using BlueGreen.Orleans.HaProxy.Runtime;
 
@@ -34,16 +35,19 @@ internal static class StreamFloorBenchmark
         var peer = new Option<string>("--peer") { Required = true, Description = "A published bluegreen-stream-peer (dotnet publish bench/BlueGreen.Orleans.Bench.StreamPeer -c Release -r linux-x64 -o DIR)." };
         var proxies = new Option<int[]>("--proxies") { Description = "Fleet sizes to measure (1-200).", DefaultValueFactory = _ => [1, 10, 50], AllowMultipleArgumentsPerToken = true };
         var samples = new Option<int>("--samples") { Description = "Measured rounds per fleet size and way (at least 30, even).", DefaultValueFactory = _ => 30 };
-        var command = new Command("stream-floor", "The floor under the agent path: N minimal stream peers (TLS, HTTP/2, one set map, one ack) vs the bench's own set map to N sockets.") { peer, proxies, samples };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(peer)!, parse.GetValue(proxies)!, parse.GetValue(samples), cancellationToken));
+        var tls = new Option<bool>("--tls") { Description = "Streams over TLS, as agents on other hosts must dial; without it, HTTP/2 in cleartext on loopback, as fleet-switch's agents dial." };
+        var agent = FleetSwitchBenchmark.AgentOption();
+        agent.Description = "Also a published bluegreen-agent beside each haproxy, streaming to the same minimal gateway (way A).";
+        var command = new Command("stream-floor", "The floor under the agent path: N minimal stream peers (HTTP/2, one set map, one ack) vs the bench's own set map to N sockets.") { peer, proxies, samples, tls, agent };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(peer)!, parse.GetValue(proxies)!, parse.GetValue(samples), parse.GetValue(tls), parse.GetValue(agent), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string peer, int[] sizes, int samples, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string peer, int[] sizes, int samples, bool tls, string? agent, CancellationToken cancellationToken)
     {
-        if (!File.Exists(peer))
+        if (new[] { peer, agent }.OfType<string>().FirstOrDefault(path => !File.Exists(path)) is { } missing)
         {
-            await Console.Error.WriteLineAsync($"--peer {peer}: no such file.");
+            await Console.Error.WriteLineAsync($"{missing}: no such file.");
             return 2;
         }
 
@@ -59,12 +63,13 @@ internal static class StreamFloorBenchmark
         using var folder = new TempFolder("floor");
         using var authority = TestCertificateAuthority.Create("stream-floor");
         var caFile = authority.WriteCaPem(folder.File("ca.pem"));
-        await using var gateway = await StreamFloorGateway.StartAsync(authority.Issue("stream-floor-gateway"), cancellationToken);
+        await using var gateway = await StreamFloorGateway.StartAsync(tls ? authority.Issue("stream-floor-gateway") : null, cancellationToken);
+        var run = new Setup(peer, agent, caFile, gateway, blue, green);
         foreach (var n in sizes)
         {
             try
             {
-                rows.Add(await MeasureAsync(n, samples, peer, caFile, gateway, blue, green, cancellationToken));
+                rows.Add(await MeasureAsync(n, samples, run, cancellationToken));
                 Console.WriteLine(Line(rows[^1]));
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -74,37 +79,52 @@ internal static class StreamFloorBenchmark
             }
         }
 
-        var body = Render(rows, samples, peer);
+        var body = Render(rows, samples, run);
         Console.WriteLine(body);
         await BenchmarkReport.WriteSectionAsync("stream-floor", "Stream floor: the least an agent path costs on this machine", body, BenchmarkReport.ReproduceCommand(Environment.GetCommandLineArgs().Skip(1)), cancellationToken);
         return 0;
     }
 
-    private static async Task<Row> MeasureAsync(int n, int samples, string peer, string caFile, StreamFloorGateway gateway, EchoInstance blue, EchoInstance green, CancellationToken cancellationToken)
+    private static async Task<Row> MeasureAsync(int n, int samples, Setup run, CancellationToken cancellationToken)
     {
         var fleet = new List<HaProxyInstance>();
         var peers = new List<AgentProcess>();
+        var agents = new List<AgentProcess>();
         var clients = new List<HaProxyRuntimeClient>();
+        using var hosts = new TempFolder("floor-hosts");
         try
         {
-            await FleetSwitchBenchmark.StartFleetAsync(fleet, n, blue, green, cancellationToken);
+            await FleetSwitchBenchmark.StartFleetAsync(fleet, n, run.Blue, run.Green, cancellationToken);
             clients.AddRange(fleet.Select(p => p.CreateClient()));
             var ids = Enumerable.Range(1, n).Select(i => $"peer-{i}").ToList();
-            gateway.Expect(ids);
+            run.Gateway.Expect(ids);
             foreach (var (proxy, id) in fleet.Zip(ids))
             {
-                peers.Add(AgentProcess.Start([gateway.Url, caFile, id, proxy.RuntimeApi.SocketPath!, proxy.MapFile], peer));
+                peers.Add(AgentProcess.Start([run.Gateway.Url, run.CaFile, id, proxy.RuntimeApi.SocketPath!, proxy.MapFile], run.Peer));
             }
 
-            await gateway.AllConnectedAsync(TimeSpan.FromSeconds(60), () => peers.FirstOrDefault(p => p.HasExited)?.Output, cancellationToken);
+            await run.Gateway.AllConnectedAsync(TimeSpan.FromSeconds(60), () => peers.FirstOrDefault(p => p.HasExited)?.Output, cancellationToken);
 
-            var ways = new Dictionary<char, Way> { ['D'] = new(), ['S'] = new(), ['T'] = new() };
+            var ways = new Dictionary<char, Way> { ['D'] = new(), ['S'] = new(), ['T'] = new(), ['A'] = new() };
             var round = 0;
-            foreach (var (letter, index) in "DSTTSD".Select((c, i) => (c, i)))
+            foreach (var (letter, index) in "DSTTSDAA".Select((c, i) => (c, i)))
             {
+                if (letter == 'A' && run.Agent is null)
+                {
+                    break;
+                }
+
+                if (letter == 'A' && agents.Count == 0)
+                {
+                    // The peers go (each proxy has one writer of its map), the agents come, on the same fleet and gateway.
+                    await Task.WhenAll(peers.Select(p => p.DisposeAsync().AsTask()));
+                    peers.Clear();
+                    agents.AddRange(await StartAgentsAsync(run, fleet, hosts, cancellationToken));
+                }
+
                 var way = ways[letter];
-                var warmUp = index < 3 ? WarmUp : 0;
-                var pids = peers.Select(p => p.Pid).ToList();
+                var warmUp = index is < 3 or 6 ? WarmUp : 0;
+                var pids = (letter == 'A' ? agents : peers).Select(p => p.Pid).ToList();
                 var peersBefore = pids.Sum(ProcStatus.CpuSeconds);
                 var benchBefore = ProcStatus.CpuSeconds(Environment.ProcessId);
                 for (var i = 0; i < warmUp + samples / 2; i++)
@@ -113,8 +133,8 @@ internal static class StreamFloorBenchmark
                     var (duration, skew) = letter switch
                     {
                         'D' => await DirectAsync(clients, fleet, backend, cancellationToken),
-                        'S' => await gateway.PushAsync(new Dictionary<string, string> { [Host] = backend }, cancellationToken),
-                        _ => await gateway.PushAsync(new Dictionary<string, string>(), cancellationToken),
+                        'S' or 'A' => await run.Gateway.PushAsync(new Dictionary<string, string> { [Host] = backend }, settle: letter == 'A', cancellationToken),
+                        _ => await run.Gateway.PushAsync(new Dictionary<string, string>(), settle: false, cancellationToken),
                     };
                     if (i >= warmUp)
                     {
@@ -140,14 +160,49 @@ internal static class StreamFloorBenchmark
             }
 
             // The recipe's socat loop on the same fleet last (it takes ~20 ms a proxy), as fleet-switch runs it.
+            await Task.WhenAll(agents.Select(p => p.DisposeAsync().AsTask()));
+            agents.Clear();
             var (recipe, _) = await FleetSwitchBenchmark.MeasureRecipeAsync(fleet, samples, cancellationToken);
-            return new Row(n, ways['D'].Stats(), ways['S'].Stats(), ways['T'].Stats(), recipe);
+            return new Row(n, ways['D'].Stats(), ways['S'].Stats(), ways['T'].Stats(), run.Agent is null ? null : ways['A'].Stats(), recipe);
         }
         finally
         {
-            await Task.WhenAll(peers.Select(p => p.DisposeAsync().AsTask()));
+            await Task.WhenAll(peers.Concat(agents).Select(p => p.DisposeAsync().AsTask()));
             await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
             await Task.WhenAll(fleet.Select(p => p.DisposeAsync().AsTask()));
+        }
+    }
+
+    /// <summary>A real bluegreen-agent beside each haproxy (state, map file, ticks, two acks), dialing the minimal gateway.</summary>
+    private static async Task<List<AgentProcess>> StartAgentsAsync(Setup run, List<HaProxyInstance> fleet, TempFolder hosts, CancellationToken cancellationToken)
+    {
+        var ids = Enumerable.Range(1, fleet.Count).Select(i => $"agent-{i}").ToList();
+        run.Gateway.Expect(ids);
+        var agents = new List<AgentProcess>();
+        try
+        {
+            foreach (var (proxy, id) in fleet.Zip(ids))
+            {
+                var host = hosts.File(id);
+                Directory.CreateDirectory(host);
+                var credential = Path.Combine(host, "credential");
+                await File.WriteAllTextAsync(credential, "stream-floor\n", cancellationToken);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+
+                string[] tls = run.Gateway.Url.StartsWith("https://", StringComparison.Ordinal) ? ["--ca-file", run.CaFile] : [];
+                agents.Add(AgentProcess.Start([.. FaultStage.AgentArguments(id, run.Gateway.Url, host, proxy), .. tls], run.Agent));
+            }
+
+            await run.Gateway.AllConnectedAsync(TimeSpan.FromSeconds(120), () => agents.FirstOrDefault(p => p.HasExited)?.Output, cancellationToken);
+            return agents;
+        }
+        catch
+        {
+            await Task.WhenAll(agents.Select(p => p.DisposeAsync().AsTask()));
+            throw;
         }
     }
 
@@ -179,22 +234,32 @@ internal static class StreamFloorBenchmark
     }
 
     private static string Line(Row row) => string.Create(CultureInfo.InvariantCulture,
-        $"| {row.N} | {row.Direct.Duration.Median:0.00} / {row.Direct.Duration.P90:0.00} | {row.Stream.Duration.Median:0.00} / {row.Stream.Duration.P90:0.00} | {row.Transport.Duration.Median:0.00} / {row.Transport.Duration.P90:0.00} | {row.Direct.Skew.Median:0.00} / {row.Stream.Skew.Median:0.00} / {row.Transport.Skew.Median:0.00} | {row.Stream.Duration.Median / row.Direct.Duration.Median:0.00}× | {row.Recipe.Median:0.00} | {row.Recipe.Median / row.Stream.Duration.Median:0.0}× | {row.Direct.PeersMs:0.00} / {row.Stream.PeersMs:0.00} / {row.Transport.PeersMs:0.00} | {row.Direct.BenchMs:0.00} / {row.Stream.BenchMs:0.00} / {row.Transport.BenchMs:0.00} |");
+        $"| {row.N} | {row.Direct.Duration.Median:0.00} / {row.Direct.Duration.P90:0.00} | {row.Stream.Duration.Median:0.00} / {row.Stream.Duration.P90:0.00} | {row.Transport.Duration.Median:0.00} / {row.Transport.Duration.P90:0.00} | {Ms(row.Agents?.Duration)} | {row.Direct.Skew.Median:0.00} / {row.Stream.Skew.Median:0.00} / {row.Transport.Skew.Median:0.00} | {row.Stream.Duration.Median / row.Direct.Duration.Median:0.00}× | {Ratio(row.Agents?.Duration.Median / row.Direct.Duration.Median)} | {row.Recipe.Median:0.00} | {row.Recipe.Median / row.Stream.Duration.Median:0.0}× | {row.Direct.PeersMs:0.00} / {row.Stream.PeersMs:0.00} / {row.Transport.PeersMs:0.00} / {Cpu(row.Agents?.PeersMs)} | {row.Direct.BenchMs:0.00} / {row.Stream.BenchMs:0.00} / {row.Transport.BenchMs:0.00} / {Cpu(row.Agents?.BenchMs)} |");
 
-    private static string Render(List<Row> rows, int samples, string peer)
+    private static string Ms(LatencyStats? stats) => stats is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{stats.Median:0.00} / {stats.P90:0.00}");
+
+    private static string Ratio(double? ratio) => ratio is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r:0.00}×") : "–";
+
+    private static string Cpu(double? ms) => ms is { } m ? m.ToString("0.00", CultureInfo.InvariantCulture) : "–";
+
+    private static string Render(List<Row> rows, int samples, Setup run)
     {
+        var transport = run.Gateway.Url.StartsWith("https://", StringComparison.Ordinal)
+            ? "HTTP/2 over TLS (`--tls`), as agents on other hosts dial"
+            : "HTTP/2 in cleartext on loopback, as `fleet-switch`'s agents dial (`--tls` for TLS)";
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"The least a switch through agents can cost on this machine, against the least a direct one can: N haproxy processes (a fresh fleet per N, Runtime API on unix sockets), {samples} measured rounds per way after {WarmUp} warm-up ones, in the order D S T T S D (half the rounds each time), {Pause.TotalMilliseconds:0} ms apart. No Orleans, no grain, no file anywhere.")
+            .AppendLine(CultureInfo.InvariantCulture, $"The least a switch through agents can cost on this machine, against the least a direct one can: N haproxy processes (a fresh fleet per N, Runtime API on unix sockets), {samples} measured rounds per way after {WarmUp} warm-up ones, in the order D S T T S D (half the rounds each time){(run.Agent is null ? string.Empty : " and then A (after the peers stopped)")}, {Pause.TotalMilliseconds:0} ms apart. The streams: {transport}. No Orleans and no grain in D, S and T.")
             .AppendLine()
             .AppendLine("- **D, direct floor**: the bench sends `set map` to the N Runtime API sockets at once, one persistent connection each (`HaProxyRuntimeClient`, as a proxy grain in direct mode); the time to the last reply.")
-            .AppendLine(CultureInfo.InvariantCulture, $"- **S, stream floor**: the bench hosts the agents' gRPC service itself (Kestrel, HTTP/2 over TLS, `Agents.Connect`) and N `bluegreen-stream-peer` processes (`{peer}`, published native with the agent's runtime settings) hold one stream each; one routes message down all N streams at once, each peer sends its `set map` and a runtime ack; the time to the last ack read. Nothing else: no version check, no state file, no map file, no tick, no Orleans call.")
-            .AppendLine("- **T, transport only**: the same message with no route, so no peer touches HAProxy: the stream, TLS and the processes' wake-ups alone.")
+            .AppendLine(CultureInfo.InvariantCulture, $"- **S, stream floor**: the bench hosts the agents' gRPC service itself (Kestrel, `Agents.Connect`) and N `bluegreen-stream-peer` processes (`{run.Peer}`, published native with the agent's runtime settings) hold one stream each; one routes message down all N streams at once, each peer sends its `set map` and a runtime ack; the time to the last ack read. Nothing else: no version check, no state file, no map file, no tick, no Orleans call.")
+            .AppendLine("- **T, transport only**: the same message with no route, so no peer touches HAProxy: the stream and the processes' wake-ups alone.")
+            .AppendLine(CultureInfo.InvariantCulture, $"- **A, real agents, minimal server**: {(run.Agent is null ? "not run (`--agent PATH`)." : $"N `bluegreen-agent` processes (`{run.Agent}`) beside the same haproxy processes, dialing the same minimal gateway, the same message as S; the time to the last first (runtime) ack, as `fleet-switch`'s switch; each agent then writes its state and map files, reads the runtime map back and acks again, and sends its snapshot every tick, as it does for a real server; the next round starts 20 ms after every final ack came, as a deployment goes on only then. What A adds to S is the agent's own work; what `fleet-switch` adds to A is the server's (Orleans, the proxy grains, the engine).")}")
             .AppendLine("- **recipe**: `fleet-switch`'s socat loop (one `echo \"set map …\" | socat` per proxy, one after the other), on the same fleet after the three ways.")
             .AppendLine("- After each D and S pass every frontend is asked which colour it serves: the last `set map` moved traffic on all N.")
             .AppendLine("- CPU: `/proc/<pid>/stat` utime + stime of the N peers together and of the bench process (Kestrel's side of the streams and the direct connections), over each way's rounds, warm-up included, per round.")
             .AppendLine()
-            .AppendLine("| N | D median / p90 ms | S median / p90 ms | T median / p90 ms | skew medians D / S / T ms | S ÷ D | recipe median ms | recipe ÷ S | peers' CPU per round D / S / T ms | bench's CPU per round D / S / T ms |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| N | D median / p90 ms | S median / p90 ms | T median / p90 ms | A median / p90 ms | skew medians D / S / T ms | S ÷ D | A ÷ D | recipe median ms | recipe ÷ S | peers' (A: agents') CPU per round D / S / T / A ms | bench's CPU per round D / S / T / A ms |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             text.AppendLine(Line(row));
@@ -224,5 +289,7 @@ internal static class StreamFloorBenchmark
 
     private sealed record WayStats(LatencyStats Duration, LatencyStats Skew, double PeersMs, double BenchMs);
 
-    private sealed record Row(int N, WayStats Direct, WayStats Stream, WayStats Transport, LatencyStats Recipe);
+    private sealed record Row(int N, WayStats Direct, WayStats Stream, WayStats Transport, WayStats? Agents, LatencyStats Recipe);
+
+    private sealed record Setup(string Peer, string? Agent, string CaFile, StreamFloorGateway Gateway, EchoInstance Blue, EchoInstance Green);
 }

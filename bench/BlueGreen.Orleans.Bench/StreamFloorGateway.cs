@@ -16,8 +16,9 @@ namespace BlueGreen.Orleans.Bench;
 
 /// <summary>
 /// <c>stream-floor</c>'s server side: the agents' gRPC service (<c>Agents.Connect</c>) on Kestrel, HTTP/2 over TLS on
-/// 127.0.0.1, holding one stream per peer and nothing else. A push writes one routes message down every stream at once
-/// and waits for every runtime ack; no credential is checked (only the bench's own peers, on loopback, ever connect).
+/// 127.0.0.1 (or in cleartext), holding one stream per peer and nothing else. A push writes one routes message down every
+/// stream at once and waits for every first ack of that version; snapshots and later acks are read and dropped. No
+/// credential is checked: only streams whose hello names a peer of the current fleet are kept, all on loopback.
 /// </summary>
 internal sealed class StreamFloorGateway : IAsyncDisposable
 {
@@ -34,14 +35,18 @@ internal sealed class StreamFloorGateway : IAsyncDisposable
 
     public string Url { get; }
 
-    public static async Task<StreamFloorGateway> StartAsync(X509Certificate2 certificate, CancellationToken cancellationToken)
+    /// <param name="certificate">The server certificate for TLS; null: HTTP/2 in cleartext (prior knowledge), as on loopback.</param>
+    public static async Task<StreamFloorGateway> StartAsync(X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
-            listen.UseHttps(certificate);
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
         }));
         var streams = new Streams();
         builder.Services.AddSingleton(streams);
@@ -79,13 +84,23 @@ internal sealed class StreamFloorGateway : IAsyncDisposable
         }
     }
 
-    /// <summary>One routes message down every stream at once; the time to the last ack read, and from the first to the last.</summary>
-    public async Task<(double Duration, double Skew)> PushAsync(Dictionary<string, string> routes, CancellationToken cancellationToken)
+    /// <summary>
+    /// One routes message down every stream at once; the time to the last first ack read, and from the first to the last.
+    /// With <paramref name="settle"/> (real agents, which ack twice), returns only once every final ack came too, as a
+    /// server's deployment goes on only then: the agents' writes after their first ack do not spill into the next round.
+    /// </summary>
+    public async Task<(double Duration, double Skew)> PushAsync(Dictionary<string, string> routes, bool settle, CancellationToken cancellationToken)
     {
         var message = new V1.ServerMessage { Routes = new V1.DesiredRoutes { Version = Interlocked.Increment(ref _version) } };
         message.Routes.Routes.Add(routes);
+        var streams = _streams.Open.Values.ToList();
         var start = Stopwatch.GetTimestamp();
-        var acks = await Task.WhenAll(_streams.Open.Values.Select(s => s.PushAsync(message)).ToList()).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        var acks = await Task.WhenAll(streams.Select(s => s.PushAsync(message))).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        if (settle)
+        {
+            await Task.WhenAll(streams.Select(s => s.Settled)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+
         return (Stopwatch.GetElapsedTime(start, acks.Max()).TotalMilliseconds, Stopwatch.GetElapsedTime(acks.Min(), acks.Max()).TotalMilliseconds);
     }
 
@@ -106,27 +121,40 @@ internal sealed class StreamFloorGateway : IAsyncDisposable
     private sealed class PeerStream(IServerStreamWriter<V1.ServerMessage> writer)
     {
         private TaskCompletionSource<long>? _waiting;
+        private TaskCompletionSource? _settled;
         private long _version;
+
+        /// <summary>The last push's final ack (any but a runtime one) came.</summary>
+        public Task Settled => _settled?.Task ?? Task.CompletedTask;
 
         public async Task<long> PushAsync(V1.ServerMessage message)
         {
             var waiting = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            (_version, _waiting) = (message.Routes.Version, waiting);
+            (_settled, _waiting) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), waiting);
+            Volatile.Write(ref _version, message.Routes.Version);
             await writer.WriteAsync(message);
             return await waiting.Task;
         }
 
-        /// <summary>The ack's arrival time, taken as it is read.</summary>
-        public void Acknowledged(long version)
+        /// <summary>The first ack's arrival time, taken as it is read.</summary>
+        public void Acknowledged(V1.RoutesAck ack)
         {
             var read = Stopwatch.GetTimestamp();
-            if (version == Volatile.Read(ref _version))
+            if (ack.Version == Volatile.Read(ref _version))
             {
                 _waiting?.TrySetResult(read);
+                if (ack.Status != V1.RoutesAckStatus.RuntimeApplied)
+                {
+                    _settled?.TrySetResult();
+                }
             }
         }
 
-        public void Ended() => _waiting?.TrySetException(new IOException("the peer's stream ended."));
+        public void Ended()
+        {
+            _waiting?.TrySetException(new IOException("the peer's stream ended."));
+            _settled?.TrySetException(new IOException("the peer's stream ended."));
+        }
     }
 
     private sealed class FloorAgents(Streams streams) : V1.Agents.AgentsBase
@@ -146,7 +174,7 @@ internal sealed class StreamFloorGateway : IAsyncDisposable
                 {
                     if (requestStream.Current.RoutesAck is { } ack)
                     {
-                        stream.Acknowledged(ack.Version);
+                        stream.Acknowledged(ack);
                     }
                 }
             }
