@@ -77,7 +77,7 @@ internal sealed class StreamFloorGateway : IAsyncDisposable
 
             if (Stopwatch.GetTimestamp() > deadline)
             {
-                throw new TimeoutException($"{_streams.Open.Count} of {_streams.Expected.Count} stream peers connected within {timeout.TotalSeconds:0} s.");
+                throw new TimeoutException($"{_streams.Open.Count} of {_streams.Expected.Count} streams connected within {timeout.TotalSeconds:0} s.");
             }
 
             await Task.Delay(50, cancellationToken);
@@ -94,6 +94,12 @@ internal sealed class StreamFloorGateway : IAsyncDisposable
         var message = new V1.ServerMessage { Routes = new V1.DesiredRoutes { Version = Interlocked.Increment(ref _version) } };
         message.Routes.Routes.Add(routes);
         var streams = _streams.Open.Values.ToList();
+        if (streams.Count != _streams.Expected.Count)
+        {
+            // A peer whose stream ended would leave a round of fewer proxies, measured as if it were N.
+            throw new InvalidOperationException($"{streams.Count} of {_streams.Expected.Count} streams are open.");
+        }
+
         var start = Stopwatch.GetTimestamp();
         var acks = await Task.WhenAll(streams.Select(s => s.PushAsync(message))).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         if (settle)
@@ -136,17 +142,30 @@ internal sealed class StreamFloorGateway : IAsyncDisposable
             return await waiting.Task;
         }
 
-        /// <summary>The first ack's arrival time, taken as it is read.</summary>
+        /// <summary>
+        /// The first ack's arrival time, taken as it is read. An ack that does not say the version is held (refused,
+        /// stale, failed) fails the round: it would be timed as a switch that did not happen.
+        /// </summary>
         public void Acknowledged(V1.RoutesAck ack)
         {
             var read = Stopwatch.GetTimestamp();
-            if (ack.Version == Volatile.Read(ref _version))
+            if (ack.Version != Volatile.Read(ref _version))
             {
-                _waiting?.TrySetResult(read);
-                if (ack.Status != V1.RoutesAckStatus.RuntimeApplied)
-                {
-                    _settled?.TrySetResult();
-                }
+                return;
+            }
+
+            if (ack.Status is not (V1.RoutesAckStatus.RuntimeApplied or V1.RoutesAckStatus.Applied))
+            {
+                var failed = new InvalidOperationException($"routes version {ack.Version} acknowledged {ack.Status}: {ack.Error}");
+                _waiting?.TrySetException(failed);
+                _settled?.TrySetException(failed);
+                return;
+            }
+
+            _waiting?.TrySetResult(read);
+            if (ack.Status == V1.RoutesAckStatus.Applied)
+            {
+                _settled?.TrySetResult();
             }
         }
 
