@@ -24,7 +24,7 @@ for benchmark in "${benchmarks[@]}"; do
   echo "=== bluegreen-bench $benchmark"
   case "$benchmark" in
     fleet-switch|agent-reload) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" --agent "$agent/bluegreen-agent" ;;
-    stream-floor) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" --peer "$peer/bluegreen-stream-peer" ;;
+    stream-floor) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" --peer "$peer/bluegreen-stream-peer" --agent "$agent/bluegreen-agent" ;;
     *) dotnet run -c Release --no-build --project bench/BlueGreen.Orleans.Bench -- "$benchmark" ;;
   esac
 done
