@@ -12,16 +12,18 @@ namespace BlueGreen.Orleans.Bench;
 /// <summary>
 /// The floor under <c>fleet-switch</c>'s agent path on this machine: what a switch through N agents costs when the agent
 /// does nothing but its one job and the server nothing but its stream. The bench hosts the agents' gRPC service itself
-/// (Kestrel, HTTP/2 over TLS, the same <c>Agents.Connect</c> contract; no Orleans) and starts N
-/// <c>bluegreen-stream-peer</c> processes, published native like the agent, each beside one haproxy of a fresh fleet.
+/// (Kestrel, HTTP/2 in cleartext on loopback or over TLS, the same <c>Agents.Connect</c> contract; no Orleans) and starts
+/// N <c>bluegreen-stream-peer</c> processes, published native like the agent, each beside one haproxy of a fresh fleet.
 /// Three ways to move the fleet, in the order D S T T S D (half the samples each time, so a drift of the machine falls on
-/// all three alike):
+/// all three alike), then with <c>--agent</c> a fourth, and last the recipe's socat loop:
 /// <list type="bullet">
 /// <item><b>D</b>, direct floor: the bench's own <c>set map</c> to the N Runtime API sockets at once, one persistent
 /// connection each (what a direct switch does, without grains).</item>
 /// <item><b>S</b>, stream floor: one routes message down each of the N streams at once; each peer sends its
 /// <c>set map</c> and a runtime ack; the time to the last ack read.</item>
 /// <item><b>T</b>, transport only: the same with no route in the message, so no peer touches HAProxy.</item>
+/// <item><b>A</b>, real agents: the peers stop, N <c>bluegreen-agent</c> processes stream to the same gateway, and the
+/// same message as S moves them; each round waits for every final ack. What A adds to S is the agent's own work.</item>
 /// </list>
 /// </summary>
 internal static class StreamFloorBenchmark
