@@ -186,14 +186,8 @@ internal static class StreamFloorBenchmark
             foreach (var (proxy, id) in fleet.Zip(ids))
             {
                 var host = hosts.File(id);
-                Directory.CreateDirectory(host);
-                var credential = Path.Combine(host, "credential");
-                await File.WriteAllTextAsync(credential, "stream-floor\n", cancellationToken);
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-
+                // The minimal gateway checks no credential, but the agent refuses to start without a readable one.
+                await FaultStage.WriteCredentialAsync(host, "stream-floor", cancellationToken);
                 string[] tls = run.Gateway.Url.StartsWith("https://", StringComparison.Ordinal) ? ["--ca-file", run.CaFile] : [];
                 agents.Add(AgentProcess.Start([.. FaultStage.AgentArguments(id, run.Gateway.Url, host, proxy), .. tls], run.Agent));
             }

@@ -94,12 +94,21 @@ public sealed partial class FaultStage
             new V1.RegisterProxyRequest { Id = proxyId, Agent = true },
             new Metadata { { "authorization", "Bearer " + ServerProcess.AdminToken } },
             cancellationToken: cancellationToken);
+        await WriteCredentialAsync(hostFolder, registered.AgentCredential, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="credential"/> as the one line of <paramref name="hostFolder"/>'s credential file (mode 600),
+    /// where <see cref="AgentArguments(string, string, string, HaProxyInstance, string?)"/> points the agent.
+    /// </summary>
+    public static async Task WriteCredentialAsync(string hostFolder, string credential, CancellationToken cancellationToken = default)
+    {
         Directory.CreateDirectory(hostFolder);
-        var credential = Path.Combine(hostFolder, "credential");
-        await File.WriteAllTextAsync(credential, registered.AgentCredential + "\n", cancellationToken);
+        var path = Path.Combine(hostFolder, "credential");
+        await File.WriteAllTextAsync(path, credential + "\n", cancellationToken);
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
     }
 
