@@ -109,7 +109,7 @@ internal static class StreamFloorBenchmark
 
             var ways = new Dictionary<char, Way> { ['D'] = new(), ['S'] = new(), ['T'] = new(), ['A'] = new() };
             var round = 0;
-            foreach (var (letter, index) in "DSTTSDAA".Select((c, i) => (c, i)))
+            foreach (var letter in "DSTTSDAA")
             {
                 if (letter == 'A' && run.Agent is null)
                 {
@@ -125,7 +125,7 @@ internal static class StreamFloorBenchmark
                 }
 
                 var way = ways[letter];
-                var warmUp = index is < 3 or 6 ? WarmUp : 0;
+                var warmUp = way.Rounds == 0 ? WarmUp : 0;
                 var pids = (letter == 'A' ? agents : peers).Select(p => p.Pid).ToList();
                 var peersBefore = pids.Sum(ProcStatus.CpuSeconds);
                 var benchBefore = ProcStatus.CpuSeconds(Environment.ProcessId);
