@@ -81,7 +81,6 @@ public sealed partial class FaultStage
 
     private string HostFolder(int proxy) => _folder.File($"host-{ProxyId(proxy)}");
 
-    /// <summary>Registers the proxy in agent mode through the gateway (the credential is issued there), and starts its agent.</summary>
     /// <summary>
     /// Registers <paramref name="proxyId"/> in agent mode through the gateway on <paramref name="grpcPort"/> (which issues
     /// the credential) and writes the credential into <paramref name="hostFolder"/> (mode 600), where
@@ -125,6 +124,7 @@ public sealed partial class FaultStage
         .. tick is null ? Array.Empty<string>() : ["--tick", tick],
     ];
 
+    /// <summary>Registers the proxy in agent mode through the gateway (the credential is issued there), and starts its agent.</summary>
     private async Task StartAgentAsync(int proxy)
     {
         await IssueCredentialAsync(GrpcServer.GrpcPort, ProxyId(proxy), HostFolder(proxy));
